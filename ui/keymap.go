@@ -1,0 +1,77 @@
+package ui
+
+import "github.com/charmbracelet/bubbles/key"
+
+// keyMap is cfsign's one key map. The keys named in the TUI issue are the
+// contract users learn: keep them. Views enable or disable bindings so help
+// never shows a key that does nothing in the current state.
+type keyMap struct {
+	// Global.
+	Quit  key.Binding // q, ctrl+c
+	Help  key.Binding // ?
+	Back  key.Binding // esc
+	Setup key.Binding // K
+	// Lists.
+	Up       key.Binding
+	Down     key.Binding
+	PageUp   key.Binding
+	PageDown key.Binding
+	Top      key.Binding
+	Bottom   key.Binding
+	// Browser.
+	Open    key.Binding // enter
+	Parent  key.Binding // backspace, h
+	Refresh key.Binding // r
+	Filter  key.Binding // /
+	Sort    key.Binding // S cycles name/size/date
+	Mark    key.Binding // space
+	Delete  key.Binding // d
+	Upload  key.Binding // u
+	Sign    key.Binding // s
+	// Forms and dialogs.
+	Confirm  key.Binding // enter
+	Next     key.Binding // tab
+	Prev     key.Binding // shift+tab
+	Left     key.Binding
+	Right    key.Binding
+	Yes      key.Binding // y (in a confirmation)
+	No       key.Binding // n
+	Copy     key.Binding // c, y (sign view)
+	OpenURL  key.Binding // o
+	Generate key.Binding // ctrl+g (setup: generate key pair)
+	Save     key.Binding // ctrl+s (setup)
+}
+
+// keyBindings is the shared key map.
+var keyBindings = keyMap{
+	Quit:     key.NewBinding(key.WithKeys("q", "ctrl+c"), key.WithHelp("q", "quit")),
+	Help:     key.NewBinding(key.WithKeys("?"), key.WithHelp("?", "help")),
+	Back:     key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "back")),
+	Setup:    key.NewBinding(key.WithKeys("K"), key.WithHelp("K", "setup")),
+	Up:       key.NewBinding(key.WithKeys("up", "k"), key.WithHelp("↑/k", "up")),
+	Down:     key.NewBinding(key.WithKeys("down", "j"), key.WithHelp("↓/j", "down")),
+	PageUp:   key.NewBinding(key.WithKeys("pgup", "ctrl+b"), key.WithHelp("pgup", "page up")),
+	PageDown: key.NewBinding(key.WithKeys("pgdown", "ctrl+f"), key.WithHelp("pgdn", "page down")),
+	Top:      key.NewBinding(key.WithKeys("home", "g"), key.WithHelp("g", "top")),
+	Bottom:   key.NewBinding(key.WithKeys("end", "G"), key.WithHelp("G", "bottom")),
+	Open:     key.NewBinding(key.WithKeys("enter", "l"), key.WithHelp("enter", "open")),
+	Parent:   key.NewBinding(key.WithKeys("backspace", "h"), key.WithHelp("h", "up a folder")),
+	Refresh:  key.NewBinding(key.WithKeys("r"), key.WithHelp("r", "refresh")),
+	Filter:   key.NewBinding(key.WithKeys("/"), key.WithHelp("/", "filter")),
+	Sort:     key.NewBinding(key.WithKeys("S"), key.WithHelp("S", "sort")),
+	Mark:     key.NewBinding(key.WithKeys(" "), key.WithHelp("space", "mark")),
+	Delete:   key.NewBinding(key.WithKeys("d"), key.WithHelp("d", "delete")),
+	Upload:   key.NewBinding(key.WithKeys("u"), key.WithHelp("u", "upload")),
+	Sign:     key.NewBinding(key.WithKeys("s"), key.WithHelp("s", "sign")),
+	Confirm:  key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "confirm")),
+	Next:     key.NewBinding(key.WithKeys("tab"), key.WithHelp("tab", "next")),
+	Prev:     key.NewBinding(key.WithKeys("shift+tab"), key.WithHelp("shift+tab", "previous")),
+	Left:     key.NewBinding(key.WithKeys("left"), key.WithHelp("←", "left")),
+	Right:    key.NewBinding(key.WithKeys("right"), key.WithHelp("→", "right")),
+	Yes:      key.NewBinding(key.WithKeys("y"), key.WithHelp("y", "yes")),
+	No:       key.NewBinding(key.WithKeys("n"), key.WithHelp("n", "no")),
+	Copy:     key.NewBinding(key.WithKeys("c", "y"), key.WithHelp("c/y", "copy")),
+	OpenURL:  key.NewBinding(key.WithKeys("o"), key.WithHelp("o", "open in browser")),
+	Generate: key.NewBinding(key.WithKeys("ctrl+g"), key.WithHelp("ctrl+g", "generate key pair")),
+	Save:     key.NewBinding(key.WithKeys("ctrl+s"), key.WithHelp("ctrl+s", "save")),
+}

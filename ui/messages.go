@@ -1,0 +1,40 @@
+package ui
+
+import (
+	"time"
+
+	"github.com/cfsign/cfsign/config"
+)
+
+// Navigation: views return these (wrapped in a tea.Cmd) to ask the root to switch screens.
+type (
+	// openUploadMsg opens the upload view into bucket/prefix.
+	openUploadMsg struct{ bucket, prefix string }
+	// openSignMsg opens the sign view for one or more object keys.
+	openSignMsg struct {
+		bucket string
+		keys   []string
+	}
+	// openSetupMsg opens the setup view.
+	openSetupMsg struct{}
+	// backMsg returns to the browser.
+	backMsg struct{}
+	// uploadsDoneMsg tells the root uploads finished: it returns to the
+	// browser, refreshes and selects the first key.
+	uploadsDoneMsg struct {
+		bucket string
+		keys   []string
+	}
+	// settingsSavedMsg carries new settings after the setup view saved them.
+	settingsSavedMsg struct{ settings config.Settings }
+	// statusMsg puts a notice or error on the status line.
+	statusMsg struct {
+		text string
+		err  bool
+	}
+	// clearStatusMsg clears the status line if it still shows notice seq.
+	clearStatusMsg struct{ seq int }
+)
+
+// statusTTL is how long a notice stays on the status line.
+const statusTTL = 4 * time.Second

@@ -1,0 +1,79 @@
+// Package ui is cfsign's terminal app: a Bubble Tea root model that routes
+// between the browser, upload, sign and setup views and dispatches all I/O to
+// the aws and keys layers as commands.
+package ui
+
+import (
+	"context"
+	"crypto"
+	"net/http"
+	"time"
+
+	"github.com/cfsign/cfsign/aws"
+	"github.com/cfsign/cfsign/config"
+	"github.com/cfsign/cfsign/keys"
+	"github.com/charmbracelet/bubbles/key"
+	tea "github.com/charmbracelet/bubbletea"
+)
+
+// view is the contract every screen keeps. Views ask the root to navigate by
+// returning a message (see messages.go); they never hold each other.
+type view interface {
+	Update(tea.Msg) (view, tea.Cmd)
+	View() string
+	SetSize(width, height int)
+	ShortHelp() []key.Binding
+	FullHelp() [][]key.Binding
+}
+
+// Lister lists and inspects a bucket. *aws.Client satisfies it.
+type Lister interface {
+	ListBuckets(ctx context.Context) ([]aws.Bucket, error)
+	List(ctx context.Context, bucket, prefix, token string) (aws.Page, error)
+	Head(ctx context.Context, bucket, key string) (aws.ObjectInfo, error)
+	Delete(ctx context.Context, bucket string, keys []string) error
+}
+
+// Uploader uploads one file. *aws.Client satisfies it.
+type Uploader interface {
+	Upload(ctx context.Context, req aws.UploadRequest, progress func(aws.Progress)) (aws.ObjectInfo, error)
+}
+
+// Presigner makes S3 presigned GET URLs. *aws.Client satisfies it.
+type Presigner interface {
+	Presign(ctx context.Context, bucket, key string, d time.Duration) (url, warning string, err error)
+}
+
+// URLSigner signs CloudFront URLs and cookies. *aws.Signer satisfies it.
+type URLSigner interface {
+	SignURL(rawURL string, opts aws.PolicyOptions, now time.Time) (string, error)
+	SignCookies(rawURL string, opts aws.PolicyOptions, now time.Time) ([]*http.Cookie, error)
+}
+
+// KeyMaker makes key pairs; the keys package satisfies it through keyFuncs.
+type KeyMaker interface {
+	GenerateFiles(dir string, t keys.Type, force bool) (keys.Pair, error)
+	LoadPrivate(path string) (crypto.Signer, string, error)
+}
+
+// SettingsStore loads and saves the config file.
+type SettingsStore interface {
+	Save(s config.Settings) error
+}
+
+// Deps is what the app runs on, built by main.
+type Deps struct {
+	Lister    Lister
+	Uploader  Uploader
+	Presigner Presigner
+	Keys      KeyMaker
+	Store     SettingsStore
+	// NewSigner builds a CloudFront signer from the settings' key pair ID and
+	// private key path; it reads the key file, so call it inside a tea.Cmd.
+	NewSigner func(keyPairID, privateKeyPath string, hash aws.Hash) (URLSigner, error)
+
+	Settings config.Settings
+	Sandbox  bool   // running on the built-in sandbox (SANDBOX badge)
+	KeyDir   string // where "Generate key pair" writes
+	Workdir  string // where the upload file picker starts
+}
