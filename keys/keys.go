@@ -1,10 +1,20 @@
 // Package keys makes, writes and loads the key pairs CloudFront signs with.
 // It is pure crypto and files: no AWS, no terminal.
+//
+// CloudFront accepts two kinds of key: RSA-2048 and ECDSA P-256. RSA private
+// keys are written as PKCS#1 ("RSA PRIVATE KEY", what `openssl genrsa
+// -traditional` writes) because AWS CLI v1 and many SDKs load only that form;
+// ECDSA private keys as PKCS#8 ("PRIVATE KEY"); public keys as
+// SubjectPublicKeyInfo ("PUBLIC KEY"), the form CreatePublicKey takes.
+//
+// Errors never contain key material: they name the file, the kind of key and
+// what to do, nothing from inside the PEM body.
 package keys
 
 import (
-	"crypto"
 	"errors"
+	"fmt"
+	"strings"
 )
 
 // Type is the kind of key pair: RSA-2048 or ECDSA P-256, the two CloudFront accepts.
@@ -25,6 +35,18 @@ const (
 // ErrExists is returned (wrapped) when a key file exists and force was not given.
 var ErrExists = errors.New("key file already exists")
 
+// ErrEncrypted is returned (wrapped) for a passphrase-protected private key.
+var ErrEncrypted = errors.New("encrypted private key")
+
+// ErrUnsupported is returned (wrapped) for a well-formed key CloudFront cannot
+// use: another RSA size, another curve, Ed25519, DSA, RSA-PSS.
+var ErrUnsupported = errors.New("unsupported key")
+
+// ErrNotKey is returned (wrapped) for input that holds no usable key of the
+// expected kind: empty, garbage, damaged PEM, a public key or certificate
+// where a private key was expected, or the other way round.
+var ErrNotKey = errors.New("not a usable key")
+
 // Pair describes a key pair written to disk.
 type Pair struct {
 	PrivatePath string
@@ -33,37 +55,36 @@ type Pair struct {
 	Type        Type
 }
 
-var errTODO = errors.New("not implemented yet")
-
-// Generate makes a new private key of type t.
-func Generate(t Type) (crypto.Signer, error) { return nil, errTODO }
-
-// WriteFiles writes priv and its public key into dir as PrivateFile (0600) and
-// PublicFile (0644); dir is created 0700 if missing. Both files are written
-// atomically; an existing file is refused with ErrExists unless force is set.
-func WriteFiles(dir string, priv crypto.Signer, force bool) (Pair, error) { return Pair{}, errTODO }
-
-// GenerateFiles is Generate followed by WriteFiles.
-func GenerateFiles(dir string, t Type, force bool) (Pair, error) { return Pair{}, errTODO }
-
-// ParsePrivate decodes a PEM private key (PKCS#1, PKCS#8 RSA/ECDSA, SEC1 EC).
-func ParsePrivate(pemBytes []byte) (crypto.Signer, error) { return nil, errTODO }
-
-// LoadPrivate reads and parses a private key file. warning is non-empty when
-// the file is readable by group or others (the caller prints it).
-func LoadPrivate(path string) (signer crypto.Signer, warning string, err error) {
-	return nil, "", errTODO
+// ParseType turns a --type flag value ("rsa", "ecdsa"; case-insensitive, ""
+// means rsa) into a Type.
+func ParseType(s string) (Type, error) {
+	switch strings.ToLower(strings.TrimSpace(s)) {
+	case "", "rsa", "rsa2048", "rsa-2048":
+		return RSA, nil
+	case "ecdsa", "ec", "p256", "p-256", "ecdsa-p256":
+		return ECDSA, nil
+	}
+	return "", fmt.Errorf("unknown key type %q: use rsa (RSA-2048) or ecdsa (ECDSA P-256)", clip(s, 40))
 }
 
-// ParsePublic decodes a PEM public key (SubjectPublicKeyInfo).
-func ParsePublic(pemBytes []byte) (crypto.PublicKey, error) { return nil, errTODO }
+// keyError is a one-line message plus the sentinel it matches with errors.Is.
+type keyError struct {
+	kind error
+	msg  string
+}
 
-// LoadPublic reads and parses a public key file.
-func LoadPublic(path string) (crypto.PublicKey, error) { return nil, errTODO }
+func (e *keyError) Error() string { return e.msg }
+func (e *keyError) Unwrap() error { return e.kind }
 
-// PublicPEM encodes pub as a "PUBLIC KEY" PEM block, the form CloudFront takes.
-func PublicPEM(pub crypto.PublicKey) ([]byte, error) { return nil, errTODO }
+func errorf(kind error, format string, args ...any) error {
+	return &keyError{kind: kind, msg: fmt.Sprintf(format, args...)}
+}
 
-// Fingerprint is "SHA256:" and the unpadded base64 of the SHA-256 of the DER
-// SubjectPublicKeyInfo, as ssh-keygen shows fingerprints.
-func Fingerprint(pub crypto.PublicKey) (string, error) { return "", errTODO }
+// clip shortens untrusted text (a PEM type line, a flag value) before it goes
+// into an error; callers print it with %q so control characters stay escaped.
+func clip(s string, n int) string {
+	if len(s) > n {
+		s = s[:n] + "..."
+	}
+	return s
+}
