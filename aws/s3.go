@@ -2,7 +2,21 @@ package aws
 
 import (
 	"context"
+	"fmt"
+	"net/url"
+	"os"
+	"strings"
+	"sync"
 	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/ratelimit"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
+	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
+	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 )
 
 // ClientOptions choose the account, region and endpoint of an S3 client.
@@ -12,13 +26,145 @@ type ClientOptions struct {
 	EndpointURL     string // S3-compatible endpoint (MinIO, R2, the sandbox); path-style addressing then
 	AccessKeyID     string // static credentials, for the sandbox; "" uses the config chain
 	SecretAccessKey string
+	SessionToken    string // with AccessKeyID, for temporary static credentials
+
+	// Timeout fails a request whose connection makes no progress (nothing
+	// sent or received) for this long; 0 means 10s. It is not a limit on a
+	// whole transfer: a slow but moving upload never trips it.
+	Timeout time.Duration
+	// MaxAttempts is how many times a request is tried (retries on 5xx,
+	// throttling and timeouts); 0 means 4.
+	MaxAttempts int
+
+	maxBackoff time.Duration // tests: shorter waits between retries
 }
 
-// Client lists, transfers and presigns S3 objects.
-type Client struct{}
+// Client lists, transfers and presigns S3 objects. Its methods return errors
+// already passed through Explain: one line that says what to do.
+type Client struct {
+	s3       *s3.Client
+	presign  *s3.PresignClient
+	creds    aws.CredentialsProvider
+	profile  string // for messages
+	endpoint string // for messages; "" is AWS
+	region   string
+	pageSize int32 // tests: ListObjectsV2 MaxKeys; 0 is the server's 1000
 
-// NewClient builds a Client from the AWS shared config chain.
-func NewClient(ctx context.Context, opts ClientOptions) (*Client, error) { return nil, errTODO }
+	mu            sync.Mutex
+	pendingAborts []s3PendingAbort // multipart uploads whose abort failed
+}
+
+// NewClient builds a Client from the AWS shared config chain (profile,
+// region, SSO and assume-role as the SDK supports them). EndpointURL, or
+// AWS_ENDPOINT_URL_S3 / AWS_ENDPOINT_URL, selects an S3-compatible server
+// with path-style addressing. The HTTP client is the SDK's buildable one, so
+// AWS_CA_BUNDLE applies. Credentials are not fetched here: the first request
+// (or Presign) reports a missing or expired login, explained.
+func NewClient(ctx context.Context, opts ClientOptions) (*Client, error) {
+	idle := opts.Timeout
+	if idle <= 0 {
+		idle = s3DefaultIdleTimeout
+	}
+	connect := min(idle, s3DefaultConnectTimeout)
+	profile := opts.Profile
+	if profile == "" {
+		profile = os.Getenv("AWS_PROFILE")
+	}
+	c := &Client{profile: profile}
+
+	loadOpts := []func(*config.LoadOptions) error{
+		config.WithHTTPClient(newBuildableHTTPClient(connect)),
+		config.WithRetryer(func() aws.Retryer {
+			return retry.NewStandard(func(o *retry.StandardOptions) {
+				o.MaxAttempts = s3DefaultMaxAttempts
+				if opts.MaxAttempts > 0 {
+					o.MaxAttempts = opts.MaxAttempts
+				}
+				// Short waits: a dead server gives a clear error in
+				// seconds, and a burst of SlowDown still passes.
+				o.MaxBackoff = s3MaxBackoff
+				if opts.maxBackoff > 0 {
+					o.MaxBackoff = opts.maxBackoff
+				}
+				// No client-wide retry quota: concurrent parts failing
+				// together must not starve later, unrelated requests.
+				o.RateLimiter = ratelimit.None
+			})
+		}),
+	}
+	if opts.Profile != "" {
+		loadOpts = append(loadOpts, config.WithSharedConfigProfile(opts.Profile))
+	}
+	if opts.Region != "" {
+		loadOpts = append(loadOpts, config.WithRegion(opts.Region))
+	}
+	if opts.AccessKeyID != "" {
+		loadOpts = append(loadOpts, config.WithCredentialsProvider(
+			credentials.NewStaticCredentialsProvider(opts.AccessKeyID, opts.SecretAccessKey, opts.SessionToken)))
+	}
+	cfg, err := config.LoadDefaultConfig(ctx, loadOpts...)
+	if err != nil {
+		return nil, c.explain("load AWS config", err)
+	}
+	if cfg.Region == "" {
+		// S3-compatible servers ignore the region, and a real bucket in
+		// another region answers with its region, which Explain names.
+		cfg.Region = "us-east-1"
+	}
+	c.region = cfg.Region
+	c.creds = cfg.Credentials
+
+	endpoint := opts.EndpointURL
+	if endpoint == "" {
+		endpoint = os.Getenv("AWS_ENDPOINT_URL_S3")
+	}
+	if endpoint == "" {
+		endpoint = os.Getenv("AWS_ENDPOINT_URL")
+	}
+	if endpoint != "" {
+		u, err := url.Parse(endpoint)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return nil, fmt.Errorf("S3 endpoint %q is not a URL like http://127.0.0.1:9000", endpoint)
+		}
+		c.endpoint = u.Host
+	}
+	c.s3 = s3.NewFromConfig(cfg, func(o *s3.Options) {
+		if endpoint != "" {
+			o.BaseEndpoint = aws.String(endpoint)
+			o.UsePathStyle = true
+		}
+		if strings.HasPrefix(strings.ToLower(endpoint), "http://") {
+			// Over plain HTTP the SDK would hash every payload for
+			// SigV4 (over HTTPS it already sends UNSIGNED-PAYLOAD): on a
+			// local server that is the client's biggest CPU cost. moto
+			// refuses an unsigned PUT announced with Expect: 100-continue.
+			o.APIOptions = append(o.APIOptions, v4.SwapComputePayloadSHA256ForUnsignedPayloadMiddleware)
+			o.ContinueHeaderThresholdBytes = -1
+		}
+		// Checksums only where S3 requires them: uploads stay fast on two
+		// cores, and S3-compatible servers that reject the trailers work.
+		o.RequestChecksumCalculation = aws.RequestChecksumCalculationWhenRequired
+		o.ResponseChecksumValidation = aws.ResponseChecksumValidationWhenRequired
+	}, finishHTTPClient(idle))
+	c.presign = s3.NewPresignClient(c.s3)
+	return c, nil
+}
+
+// ListBuckets lists the account's buckets.
+func (c *Client) ListBuckets(ctx context.Context) ([]Bucket, error) {
+	var out []Bucket
+	p := s3.NewListBucketsPaginator(c.s3, &s3.ListBucketsInput{})
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return nil, c.explain("list buckets", err)
+		}
+		for _, b := range page.Buckets {
+			out = append(out, Bucket{Name: aws.ToString(b.Name), Created: aws.ToTime(b.CreationDate)})
+		}
+	}
+	return out, nil
+}
 
 // Bucket is one bucket of ListBuckets.
 type Bucket struct {
@@ -70,50 +216,255 @@ type UploadRequest struct {
 	Concurrency int    // 0 chooses from the file size
 }
 
-// ListBuckets lists the account's buckets.
-func (c *Client) ListBuckets(ctx context.Context) ([]Bucket, error) { return nil, errTODO }
-
 // List returns one page of folders and objects directly under prefix
-// (delimiter "/"), continuing from token ("" for the first page).
+// (delimiter "/"), continuing from token ("" for the first page). Folders
+// come first, then objects.
 func (c *Client) List(ctx context.Context, bucket, prefix, token string) (Page, error) {
-	return Page{}, errTODO
+	out, err := c.listPage(ctx, bucket, prefix, "/", token)
+	if err != nil {
+		return Page{}, c.explainKey(fmt.Sprintf("list s3://%s/%s", bucket, prefix), bucket, "", err)
+	}
+	return out, nil
 }
 
 // Walk lists every object under prefix recursively, calling fn once per page.
+// It holds one page at a time; an error from fn stops the walk and is returned.
 func (c *Client) Walk(ctx context.Context, bucket, prefix string, fn func([]Entry) error) error {
-	return errTODO
+	token := ""
+	for {
+		page, err := c.listPage(ctx, bucket, prefix, "", token)
+		if err != nil {
+			return c.explainKey(fmt.Sprintf("list s3://%s/%s", bucket, prefix), bucket, "", err)
+		}
+		if len(page.Entries) > 0 {
+			if err := fn(page.Entries); err != nil {
+				return err
+			}
+		}
+		if page.NextToken == "" {
+			return nil
+		}
+		token = page.NextToken
+	}
 }
 
-// Upload uploads one file, reporting progress (bytes actually sent) about ten
-// times a second. Cancelling ctx or failing aborts a multipart upload.
-func (c *Client) Upload(ctx context.Context, req UploadRequest, progress func(Progress)) (ObjectInfo, error) {
-	return ObjectInfo{}, errTODO
+func (c *Client) listPage(ctx context.Context, bucket, prefix, delim, token string) (Page, error) {
+	in := &s3.ListObjectsV2Input{
+		Bucket: aws.String(bucket),
+		// Keys may hold control characters that XML 1.0 cannot carry:
+		// ask for URL-encoded keys, as the AWS CLI does.
+		EncodingType: types.EncodingTypeUrl,
+	}
+	if prefix != "" {
+		in.Prefix = aws.String(prefix)
+	}
+	if delim != "" {
+		in.Delimiter = aws.String(delim)
+	}
+	if token != "" {
+		in.ContinuationToken = aws.String(token)
+	}
+	if c.pageSize > 0 {
+		in.MaxKeys = aws.Int32(c.pageSize)
+	}
+	out, err := c.s3.ListObjectsV2(ctx, in)
+	if err != nil {
+		return Page{}, err
+	}
+	// Decode only when the server says it encoded: some S3-compatible
+	// servers ignore EncodingType and send keys raw.
+	decode := func(s string) (string, error) { return s, nil }
+	if out.EncodingType == types.EncodingTypeUrl {
+		decode = url.QueryUnescape
+	}
+	page := Page{Entries: make([]Entry, 0, len(out.CommonPrefixes)+len(out.Contents))}
+	for _, p := range out.CommonPrefixes {
+		k, err := decode(aws.ToString(p.Prefix))
+		if err != nil {
+			return Page{}, fmt.Errorf("server sent a badly encoded prefix %q: %w", aws.ToString(p.Prefix), err)
+		}
+		page.Entries = append(page.Entries, Entry{Key: k, Folder: true})
+	}
+	for _, o := range out.Contents {
+		k, err := decode(aws.ToString(o.Key))
+		if err != nil {
+			return Page{}, fmt.Errorf("server sent a badly encoded key %q: %w", aws.ToString(o.Key), err)
+		}
+		page.Entries = append(page.Entries, Entry{
+			Key:          k,
+			Size:         aws.ToInt64(o.Size),
+			LastModified: aws.ToTime(o.LastModified),
+			StorageClass: string(o.StorageClass),
+			ETag:         aws.ToString(o.ETag),
+		})
+	}
+	if aws.ToBool(out.IsTruncated) {
+		page.NextToken = aws.ToString(out.NextContinuationToken)
+	}
+	return page, nil
 }
-
-// PlanUploads expands paths (files or directories, recursively) into uploads
-// under bucket/prefix, keeping paths relative to each argument.
-func PlanUploads(paths []string, bucket, prefix string) ([]UploadRequest, error) { return nil, errTODO }
 
 // Head returns an object's metadata.
 func (c *Client) Head(ctx context.Context, bucket, key string) (ObjectInfo, error) {
-	return ObjectInfo{}, errTODO
+	out, err := c.s3.HeadObject(ctx, &s3.HeadObjectInput{Bucket: &bucket, Key: &key})
+	if err != nil {
+		return ObjectInfo{}, c.explainKey(fmt.Sprintf("head s3://%s/%s", bucket, key), bucket, key, err)
+	}
+	sc := string(out.StorageClass)
+	if sc == "" {
+		sc = string(types.StorageClassStandard) // S3 omits the header for STANDARD
+	}
+	return ObjectInfo{
+		Key:          key,
+		Size:         aws.ToInt64(out.ContentLength),
+		ContentType:  aws.ToString(out.ContentType),
+		ETag:         aws.ToString(out.ETag),
+		LastModified: aws.ToTime(out.LastModified),
+		StorageClass: sc,
+		Metadata:     out.Metadata,
+	}, nil
 }
 
-// Download writes an object to dest through a temporary file renamed at the end.
-func (c *Client) Download(ctx context.Context, bucket, key, dest string, progress func(Progress)) error {
-	return errTODO
+// deleteBatch is S3's limit of keys per DeleteObjects request.
+const s3DeleteBatch = 1000
+
+// Delete deletes the given objects, a thousand per request. Keys that S3
+// refuses are named in the error (the first few of them).
+func (c *Client) Delete(ctx context.Context, bucket string, keys []string) error {
+	var failed []string
+	for start := 0; start < len(keys); start += s3DeleteBatch {
+		batch := keys[start:min(start+s3DeleteBatch, len(keys))]
+		f, err := c.deleteBatch(ctx, bucket, batch)
+		if err != nil {
+			return err
+		}
+		failed = append(failed, f...)
+	}
+	return s3DeleteFailures(bucket, failed)
 }
 
-// Delete deletes the given objects.
-func (c *Client) Delete(ctx context.Context, bucket string, keys []string) error { return errTODO }
+func (c *Client) deleteBatch(ctx context.Context, bucket string, keys []string) ([]string, error) {
+	ids := make([]types.ObjectIdentifier, len(keys))
+	for i := range keys {
+		ids[i] = types.ObjectIdentifier{Key: aws.String(keys[i])}
+	}
+	out, err := c.s3.DeleteObjects(ctx, &s3.DeleteObjectsInput{
+		Bucket: aws.String(bucket),
+		Delete: &types.Delete{Objects: ids, Quiet: aws.Bool(true)},
+	})
+	if err != nil {
+		return nil, c.explainKey(fmt.Sprintf("delete from s3://%s", bucket), bucket, "", err)
+	}
+	var failed []string
+	for _, e := range out.Errors {
+		failed = append(failed, fmt.Sprintf("%q (%s: %s)", aws.ToString(e.Key), aws.ToString(e.Code), aws.ToString(e.Message)))
+	}
+	return failed, nil
+}
 
-// DeletePrefix deletes every object under prefix and returns how many.
+func s3DeleteFailures(bucket string, failed []string) error {
+	if len(failed) == 0 {
+		return nil
+	}
+	shown := failed[:min(3, len(failed))]
+	more := ""
+	if len(failed) > len(shown) {
+		more = fmt.Sprintf(" and %d more", len(failed)-len(shown))
+	}
+	return fmt.Errorf("delete from s3://%s: %d objects not deleted: %s%s", bucket, len(failed), strings.Join(shown, ", "), more)
+}
+
+// DeletePrefix deletes every object under prefix and returns how many. It
+// is the explicit recursive delete: "" means the whole bucket, so callers
+// ask for it only on an explicit --recursive. It deletes page by page as it
+// lists, never holding the whole listing.
 func (c *Client) DeletePrefix(ctx context.Context, bucket, prefix string) (int, error) {
-	return 0, errTODO
+	n := 0
+	var failed []string
+	err := c.Walk(ctx, bucket, prefix, func(page []Entry) error {
+		keys := make([]string, 0, len(page))
+		for _, e := range page {
+			keys = append(keys, e.Key)
+		}
+		// A page is at most 1000 keys: one DeleteObjects request.
+		for start := 0; start < len(keys); start += s3DeleteBatch {
+			batch := keys[start:min(start+s3DeleteBatch, len(keys))]
+			f, err := c.deleteBatch(ctx, bucket, batch)
+			if err != nil {
+				return err
+			}
+			n += len(batch) - len(f)
+			failed = append(failed, f...)
+		}
+		return nil
+	})
+	if err != nil {
+		return n, err
+	}
+	return n, s3DeleteFailures(bucket, failed)
 }
+
+// MaxPresign is the longest an S3 presigned URL can live (SigV4).
+const MaxPresign = 7 * 24 * time.Hour
 
 // Presign returns an S3 presigned GET URL valid for d (at most 7 days). warning
 // is non-empty when the credentials are temporary.
 func (c *Client) Presign(ctx context.Context, bucket, key string, d time.Duration) (url, warning string, err error) {
-	return "", "", errTODO
+	if d <= 0 || d > MaxPresign {
+		return "", "", fmt.Errorf("presign s3://%s/%s: S3 presigned URLs last at most 7 days (SigV4); %s is out of range", bucket, key, d)
+	}
+	op := fmt.Sprintf("presign s3://%s/%s", bucket, key)
+	creds, err := c.creds.Retrieve(ctx)
+	if err != nil {
+		return "", "", c.explain(op, err)
+	}
+	req, err := c.presign.PresignGetObject(ctx, &s3.GetObjectInput{Bucket: &bucket, Key: &key}, s3.WithPresignExpires(d))
+	if err != nil {
+		return "", "", c.explain(op, err)
+	}
+	if creds.SessionToken != "" || creds.CanExpire {
+		if !creds.Expires.IsZero() {
+			warning = fmt.Sprintf("these credentials are temporary: the URL stops working when they expire at %s", creds.Expires.Local().Format("2006-01-02 15:04 MST"))
+			if creds.Expires.Before(time.Now().Add(d)) {
+				warning += ", before the " + d.String() + " asked for"
+			}
+		} else {
+			warning = "these credentials are temporary (they carry a session token): the URL stops working when they expire"
+		}
+	}
+	return req.URL, warning, nil
+}
+
+// ListMultipartUploads returns the keys of multipart uploads in progress in
+// bucket. It first retries aborts that failed earlier (the server was
+// unreachable), so after an interrupted upload a reachable server shows none.
+// A server that answers NoSuchUpload for a bucket that never had an upload
+// (gofakes3) counts as none.
+func (c *Client) ListMultipartUploads(ctx context.Context, bucket string) ([]string, error) {
+	_ = c.RetryAborts(ctx) // what still fails stays pending and shows below
+	var keys []string
+	in := &s3.ListMultipartUploadsInput{Bucket: aws.String(bucket), EncodingType: types.EncodingTypeUrl}
+	for {
+		out, err := c.s3.ListMultipartUploads(ctx, in)
+		if err != nil {
+			if s3APICode(err) == "NoSuchUpload" {
+				return keys, nil
+			}
+			return nil, c.explainKey(fmt.Sprintf("list multipart uploads in s3://%s", bucket), bucket, "", err)
+		}
+		for _, u := range out.Uploads {
+			k := aws.ToString(u.Key)
+			if out.EncodingType == types.EncodingTypeUrl {
+				if d, err := url.QueryUnescape(k); err == nil {
+					k = d
+				}
+			}
+			keys = append(keys, k)
+		}
+		if !aws.ToBool(out.IsTruncated) {
+			return keys, nil
+		}
+		in.KeyMarker = out.NextKeyMarker
+		in.UploadIdMarker = out.NextUploadIdMarker
+	}
 }

@@ -2,12 +2,27 @@ package aws
 
 import (
 	"context"
+	"crypto"
+	"crypto/rand"
+	"encoding/json"
+	"errors"
+	"fmt"
 	"io"
+	"io/fs"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/cfsign/cfsign/keys"
 )
 
 // SandboxOptions configure the local sandbox.
 type SandboxOptions struct {
-	DataDir  string    // holds the key pair and, unless Memory, the bolt database
+	DataDir  string    // holds the key pair and, unless Memory, the bolt database; "" means DefaultSandboxDir()
 	Memory   bool      // keep objects in memory (tests)
 	S3Addr   string    // listen address of the S3 server; "" means 127.0.0.1:0
 	EdgeAddr string    // listen address of the edge; "" means 127.0.0.1:0
@@ -15,7 +30,8 @@ type SandboxOptions struct {
 }
 
 // Sandbox is a running local S3 server plus a CloudFront-style edge in front of
-// its bucket.
+// its bucket. The S3 server does no authentication: the credentials are only
+// there for clients that insist on signing.
 type Sandbox struct {
 	S3Endpoint      string // http://127.0.0.1:PORT
 	EdgeURL         string // http://127.0.0.1:PORT
@@ -26,11 +42,363 @@ type Sandbox struct {
 	KeyPairID       string // K + 13 upper-case letters and digits
 	PrivateKeyPath  string
 	PublicKeyPath   string
+
+	// Edge is the edge's handler, for callers that want to serve it themselves.
+	Edge *Edge
+
+	s3       *fakeS3
+	s3srv    *http.Server
+	edgeSrv  *http.Server
+	served   sync.WaitGroup
+	stopOnce sync.Once
+	stopErr  error
+}
+
+// SandboxInfo describes a running sandbox, as `cfsign sandbox --json` prints it.
+type SandboxInfo struct {
+	S3Endpoint      string `json:"s3_endpoint"`
+	EdgeURL         string `json:"edge_url"`
+	Bucket          string `json:"bucket"`
+	Region          string `json:"region"`
+	AccessKeyID     string `json:"access_key_id"`
+	SecretAccessKey string `json:"secret_access_key"`
+	KeyPairID       string `json:"key_pair_id"`
+	PrivateKey      string `json:"private_key"`
+	PublicKey       string `json:"public_key"`
+}
+
+// Info returns the sandbox's description.
+func (s *Sandbox) Info() SandboxInfo {
+	return SandboxInfo{
+		S3Endpoint:      s.S3Endpoint,
+		EdgeURL:         s.EdgeURL,
+		Bucket:          s.Bucket,
+		Region:          s.Region,
+		AccessKeyID:     s.AccessKeyID,
+		SecretAccessKey: s.SecretAccessKey,
+		KeyPairID:       s.KeyPairID,
+		PrivateKey:      s.PrivateKeyPath,
+		PublicKey:       s.PublicKeyPath,
+	}
+}
+
+// Signer returns a Signer for the sandbox's key pair, which its edge trusts.
+func (s *Sandbox) Signer(hash Hash) (*Signer, error) {
+	key, _, err := keys.LoadPrivate(s.PrivateKeyPath)
+	if err != nil {
+		return nil, fmt.Errorf("load sandbox key: %w", err)
+	}
+	return NewSigner(s.KeyPairID, key, hash)
+}
+
+// Sandbox constants.
+const (
+	SandboxBucket = "sandbox"   // the one bucket the edge serves
+	SandboxRegion = "us-east-1" // the region clients should sign for
+)
+
+const (
+	sandboxStateFile = "sandbox.json"
+	sandboxBoltFile  = "s3.bolt"
+	sandboxKeysDir   = "keys"
+)
+
+// DefaultSandboxDir is where the app keeps its sandbox:
+// $XDG_DATA_HOME/cfsign/sandbox, or ~/.local/share/cfsign/sandbox. It is ""
+// when neither is known.
+func DefaultSandboxDir() string {
+	// The XDG spec says to ignore a relative XDG_DATA_HOME.
+	if d := os.Getenv("XDG_DATA_HOME"); d != "" && filepath.IsAbs(d) {
+		return filepath.Join(d, "cfsign", "sandbox")
+	}
+	home, err := os.UserHomeDir()
+	if err != nil || home == "" {
+		return ""
+	}
+	return filepath.Join(home, ".local", "share", "cfsign", "sandbox")
+}
+
+// sandboxState is what a sandbox remembers between starts (sandbox.json).
+type sandboxState struct {
+	KeyPairID       string `json:"key_pair_id"`
+	Fingerprint     string `json:"fingerprint"` // of the public key the ID was given to
+	AccessKeyID     string `json:"access_key_id"`
+	SecretAccessKey string `json:"secret_access_key"`
 }
 
 // StartSandbox starts both servers; the first start creates the bucket and the
-// key pair, later starts reuse them.
-func StartSandbox(ctx context.Context, opts SandboxOptions) (*Sandbox, error) { return nil, errTODO }
+// key pair, later starts reuse them. ctx bounds the start only: the servers run
+// until Close.
+func StartSandbox(ctx context.Context, opts SandboxOptions) (*Sandbox, error) {
+	log := opts.Log
+	if log == nil {
+		log = io.Discard
+	}
+	dir := opts.DataDir
+	if dir == "" {
+		dir = DefaultSandboxDir()
+		if dir == "" {
+			return nil, errors.New("start sandbox: no data directory: set XDG_DATA_HOME or HOME, or pass one")
+		}
+	}
+	// Absolute, so the key paths in Info mean the same to any reader.
+	dir, err := filepath.Abs(dir)
+	if err != nil {
+		return nil, fmt.Errorf("sandbox directory: %w", err)
+	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, fmt.Errorf("create sandbox directory: %w", err)
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("start sandbox: %w", err)
+	}
 
-// Close stops both servers.
-func (s *Sandbox) Close() error { return nil }
+	state, pub, privPath, pubPath, err := sandboxKeys(dir, log)
+	if err != nil {
+		return nil, err
+	}
+
+	boltPath := ""
+	if !opts.Memory {
+		boltPath = filepath.Join(dir, sandboxBoltFile)
+	}
+	f, err := newFakeS3(boltPath)
+	if err != nil {
+		return nil, err
+	}
+	if err := f.ensureBucket(SandboxBucket); err != nil {
+		f.close()
+		return nil, fmt.Errorf("start sandbox: %w", err)
+	}
+
+	s := &Sandbox{
+		Bucket:          SandboxBucket,
+		Region:          SandboxRegion,
+		AccessKeyID:     state.AccessKeyID,
+		SecretAccessKey: state.SecretAccessKey,
+		KeyPairID:       state.KeyPairID,
+		PrivateKeyPath:  privPath,
+		PublicKeyPath:   pubPath,
+		Edge:            NewEdge(fakeSource{f: f, bucket: SandboxBucket}, PublicKeys{state.KeyPairID: pub}, log),
+		s3:              f,
+	}
+
+	var lc net.ListenConfig
+	s3l, err := lc.Listen(ctx, "tcp", sandboxAddr(opts.S3Addr))
+	if err != nil {
+		f.close()
+		return nil, fmt.Errorf("start sandbox S3 server: %w", err)
+	}
+	edgeL, err := lc.Listen(ctx, "tcp", sandboxAddr(opts.EdgeAddr))
+	if err != nil {
+		s3l.Close()
+		f.close()
+		return nil, fmt.Errorf("start sandbox edge: %w", err)
+	}
+	for _, l := range []struct {
+		name string
+		l    net.Listener
+	}{{"S3 server", s3l}, {"edge", edgeL}} {
+		if ap, ok := l.l.Addr().(*net.TCPAddr); ok && !ap.IP.IsLoopback() {
+			fmt.Fprintf(log, "sandbox: warning: the %s listens on %s, beyond this machine; it has no real access control\n", l.name, ap)
+		}
+	}
+	s.S3Endpoint = "http://" + sandboxDialAddr(s3l.Addr())
+	s.EdgeURL = "http://" + sandboxDialAddr(edgeL.Addr())
+
+	s.s3srv = &http.Server{
+		Handler:           f,
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+	}
+	s.edgeSrv = newEdgeServer(s.Edge)
+	s.served.Add(2)
+	go func() { defer s.served.Done(); s.s3srv.Serve(s3l) }()
+	go func() { defer s.served.Done(); s.edgeSrv.Serve(edgeL) }()
+	return s, nil
+}
+
+// Close stops both servers and closes the database.
+func (s *Sandbox) Close() error {
+	s.stopOnce.Do(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		var errs []error
+		for _, srv := range []*http.Server{s.edgeSrv, s.s3srv} {
+			if srv == nil {
+				continue
+			}
+			if err := srv.Shutdown(ctx); err != nil {
+				srv.Close()
+			}
+		}
+		s.served.Wait()
+		if s.s3 != nil {
+			if err := s.s3.close(); err != nil {
+				errs = append(errs, fmt.Errorf("close sandbox database: %w", err))
+			}
+		}
+		s.stopErr = errors.Join(errs...)
+	})
+	return s.stopErr
+}
+
+// sandboxAddr applies the loopback default.
+func sandboxAddr(addr string) string {
+	if addr == "" {
+		return "127.0.0.1:0"
+	}
+	return addr
+}
+
+// sandboxDialAddr is an address clients can dial: an unspecified listen
+// address (0.0.0.0, ::) is reached on 127.0.0.1.
+func sandboxDialAddr(a net.Addr) string {
+	ta, ok := a.(*net.TCPAddr)
+	if !ok {
+		return a.String()
+	}
+	if ta.IP.IsUnspecified() {
+		// Go listens dual-stack on "tcp", so IPv4 loopback reaches it.
+		return net.JoinHostPort("127.0.0.1", fmt.Sprint(ta.Port))
+	}
+	return ta.String()
+}
+
+// sandboxKeys loads or creates the key pair and the state file in dir.
+func sandboxKeys(dir string, log io.Writer) (st sandboxState, pub crypto.PublicKey, privPath, pubPath string, err error) {
+	keyDir := filepath.Join(dir, sandboxKeysDir)
+	privPath = filepath.Join(keyDir, keys.PrivateFile)
+	pubPath = filepath.Join(keyDir, keys.PublicFile)
+	statePath := filepath.Join(dir, sandboxStateFile)
+
+	if b, rerr := os.ReadFile(statePath); rerr == nil {
+		if jerr := json.Unmarshal(b, &st); jerr != nil {
+			return st, nil, "", "", fmt.Errorf("read sandbox state %s: %v (delete it to start afresh)", statePath, jerr)
+		}
+	} else if !errors.Is(rerr, fs.ErrNotExist) {
+		return st, nil, "", "", fmt.Errorf("read sandbox state: %w", rerr)
+	}
+
+	_, privErr := os.Stat(privPath)
+	_, pubErr := os.Stat(pubPath)
+	switch {
+	case errors.Is(privErr, fs.ErrNotExist) && errors.Is(pubErr, fs.ErrNotExist):
+		if _, err := keys.GenerateFiles(keyDir, keys.RSA, false); err != nil {
+			return st, nil, "", "", fmt.Errorf("create sandbox key pair: %w", err)
+		}
+	case privErr != nil:
+		return st, nil, "", "", fmt.Errorf("sandbox private key: %w (delete %s to make a new key pair)", privErr, keyDir)
+	case pubErr != nil:
+		return st, nil, "", "", fmt.Errorf("sandbox public key: %w (delete %s to make a new key pair)", pubErr, keyDir)
+	}
+
+	priv, warning, err := keys.LoadPrivate(privPath)
+	if err != nil {
+		return st, nil, "", "", fmt.Errorf("load sandbox private key: %w", err)
+	}
+	if warning != "" {
+		fmt.Fprintf(log, "sandbox: warning: %s\n", warning)
+	}
+	pub, err = keys.LoadPublic(pubPath)
+	if err != nil {
+		return st, nil, "", "", fmt.Errorf("load sandbox public key: %w", err)
+	}
+	if eq, ok := priv.Public().(interface{ Equal(crypto.PublicKey) bool }); !ok || !eq.Equal(pub) {
+		return st, nil, "", "", fmt.Errorf("sandbox keys in %s: the public key does not match the private key", keyDir)
+	}
+	fp, err := keys.Fingerprint(pub)
+	if err != nil {
+		return st, nil, "", "", fmt.Errorf("sandbox public key: %w", err)
+	}
+
+	changed := false
+	if st.KeyPairID == "" || st.Fingerprint != fp || !sandboxValidKeyPairID(st.KeyPairID) {
+		// A new public key gets a new ID, as CloudFront gives one per uploaded key.
+		if st.KeyPairID, err = sandboxRandomID("K", 13); err != nil {
+			return st, nil, "", "", err
+		}
+		st.Fingerprint = fp
+		changed = true
+	}
+	if st.AccessKeyID == "" || st.SecretAccessKey == "" {
+		if st.AccessKeyID, err = sandboxRandomID("AKIA", 16); err != nil {
+			return st, nil, "", "", err
+		}
+		if st.SecretAccessKey, err = sandboxRandomSecret(40); err != nil {
+			return st, nil, "", "", err
+		}
+		changed = true
+	}
+	if changed {
+		b, _ := json.MarshalIndent(st, "", "  ")
+		if err := sandboxWriteFile(statePath, append(b, '\n'), 0o600); err != nil {
+			return st, nil, "", "", fmt.Errorf("save sandbox state: %w", err)
+		}
+	}
+	return st, pub, privPath, pubPath, nil
+}
+
+// sandboxValidKeyPairID reports whether id looks like a CloudFront public key ID.
+func sandboxValidKeyPairID(id string) bool {
+	if len(id) != 14 || id[0] != 'K' {
+		return false
+	}
+	for _, c := range id {
+		if !(c >= 'A' && c <= 'Z' || c >= '0' && c <= '9') {
+			return false
+		}
+	}
+	return true
+}
+
+const sandboxIDAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+
+// sandboxRandomID is prefix and n random upper-case letters and digits.
+func sandboxRandomID(prefix string, n int) (string, error) {
+	return sandboxRandomFrom(prefix, sandboxIDAlphabet, n)
+}
+
+func sandboxRandomSecret(n int) (string, error) {
+	return sandboxRandomFrom("", "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/", n)
+}
+
+func sandboxRandomFrom(prefix, alphabet string, n int) (string, error) {
+	b := make([]byte, n)
+	if _, err := rand.Read(b); err != nil {
+		return "", fmt.Errorf("random ID: %w", err)
+	}
+	var sb strings.Builder
+	sb.WriteString(prefix)
+	for _, c := range b {
+		// 256 % 36 != 0 leaves a slight bias: irrelevant for an identifier.
+		sb.WriteByte(alphabet[int(c)%len(alphabet)])
+	}
+	return sb.String(), nil
+}
+
+// sandboxWriteFile writes data to path through a temporary file in the same
+// directory, renamed into place.
+func sandboxWriteFile(path string, data []byte, perm os.FileMode) error {
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name())
+	if err := tmp.Chmod(perm); err != nil {
+		tmp.Close()
+		return err
+	}
+	if _, err := tmp.Write(data); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Sync(); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), path)
+}

@@ -2,9 +2,19 @@ package aws
 
 import (
 	"crypto"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/rsa"
 	"errors"
+	"fmt"
 	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
 	"time"
+
+	"github.com/aws/aws-sdk-go-v2/feature/cloudfront/sign"
 )
 
 // Hash is the digest a CloudFront signature is computed over.
@@ -16,6 +26,47 @@ const (
 	SHA1   Hash = "sha1"
 	SHA256 Hash = "sha256"
 )
+
+// ParseHash reads a hash name as users type it ("sha1", "SHA256", ""); ""
+// is SHA1, CloudFront's default.
+func ParseHash(s string) (Hash, error) {
+	switch strings.ToLower(strings.TrimSpace(s)) {
+	case "", "sha1", "sha-1":
+		return SHA1, nil
+	case "sha256", "sha-256":
+		return SHA256, nil
+	}
+	return "", fmt.Errorf("%w: %q (use sha1 or sha256)", ErrHash, s)
+}
+
+// MaxURLLength is the longest URL CloudFront accepts, in bytes.
+const MaxURLLength = 8192
+
+// Errors SignURL, SignCookies, NewSigner and ObjectURL wrap, so callers can
+// map them with errors.Is. The wrapping error's text says what exactly was wrong.
+var (
+	ErrNoKeyPairID      = errors.New("missing key pair ID")
+	ErrBadKeyPairID     = errors.New("invalid key pair ID")
+	ErrKey              = errors.New("unusable private key")
+	ErrHash             = errors.New("unknown hash algorithm")
+	ErrNoExpiry         = errors.New("missing expiry")
+	ErrExpiryPast       = errors.New("expiry is in the past")
+	ErrExpiryNotAfter   = errors.New("expiry is not after the start time")
+	ErrBadURL           = errors.New("invalid URL")
+	ErrScheme           = errors.New("URL scheme must be http or https")
+	ErrFragment         = errors.New("URL has a fragment")
+	ErrAlreadySigned    = errors.New("URL already carries a CloudFront signing parameter")
+	ErrBadIP            = errors.New("invalid IP address or CIDR")
+	ErrBadResource      = errors.New("invalid resource pattern")
+	ErrResourceMismatch = errors.New("resource pattern does not cover the URL")
+	ErrTooLong          = errors.New("signed URL is longer than CloudFront's 8192-byte limit")
+	ErrBadDomain        = errors.New("invalid domain")
+	ErrOutsideOrigin    = errors.New("key is not under the origin path")
+	ErrEmptyKey         = errors.New("empty object key")
+)
+
+// errTODO marks API other helpers have not filled in yet (sandbox.go uses it).
+var errTODO = errors.New("not implemented yet")
 
 // PolicyOptions are the conditions a signature grants access under.
 type PolicyOptions struct {
@@ -36,26 +87,260 @@ type Signer struct {
 	keyPairID string
 	key       crypto.Signer
 	hash      Hash
+	sdk       *sign.URLSigner // SHA-1 URLs go through the SDK
 }
 
-var errTODO = errors.New("not implemented yet")
-
-// NewSigner returns a Signer for the key pair ID and private key.
+// NewSigner returns a Signer for the key pair ID and private key (RSA, or
+// ECDSA on P-256). hash "" means SHA1.
 func NewSigner(keyPairID string, key crypto.Signer, hash Hash) (*Signer, error) {
-	return nil, errTODO
+	if strings.TrimSpace(keyPairID) == "" {
+		return nil, fmt.Errorf("%w: set the CloudFront public key ID (like K2JCJMDEHXQW5F)", ErrNoKeyPairID)
+	}
+	for _, r := range keyPairID {
+		if !isUnreserved(byte(r)) || r > 0x7f {
+			return nil, fmt.Errorf("%w %q: it may hold only letters, digits, - . _ ~", ErrBadKeyPairID, keyPairID)
+		}
+	}
+	h, err := ParseHash(string(hash))
+	if err != nil {
+		return nil, err
+	}
+	if key == nil {
+		return nil, fmt.Errorf("%w: no key given", ErrKey)
+	}
+	switch k := key.(type) {
+	case *rsa.PrivateKey:
+		if k == nil || k.N == nil {
+			return nil, fmt.Errorf("%w: empty RSA key", ErrKey)
+		}
+		if k.Precomputed.Dp == nil {
+			k.Precompute()
+		}
+	case *ecdsa.PrivateKey:
+		if k == nil || k.Curve != elliptic.P256() {
+			return nil, fmt.Errorf("%w: ECDSA keys must use curve P-256", ErrKey)
+		}
+	default:
+		// Hardware or remote signers: judge them by their public half.
+		switch p := key.Public().(type) {
+		case *rsa.PublicKey:
+		case *ecdsa.PublicKey:
+			if p.Curve != elliptic.P256() {
+				return nil, fmt.Errorf("%w: ECDSA keys must use curve P-256", ErrKey)
+			}
+		default:
+			return nil, fmt.Errorf("%w: %T keys cannot sign for CloudFront (use RSA or ECDSA P-256)", ErrKey, p)
+		}
+	}
+	return &Signer{keyPairID: keyPairID, key: key, hash: h, sdk: sign.NewURLSigner(keyPairID, key)}, nil
 }
+
+// KeyPairID is the key pair ID the signer puts in URLs and cookies.
+func (s *Signer) KeyPairID() string { return s.keyPairID }
+
+// Hash is the digest the signer uses.
+func (s *Signer) Hash() Hash { return s.hash }
 
 // SignURL returns rawURL signed under opts. now is used to refuse an expiry in the past.
 func (s *Signer) SignURL(rawURL string, opts PolicyOptions, now time.Time) (string, error) {
-	return "", errTODO
+	if err := checkURL(rawURL, true); err != nil {
+		return "", err
+	}
+	p, err := s.policy(rawURL, opts, now)
+	if err != nil {
+		return "", err
+	}
+	var signed string
+	if s.hash == SHA1 {
+		if opts.Custom() {
+			signed, err = s.sdk.SignWithPolicy(rawURL, p)
+		} else {
+			signed, err = s.sdk.Sign(rawURL, opts.Expires)
+		}
+		if err != nil {
+			return "", fmt.Errorf("sign %s: %w", rawURL, err)
+		}
+	} else {
+		b64Sig, b64Policy, err := s.signPolicy(p)
+		if err != nil {
+			return "", err
+		}
+		var b strings.Builder
+		b.Grow(len(rawURL) + len(b64Policy) + len(b64Sig) + len(s.keyPairID) + 80)
+		b.WriteString(rawURL)
+		if strings.Contains(rawURL, "?") {
+			b.WriteByte('&')
+		} else {
+			b.WriteByte('?')
+		}
+		if opts.Custom() {
+			b.WriteString("Policy=")
+			b.WriteString(b64Policy)
+		} else {
+			b.WriteString("Expires=")
+			b.WriteString(strconv.FormatInt(opts.Expires.Unix(), 10))
+		}
+		b.WriteString("&Signature=")
+		b.WriteString(b64Sig)
+		b.WriteString("&Key-Pair-Id=")
+		b.WriteString(s.keyPairID)
+		b.WriteString("&Hash-Algorithm=SHA256")
+		signed = b.String()
+	}
+	if len(signed) > MaxURLLength {
+		return "", fmt.Errorf("%w: it would be %d bytes; shorten the URL or use signed cookies", ErrTooLong, len(signed))
+	}
+	return signed, nil
 }
 
 // SignCookies returns the CloudFront-* cookies granting access to rawURL (or
 // opts.Resource) under opts.
 func (s *Signer) SignCookies(rawURL string, opts PolicyOptions, now time.Time) ([]*http.Cookie, error) {
-	return nil, errTODO
+	secure := true
+	if rawURL != "" {
+		if err := checkURL(rawURL, false); err != nil {
+			return nil, err
+		}
+		secure = strings.HasPrefix(strings.ToLower(rawURL), "https:")
+	} else if opts.Resource == "" {
+		return nil, fmt.Errorf("%w: cookies need a URL or a resource pattern", ErrBadURL)
+	}
+	p, err := s.policy(rawURL, opts, now)
+	if err != nil {
+		return nil, err
+	}
+	b64Sig, b64Policy, err := s.signPolicy(p)
+	if err != nil {
+		return nil, err
+	}
+	mk := func(name, value string) *http.Cookie {
+		return &http.Cookie{Name: cookiePrefix + name, Value: value, Path: "/",
+			Expires: opts.Expires.UTC(), Secure: secure, HttpOnly: true}
+	}
+	var cookies []*http.Cookie
+	if opts.Custom() || rawURL == "" {
+		cookies = append(cookies, mk(paramPolicy, b64Policy))
+	} else {
+		cookies = append(cookies, mk(paramExpires, strconv.FormatInt(opts.Expires.Unix(), 10)))
+	}
+	cookies = append(cookies, mk(paramSignature, b64Sig), mk(paramKeyPairID, s.keyPairID))
+	if s.hash == SHA256 {
+		cookies = append(cookies, mk(paramHashAlg, "SHA256"))
+	}
+	return cookies, nil
 }
 
-// ObjectURL is the CloudFront URL of an S3 object key: "https://DOMAIN/" and
-// the key percent-encoded by RFC 3986 path rules, after removing originPath.
-func ObjectURL(domain, originPath, key string) (string, error) { return "", errTODO }
+// policy builds and checks the policy for rawURL under opts.
+func (s *Signer) policy(rawURL string, opts PolicyOptions, now time.Time) (*sign.Policy, error) {
+	if opts.Expires.IsZero() {
+		return nil, fmt.Errorf("%w: a signature needs an expiry time", ErrNoExpiry)
+	}
+	if !opts.Expires.After(now) {
+		return nil, fmt.Errorf("%w: %s is not after now (%s)", ErrExpiryPast,
+			opts.Expires.UTC().Format(time.RFC3339), now.UTC().Format(time.RFC3339))
+	}
+	if !opts.Starts.IsZero() && opts.Expires.Unix() <= opts.Starts.Unix() {
+		return nil, fmt.Errorf("%w: expiry %s, start %s", ErrExpiryNotAfter,
+			opts.Expires.UTC().Format(time.RFC3339), opts.Starts.UTC().Format(time.RFC3339))
+	}
+	if !opts.Custom() {
+		return sign.NewCannedPolicy(rawURL, opts.Expires), nil
+	}
+	resource := rawURL
+	if opts.Resource != "" {
+		resource = opts.Resource
+		if err := checkResource(resource); err != nil {
+			return nil, err
+		}
+		if rawURL != "" && !matchResource(resource, rawURL) {
+			return nil, fmt.Errorf("%w: %q does not match %q", ErrResourceMismatch, resource, rawURL)
+		}
+	}
+	c := sign.Condition{DateLessThan: sign.NewAWSEpochTime(opts.Expires)}
+	if !opts.Starts.IsZero() {
+		c.DateGreaterThan = sign.NewAWSEpochTime(opts.Starts)
+	}
+	if opts.IP != "" {
+		pfx, err := parseCIDR(strings.TrimSpace(opts.IP))
+		if err != nil {
+			return nil, fmt.Errorf("%w: %v", ErrBadIP, err)
+		}
+		c.IPAddress = &sign.IPAddress{SourceIP: pfx.String()}
+	}
+	return &sign.Policy{Statements: []sign.Statement{{Resource: resource, Condition: c}}}, nil
+}
+
+// signPolicy returns the CloudFront-base64 signature and policy.
+func (s *Signer) signPolicy(p *sign.Policy) (b64Sig, b64Policy string, err error) {
+	if s.hash == SHA1 {
+		sig, pol, err := p.Sign(s.key)
+		if err != nil {
+			return "", "", fmt.Errorf("sign policy: %w", err)
+		}
+		return string(sig), string(pol), nil
+	}
+	js, err := encodePolicy(p)
+	if err != nil {
+		return "", "", err
+	}
+	d, h := policyDigest(SHA256, js)
+	sig, err := s.key.Sign(rand.Reader, d, h)
+	if err != nil {
+		return "", "", fmt.Errorf("sign policy: %w", err)
+	}
+	return cfEncode(sig), cfEncode(js), nil
+}
+
+// checkURL refuses URLs CloudFront cannot serve signed, or that were signed
+// already. forURL adds the refusals that only matter in a URL's query.
+func checkURL(rawURL string, forURL bool) error {
+	if rawURL == "" {
+		return fmt.Errorf("%w: empty URL", ErrBadURL)
+	}
+	if strings.Contains(rawURL, "#") {
+		return fmt.Errorf("%w: %q (browsers never send the part after #; remove it)", ErrFragment, rawURL)
+	}
+	for i := 0; i < len(rawURL); i++ {
+		if c := rawURL[i]; c <= ' ' || c >= 0x7f {
+			return fmt.Errorf("%w: %q holds a space, control or non-ASCII byte; percent-encode it", ErrBadURL, rawURL)
+		}
+	}
+	u, err := url.Parse(rawURL)
+	if err != nil {
+		return fmt.Errorf("%w: %v", ErrBadURL, err)
+	}
+	if sc := strings.ToLower(u.Scheme); sc != "http" && sc != "https" {
+		return fmt.Errorf("%w: %q", ErrScheme, rawURL)
+	}
+	if u.Host == "" {
+		return fmt.Errorf("%w: %q has no host", ErrBadURL, rawURL)
+	}
+	if u.User != nil {
+		return fmt.Errorf("%w: %q carries user info", ErrBadURL, rawURL)
+	}
+	if forURL {
+		for _, seg := range strings.Split(u.RawQuery, "&") {
+			name, _, _ := strings.Cut(seg, "=")
+			if un, err := url.QueryUnescape(name); err == nil {
+				name = un
+			}
+			if isSigningParam(name) {
+				return fmt.Errorf("%w: %s; sign the unsigned URL", ErrAlreadySigned, name)
+			}
+		}
+	}
+	return nil
+}
+
+// checkResource refuses patterns CloudFront would not accept.
+func checkResource(r string) error {
+	for i := 0; i < len(r); i++ {
+		if c := r[i]; c <= ' ' || c >= 0x7f || c == '#' {
+			return fmt.Errorf("%w: %q holds a space, #, control or non-ASCII byte", ErrBadResource, r)
+		}
+	}
+	if !strings.Contains(r, "://") && !strings.HasPrefix(r, "*") {
+		return fmt.Errorf("%w: %q needs a scheme (https://, http:// or http*://)", ErrBadResource, r)
+	}
+	return nil
+}

@@ -1,0 +1,455 @@
+package aws
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/rsa"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	sdkaws "github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+
+	"github.com/cfsign/cfsign/keys"
+)
+
+// doctorCFHeaders are the headers CloudFront puts on a refusal it makes itself.
+func doctorCFHeaders(h http.Header) {
+	h.Set("Server", "CloudFront")
+	h.Set("Content-Type", "text/xml")
+	h.Set("X-Cache", "Error from cloudfront")
+	h.Set("Via", "1.1 3e5b4a1c2d9f8e7a6b5c4d3e2f1a0b9c.cloudfront.net (CloudFront)")
+	h.Set("X-Amz-Cf-Pop", "FRA56-P5")
+	h.Set("X-Amz-Cf-Id", "Qx1m0p3bVw5xgA2o4JtT7lZ2K9sS3nE8yU6rD1cF0hG4jI7kL5mN==")
+}
+
+// doctorS3Headers are the headers of an S3 error passed on by CloudFront.
+func doctorS3Headers(h http.Header) {
+	doctorCFHeaders(h)
+	h.Set("Server", "AmazonS3")
+	h.Set("Content-Type", "application/xml")
+	h.Set("X-Amz-Request-Id", "4B1X7Q9ZK2M3N5P8")
+	h.Set("X-Amz-Id-2", "fK8Xc2V5m3Q9bN1r7T0yL4wE6uI2oP8aS5dF3gH1jK9lZ7xC4vB2nM6qW0eR3tY5uI8oP1aS4dF7gH0j=")
+}
+
+const (
+	doctorS3AccessDenied = `<?xml version="1.0" encoding="UTF-8"?>
+<Error><Code>AccessDenied</Code><Message>Access Denied</Message><RequestId>4B1X7Q9ZK2M3N5P8</RequestId><HostId>fK8Xc2V5m3Q9bN1r7T0yL4wE6uI2oP8aS5dF3gH1jK9lZ7xC4vB2nM6qW0eR3tY5uI8oP1aS4dF7gH0j=</HostId></Error>`
+	doctorS3NoSuchKey = `<?xml version="1.0" encoding="UTF-8"?>
+<Error><Code>NoSuchKey</Code><Message>The specified key does not exist.</Message><Key>docs/missing.pdf</Key><RequestId>4B1X7Q9ZK2M3N5P8</RequestId><HostId>fK8Xc2V5=</HostId></Error>`
+)
+
+func doctorCFError(code, msg string) string {
+	return `<?xml version="1.0" encoding="UTF-8"?><Error><Code>` + code + `</Code><Message>` + msg + `</Message></Error>`
+}
+
+// doctorPolicyParam encodes a custom policy as CloudFront's URL-safe base64.
+func doctorPolicyParam(resource string, expires, starts time.Time, ip string) string {
+	cond := fmt.Sprintf(`"DateLessThan":{"AWS:EpochTime":%d}`, expires.Unix())
+	if !starts.IsZero() {
+		cond += fmt.Sprintf(`,"DateGreaterThan":{"AWS:EpochTime":%d}`, starts.Unix())
+	}
+	if ip != "" {
+		cond = fmt.Sprintf(`"IpAddress":{"AWS:SourceIp":%q},`, ip) + cond
+	}
+	pol := fmt.Sprintf(`{"Statement":[{"Resource":%q,"Condition":{%s}}]}`, resource, cond)
+	return strings.NewReplacer("+", "-", "=", "_", "/", "~").Replace(base64.StdEncoding.EncodeToString([]byte(pol)))
+}
+
+func TestDoctorDiagnoseClassifies(t *testing.T) {
+	now := time.Now()
+	canned := func(base string, expires time.Time) string {
+		return fmt.Sprintf("%s/docs/report.pdf?Expires=%d&Signature=c2lnbmF0dXJl&Key-Pair-Id=K2JCJMDEHXQW5F", base, expires.Unix())
+	}
+	custom := func(base string, expires, starts time.Time, ip string) string {
+		return base + "/docs/report.pdf?Policy=" + doctorPolicyParam(base+"/docs/*", expires, starts, ip) + "&Signature=c2lnbmF0dXJl&Key-Pair-Id=K2JCJMDEHXQW5F"
+	}
+	tests := []struct {
+		name    string
+		handler func(w http.ResponseWriter, r *http.Request)
+		url     func(base string) string
+		ok      bool
+		status  int
+		code    string
+		source  string
+		cause   string
+	}{
+		{
+			name: "200",
+			handler: func(w http.ResponseWriter, r *http.Request) {
+				w.Header().Set("X-Cache", "Hit from cloudfront")
+				w.Write([]byte("%PDF-1.7"))
+			},
+			url: func(b string) string { return canned(b, now.Add(time.Hour)) },
+			ok:  true, status: 200, cause: "works",
+		},
+		{
+			name: "unsigned URL",
+			handler: func(w http.ResponseWriter, r *http.Request) {
+				doctorCFHeaders(w.Header())
+				w.WriteHeader(403)
+				w.Write([]byte(doctorCFError("MissingKey", "Missing Key-Pair-Id query parameter or cookie value")))
+			},
+			url:    func(b string) string { return b + "/docs/report.pdf" },
+			status: 403, code: "MissingKey", source: SourceCloudFront, cause: "not signed",
+		},
+		{
+			name: "unknown key pair ID",
+			handler: func(w http.ResponseWriter, r *http.Request) {
+				doctorCFHeaders(w.Header())
+				w.WriteHeader(403)
+				w.Write([]byte(doctorCFError("InvalidKey", "Unknown Key")))
+			},
+			url:    func(b string) string { return canned(b, now.Add(time.Hour)) },
+			status: 403, code: "InvalidKey", source: SourceCloudFront, cause: "not in any key group",
+		},
+		{
+			name: "expired",
+			handler: func(w http.ResponseWriter, r *http.Request) {
+				doctorCFHeaders(w.Header())
+				w.WriteHeader(403)
+				w.Write([]byte(doctorCFError("AccessDenied", "Access denied")))
+			},
+			url:    func(b string) string { return canned(b, now.Add(-2*time.Hour)) },
+			status: 403, code: "AccessDenied", source: SourceCloudFront, cause: "expired at",
+		},
+		{
+			name: "clock skew",
+			handler: func(w http.ResponseWriter, r *http.Request) {
+				doctorCFHeaders(w.Header())
+				// The edge's clock is an hour ahead of ours.
+				w.Header().Set("Date", now.Add(time.Hour).UTC().Format(http.TimeFormat))
+				w.WriteHeader(403)
+				w.Write([]byte(doctorCFError("AccessDenied", "Access denied")))
+			},
+			url:    func(b string) string { return canned(b, now.Add(10*time.Minute)) },
+			status: 403, code: "AccessDenied", source: SourceCloudFront, cause: "clock skew",
+		},
+		{
+			name: "not yet valid",
+			handler: func(w http.ResponseWriter, r *http.Request) {
+				doctorCFHeaders(w.Header())
+				w.WriteHeader(403)
+				w.Write([]byte(doctorCFError("AccessDenied", "Access denied")))
+			},
+			url:    func(b string) string { return custom(b, now.Add(2*time.Hour), now.Add(time.Hour), "") },
+			status: 403, code: "AccessDenied", source: SourceCloudFront, cause: "not valid until",
+		},
+		{
+			name: "IP restricted",
+			handler: func(w http.ResponseWriter, r *http.Request) {
+				doctorCFHeaders(w.Header())
+				w.WriteHeader(403)
+				w.Write([]byte(doctorCFError("AccessDenied", "Access denied")))
+			},
+			url:    func(b string) string { return custom(b, now.Add(time.Hour), time.Time{}, "192.0.2.0/24") },
+			status: 403, code: "AccessDenied", source: SourceCloudFront, cause: "limited to 192.0.2.0/24",
+		},
+		{
+			name: "wrong private key",
+			handler: func(w http.ResponseWriter, r *http.Request) {
+				doctorCFHeaders(w.Header())
+				w.WriteHeader(403)
+				w.Write([]byte(doctorCFError("AccessDenied", "Access denied")))
+			},
+			url:    func(b string) string { return canned(b, now.Add(time.Hour)) },
+			status: 403, code: "AccessDenied", source: SourceCloudFront, cause: "does not verify",
+		},
+		{
+			name: "malformed policy",
+			handler: func(w http.ResponseWriter, r *http.Request) {
+				doctorCFHeaders(w.Header())
+				w.WriteHeader(403)
+				w.Write([]byte(doctorCFError("MalformedPolicy", "Malformed Policy")))
+			},
+			url:    func(b string) string { return b + "/x?Policy=bm90IGpzb24_&Signature=c2ln&Key-Pair-Id=K2JCJMDEHXQW5F" },
+			status: 403, code: "MalformedPolicy", source: SourceCloudFront, cause: "could not read the signed policy",
+		},
+		{
+			name: "S3 refuses CloudFront",
+			handler: func(w http.ResponseWriter, r *http.Request) {
+				doctorS3Headers(w.Header())
+				w.WriteHeader(403)
+				w.Write([]byte(doctorS3AccessDenied))
+			},
+			url:    func(b string) string { return canned(b, now.Add(time.Hour)) },
+			status: 403, code: "AccessDenied", source: SourceOrigin, cause: "bucket policy",
+		},
+		{
+			name: "S3 refuses, headers only",
+			handler: func(w http.ResponseWriter, r *http.Request) {
+				doctorS3Headers(w.Header())
+				w.WriteHeader(403)
+			},
+			url:    func(b string) string { return canned(b, now.Add(time.Hour)) },
+			status: 403, source: SourceOrigin, cause: "bucket policy",
+		},
+		{
+			name: "object missing",
+			handler: func(w http.ResponseWriter, r *http.Request) {
+				doctorS3Headers(w.Header())
+				w.WriteHeader(404)
+				w.Write([]byte(doctorS3NoSuchKey))
+			},
+			url:    func(b string) string { return canned(b, now.Add(time.Hour)) },
+			status: 404, code: "NoSuchKey", source: SourceOrigin, cause: "object does not exist",
+		},
+		{
+			name: "origin unreachable",
+			handler: func(w http.ResponseWriter, r *http.Request) {
+				doctorCFHeaders(w.Header())
+				w.WriteHeader(502)
+			},
+			url:    func(b string) string { return canned(b, now.Add(time.Hour)) },
+			status: 502, source: SourceCloudFront, cause: "could not reach the origin",
+		},
+		{
+			name: "redirect",
+			handler: func(w http.ResponseWriter, r *http.Request) {
+				doctorCFHeaders(w.Header())
+				http.Redirect(w, r, "https://d111111abcdef8.cloudfront.net"+r.URL.RequestURI(), http.StatusMovedPermanently)
+			},
+			url:    func(b string) string { return canned(b, now.Add(time.Hour)) },
+			status: 301, source: SourceCloudFront, cause: "instead of the file",
+		},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var mu sync.Mutex
+			var methods []string
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				mu.Lock()
+				methods = append(methods, r.Method)
+				mu.Unlock()
+				tc.handler(w, r)
+			}))
+			defer srv.Close()
+			d, err := Diagnose(context.Background(), tc.url(srv.URL), DiagnoseOptions{Now: now})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if d.OK != tc.ok || d.Status != tc.status || d.Code != tc.code || d.Source != tc.source || !strings.Contains(d.Cause, tc.cause) {
+				t.Errorf("got %+v\nwant ok=%v status=%d code=%q source=%q cause ~ %q", d, tc.ok, tc.status, tc.code, tc.source, tc.cause)
+			}
+			if !d.OK && d.Fix == "" {
+				t.Errorf("no fix offered: %+v", d)
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			if methods[0] != http.MethodHead || (tc.ok && len(methods) != 1) {
+				t.Errorf("requests %v: want HEAD first, and only HEAD when it works", methods)
+			}
+			for _, s := range []string{d.Cause, d.Fix} {
+				if strings.Contains(s, "\n") {
+					t.Errorf("not one line: %q", s)
+				}
+			}
+		})
+	}
+}
+
+func TestDoctorDiagnoseNetwork(t *testing.T) {
+	// Connection refused: a port nobody listens on any more.
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	l.Close()
+	d, err := Diagnose(context.Background(), "http://"+addr+"/x", DiagnoseOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.OK || d.Status != 0 || !strings.Contains(d.Cause, "could not connect") || d.Message == "" {
+		t.Errorf("refused: %+v", d)
+	}
+
+	// No answer in time: the handler holds the request until the client gives up.
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		<-r.Context().Done()
+	}))
+	defer srv.Close()
+	d, err = Diagnose(context.Background(), srv.URL+"/slow", DiagnoseOptions{Timeout: 200 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.OK || !strings.Contains(d.Cause, "no answer") {
+		t.Errorf("timeout: %+v", d)
+	}
+
+	for _, bad := range []string{"", "ftp://example.com/x", "d111111abcdef8.cloudfront.net/x", "http://%zz"} {
+		if _, err := Diagnose(context.Background(), bad, DiagnoseOptions{}); err == nil {
+			t.Errorf("Diagnose(%q) accepted", bad)
+		}
+	}
+}
+
+// TestDoctorNetErrors classifies errors a real network gives, without making
+// requests that would leave loopback.
+func TestDoctorNetErrors(t *testing.T) {
+	u, _ := url.Parse("https://d111111abcdef8.cloudfront.net/x")
+	dns := &url.Error{Op: "Head", URL: u.String(), Err: &net.OpError{Op: "dial", Net: "tcp", Err: &net.DNSError{Err: "no such host", Name: u.Host, IsNotFound: true}}}
+	if d := doctorNetError(u, dns); !strings.Contains(d.Cause, "does not resolve") || !strings.Contains(d.Fix, "domain") {
+		t.Errorf("DNS: %+v", d)
+	}
+	if d := doctorNetError(u, &url.Error{Op: "Head", URL: u.String(), Err: context.Canceled}); d.Cause != "cancelled" {
+		t.Errorf("cancel: %+v", d)
+	}
+	if d := doctorNetError(u, errors.New("boom")); !strings.Contains(d.Cause, "could not connect") {
+		t.Errorf("other: %+v", d)
+	}
+}
+
+// TestDoctorSandbox diagnoses links against the sandbox's CloudFront-style edge.
+func TestDoctorSandbox(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	sb, err := StartSandbox(ctx, SandboxOptions{DataDir: t.TempDir(), Memory: true})
+	if err != nil {
+		t.Fatalf("StartSandbox: %v", err)
+	}
+	defer sb.Close()
+	priv, _, err := keys.LoadPrivate(sb.PrivateKeyPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	api := s3.New(s3.Options{
+		Region:       sb.Region,
+		BaseEndpoint: sdkaws.String(sb.S3Endpoint),
+		UsePathStyle: true,
+		Credentials:  credentials.NewStaticCredentialsProvider(sb.AccessKeyID, sb.SecretAccessKey, ""),
+	})
+	const key = "docs/report 2026.pdf"
+	if _, err := api.PutObject(ctx, &s3.PutObjectInput{Bucket: sdkaws.String(sb.Bucket), Key: sdkaws.String(key), Body: strings.NewReader("%PDF-1.7 hello")}); err != nil {
+		t.Fatal(err)
+	}
+	objURL, err := ObjectURL(sb.EdgeURL, "", key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	good, err := NewSigner(sb.KeyPairID, priv, SHA1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	other, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		t.Fatal(err)
+	}
+	unknown, err := NewSigner("KUNKNOWN4CFSIGN", other, SHA1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	impostor, err := NewSigner(sb.KeyPairID, other, SHA1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now()
+	slow := now.Add(-10 * time.Minute) // a local clock ten minutes behind
+	sign := func(s *Signer, u string, expires, at time.Time) string {
+		t.Helper()
+		signed, err := s.SignURL(u, PolicyOptions{Expires: expires}, at)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return signed
+	}
+	missing, _ := ObjectURL(sb.EdgeURL, "", "docs/missing.pdf")
+	tests := []struct {
+		name   string
+		url    string
+		now    time.Time
+		ok     bool
+		status int
+		code   string
+		cause  string
+	}{
+		{"good link", sign(good, objURL, now.Add(5*time.Minute), now), now, true, 200, "", "works"},
+		{"expired", sign(good, objURL, now.Add(-time.Hour), now.Add(-2*time.Hour)), now, false, 403, "AccessDenied", "expired at"},
+		{"clock behind", sign(good, objURL, slow.Add(time.Minute), slow), slow, false, 403, "AccessDenied", "clock skew"},
+		{"unknown key", sign(unknown, objURL, now.Add(5*time.Minute), now), now, false, 403, "InvalidKey", "not in any key group"},
+		{"wrong private key", sign(impostor, objURL, now.Add(5*time.Minute), now), now, false, 403, "AccessDenied", "does not verify"},
+		{"unsigned", objURL, now, false, 403, "MissingKey", "not signed"},
+		{"object missing", sign(good, missing, now.Add(5*time.Minute), now), now, false, 404, "NoSuchKey", "does not exist"},
+	}
+	d, err := DiagnoseObject(ctx, good, sb.EdgeURL, "", key, DiagnoseOptions{})
+	if err != nil || !d.OK || d.Status != 200 {
+		t.Errorf("DiagnoseObject = %+v, %v; want 200 OK", d, err)
+	}
+	if d, err := DiagnoseObject(ctx, good, sb.EdgeURL, "", "docs/missing.pdf", DiagnoseOptions{}); err != nil || d.Status != 404 {
+		t.Errorf("DiagnoseObject(missing) = %+v, %v; want 404", d, err)
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			d, err := Diagnose(ctx, tc.url, DiagnoseOptions{Now: tc.now, Timeout: 10 * time.Second})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if d.OK != tc.ok || d.Status != tc.status || d.Code != tc.code || !strings.Contains(d.Cause, tc.cause) {
+				t.Errorf("got %+v\nwant ok=%v status=%d code=%q cause ~ %q", d, tc.ok, tc.status, tc.code, tc.cause)
+			}
+		})
+	}
+}
+
+func TestDoctorCheckDistribution(t *testing.T) {
+	group := KeyGroupInfo{ID: "kg-1", Name: "signers", KeyIDs: []string{"K1", "K2"}}
+	base := Distribution{
+		ID: "E1", Enabled: true,
+		Origins:   []DistributionOrigin{{ID: "o1", DomainName: "media.s3.eu-west-1.amazonaws.com", Bucket: "media", OriginAccessControlID: "OAC1"}},
+		Behaviors: []DistributionBehavior{{PathPattern: "*", Default: true, TargetOriginID: "o1", KeyGroups: []KeyGroupInfo{group}}},
+	}
+	tests := []struct {
+		name   string
+		edit   func(d *Distribution)
+		key    string
+		bucket string
+		want   []string // substrings, one per expected warning
+	}{
+		{name: "all good", key: "K2", bucket: "media"},
+		{name: "no key or bucket to check", key: "", bucket: ""},
+		{name: "key not trusted", key: "K9", bucket: "media", want: []string{"signers (kg-1), none of which holds key pair ID K9"}},
+		{name: "other bucket", key: "K1", bucket: "photos", want: []string{"does not serve bucket photos (its origins: media.s3.eu-west-1.amazonaws.com)"}},
+		{name: "disabled", edit: func(d *Distribution) { d.Enabled = false }, key: "K1", bucket: "media", want: []string{"disabled"}},
+		{name: "no OAC", edit: func(d *Distribution) { d.Origins[0].OriginAccessControlID = "" }, key: "K1", bucket: "media", want: []string{"no origin access control"}},
+		{name: "legacy OAI is access control", edit: func(d *Distribution) {
+			d.Origins[0].OriginAccessControlID = ""
+			d.Origins[0].OriginAccessIdentity = "origin-access-identity/cloudfront/E2OAI"
+		}, key: "K1", bucket: "media"},
+		{name: "open behaviour", edit: func(d *Distribution) {
+			d.Behaviors = append(d.Behaviors, DistributionBehavior{PathPattern: "/public/*", TargetOriginID: "o1"})
+		}, key: "K1", bucket: "media", want: []string{"/public/* does not require signed URLs"}},
+		{name: "other origin's behaviour ignored", edit: func(d *Distribution) {
+			d.Origins = append(d.Origins, DistributionOrigin{ID: "api", DomainName: "api.example.com"})
+			d.Behaviors = append(d.Behaviors, DistributionBehavior{PathPattern: "/api/*", TargetOriginID: "api"})
+		}, key: "K1", bucket: "media"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			d := base
+			d.Origins = append([]DistributionOrigin(nil), base.Origins...)
+			d.Behaviors = append([]DistributionBehavior(nil), base.Behaviors...)
+			if tc.edit != nil {
+				tc.edit(&d)
+			}
+			got := CheckDistribution(d, tc.key, tc.bucket)
+			if len(got) != len(tc.want) {
+				t.Fatalf("warnings %q, want %d", got, len(tc.want))
+			}
+			for i, w := range tc.want {
+				if !strings.Contains(got[i], w) {
+					t.Errorf("warning %q, want it to contain %q", got[i], w)
+				}
+			}
+		})
+	}
+}

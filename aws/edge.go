@@ -1,0 +1,277 @@
+package aws
+
+// The sandbox edge: a local stand-in for a CloudFront distribution whose one
+// cache behaviour restricts viewer access to a trusted key group.
+//
+// Choices where CloudFront's behaviour depends on configuration:
+//   - Only GET and HEAD are allowed. Other methods get 405 Method Not Allowed
+//     with an Allow header and a MethodNotAllowed XML error (CloudFront answers
+//     403 with an HTML page; a 405 says more to someone debugging).
+//   - A missing object after a valid signature is 404 with a NoSuchKey XML
+//     error, as CloudFront passes on from an S3 origin whose policy allows
+//     s3:ListBucket (without it S3 would say 403 AccessDenied).
+//   - A path with a "." or ".." segment (also percent-encoded, or split by
+//     backslashes) is refused with 400 before anything else: keys are only
+//     ever looked up in the bucket, but such paths mean a confused or hostile
+//     client.
+//   - There is no default root object: "/" is 404 after the signature check.
+
+import (
+	"context"
+	"encoding/xml"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/netip"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+	"unicode"
+	"unicode/utf8"
+)
+
+// EdgeObject is one object an edge serves.
+type EdgeObject struct {
+	Size         int64
+	ETag         string // quoted, as S3 sends it
+	ContentType  string
+	LastModified time.Time
+	Header       http.Header   // other headers an S3 origin would send (x-amz-meta-*, Cache-Control, ...)
+	Body         io.ReadSeeker // the whole object; ranges are served by seeking
+	Close        func() error  // releases Body; may be nil
+}
+
+// ErrNoSuchObject is returned (wrapped) by an ObjectSource for a key it does not hold.
+var ErrNoSuchObject = errors.New("no such object")
+
+// ObjectSource is the bucket behind an edge.
+type ObjectSource interface {
+	// Open returns the object stored under key, or an error wrapping ErrNoSuchObject.
+	Open(ctx context.Context, key string) (*EdgeObject, error)
+}
+
+// Edge is an http.Handler that serves objects of one bucket only to viewers
+// holding a CloudFront signed URL or signed cookies made with a trusted key.
+type Edge struct {
+	src  ObjectSource
+	keys PublicKeys
+	now  func() time.Time
+
+	logMu sync.Mutex
+	log   io.Writer
+}
+
+// NewEdge returns an edge serving src to viewers signed by one of keys; each
+// refusal is logged as one line to log (nil discards), signatures redacted.
+func NewEdge(src ObjectSource, keys PublicKeys, log io.Writer) *Edge {
+	if log == nil {
+		log = io.Discard
+	}
+	return &Edge{src: src, keys: keys, now: time.Now, log: log}
+}
+
+// edgeMaxHeaderBytes bounds request headers; larger ones get 431.
+const edgeMaxHeaderBytes = 16 << 10
+
+// newEdgeServer wraps h in an http.Server with the limits the edge needs.
+func newEdgeServer(h http.Handler) *http.Server {
+	return &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    edgeMaxHeaderBytes,
+	}
+}
+
+// ServeHTTP checks the request the way CloudFront does and serves the object.
+func (e *Edge) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		w.Header().Set("Allow", "GET, HEAD")
+		e.refuse(w, r, http.StatusMethodNotAllowed, "MethodNotAllowed",
+			"The specified method is not allowed against this resource.", "method", r.Method+" is not allowed: the behaviour allows GET and HEAD")
+		return
+	}
+	if seg, bad := edgeDotSegment(r); bad {
+		e.refuse(w, r, http.StatusBadRequest, "InvalidURI",
+			"Couldn't parse the specified URI.", "path", fmt.Sprintf("path has a %q segment; keys are never resolved outside the bucket", seg))
+		return
+	}
+
+	scheme := "http"
+	if r.TLS != nil {
+		scheme = "https"
+	}
+	// The request target exactly as the viewer sent it: the signature covers
+	// the URL as signed, not a re-encoding of it.
+	target := r.RequestURI
+	if !strings.HasPrefix(target, "/") {
+		target = r.URL.RequestURI() // absolute-form target ("GET http://host/path")
+	}
+	req := VerifyRequest{
+		URL:     scheme + "://" + r.Host + target,
+		Cookies: map[string]string{},
+		At:      e.now(),
+	}
+	for _, c := range r.Cookies() {
+		if _, seen := req.Cookies[c.Name]; !seen {
+			req.Cookies[c.Name] = c.Value
+		}
+	}
+	if ap, err := netip.ParseAddrPort(r.RemoteAddr); err == nil {
+		req.ClientIP = ap.Addr().Unmap()
+	}
+	v := Verify(req, e.keys)
+	if !v.OK {
+		code, msg := v.Code, v.Message
+		if code == "" {
+			code, msg = "AccessDenied", "Access denied"
+		}
+		e.refuse(w, r, http.StatusForbidden, code, msg, v.Check, v.Detail)
+		return
+	}
+
+	key := strings.TrimPrefix(r.URL.Path, "/")
+	if key == "" {
+		e.refuse(w, r, http.StatusNotFound, "NoSuchKey", "The specified key does not exist.", "object", "no key in the path and no default root object")
+		return
+	}
+	obj, err := e.src.Open(r.Context(), key)
+	if errors.Is(err, ErrNoSuchObject) {
+		e.refuse(w, r, http.StatusNotFound, "NoSuchKey", "The specified key does not exist.", "object", fmt.Sprintf("no object %q in the bucket", key))
+		return
+	}
+	if err != nil {
+		e.refuse(w, r, http.StatusBadGateway, "InternalError", "The origin could not be reached.", "origin", err.Error())
+		return
+	}
+	if obj.Close != nil {
+		defer obj.Close()
+	}
+
+	h := w.Header()
+	for k, vs := range obj.Header {
+		h[k] = vs
+	}
+	ct := obj.ContentType
+	if ct == "" {
+		ct = "binary/octet-stream" // S3's default for objects stored without one
+	}
+	h.Set("Content-Type", ct)
+	if obj.ETag != "" {
+		h.Set("ETag", obj.ETag)
+	}
+	h.Set("X-Cache", "Miss from cfsign-sandbox")
+	// ServeContent answers Range (206, 416 with Content-Range: bytes */size),
+	// If-Range, If-None-Match, If-Modified-Since and HEAD.
+	http.ServeContent(w, r, "", obj.LastModified, obj.Body)
+}
+
+// edgeDotSegment reports a "." or ".." path segment, whether it came literally,
+// percent-encoded or separated by backslashes.
+func edgeDotSegment(r *http.Request) (string, bool) {
+	paths := []string{r.URL.Path}
+	if raw, err := url.PathUnescape(r.URL.EscapedPath()); err == nil {
+		paths = append(paths, raw)
+	}
+	for _, p := range paths {
+		for _, seg := range strings.FieldsFunc(p, func(c rune) bool { return c == '/' || c == '\\' }) {
+			if seg == "." || seg == ".." {
+				return seg, true
+			}
+		}
+	}
+	return "", false
+}
+
+// refuse answers with CloudFront's XML error body and logs which check failed.
+func (e *Edge) refuse(w http.ResponseWriter, r *http.Request, status int, code, msg, check, detail string) {
+	h := w.Header()
+	h.Set("Content-Type", "text/xml")
+	h.Set("X-Cache", "Error from cfsign-sandbox")
+	h.Set("Cache-Control", "no-store")
+	var body strings.Builder
+	body.WriteString(`<?xml version="1.0" encoding="UTF-8"?><Error><Code>`)
+	xml.EscapeText(&body, []byte(code))
+	body.WriteString(`</Code><Message>`)
+	xml.EscapeText(&body, []byte(msg))
+	body.WriteString(`</Message></Error>`)
+	h.Set("Content-Length", fmt.Sprint(body.Len()))
+	w.WriteHeader(status)
+	if r.Method != http.MethodHead {
+		io.WriteString(w, body.String())
+	}
+	e.logf("edge: %d %s %s %q from %s: check %s failed: %s", status, code, r.Method,
+		edgeRedactURL(r.URL), r.RemoteAddr, check, edgeRedact(r, detail))
+}
+
+func (e *Edge) logf(format string, args ...any) {
+	line := e.now().UTC().Format(time.RFC3339) + " " + fmt.Sprintf(format, args...)
+	e.logMu.Lock()
+	defer e.logMu.Unlock()
+	io.WriteString(e.log, line+"\n")
+}
+
+// edgeRedactURL is the request URI with the Signature parameter's value hidden.
+func edgeRedactURL(u *url.URL) string {
+	if u.RawQuery == "" {
+		return u.EscapedPath()
+	}
+	parts := strings.Split(u.RawQuery, "&")
+	for i, p := range parts {
+		name, _, _ := strings.Cut(p, "=")
+		if n, err := url.QueryUnescape(name); err == nil && strings.EqualFold(n, "Signature") {
+			parts[i] = name + "=REDACTED"
+		}
+	}
+	return u.EscapedPath() + "?" + strings.Join(parts, "&")
+}
+
+// edgeRedact removes any signature the request carries from s (a Verify
+// detail could quote one) and makes it safe to print.
+func edgeRedact(r *http.Request, s string) string {
+	var secrets []string
+	for name, vs := range r.URL.Query() {
+		if strings.EqualFold(name, "Signature") {
+			secrets = append(secrets, vs...)
+		}
+	}
+	for _, c := range r.Cookies() {
+		if strings.EqualFold(c.Name, "CloudFront-Signature") {
+			secrets = append(secrets, c.Value)
+		}
+	}
+	for _, sec := range secrets {
+		if len(sec) >= 4 {
+			s = strings.ReplaceAll(s, sec, "REDACTED")
+		}
+	}
+	return edgeSanitize(s)
+}
+
+// edgeSanitize escapes control characters and invalid UTF-8, so that text
+// taken from a request (a policy's Resource, say) cannot break the log into
+// lines or drive the terminal it is shown on.
+func edgeSanitize(s string) string {
+	var b strings.Builder
+	for i := 0; i < len(s); {
+		r, size := utf8.DecodeRuneInString(s[i:])
+		switch {
+		case r == utf8.RuneError && size == 1:
+			fmt.Fprintf(&b, `\x%02x`, s[i])
+		case r == '\n':
+			b.WriteString(`\n`)
+		case r == '\r':
+			b.WriteString(`\r`)
+		case r == '\t':
+			b.WriteString(`\t`)
+		case unicode.IsControl(r) || r == '\u2028' || r == '\u2029':
+			fmt.Fprintf(&b, `\u%04x`, r)
+		default:
+			b.WriteString(s[i : i+size])
+		}
+		i += size
+	}
+	return b.String()
+}

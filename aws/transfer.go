@@ -1,0 +1,361 @@
+package aws
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+)
+
+// Defaults for the HTTP layer. A request fails when its connection makes no
+// progress (nothing sent, nothing received) for the idle timeout, so a server
+// that accepts and never answers fails in seconds while a slow but moving
+// multi-gigabyte part never does.
+const (
+	s3DefaultIdleTimeout    = 10 * time.Second
+	s3DefaultMaxAttempts    = 4 // one more than the SDK: rides out a burst of 503 SlowDown
+	s3DefaultConnectTimeout = 5 * time.Second
+	s3MaxBackoff            = 3 * time.Second
+	s3ProgressInterval      = 100 * time.Millisecond // about ten events a second
+)
+
+// s3IdleTimeoutError is returned by a connection that made no progress.
+type s3IdleTimeoutError struct{ d time.Duration }
+
+func (e *s3IdleTimeoutError) Error() string {
+	return fmt.Sprintf("no response for %s", e.d)
+}
+func (e *s3IdleTimeoutError) Timeout() bool   { return true }
+func (e *s3IdleTimeoutError) Temporary() bool { return true }
+
+// s3IdleConn fails reads and writes after d without progress. A write also
+// pushes the read deadline out: while a part is being sent the transport's
+// reader waits for the response, and it must not time out before the body
+// is even written. Once either side timed out, every later error on the
+// connection (the transport closes it) reads as that timeout.
+type s3IdleConn struct {
+	net.Conn
+	d        time.Duration
+	timedOut atomic.Bool
+}
+
+func (c *s3IdleConn) Read(p []byte) (int, error) {
+	_ = c.Conn.SetReadDeadline(time.Now().Add(c.d))
+	n, err := c.Conn.Read(p)
+	return n, c.wrap(err)
+}
+
+func (c *s3IdleConn) Write(p []byte) (int, error) {
+	dl := time.Now().Add(c.d)
+	_ = c.Conn.SetWriteDeadline(dl)
+	_ = c.Conn.SetReadDeadline(dl)
+	n, err := c.Conn.Write(p)
+	return n, c.wrap(err)
+}
+
+func (c *s3IdleConn) wrap(err error) error {
+	if err == nil {
+		return nil
+	}
+	if errors.Is(err, os.ErrDeadlineExceeded) {
+		c.timedOut.Store(true)
+	}
+	if c.timedOut.Load() {
+		return &s3IdleTimeoutError{c.d}
+	}
+	return err
+}
+
+type s3DialFunc func(ctx context.Context, network, addr string) (net.Conn, error)
+
+func s3IdleDial(dial s3DialFunc, d time.Duration) s3DialFunc {
+	return func(ctx context.Context, network, addr string) (net.Conn, error) {
+		conn, err := dial(ctx, network, addr)
+		if err != nil {
+			return nil, err
+		}
+		return &s3IdleConn{Conn: conn, d: d}, nil
+	}
+}
+
+// newBuildableHTTPClient is the SDK's own buildable client (so AWS_CA_BUNDLE
+// still applies) with a short connect timeout, enough idle connections per
+// host for concurrent parts, and no SDK read timeout: s3IdleConn replaces it.
+func newBuildableHTTPClient(connect time.Duration) *awshttp.BuildableClient {
+	return awshttp.NewBuildableClient().
+		WithDialerOptions(func(d *net.Dialer) { d.Timeout = connect }).
+		WithTransportOptions(func(tr *http.Transport) {
+			tr.MaxIdleConnsPerHost = 64
+			tr.IdleConnTimeout = 10 * time.Second
+			// Large socket writes cut syscalls on multi-s3MiB part bodies.
+			tr.WriteBufferSize = 256 << 10
+			tr.ReadBufferSize = 64 << 10
+		}).
+		WithReadTimeout(0)
+}
+
+// finishHTTPClient runs as an s3.Options function after the SDK has resolved
+// its HTTP client: it installs the idle timeout (the SDK re-sets DialContext
+// while resolving, so this must come last) and the progress counter.
+func finishHTTPClient(idle time.Duration) func(*s3.Options) {
+	return func(o *s3.Options) {
+		inner := o.HTTPClient
+		if b, ok := inner.(*awshttp.BuildableClient); ok {
+			inner = b.WithTransportOptions(func(tr *http.Transport) {
+				dial := s3DialFunc(tr.DialContext)
+				if dial == nil {
+					dial = (&net.Dialer{Timeout: s3DefaultConnectTimeout}).DialContext
+				}
+				tr.DialContext = s3IdleDial(dial, idle)
+				// Retire pooled connections before their idle deadline
+				// fires, so a request never picks one that is about to die.
+				tr.IdleConnTimeout = min(tr.IdleConnTimeout, idle/2)
+			})
+		}
+		o.HTTPClient = &countingHTTPClient{inner: inner}
+	}
+}
+
+type s3Doer interface {
+	Do(*http.Request) (*http.Response, error)
+}
+
+// countingHTTPClient counts request body bytes as the transport reads them,
+// for requests whose context carries a wireCounter. That is the closest
+// honest measure of bytes sent: the transport reads a body only to write it to
+// the socket.
+type countingHTTPClient struct{ inner s3Doer }
+
+type wireCounterKey struct{}
+
+func withWireCounter(ctx context.Context, w *wireCounter) context.Context {
+	return context.WithValue(ctx, wireCounterKey{}, w)
+}
+
+func (c *countingHTTPClient) Do(req *http.Request) (*http.Response, error) {
+	w, _ := req.Context().Value(wireCounterKey{}).(*wireCounter)
+	// Only PUTs carry object bytes (PutObject, UploadPart); the XML body of
+	// CompleteMultipartUpload is not part of the file.
+	if w == nil || req.Method != http.MethodPut || req.Body == nil || req.Body == http.NoBody || req.ContentLength <= 0 {
+		return c.inner.Do(req)
+	}
+	body := &countingBody{rc: req.Body, w: w}
+	req.Body = body
+	resp, err := c.inner.Do(req)
+	if err != nil || resp.StatusCode >= 300 {
+		// This attempt's bytes did not land; a retry will send them again.
+		body.rollback()
+	} else {
+		body.commit()
+	}
+	return resp, err
+}
+
+type countingBody struct {
+	rc   io.ReadCloser
+	w    *wireCounter
+	mu   sync.Mutex
+	n    int64
+	done bool
+}
+
+func (b *countingBody) Read(p []byte) (int, error) {
+	n, err := b.rc.Read(p)
+	if n > 0 {
+		b.mu.Lock()
+		if !b.done {
+			b.n += int64(n)
+			b.w.add(int64(n))
+		}
+		b.mu.Unlock()
+	}
+	return n, err
+}
+
+func (b *countingBody) Close() error { return b.rc.Close() }
+
+func (b *countingBody) rollback() {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if !b.done {
+		b.w.add(-b.n)
+		b.done = true
+	}
+}
+
+func (b *countingBody) commit() {
+	b.mu.Lock()
+	b.done = true
+	b.mu.Unlock()
+}
+
+// wireCounter turns byte counts into Progress events: monotonic, at most one
+// per s3ProgressInterval, and a final one at Total from finish.
+type wireCounter struct {
+	key   string
+	total int64
+	fn    func(Progress)
+
+	sent atomic.Int64
+	mu   sync.Mutex
+	last time.Time
+	max  int64 // highest Sent reported
+}
+
+func newWireCounter(key string, total int64, fn func(Progress)) *wireCounter {
+	return &wireCounter{key: key, total: total, fn: fn}
+}
+
+func (w *wireCounter) add(n int64) {
+	v := w.sent.Add(n)
+	if w.fn == nil || n <= 0 {
+		return
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	now := time.Now()
+	if now.Sub(w.last) < s3ProgressInterval {
+		return
+	}
+	w.emitLocked(v, now)
+}
+
+// emitLocked reports v if it moves progress forward. Sent never passes
+// Total before the server has confirmed the whole object.
+func (w *wireCounter) emitLocked(v int64, now time.Time) {
+	if v > w.total {
+		v = w.total
+	}
+	if v <= w.max && !(v == 0 && w.last.IsZero()) {
+		return
+	}
+	w.max = v
+	w.last = now
+	w.fn(Progress{Key: w.key, Sent: v, Total: w.total})
+}
+
+// start reports 0 of Total, so a caller can draw the bar at once.
+func (w *wireCounter) start() {
+	if w.fn == nil {
+		return
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.emitLocked(0, time.Now())
+}
+
+// finish reports Total once the transfer is confirmed.
+func (w *wireCounter) finish() {
+	if w.fn == nil {
+		return
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.max == w.total && !w.last.IsZero() {
+		return
+	}
+	w.max = -1
+	w.emitLocked(w.total, time.Now())
+}
+
+// Download writes an object to dest through a temporary file renamed at the
+// end. dest may be an existing directory: the object lands in it under the
+// key's base name. The temporary file is removed on any error or cancel.
+func (c *Client) Download(ctx context.Context, bucket, key, dest string, progress func(Progress)) error {
+	op := fmt.Sprintf("download s3://%s/%s", bucket, key)
+	if st, err := os.Stat(dest); err == nil && st.IsDir() {
+		base := filepath.Base(key)
+		if base == "." || base == "/" || base == "" {
+			return fmt.Errorf("%s: the key has no file name; give a destination file", op)
+		}
+		dest = filepath.Join(dest, base)
+	}
+	out, err := c.s3.GetObject(ctx, &s3.GetObjectInput{Bucket: &bucket, Key: &key})
+	if err != nil {
+		return c.explainKey(op, bucket, key, err)
+	}
+	defer out.Body.Close()
+	total := int64(-1)
+	if out.ContentLength != nil {
+		total = *out.ContentLength
+	}
+	tmp, err := s3CreateTemp(dest)
+	if err != nil {
+		return fmt.Errorf("%s: %w", op, err)
+	}
+	ok := false
+	defer func() {
+		if !ok {
+			tmp.Close()
+			os.Remove(tmp.Name())
+		}
+	}()
+	w := newWireCounter(key, max(total, 0), progress)
+	w.start()
+	r := &s3ReadCounter{r: out.Body, w: w}
+	n, err := io.Copy(tmp, r)
+	if err != nil {
+		if ctx.Err() != nil {
+			return fmt.Errorf("%s: %w", op, ctx.Err())
+		}
+		return c.explain(op, err)
+	}
+	if total >= 0 && n != total {
+		return fmt.Errorf("%s: got %d of %d bytes: the connection ended early; try again", op, n, total)
+	}
+	if err := tmp.Sync(); err != nil {
+		return fmt.Errorf("%s: %w", op, err)
+	}
+	if err := tmp.Close(); err != nil {
+		return fmt.Errorf("%s: %w", op, err)
+	}
+	if err := os.Rename(tmp.Name(), dest); err != nil {
+		return fmt.Errorf("%s: %w", op, err)
+	}
+	ok = true
+	if total < 0 {
+		w.total = n
+	}
+	w.finish()
+	return nil
+}
+
+type s3ReadCounter struct {
+	r io.Reader
+	w *wireCounter
+}
+
+func (r *s3ReadCounter) Read(p []byte) (int, error) {
+	n, err := r.r.Read(p)
+	if n > 0 {
+		r.w.add(int64(n))
+	}
+	return n, err
+}
+
+// s3CreateTemp creates a hidden temporary file next to dest. Unlike
+// os.CreateTemp (0600) it asks for 0666, so the umask decides the final
+// file's mode as it would for any other new file.
+func s3CreateTemp(dest string) (*os.File, error) {
+	dir, base := filepath.Split(dest)
+	for range 100 {
+		name := filepath.Join(dir, fmt.Sprintf(".%s.cfsign-%d", base, rand.Uint32()))
+		f, err := os.OpenFile(name, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o666)
+		if !errors.Is(err, fs.ErrExist) {
+			return f, err
+		}
+	}
+	return nil, fmt.Errorf("cannot create a temporary file next to %s", dest)
+}

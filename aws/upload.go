@@ -1,0 +1,329 @@
+package aws
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"mime"
+	"net/http"
+	"os"
+	"path"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/feature/s3/transfermanager"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+)
+
+// Upload sizing. S3 allows parts of 5 s3MiB to 5 GiB and at most 10,000 parts.
+const (
+	s3MiB              = 1 << 20
+	s3MinPartSize      = 5 * s3MiB
+	s3MaxParts         = 10000
+	s3SinglePutLimit   = 16 * s3MiB // below this, one PutObject
+	s3PartMemoryBudget = 256 * s3MiB
+	s3AbortTimeout     = 6 * time.Second
+	s3AbortCheckLimit  = 5 * time.Second
+)
+
+// UploadPlan is how a file of a given size is sent.
+type UploadPlan struct {
+	Multipart   bool
+	PartSize    int64
+	Concurrency int
+	Parts       int64
+}
+
+// PlanUpload chooses part size and concurrency from the file size; partSize
+// and concurrency override the choice when non-zero. Small files go in one
+// PUT; larger ones in 8-16 s3MiB parts (more for huge files, to stay within
+// 10,000 parts) sent 4-8 at a time.
+func PlanUpload(size, partSize int64, concurrency int) (UploadPlan, error) {
+	if partSize != 0 && partSize < s3MinPartSize {
+		return UploadPlan{}, fmt.Errorf("part size %d bytes is below S3's 5 s3MiB minimum", partSize)
+	}
+	if partSize > 5<<30 {
+		return UploadPlan{}, fmt.Errorf("part size %d bytes is above S3's 5 GiB maximum", partSize)
+	}
+	if concurrency < 0 || concurrency > 64 {
+		return UploadPlan{}, fmt.Errorf("concurrency %d is out of range (1-64)", concurrency)
+	}
+	threshold := int64(s3SinglePutLimit)
+	if partSize != 0 && partSize < threshold {
+		threshold = partSize
+	}
+	if size < threshold {
+		return UploadPlan{PartSize: max(size, 0), Concurrency: 1, Parts: 1}, nil
+	}
+	p := UploadPlan{Multipart: true, PartSize: partSize, Concurrency: concurrency}
+	if p.PartSize == 0 {
+		p.PartSize = 8 * s3MiB
+		if size > 1<<30 {
+			p.PartSize = 16 * s3MiB
+		}
+		// Stay within 10,000 parts, in whole s3MiB.
+		if need := (size + s3MaxParts - 1) / s3MaxParts; need > p.PartSize {
+			p.PartSize = (need + s3MiB - 1) / s3MiB * s3MiB
+		}
+	}
+	p.Parts = (size + p.PartSize - 1) / p.PartSize
+	if p.Parts > s3MaxParts {
+		return UploadPlan{}, fmt.Errorf("%d parts of %d bytes exceed S3's 10,000-part limit: use a larger part size", p.Parts, p.PartSize)
+	}
+	if p.Concurrency == 0 {
+		switch {
+		case size < 128*s3MiB:
+			p.Concurrency = 4
+		case size < 1<<30:
+			p.Concurrency = 6
+		default:
+			p.Concurrency = 8
+		}
+		// The transfer manager holds Concurrency+1 part buffers: for huge
+		// files (parts near 100 MiB) keep that within about 256 MiB.
+		p.Concurrency = int(max(2, min(int64(p.Concurrency), s3PartMemoryBudget/p.PartSize-1)))
+	}
+	p.Concurrency = int(min(int64(p.Concurrency), p.Parts))
+	return p, nil
+}
+
+// Upload uploads one file, reporting progress (bytes actually sent) about ten
+// times a second, then once at the file size when S3 has confirmed it.
+// Cancelling ctx or failing aborts a multipart upload; if the abort cannot
+// reach the server, the error names the upload ID and the client retries the
+// abort on its next Upload or ListMultipartUploads (see RetryAborts).
+func (c *Client) Upload(ctx context.Context, req UploadRequest, progress func(Progress)) (ObjectInfo, error) {
+	op := fmt.Sprintf("upload %s to s3://%s/%s", req.Path, req.Bucket, req.Key)
+	if req.Bucket == "" || req.Key == "" {
+		return ObjectInfo{}, fmt.Errorf("%s: bucket and key are required", op)
+	}
+	_ = c.RetryAborts(ctx)
+	f, err := os.Open(req.Path)
+	if err != nil {
+		return ObjectInfo{}, fmt.Errorf("upload: %w", err)
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return ObjectInfo{}, fmt.Errorf("upload: %w", err)
+	}
+	if !st.Mode().IsRegular() {
+		return ObjectInfo{}, fmt.Errorf("upload %s: not a regular file", req.Path)
+	}
+	size := st.Size()
+	plan, err := PlanUpload(size, req.PartSize, req.Concurrency)
+	if err != nil {
+		return ObjectInfo{}, fmt.Errorf("%s: %w", op, err)
+	}
+	ct := req.ContentType
+	if ct == "" {
+		ct = DetectContentType(req.Path, f)
+	}
+
+	w := newWireCounter(req.Key, size, progress)
+	w.start()
+	tm := transfermanager.New(c.s3, func(o *transfermanager.Options) {
+		o.PartSizeBytes = max(plan.PartSize, s3MinPartSize)
+		o.Concurrency = plan.Concurrency
+		o.MultipartUploadThreshold = s3SinglePutLimit
+		if !plan.Multipart {
+			o.MultipartUploadThreshold = size + 1
+		} else if plan.PartSize < s3SinglePutLimit {
+			o.MultipartUploadThreshold = plan.PartSize
+		}
+		// The abort after a failure or cancel gets a fresh context, so a
+		// cancelled upload still cleans up.
+		o.FailTimeout = s3AbortTimeout
+		o.RequestChecksumCalculation = aws.RequestChecksumCalculationWhenRequired
+	})
+	out, err := tm.UploadObject(withWireCounter(ctx, w), &transfermanager.UploadObjectInput{
+		Bucket:      aws.String(req.Bucket),
+		Key:         aws.String(req.Key),
+		Body:        f,
+		ContentType: aws.String(ct),
+	})
+	if err != nil {
+		var mpe transfermanager.MultipartUploadError
+		if errors.As(err, &mpe) {
+			return ObjectInfo{}, c.afterFailedMultipart(op, req.Bucket, req.Key, mpe.UploadID(), err)
+		}
+		return ObjectInfo{}, c.explainKey(op, req.Bucket, req.Key, err)
+	}
+	w.finish()
+	return ObjectInfo{
+		Key:          req.Key,
+		Size:         size,
+		ContentType:  ct,
+		ETag:         aws.ToString(out.ETag),
+		LastModified: time.Now(),
+	}, nil
+}
+
+// afterFailedMultipart makes sure the failed upload is aborted. The transfer
+// manager tries, but does not report whether its abort worked; a second abort
+// answering NoSuchUpload (or success) proves the parts are gone.
+func (c *Client) afterFailedMultipart(op, bucket, key, uploadID string, cause error) error {
+	err := c.abort(context.Background(), s3PendingAbort{bucket, key, uploadID})
+	explained := c.explainKey(op, bucket, key, s3UnwrapMultipart(cause))
+	if err == nil {
+		return explained
+	}
+	c.mu.Lock()
+	c.pendingAborts = append(c.pendingAborts, s3PendingAbort{bucket, key, uploadID})
+	c.mu.Unlock()
+	return &ExplainedError{
+		Msg: fmt.Sprintf("%s; multipart upload %s could not be aborted yet: cfsign retries on its next upload, or run aws s3api abort-multipart-upload --bucket %s --key %q --upload-id %s",
+			explained.Error(), uploadID, bucket, key, uploadID),
+		Err: cause,
+	}
+}
+
+// s3UnwrapMultipart drops the transfer manager's "upload multipart failed,
+// upload id: ..., cause:" wrapper so the explanation reads as one line.
+func s3UnwrapMultipart(err error) error {
+	var mpe transfermanager.MultipartUploadError
+	if errors.As(err, &mpe) {
+		if inner := errors.Unwrap(mpe); inner != nil {
+			return inner
+		}
+	}
+	return err
+}
+
+type s3PendingAbort struct{ bucket, key, uploadID string }
+
+// abort aborts one multipart upload, once, with its own short timeout.
+// NoSuchUpload means it is already gone, which is what we want.
+func (c *Client) abort(ctx context.Context, p s3PendingAbort) error {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s3AbortCheckLimit)
+	defer cancel()
+	_, err := c.s3.AbortMultipartUpload(ctx, &s3.AbortMultipartUploadInput{
+		Bucket: aws.String(p.bucket), Key: aws.String(p.key), UploadId: aws.String(p.uploadID),
+	}, func(o *s3.Options) { o.RetryMaxAttempts = 1 })
+	if err == nil || s3APICode(err) == "NoSuchUpload" {
+		return nil
+	}
+	return err
+}
+
+// RetryAborts retries the aborts of multipart uploads that failed while the
+// server was unreachable. Those still failing stay pending; the error says
+// how many.
+func (c *Client) RetryAborts(ctx context.Context) error {
+	c.mu.Lock()
+	pending := c.pendingAborts
+	c.pendingAborts = nil
+	c.mu.Unlock()
+	var still []s3PendingAbort
+	var last error
+	for _, p := range pending {
+		if err := c.abort(ctx, p); err != nil {
+			still = append(still, p)
+			last = err
+		}
+	}
+	if len(still) == 0 {
+		return nil
+	}
+	c.mu.Lock()
+	c.pendingAborts = append(c.pendingAborts, still...)
+	c.mu.Unlock()
+	return c.explain(fmt.Sprintf("abort %d interrupted multipart uploads", len(still)), last)
+}
+
+// DetectContentType picks a MIME type from the file name's extension, then
+// from the first 512 bytes of content.
+func DetectContentType(name string, r io.ReaderAt) string {
+	if t := mime.TypeByExtension(strings.ToLower(filepath.Ext(name))); t != "" {
+		return t
+	}
+	buf := make([]byte, 512)
+	n, _ := r.ReadAt(buf, 0)
+	return http.DetectContentType(buf[:n])
+}
+
+// PlanUploads expands paths (files or directories, recursively) into uploads
+// under bucket/prefix. A file becomes prefix+its name; a directory keeps its
+// own name and the paths below it (dir "photos" gives prefix+"photos/a.jpg").
+// A prefix that does not end in "/" is a key: it names a single file's
+// object, or is joined with "/" for several files or a directory. Symbolic
+// links to directories are not followed.
+func PlanUploads(paths []string, bucket, prefix string) ([]UploadRequest, error) {
+	if len(paths) == 0 {
+		return nil, errors.New("upload: no files given")
+	}
+	if bucket == "" {
+		return nil, errors.New("upload: no bucket given")
+	}
+	into := prefix == "" || strings.HasSuffix(prefix, "/")
+	if !into {
+		if len(paths) == 1 {
+			st, err := os.Stat(paths[0])
+			if err != nil {
+				return nil, fmt.Errorf("upload: %w", err)
+			}
+			if st.Mode().IsRegular() {
+				return []UploadRequest{{Path: paths[0], Bucket: bucket, Key: prefix}}, nil
+			}
+		}
+		prefix += "/"
+	}
+	var out []UploadRequest
+	for _, p := range paths {
+		st, err := os.Stat(p)
+		if err != nil {
+			return nil, fmt.Errorf("upload: %w", err)
+		}
+		if st.Mode().IsRegular() {
+			out = append(out, UploadRequest{Path: p, Bucket: bucket, Key: prefix + filepath.Base(p)})
+			continue
+		}
+		if !st.IsDir() {
+			return nil, fmt.Errorf("upload %s: not a file or directory", p)
+		}
+		clean := filepath.Clean(p)
+		base := filepath.Dir(clean)
+		err = filepath.WalkDir(clean, func(fp string, d fs.DirEntry, err error) error {
+			if err != nil {
+				return err
+			}
+			// WalkDir does not follow symlinked directories; a symlink to a
+			// file is uploaded as that file's content.
+			if d.IsDir() {
+				return nil
+			}
+			if d.Type()&fs.ModeSymlink != 0 {
+				st, err := os.Stat(fp)
+				if err != nil || !st.Mode().IsRegular() {
+					return nil
+				}
+			} else if !d.Type().IsRegular() {
+				return nil
+			}
+			rel, err := filepath.Rel(base, fp)
+			if err != nil {
+				return err
+			}
+			if clean == "." || clean == "/" || filepath.Base(clean) == ".." {
+				rel, _ = filepath.Rel(clean, fp)
+			}
+			out = append(out, UploadRequest{Path: fp, Bucket: bucket, Key: prefix + path.Clean(filepath.ToSlash(rel))})
+			return nil
+		})
+		if err != nil {
+			return nil, fmt.Errorf("upload %s: %w", p, err)
+		}
+	}
+	seen := make(map[string]string, len(out))
+	for _, r := range out {
+		if prev, ok := seen[r.Key]; ok {
+			return nil, fmt.Errorf("upload: %s and %s would both become s3://%s/%s; upload them separately", prev, r.Path, bucket, r.Key)
+		}
+		seen[r.Key] = r.Path
+	}
+	return out, nil
+}
