@@ -40,6 +40,10 @@ type keyMap struct {
 	OpenURL  key.Binding // o
 	Generate key.Binding // ctrl+g (setup: generate key pair)
 	Save     key.Binding // ctrl+s (setup)
+	// upload/sign/setup: setup's CloudFront actions.
+	Register key.Binding // ctrl+r (setup: register public key)
+	PickDist key.Binding // ctrl+p (setup: pick distribution)
+	TestLink key.Binding // ctrl+t (setup: test link)
 }
 
 // keyBindings is the shared key map.
@@ -74,4 +78,7 @@ var keyBindings = keyMap{
 	OpenURL:  key.NewBinding(key.WithKeys("o"), key.WithHelp("o", "open in browser")),
 	Generate: key.NewBinding(key.WithKeys("ctrl+g"), key.WithHelp("ctrl+g", "generate key pair")),
 	Save:     key.NewBinding(key.WithKeys("ctrl+s"), key.WithHelp("ctrl+s", "save")),
+	Register: key.NewBinding(key.WithKeys("ctrl+r"), key.WithHelp("ctrl+r", "register public key")),
+	PickDist: key.NewBinding(key.WithKeys("ctrl+p"), key.WithHelp("ctrl+p", "pick distribution")),
+	TestLink: key.NewBinding(key.WithKeys("ctrl+t"), key.WithHelp("ctrl+t", "test link")),
 }

@@ -61,6 +61,14 @@ type SettingsStore interface {
 	Save(s config.Settings) error
 }
 
+// CloudFrontAdmin registers public keys and lists distributions for the setup
+// screen's "Register public key" and "Pick distribution". *aws.CloudFront
+// satisfies it; nil hides those actions.
+type CloudFrontAdmin interface {
+	RegisterPublicKey(ctx context.Context, publicKeyPEM []byte, name string) (id string, existed bool, err error)
+	ListDistributions(ctx context.Context) ([]aws.Distribution, error)
+}
+
 // Deps is what the app runs on, built by main.
 type Deps struct {
 	Lister    Lister
@@ -71,6 +79,8 @@ type Deps struct {
 	// NewSigner builds a CloudFront signer from the settings' key pair ID and
 	// private key path; it reads the key file, so call it inside a tea.Cmd.
 	NewSigner func(keyPairID, privateKeyPath string, hash aws.Hash) (URLSigner, error)
+	// CloudFront backs setup's Register/Pick distribution actions (upload/sign/setup); may be nil.
+	CloudFront CloudFrontAdmin
 
 	Settings config.Settings
 	Sandbox  bool   // running on the built-in sandbox (SANDBOX badge)

@@ -1,0 +1,299 @@
+package ui
+
+import (
+	"slices"
+	"strings"
+
+	"github.com/charmbracelet/bubbles/help"
+	"github.com/charmbracelet/bubbles/key"
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/lipgloss"
+	"github.com/charmbracelet/x/ansi"
+)
+
+// inputFocuser is implemented by views with a text input: while it has
+// focus, q and ? type instead of quitting or toggling help.
+type inputFocuser interface{ InputFocused() bool }
+
+// initer is implemented by views that start work when they open.
+type initer interface{ Init() tea.Cmd }
+
+// app is the root model: a router that owns screen switching, global keys,
+// the window size, the header, the footer and the status line.
+type app struct {
+	deps    Deps
+	st      *Styles
+	env     uiEnv
+	km      keyMap
+	help    help.Model
+	browser *browserView
+	cur     view // the view on screen; the browser unless another is open
+
+	width, height int
+	status        string
+	statusErr     bool
+	statusSeq     int
+}
+
+// New returns cfsign's root Bubble Tea model.
+func New(deps Deps) tea.Model { return newApp(deps, defaultEnv()) }
+
+func newApp(deps Deps, env uiEnv) *app {
+	st := NewStyles()
+	h := help.New()
+	h.Styles = help.Styles{
+		Ellipsis: st.HelpSep, ShortKey: st.HelpKey, ShortDesc: st.HelpDesc, ShortSeparator: st.HelpSep,
+		FullKey: st.HelpKey, FullDesc: st.HelpDesc, FullSeparator: st.HelpSep,
+	}
+	m := &app{deps: deps, st: st, env: env, km: keyBindings, help: h, width: 80, height: 24}
+	m.browser = newBrowserView(deps, st, env)
+	m.cur = m.browser
+	m.resize()
+	return m
+}
+
+// needsSetup reports whether the first screen is setup: no key configured
+// and not on the sandbox.
+func (m *app) needsSetup() bool {
+	return !m.deps.Sandbox && (m.deps.Settings.KeyPairID == "" || m.deps.Settings.PrivateKey == "")
+}
+
+// Init lists the bucket (or the buckets) and opens setup on first run.
+func (m *app) Init() tea.Cmd {
+	cmds := []tea.Cmd{m.browser.Init()}
+	if m.needsSetup() {
+		cmds = append(cmds, m.openView(openSetupMsg{}))
+	}
+	return tea.Batch(cmds...)
+}
+
+// Update routes a message: global keys here, other keys to the view on
+// screen, command results to the view on screen and to the browser (whose
+// listings may finish while another view is open).
+func (m *app) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	switch msg := msg.(type) {
+	case tea.WindowSizeMsg:
+		m.width, m.height = max(msg.Width, 1), max(msg.Height, 1)
+		m.resize()
+		return m, nil
+	case tea.KeyMsg:
+		if msg.Type == tea.KeyCtrlC {
+			return m, m.quit()
+		}
+		if f, ok := m.cur.(inputFocuser); !ok || !f.InputFocused() {
+			switch {
+			case key.Matches(msg, m.km.Quit):
+				return m, m.quit()
+			case key.Matches(msg, m.km.Help):
+				m.help.ShowAll = !m.help.ShowAll
+				m.resize()
+				return m, nil
+			case key.Matches(msg, m.km.Setup) && !m.onSetup():
+				return m, m.openView(openSetupMsg{})
+			}
+		}
+		var cmd tea.Cmd
+		m.cur, cmd = m.cur.Update(msg)
+		return m, cmd
+	case openUploadMsg, openSignMsg, openSetupMsg:
+		return m, m.openView(msg)
+	case backMsg:
+		m.cur = m.browser
+		m.resize()
+		return m, nil
+	case uploadsDoneMsg:
+		m.cur = m.browser
+		m.resize()
+		first := ""
+		if len(msg.keys) > 0 {
+			first = msg.keys[0]
+		}
+		return m, m.browser.refreshSelect(msg.bucket, first)
+	case settingsSavedMsg:
+		old := m.deps.Settings
+		m.deps.Settings = msg.settings
+		m.browser.deps.Settings = msg.settings
+		m.cur = m.browser
+		m.resize()
+		if msg.settings.Bucket != old.Bucket && msg.settings.Bucket != "" {
+			return m, tea.Batch(m.browser.openAt(msg.settings.Bucket, ""), m.setStatus("settings saved", false))
+		}
+		return m, m.setStatus("settings saved", false)
+	case statusMsg:
+		return m, m.setStatus(msg.text, msg.err)
+	case clearStatusMsg:
+		if msg.seq == m.statusSeq {
+			m.status, m.statusErr = "", false
+		}
+		return m, nil
+	}
+	var cmds []tea.Cmd
+	var cmd tea.Cmd
+	if m.cur != view(m.browser) {
+		m.cur, cmd = m.cur.Update(msg)
+		cmds = append(cmds, cmd)
+	}
+	_, cmd = m.browser.Update(msg)
+	cmds = append(cmds, cmd)
+	return m, tea.Batch(cmds...)
+}
+
+func (m *app) quit() tea.Cmd {
+	m.browser.cancelAll()
+	return tea.Quit
+}
+
+func (m *app) onSetup() bool {
+	_, ok := m.cur.(*setupView)
+	return ok
+}
+
+// openView switches to the upload, sign or setup view.
+func (m *app) openView(msg tea.Msg) tea.Cmd {
+	switch msg := msg.(type) {
+	case openUploadMsg:
+		m.cur = newUploadView(m.deps, m.st, msg.bucket, msg.prefix)
+	case openSignMsg:
+		m.cur = newSignView(m.deps, m.st, msg.bucket, msg.keys)
+	case openSetupMsg:
+		m.cur = newSetupView(m.deps, m.st)
+	default:
+		return nil
+	}
+	m.resize()
+	if v, ok := m.cur.(initer); ok {
+		return v.Init()
+	}
+	return nil
+}
+
+// setStatus shows a notice or error and schedules its removal.
+func (m *app) setStatus(text string, isErr bool) tea.Cmd {
+	m.statusSeq++
+	m.status, m.statusErr = text, isErr
+	return m.env.after(statusTTL, clearStatusMsg{seq: m.statusSeq})
+}
+
+// resize gives the view on screen the height left between header and footer.
+func (m *app) resize() {
+	m.help.Width = m.width
+	h := m.height - lipgloss.Height(m.header()) - lipgloss.Height(m.footer())
+	m.cur.SetSize(m.width, max(h, 1))
+	if m.cur != view(m.browser) {
+		m.browser.SetSize(m.width, max(h, 1))
+	}
+}
+
+func (m *app) header() string {
+	st := m.st
+	parts := []string{st.AppName.Render("cfsign")}
+	if m.deps.Sandbox {
+		parts = append(parts, st.Badge.Render("SANDBOX"))
+	} else {
+		p := m.deps.Settings.Profile
+		if p == "" {
+			p = "default"
+		}
+		parts = append(parts, st.Profile.Render("profile "+escapeKey(p)))
+	}
+	if r := m.deps.Settings.Region; r != "" {
+		parts = append(parts, st.Muted.Render(escapeKey(r)))
+	}
+	parts = append(parts, m.breadcrumb())
+	return truncate(st.Header.Render(strings.Join(parts, " ")), m.width)
+}
+
+// breadcrumb is s3://bucket/a/b/ with each segment styled.
+func (m *app) breadcrumb() string {
+	st := m.st
+	bucket, prefix := m.browser.location()
+	if bucket == "" {
+		return st.Crumb.Render("buckets")
+	}
+	sep := st.CrumbSep.Render("/")
+	var b strings.Builder
+	b.WriteString(st.CrumbSep.Render("s3://") + st.Crumb.Render(escapeKey(bucket)) + sep)
+	for _, seg := range strings.SplitAfter(prefix, "/") {
+		if seg == "" {
+			continue
+		}
+		b.WriteString(st.Crumb.Render(escapeKey(strings.TrimSuffix(seg, "/"))))
+		if strings.HasSuffix(seg, "/") {
+			b.WriteString(sep)
+		}
+	}
+	return b.String()
+}
+
+// footer is the status line above the current view's help.
+func (m *app) footer() string {
+	line := ""
+	if m.status != "" {
+		s := m.st.StatusOK
+		if m.statusErr {
+			s = m.st.StatusErr
+		}
+		line = s.Render(truncate(escapeKey(m.status), max(m.width-1, 1)))
+	}
+	var h string
+	if m.help.ShowAll {
+		h = m.help.View(helpKeys{m.cur, m.km})
+	} else {
+		// The global keys always show; the view's keys get what is left.
+		global := m.help.ShortHelpView([]key.Binding{m.km.Help, m.km.Quit})
+		sep := m.help.Styles.ShortSeparator.Render(m.help.ShortSeparator)
+		hm := m.help
+		hm.Width = max(m.width-lipgloss.Width(global)-lipgloss.Width(sep), 0)
+		if own := hm.ShortHelpView(m.cur.ShortHelp()); own != "" && hm.Width > 0 {
+			h = own + sep
+		}
+		h += global
+	}
+	lines := strings.Split(h, "\n")
+	for i := range lines {
+		lines[i] = truncate(lines[i], m.width)
+	}
+	return m.st.Footer.Render(line) + "\n" + strings.Join(lines, "\n")
+}
+
+// helpKeys adds the global keys to a view's help.
+type helpKeys struct {
+	v  view
+	km keyMap
+}
+
+func (h helpKeys) ShortHelp() []key.Binding {
+	return append(slices.Clip(h.v.ShortHelp()), h.km.Help, h.km.Quit)
+}
+
+func (h helpKeys) FullHelp() [][]key.Binding {
+	return append(slices.Clip(h.v.FullHelp()), []key.Binding{h.km.Help, h.km.Setup, h.km.Quit})
+}
+
+// View draws header, the current view and the footer in exactly the window.
+func (m *app) View() string {
+	header, footer := m.header(), m.footer()
+	ch := m.height - lipgloss.Height(header) - lipgloss.Height(footer)
+	if ch < 1 {
+		return fit(header+"\n"+footer, m.width, m.height)
+	}
+	return header + "\n" + fit(m.cur.View(), m.width, ch) + "\n" + footer
+}
+
+// fit cuts or pads s to exactly h lines no wider than w, so a view can never
+// push the footer off screen or wrap a row.
+func fit(s string, w, h int) string {
+	lines := strings.SplitN(s, "\n", h+1)
+	if len(lines) > h {
+		lines = lines[:h]
+	}
+	for i, l := range lines {
+		if ansi.StringWidth(l) > w {
+			lines[i] = ansi.Truncate(l, w, "")
+		}
+	}
+	for len(lines) < h {
+		lines = append(lines, "")
+	}
+	return strings.Join(lines, "\n")
+}

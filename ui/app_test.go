@@ -1,0 +1,350 @@
+package ui
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/cfsign/cfsign/aws"
+	"github.com/cfsign/cfsign/config"
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/x/exp/teatest"
+)
+
+// btApp is the root driven at the Update level.
+type btApp struct {
+	t    *testing.T
+	m    *app
+	quit bool
+}
+
+func newBTApp(t *testing.T, deps Deps, w, h int) *btApp {
+	a := &btApp{t: t, m: newApp(deps, btEnv())}
+	a.send(tea.WindowSizeMsg{Width: w, Height: h})
+	a.run(a.m.Init())
+	return a
+}
+
+func (a *btApp) run(cmd tea.Cmd) {
+	a.t.Helper()
+	btDrive(a.t, func(msg tea.Msg) tea.Cmd {
+		if _, ok := msg.(tea.QuitMsg); ok {
+			a.quit = true
+			return nil
+		}
+		_, c := a.m.Update(msg)
+		return c
+	}, cmd)
+}
+
+func (a *btApp) send(msg tea.Msg) {
+	a.t.Helper()
+	_, cmd := a.m.Update(msg)
+	a.run(cmd)
+}
+
+func (a *btApp) press(keys ...string) {
+	a.t.Helper()
+	for _, k := range keys {
+		for _, msg := range btKeys(k) {
+			a.send(msg)
+		}
+	}
+}
+
+func btDeps(l Lister) Deps {
+	return Deps{Lister: l, Sandbox: true, Settings: config.Settings{Bucket: "media", Region: "us-east-1"}}
+}
+
+func TestAppQuitKeys(t *testing.T) {
+	for _, k := range []string{"q", "ctrl+c"} {
+		a := newBTApp(t, btDeps(newBTLister(1000, btKeysSample...)), 80, 24)
+		a.press(k)
+		if !a.quit {
+			t.Errorf("%s did not quit", k)
+		}
+	}
+	// While the filter has focus q types; ctrl+c still quits.
+	a := newBTApp(t, btDeps(newBTLister(1000, btKeysSample...)), 80, 24)
+	a.press("/", "q")
+	if a.quit || a.m.browser.pattern != "q" {
+		t.Fatalf("q in the filter: quit=%v pattern=%q", a.quit, a.m.browser.pattern)
+	}
+	a.press("?")
+	if a.m.help.ShowAll || a.m.browser.pattern != "q?" {
+		t.Fatalf("? in the filter toggled help or was lost: pattern %q", a.m.browser.pattern)
+	}
+	a.press("ctrl+c")
+	if !a.quit {
+		t.Fatal("ctrl+c did not quit from the filter")
+	}
+}
+
+func TestAppHelpToggleAndLayout(t *testing.T) {
+	a := newBTApp(t, btDeps(newBTLister(1000, btKeysSample...)), 80, 24)
+	short := a.m.View()
+	a.press("?")
+	if !a.m.help.ShowAll {
+		t.Fatal("? did not show the full help")
+	}
+	full := a.m.View()
+	if !strings.Contains(full, "page down") || strings.Contains(short, "page down") {
+		t.Fatal("full help not shown, or shown before ?")
+	}
+	for _, v := range []string{short, full} {
+		if n := strings.Count(v, "\n") + 1; n != 24 {
+			t.Errorf("frame has %d lines, want 24", n)
+		}
+	}
+	// The browser got the height left between header and footer.
+	if a.m.browser.height >= 24-2 {
+		t.Fatalf("browser height %d ignores the full help", a.m.browser.height)
+	}
+}
+
+func TestAppHeader(t *testing.T) {
+	a := newBTApp(t, btDeps(newBTLister(1000, btKeysSample...)), 100, 24)
+	a.press("enter") // b/
+	h := a.m.header()
+	for _, want := range []string{"SANDBOX", "us-east-1", "s3://media/b/"} {
+		if !strings.Contains(h, want) {
+			t.Errorf("header %q lacks %q", h, want)
+		}
+	}
+	deps := btDeps(newBTLister(1000, btKeysSample...))
+	deps.Sandbox = false
+	deps.Settings.Profile, deps.Settings.KeyPairID, deps.Settings.PrivateKey = "prod", "K1", "/k.pem"
+	a = newBTApp(t, deps, 100, 24)
+	if h := a.m.header(); !strings.Contains(h, "profile prod") || strings.Contains(h, "SANDBOX") {
+		t.Errorf("header %q: want the profile, no badge", h)
+	}
+}
+
+func TestAppStatusClearsAfterTTL(t *testing.T) {
+	var ticks []tea.Msg
+	env := btEnv()
+	env.after = func(d time.Duration, msg tea.Msg) tea.Cmd {
+		if d == statusTTL {
+			ticks = append(ticks, msg)
+		}
+		return nil
+	}
+	m := newApp(btDeps(newBTLister(1000, btKeysSample...)), env)
+	m.Update(statusMsg{text: "first", err: true})
+	m.Update(statusMsg{text: "second"})
+	if len(ticks) != 2 || !strings.Contains(m.View(), "second") {
+		t.Fatalf("ticks %v, view lacks the notice", ticks)
+	}
+	m.Update(ticks[0]) // the first notice's tick must not clear the second
+	if m.status != "second" {
+		t.Fatalf("an old tick cleared the newer notice: %q", m.status)
+	}
+	m.Update(ticks[1])
+	if m.status != "" {
+		t.Fatalf("status %q not cleared", m.status)
+	}
+}
+
+func TestAppNavigation(t *testing.T) {
+	l := newBTLister(1000, btKeysSample...)
+	a := newBTApp(t, btDeps(l), 80, 24)
+	a.send(backMsg{})
+	if a.m.cur != view(a.m.browser) {
+		t.Fatal("backMsg did not show the browser")
+	}
+	l.objects["media"] = append(l.objects["media"], aws.ObjectInfo{Key: "new.png", Size: 5})
+	a.send(uploadsDoneMsg{bucket: "media", keys: []string{"new.png"}})
+	if a.m.browser.selectedKey() != "new.png" {
+		t.Fatalf("after uploads selected %q, want new.png", a.m.browser.selectedKey())
+	}
+	s := a.m.deps.Settings
+	s.Bucket = "sandbox"
+	a.send(settingsSavedMsg{settings: s})
+	if a.m.browser.bucket != "sandbox" || !strings.Contains(a.m.View(), "settings saved") {
+		t.Fatalf("settings not applied: bucket %q", a.m.browser.bucket)
+	}
+}
+
+func TestAppResizeTinyAndHuge(t *testing.T) {
+	a := newBTApp(t, btDeps(newBTLister(1000, append(slices.Clone(btKeysSample), "x\x1b[2Jy")...)), 80, 24)
+	states := []func(){
+		func() {},
+		func() { a.press("/", "zz") },
+		func() { a.press("esc", "G", "enter") },
+		func() { a.press("esc", "d") },
+		func() { a.press("n", "?") },
+	}
+	for _, st := range states {
+		st()
+		for _, sz := range [][2]int{{1, 1}, {10, 3}, {300, 100}, {2, 40}, {80, 24}} {
+			a.send(tea.WindowSizeMsg{Width: sz[0], Height: sz[1]})
+			frame := a.m.View()
+			btCheckFrame(t, frame, sz[0], sz[1])
+		}
+	}
+}
+
+func TestAppGoldens(t *testing.T) {
+	for _, sz := range [][2]int{{80, 24}, {120, 40}} {
+		w, h := sz[0], sz[1]
+		name := func(s string) string { return fmt.Sprintf("app_%s_%dx%d", s, w, h) }
+		l := newBTLister(1000, btKeysSample...)
+		a := newBTApp(t, btDeps(l), w, h)
+		a.press("down", "down", "down")
+		btGolden(t, name("browser"), a.m.View())
+		a.press("?")
+		btGolden(t, name("help"), a.m.View())
+		a.press("?", "enter") // details of clip.mp4
+		btGolden(t, name("details"), a.m.View())
+
+		deps := btDeps(l)
+		deps.Settings.Bucket = ""
+		a = newBTApp(t, deps, w, h)
+		a.send(statusMsg{text: "deleted 2 objects"})
+		btGolden(t, name("buckets"), a.m.View())
+	}
+}
+
+// TestAppTeatestFlow runs the real program loop: open a folder, move, filter, quit.
+func TestAppTeatestFlow(t *testing.T) {
+	env := defaultEnv()
+	env.loc = time.UTC
+	m := newApp(btDeps(newBTLister(1000, btKeysSample...)), env)
+	tm := teatest.NewTestModel(t, m, teatest.WithInitialTermSize(80, 24))
+	wait := func(want string) {
+		t.Helper()
+		teatest.WaitFor(t, tm.Output(), func(b []byte) bool { return bytes.Contains(b, []byte(want)) },
+			teatest.WithDuration(5*time.Second), teatest.WithCheckInterval(5*time.Millisecond))
+	}
+	wait("docs/")
+	tm.Send(tea.KeyMsg{Type: tea.KeyEnter}) // b/
+	wait("y.jpg")
+	tm.Send(tea.KeyMsg{Type: tea.KeyDown})
+	wait("2/2")
+	tm.Type("/")
+	tm.Type("x.j")
+	wait("1 match")
+	tm.Send(tea.KeyMsg{Type: tea.KeyEnter})
+	tm.Type("q")
+	tm.WaitFinished(t, teatest.WithFinalTimeout(5*time.Second))
+	final := tm.FinalModel(t).(*app)
+	if final.browser.prefix != "b/" || final.browser.pattern != "x.j" || final.browser.selectedKey() != "b/x.jpg" {
+		t.Fatalf("final state: prefix %q pattern %q selected %q", final.browser.prefix, final.browser.pattern, final.browser.selectedKey())
+	}
+}
+
+// TestAppSandbox drives the browser against the real in-process sandbox:
+// list what was uploaded, show its details, delete it.
+func TestAppSandbox(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	sb, err := aws.StartSandbox(ctx, aws.SandboxOptions{DataDir: t.TempDir(), Memory: true})
+	if err != nil {
+		t.Skipf("sandbox unavailable: %v", err)
+	}
+	defer sb.Close()
+	c, err := aws.NewClient(ctx, aws.ClientOptions{EndpointURL: sb.S3Endpoint, Region: sb.Region,
+		AccessKeyID: sb.AccessKeyID, SecretAccessKey: sb.SecretAccessKey})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	for _, k := range []string{"docs/a.txt", "hello.txt", "world.txt"} {
+		p := filepath.Join(dir, strings.ReplaceAll(k, "/", "_"))
+		if err := os.WriteFile(p, []byte("hello "+k), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := c.Upload(ctx, aws.UploadRequest{Path: p, Bucket: sb.Bucket, Key: k, ContentType: "text/plain"}, nil); err != nil {
+			t.Fatalf("upload %s: %v", k, err)
+		}
+	}
+	deps := Deps{Lister: c, Sandbox: true, Settings: config.Settings{Bucket: sb.Bucket, Region: sb.Region}}
+	a := newBTApp(t, deps, 100, 30)
+	b := a.m.browser
+	var names []string
+	for _, r := range b.rows {
+		names = append(names, b.at(r).key)
+	}
+	if !slices.Equal(names, []string{"docs/", "hello.txt", "world.txt"}) {
+		t.Fatalf("sandbox rows = %v (error %q)", names, b.lastErr)
+	}
+	a.press("down", "enter")
+	if b.details == nil || b.details.Size != int64(len("hello hello.txt")) || !strings.Contains(b.details.ContentType, "text/plain") {
+		t.Fatalf("details = %+v", b.details)
+	}
+	a.press("esc", "d", "y")
+	names = names[:0]
+	for _, r := range b.rows {
+		names = append(names, b.at(r).key)
+	}
+	if !slices.Equal(names, []string{"docs/", "world.txt"}) {
+		t.Fatalf("after delete rows = %v", names)
+	}
+	page, err := c.List(ctx, sb.Bucket, "", "")
+	if err != nil || len(page.Entries) != 2 {
+		t.Fatalf("server still lists %v (%v)", page.Entries, err)
+	}
+}
+
+func TestAppRoutesViews(t *testing.T) {
+	a := newBTApp(t, btDeps(newBTLister(1000, btKeysSample...)), 100, 30)
+	a.press("down", "down", "s")
+	if _, ok := a.m.cur.(*signView); !ok {
+		t.Fatalf("s opened %T, want the sign view", a.m.cur)
+	}
+	a.press("esc")
+	if a.m.cur != view(a.m.browser) {
+		t.Fatalf("esc from sign left %T on screen", a.m.cur)
+	}
+	a.press("u")
+	if _, ok := a.m.cur.(*uploadView); !ok {
+		t.Fatalf("u opened %T, want the upload view", a.m.cur)
+	}
+	a.press("esc")
+	if a.m.cur != view(a.m.browser) {
+		t.Fatalf("esc from upload left %T on screen", a.m.cur)
+	}
+	a.press("K")
+	if _, ok := a.m.cur.(*setupView); !ok {
+		t.Fatalf("K opened %T, want setup", a.m.cur)
+	}
+	btCheckFrame(t, a.m.View(), 100, 30)
+	a.press("ctrl+c")
+	if !a.quit {
+		t.Fatal("ctrl+c did not quit from setup")
+	}
+}
+
+func TestAppFirstRunOpensSetup(t *testing.T) {
+	deps := btDeps(newBTLister(1000, btKeysSample...))
+	deps.Sandbox = false
+	a := newBTApp(t, deps, 80, 24)
+	if _, ok := a.m.cur.(*setupView); !ok {
+		t.Fatalf("first run without a key shows %T, want setup", a.m.cur)
+	}
+	if len(a.m.browser.rows) != 5 {
+		t.Fatalf("the browser did not list behind setup: %d rows", len(a.m.browser.rows))
+	}
+	deps.Settings.KeyPairID, deps.Settings.PrivateKey = "K2JXXXXXXXXXXX", "/keys/private.pem"
+	a = newBTApp(t, deps, 80, 24)
+	if a.m.cur != view(a.m.browser) {
+		t.Fatalf("with a key configured the first view is %T", a.m.cur)
+	}
+}
+
+func TestStylesHonourNoColor(t *testing.T) {
+	t.Setenv("NO_COLOR", "1")
+	if st := NewStyles(); !st.NoColor {
+		t.Fatal("NO_COLOR set but styles are coloured")
+	}
+	t.Setenv("NO_COLOR", "")
+	if st := NewStyles(); st.NoColor {
+		t.Fatal("NO_COLOR empty but styles are plain")
+	}
+}

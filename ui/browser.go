@@ -1,0 +1,1481 @@
+package ui
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/cfsign/cfsign/aws"
+	"github.com/charmbracelet/bubbles/cursor"
+	"github.com/charmbracelet/bubbles/key"
+	"github.com/charmbracelet/bubbles/spinner"
+	"github.com/charmbracelet/bubbles/textinput"
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/x/ansi"
+	"github.com/dustin/go-humanize"
+	"github.com/sahilm/fuzzy"
+)
+
+// entryFlags describe an entry; a bit set keeps entry small.
+type entryFlags uint8
+
+const (
+	flagFolder entryFlags = 1 << iota
+	flagBucket
+	flagMarked
+)
+
+// entry is one loaded row. It is kept compact (40 bytes plus the key's bytes)
+// because a folder may hold millions of objects.
+type entry struct {
+	key   string // full key (folders end in "/"), or a bucket's name
+	size  int64
+	mtime int64 // Unix seconds; 0 when unknown
+	class uint8 // index into browserView.classes
+	flags entryFlags
+}
+
+func (e *entry) folder() bool { return e.flags&(flagFolder|flagBucket) != 0 }
+
+// sortMode orders objects; folders always come first, by name.
+type sortMode uint8
+
+const (
+	sortName sortMode = iota
+	sortSize          // largest first
+	sortDate          // newest first
+)
+
+func (s sortMode) String() string {
+	return [...]string{"name", "size", "date"}[s]
+}
+
+// uiEnv holds what tests replace: the clock, the time zone, timers and the
+// request timeout.
+type uiEnv struct {
+	now     func() time.Time
+	loc     *time.Location
+	after   func(d time.Duration, msg tea.Msg) tea.Cmd
+	timeout time.Duration
+}
+
+func defaultEnv() uiEnv {
+	return uiEnv{
+		now: time.Now,
+		loc: time.Local,
+		after: func(d time.Duration, msg tea.Msg) tea.Cmd {
+			return tea.Tick(d, func(time.Time) tea.Msg { return msg })
+		},
+		timeout: 30 * time.Second,
+	}
+}
+
+// Results of the browser's commands. Each carries the listing generation it
+// was asked for (bumped on every navigation or refresh) and its request
+// number, so a late reply never overwrites a newer view.
+type (
+	brListedMsg struct {
+		gen, req       int
+		bucket, prefix string
+		page           aws.Page
+		err            error
+	}
+	brBucketsMsg struct {
+		gen     int
+		buckets []aws.Bucket
+		err     error
+	}
+	brHeadMsg struct {
+		gen, req int
+		key      string
+		info     aws.ObjectInfo
+		err      error
+	}
+	brDeletedMsg struct {
+		gen  int
+		keys []string
+		err  error
+	}
+	brFilteredMsg struct {
+		gen, req, orderVer int
+		pattern            string
+		refs               []int32
+	}
+	brFoundMsg struct {
+		gen, req int
+		pattern  string
+		page     aws.Page
+		err      error
+	}
+	brSortedMsg struct {
+		gen, req int
+		n        int
+		objects  []int32
+	}
+	brSpinMsg struct{}
+)
+
+const (
+	filterChunk     = 1 << 15 // entries fuzzy-matched between cancellation checks
+	inlineSortLimit = 20000   // larger lists sort in a command
+	loadAhead       = 50      // load the next page when the cursor is this close to the end
+)
+
+// browserView lists buckets, folders and objects. It renders only the rows on
+// screen and never does O(n) work per keystroke: moves and pages are O(1),
+// filtering and big sorts run in commands.
+type browserView struct {
+	deps Deps
+	st   *Styles
+	env  uiEnv
+	km   keyMap
+
+	width, height int
+
+	bucket, prefix string
+	gen            int
+	entries        []entry
+	// order is the display order as indexes into entries: folders first, then
+	// objects in sort order. It is copy-on-write except for appends, so a
+	// command may keep reading an older order[:n].
+	order    []int32
+	orderVer int
+	nFolders int
+	classes  []string
+	lastKey  string
+	token    string
+	complete bool
+	loading  bool // the first page is on its way
+	more     bool // a further page is on its way
+	lastErr  string
+	spin     spinner.Model
+	spinning bool
+	sort     sortMode
+	sorting  bool
+
+	rows           []int32 // what is shown: order, or the filter's matches (negative: found[-r-1])
+	cursor, offset int
+
+	input        textinput.Model
+	filtering    bool   // the filter input has focus
+	pattern      string // the filter in force
+	shownPattern string // the filter the rows shown were computed for
+	results      []int32
+	found        []entry // server-side prefix matches not yet loaded
+	foundRefs    []int32
+	filterBusy   bool
+	narrow       struct { // the last complete filter result, to narrow from
+		pattern       string
+		gen, orderVer int
+		refs          []int32
+	}
+
+	marked      int
+	details     *aws.ObjectInfo
+	detailsBusy bool
+	confirm     []string // keys awaiting a delete confirmation
+	selectKey   string   // select this key once it is loaded
+
+	seq                                  int
+	listReq, headReq, filterReq, sortReq int
+	foundReq                             int
+	cancelList, cancelHead, cancelFilter context.CancelFunc
+	cancelFound                          context.CancelFunc
+}
+
+func newBrowserView(deps Deps, st *Styles, env uiEnv) *browserView {
+	in := textinput.New()
+	in.Prompt = "/"
+	in.Placeholder = "filter"
+	in.CharLimit = 1024
+	in.Cursor.SetMode(cursor.CursorStatic)
+	in.PromptStyle = st.InputFocus
+	in.TextStyle = st.Input
+	in.PlaceholderStyle = st.Muted
+	in.Cursor.Style = st.Cursor
+	sp := spinner.New(spinner.WithSpinner(spinner.Dot), spinner.WithStyle(st.Spinner))
+	b := &browserView{
+		deps: deps, st: st, env: env, km: keyBindings,
+		width: 80, height: 20,
+		bucket: deps.Settings.Bucket,
+		input:  in, spin: sp,
+		classes: []string{""},
+	}
+	b.syncKeys()
+	return b
+}
+
+// Init starts the first listing.
+func (b *browserView) Init() tea.Cmd { return b.reload() }
+
+// location is what the header shows.
+func (b *browserView) location() (bucket, prefix string) { return b.bucket, b.prefix }
+
+// InputFocused reports whether keys go to the filter input.
+func (b *browserView) InputFocused() bool { return b.filtering }
+
+// SetSize sets the area the browser draws in.
+func (b *browserView) SetSize(w, h int) {
+	b.width, b.height = max(w, 1), max(h, 1)
+	b.input.Width = max(b.width-3, 1)
+	b.scrollToCursor()
+}
+
+// reset forgets the listing and cancels everything in flight.
+func (b *browserView) reset() {
+	b.cancelAll()
+	b.gen++
+	b.entries, b.order, b.rows = nil, nil, nil
+	b.orderVer++
+	b.nFolders, b.classes = 0, []string{""}
+	b.lastKey, b.token, b.complete = "", "", false
+	b.loading, b.more, b.lastErr, b.sorting = false, false, "", false
+	b.cursor, b.offset = 0, 0
+	b.clearFilter()
+	b.marked, b.details, b.detailsBusy, b.confirm = 0, nil, false, nil
+}
+
+func (b *browserView) cancelAll() {
+	for _, c := range []context.CancelFunc{b.cancelList, b.cancelHead, b.cancelFilter, b.cancelFound} {
+		if c != nil {
+			c()
+		}
+	}
+	b.cancelList, b.cancelHead, b.cancelFilter, b.cancelFound = nil, nil, nil, nil
+}
+
+func (b *browserView) clearFilter() {
+	if b.cancelFilter != nil {
+		b.cancelFilter()
+	}
+	if b.cancelFound != nil {
+		b.cancelFound()
+	}
+	b.filterReq++
+	b.filtering = false
+	b.input.Blur()
+	b.input.SetValue("")
+	b.dropFound()
+	b.pattern, b.results, b.filterBusy = "", nil, false
+	b.narrow.refs = nil
+	b.rebuildRows()
+}
+
+// reload lists the current location from the start.
+func (b *browserView) reload() tea.Cmd {
+	b.reset()
+	b.loading = true
+	if b.bucket == "" {
+		return tea.Batch(b.listBucketsCmd(), b.startSpin())
+	}
+	return tea.Batch(b.listCmd(""), b.startSpin())
+}
+
+// refreshSelect reloads bucket/prefix and selects key once it is loaded.
+func (b *browserView) refreshSelect(bucket, key string) tea.Cmd {
+	if bucket != "" && bucket != b.bucket {
+		b.bucket, b.prefix = bucket, ""
+	}
+	if key != "" {
+		if !strings.HasPrefix(key, b.prefix) {
+			b.prefix = ""
+		}
+		// A key deeper down shows as its folder here.
+		rest := key[len(b.prefix):]
+		if i := strings.IndexByte(rest, '/'); i >= 0 {
+			key = b.prefix + rest[:i+1]
+		}
+	}
+	cmd := b.reload()
+	b.selectKey = key
+	return cmd
+}
+
+// openAt navigates to bucket/prefix.
+func (b *browserView) openAt(bucket, prefix string) tea.Cmd {
+	b.bucket, b.prefix = bucket, prefix
+	b.selectKey = ""
+	return b.reload()
+}
+
+func (b *browserView) ctx() (context.Context, context.CancelFunc) {
+	return context.WithTimeout(context.Background(), b.env.timeout)
+}
+
+func (b *browserView) listBucketsCmd() tea.Cmd {
+	ctx, cancel := b.ctx()
+	b.cancelList = cancel
+	lister, gen := b.deps.Lister, b.gen
+	return func() tea.Msg {
+		defer cancel()
+		bs, err := lister.ListBuckets(ctx)
+		if err != nil {
+			err = fmt.Errorf("list buckets: %w", err)
+		}
+		return brBucketsMsg{gen: gen, buckets: bs, err: err}
+	}
+}
+
+func (b *browserView) listCmd(token string) tea.Cmd {
+	ctx, cancel := b.ctx()
+	b.cancelList = cancel
+	b.seq++
+	b.listReq = b.seq
+	lister, gen, req, bucket, prefix := b.deps.Lister, b.gen, b.seq, b.bucket, b.prefix
+	return func() tea.Msg {
+		defer cancel()
+		page, err := lister.List(ctx, bucket, prefix, token)
+		if err != nil {
+			err = fmt.Errorf("list s3://%s/%s: %w", bucket, escapeKey(prefix), err)
+		}
+		return brListedMsg{gen: gen, req: req, bucket: bucket, prefix: prefix, page: page, err: err}
+	}
+}
+
+func (b *browserView) headCmd(k string) tea.Cmd {
+	if b.cancelHead != nil {
+		b.cancelHead()
+	}
+	ctx, cancel := b.ctx()
+	b.cancelHead = cancel
+	b.seq++
+	b.headReq = b.seq
+	lister, gen, req, bucket := b.deps.Lister, b.gen, b.seq, b.bucket
+	return func() tea.Msg {
+		defer cancel()
+		info, err := lister.Head(ctx, bucket, k)
+		if err != nil {
+			err = fmt.Errorf("head s3://%s/%s: %w", bucket, escapeKey(k), err)
+		}
+		return brHeadMsg{gen: gen, req: req, key: k, info: info, err: err}
+	}
+}
+
+func (b *browserView) deleteCmd(keys []string) tea.Cmd {
+	ctx, cancel := b.ctx()
+	lister, gen, bucket := b.deps.Lister, b.gen, b.bucket
+	return func() tea.Msg {
+		defer cancel()
+		err := lister.Delete(ctx, bucket, keys)
+		if err != nil {
+			err = fmt.Errorf("delete %d object(s) from %s: %w", len(keys), bucket, err)
+		}
+		return brDeletedMsg{gen: gen, keys: keys, err: err}
+	}
+}
+
+func (b *browserView) startSpin() tea.Cmd {
+	if b.spinning {
+		return nil
+	}
+	b.spinning = true
+	return b.env.after(b.spin.Spinner.FPS, brSpinMsg{})
+}
+
+func (b *browserView) busy() bool {
+	return b.loading || b.more || b.detailsBusy || b.filterBusy || b.sorting
+}
+
+func status(text string, err bool) tea.Cmd {
+	return func() tea.Msg { return statusMsg{text: text, err: err} }
+}
+
+// Update handles keys and the results of the browser's commands.
+func (b *browserView) Update(msg tea.Msg) (view, tea.Cmd) {
+	var cmd tea.Cmd
+	switch msg := msg.(type) {
+	case tea.KeyMsg:
+		b.syncKeys() // commands may have changed the state since the last key
+		cmd = b.handleKey(msg)
+	case brSpinMsg:
+		if b.busy() {
+			b.spin, _ = b.spin.Update(b.spin.Tick())
+			cmd = b.env.after(b.spin.Spinner.FPS, brSpinMsg{})
+		} else {
+			b.spinning = false
+		}
+	case brBucketsMsg:
+		cmd = b.gotBuckets(msg)
+	case brListedMsg:
+		cmd = b.gotPage(msg)
+	case brHeadMsg:
+		if msg.gen == b.gen && msg.req == b.headReq && b.detailsBusy {
+			b.detailsBusy = false
+			if msg.err != nil {
+				cmd = status(msg.err.Error(), true)
+				break
+			}
+			info := msg.info
+			if info.Key == "" {
+				info.Key = msg.key
+			}
+			b.details = &info
+		}
+	case brDeletedMsg:
+		if msg.gen != b.gen {
+			break
+		}
+		if msg.err != nil {
+			cmd = status(msg.err.Error(), true)
+			break
+		}
+		keep := b.selectedKey()
+		cmd = tea.Batch(b.reload(), status(fmt.Sprintf("deleted %s", plural(len(msg.keys), "object")), false))
+		b.selectKey = keep
+	case brFilteredMsg:
+		if msg.gen == b.gen && msg.req == b.filterReq && msg.orderVer == b.orderVer {
+			b.results = msg.refs
+			b.filterBusy = false
+			b.narrow.pattern, b.narrow.gen, b.narrow.orderVer, b.narrow.refs = msg.pattern, msg.gen, msg.orderVer, msg.refs
+			b.rebuildRows()
+		}
+	case brFoundMsg:
+		cmd = b.gotFound(msg)
+	case brSortedMsg:
+		cmd = b.gotSorted(msg)
+	}
+	b.syncKeys()
+	return b, cmd
+}
+
+func (b *browserView) handleKey(msg tea.KeyMsg) tea.Cmd {
+	km := &b.km
+	switch {
+	case b.confirm != nil:
+		switch {
+		case key.Matches(msg, km.Yes):
+			keys := b.confirm
+			b.confirm = nil
+			return tea.Batch(b.deleteCmd(keys), status(fmt.Sprintf("deleting %s…", plural(len(keys), "object")), false))
+		case key.Matches(msg, km.No), key.Matches(msg, km.Back):
+			b.confirm = nil
+		}
+		return nil
+	case b.details != nil || b.detailsBusy:
+		switch {
+		case key.Matches(msg, km.Back), key.Matches(msg, km.Open), key.Matches(msg, km.Parent):
+			b.closeDetails()
+		case key.Matches(msg, km.Sign):
+			k := b.details
+			b.closeDetails()
+			if k != nil {
+				return b.navigate(openSignMsg{bucket: b.bucket, keys: []string{k.Key}})
+			}
+		}
+		return nil
+	case b.filtering:
+		return b.filterKey(msg)
+	}
+
+	switch {
+	case key.Matches(msg, km.Up):
+		b.move(-1)
+	case key.Matches(msg, km.Down):
+		b.move(1)
+	case key.Matches(msg, km.PageUp):
+		b.move(-b.listHeight())
+	case key.Matches(msg, km.PageDown):
+		b.move(b.listHeight())
+	case key.Matches(msg, km.Top):
+		b.move(-len(b.rows))
+	case key.Matches(msg, km.Bottom):
+		b.move(len(b.rows))
+	case key.Matches(msg, km.Open):
+		return b.open()
+	case key.Matches(msg, km.Parent):
+		return b.up()
+	case key.Matches(msg, km.Refresh):
+		keep := b.selectedKey()
+		cmd := b.reload()
+		b.selectKey = keep
+		return cmd
+	case key.Matches(msg, km.Filter):
+		b.filtering = true
+		b.input.Focus()
+		return nil
+	case key.Matches(msg, km.Sort):
+		return b.setSort((b.sort + 1) % 3)
+	case key.Matches(msg, km.Mark):
+		if e := b.current(); e != nil && !e.folder() {
+			e.flags ^= flagMarked
+			if e.flags&flagMarked != 0 {
+				b.marked++
+			} else {
+				b.marked--
+			}
+			b.move(1)
+		}
+	case key.Matches(msg, km.Delete):
+		if keys := b.targets(); len(keys) > 0 {
+			b.confirm = keys
+		}
+	case key.Matches(msg, km.Upload):
+		if b.bucket != "" {
+			return b.navigate(openUploadMsg{bucket: b.bucket, prefix: b.prefix})
+		}
+	case key.Matches(msg, km.Sign):
+		if keys := b.targets(); len(keys) > 0 {
+			return b.navigate(openSignMsg{bucket: b.bucket, keys: keys})
+		}
+	case key.Matches(msg, km.Back):
+		switch {
+		case b.pattern != "":
+			b.clearFilter()
+		case b.loading || b.more:
+			b.cancelAll()
+			b.loading, b.more = false, false
+			b.listReq = -1 // drop the answer if it still comes
+			return status("listing cancelled", false)
+		}
+	}
+	return b.maybeLoadMore()
+}
+
+func (b *browserView) navigate(msg tea.Msg) tea.Cmd { return func() tea.Msg { return msg } }
+
+// filterKey handles a key while the filter input has focus: arrows still
+// move, everything else edits the filter.
+func (b *browserView) filterKey(msg tea.KeyMsg) tea.Cmd {
+	switch msg.Type {
+	case tea.KeyEsc:
+		b.clearFilter()
+		return nil
+	case tea.KeyEnter:
+		b.filtering = false
+		b.input.Blur()
+		if b.pattern == "" {
+			b.input.SetValue("")
+		}
+		return nil
+	case tea.KeyUp:
+		b.move(-1)
+		return b.maybeLoadMore()
+	case tea.KeyDown:
+		b.move(1)
+		return b.maybeLoadMore()
+	case tea.KeyPgUp:
+		b.move(-b.listHeight())
+		return nil
+	case tea.KeyPgDown:
+		b.move(b.listHeight())
+		return b.maybeLoadMore()
+	}
+	var cmd tea.Cmd
+	b.input, cmd = b.input.Update(msg)
+	if v := b.input.Value(); v != b.pattern {
+		return tea.Batch(cmd, b.setFilter(v))
+	}
+	return cmd
+}
+
+// setFilter starts matching pattern in a command; the rows shown stay as they
+// are until its result arrives, so typing never waits.
+func (b *browserView) setFilter(pattern string) tea.Cmd {
+	if b.cancelFilter != nil {
+		b.cancelFilter()
+		b.cancelFilter = nil
+	}
+	if b.cancelFound != nil {
+		b.cancelFound()
+		b.cancelFound = nil
+	}
+	b.seq++
+	b.filterReq = b.seq
+	b.pattern = pattern
+	b.dropFound()
+	if pattern == "" {
+		b.results, b.filterBusy = nil, false
+		b.rebuildRows()
+		return nil
+	}
+	cmds := []tea.Cmd{b.fuzzyCmd()}
+	if lit := literalPrefix(pattern); lit != "" && !b.complete && b.bucket != "" {
+		cmds = append(cmds, b.foundCmd(lit))
+	}
+	b.filterBusy = true
+	cmds = append(cmds, b.startSpin())
+	return tea.Batch(cmds...)
+}
+
+// fuzzyCmd matches the filter against what is loaded. When the pattern only
+// grows, it searches the last result instead of everything.
+func (b *browserView) fuzzyCmd() tea.Cmd {
+	ctx, cancel := context.WithCancel(context.Background())
+	b.cancelFilter = cancel
+	cands := b.order
+	if n := b.narrow; n.refs != nil && n.gen == b.gen && n.orderVer == b.orderVer &&
+		n.pattern != "" && strings.HasPrefix(b.pattern, n.pattern) {
+		cands = n.refs
+	}
+	ents, cut, pattern := b.entries, len(b.prefix), b.pattern
+	gen, req, ver := b.gen, b.filterReq, b.orderVer
+	return func() tea.Msg {
+		defer cancel()
+		return matchLoaded(ctx, gen, req, ver, pattern, ents, cands, cut)
+	}
+}
+
+// matchLoaded fuzzy-matches pattern against the names of cands, in chunks so
+// a newer filter can cancel it. sahilm/fuzzy accepts a name when the pattern
+// is a case-insensitive subsequence of it; for an ASCII pattern that test is
+// done here directly (sahilm also scores every match, about 1-2 µs a name,
+// 2 s for a million), for any other pattern sahilm decides.
+func matchLoaded(ctx context.Context, gen, req, ver int, pattern string, ents []entry, cands []int32, cut int) tea.Msg {
+	refs := make([]int32, 0, 64)
+	lower := strings.ToLower(pattern)
+	ascii := isASCII(lower)
+	var names []string
+	var idx []int32
+	for start := 0; start < len(cands); start += filterChunk {
+		if ctx.Err() != nil {
+			return nil
+		}
+		names, idx = names[:0], idx[:0]
+		for _, r := range cands[start:min(start+filterChunk, len(cands))] {
+			name := ents[r].key[cut:]
+			switch {
+			case !mayMatch(lower, name):
+			case ascii:
+				refs = append(refs, r)
+			default:
+				names = append(names, name)
+				idx = append(idx, r)
+			}
+		}
+		for _, m := range fuzzy.FindNoSort(pattern, names) {
+			refs = append(refs, idx[m.Index])
+		}
+	}
+	return brFilteredMsg{gen: gen, req: req, orderVer: ver, pattern: pattern, refs: refs}
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return false
+		}
+	}
+	return true
+}
+
+// mayMatch reports whether lower (a lower-cased pattern) can be a fuzzy match
+// of s: false only when an ASCII pattern is not a case-insensitive
+// subsequence of s's bytes.
+func mayMatch(lower, s string) bool {
+	j := 0
+	for i := 0; i < len(s) && j < len(lower); i++ {
+		p := lower[j]
+		if p >= 0x80 {
+			return true // leave Unicode folding to fuzzy
+		}
+		c := s[i]
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		if c == p {
+			j++
+		}
+	}
+	return j == len(lower)
+}
+
+// foundCmd lists prefix+lit on the server, so names not yet loaded are found.
+func (b *browserView) foundCmd(lit string) tea.Cmd {
+	ctx, cancel := b.ctx()
+	b.cancelFound = cancel
+	b.foundReq = b.filterReq
+	lister, gen, req, bucket, prefix, pattern := b.deps.Lister, b.gen, b.filterReq, b.bucket, b.prefix, b.pattern
+	return func() tea.Msg {
+		defer cancel()
+		page, err := lister.List(ctx, bucket, prefix+lit, "")
+		if ctx.Err() != nil {
+			return nil
+		}
+		return brFoundMsg{gen: gen, req: req, pattern: pattern, page: page, err: err}
+	}
+}
+
+// dropFound forgets the server-side matches of the last filter, with their marks.
+func (b *browserView) dropFound() {
+	for i := range b.found {
+		if b.found[i].flags&flagMarked != 0 {
+			b.marked--
+		}
+	}
+	b.found, b.foundRefs = nil, nil
+}
+
+// literalPrefix is the part of a typed filter that can be a key prefix on the
+// server: up to a wildcard or a folder separator.
+func literalPrefix(p string) string {
+	if i := strings.IndexAny(p, "*?[/ "); i >= 0 {
+		return p[:i]
+	}
+	return p
+}
+
+func (b *browserView) gotFound(msg brFoundMsg) tea.Cmd {
+	if msg.gen != b.gen || msg.req != b.foundReq || msg.pattern != b.pattern {
+		return nil
+	}
+	b.cancelFound = nil
+	if msg.err != nil {
+		return nil // the loaded matches still show; the server search is a bonus
+	}
+	var found []entry
+	for _, e := range msg.page.Entries {
+		if e.Key > b.lastKey && strings.HasPrefix(e.Key, b.prefix) {
+			found = append(found, b.toEntry(e))
+		}
+	}
+	b.found, b.foundRefs = found, nil
+	names := make([]string, len(found))
+	for i := range found {
+		names[i] = found[i].key[len(b.prefix):]
+	}
+	for _, m := range fuzzy.FindNoSort(b.pattern, names) {
+		b.foundRefs = append(b.foundRefs, int32(-m.Index-1))
+	}
+	b.rebuildRows()
+	return nil
+}
+
+// rebuildRows recomputes what is shown after the order or the filter changed.
+func (b *browserView) rebuildRows() {
+	keep := b.currentRef()
+	switch {
+	case b.pattern == "":
+		b.rows = b.order
+	case b.results == nil && b.foundRefs == nil:
+		return // the first result is on its way: keep showing what was there
+	default:
+		rows := make([]int32, 0, len(b.results)+len(b.foundRefs))
+		b.rows = append(append(rows, b.results...), b.foundRefs...)
+	}
+	if b.pattern != b.shownPattern {
+		// A new filter: start at its first match.
+		b.shownPattern = b.pattern
+		b.cursor, b.offset = 0, 0
+		if b.pattern == "" && keep != nil {
+			// Back from a filter: stay on the entry it found.
+			b.cursor = max(slices.Index(b.rows, *keep), 0)
+		}
+	} else if keep != nil && (b.cursor >= len(b.rows) || b.rows[b.cursor] != *keep) {
+		// Same filter, more rows: stay on the same entry (once per result).
+		if i := slices.Index(b.rows, *keep); i >= 0 {
+			b.cursor = i
+		}
+	}
+	b.clampCursor()
+}
+
+func (b *browserView) at(ref int32) *entry {
+	if ref < 0 {
+		i := int(-ref - 1)
+		if i >= len(b.found) {
+			return nil
+		}
+		return &b.found[i]
+	}
+	if int(ref) >= len(b.entries) {
+		return nil
+	}
+	return &b.entries[ref]
+}
+
+func (b *browserView) current() *entry {
+	if b.cursor < 0 || b.cursor >= len(b.rows) {
+		return nil
+	}
+	return b.at(b.rows[b.cursor])
+}
+
+func (b *browserView) currentRef() *int32 {
+	if b.cursor < 0 || b.cursor >= len(b.rows) {
+		return nil
+	}
+	r := b.rows[b.cursor]
+	return &r
+}
+
+func (b *browserView) selectedKey() string {
+	if e := b.current(); e != nil {
+		return e.key
+	}
+	return ""
+}
+
+// targets are the marked objects, or else the object under the cursor.
+func (b *browserView) targets() []string {
+	if b.bucket == "" {
+		return nil
+	}
+	if b.marked > 0 {
+		keys := make([]string, 0, b.marked)
+		for i := range b.entries {
+			if b.entries[i].flags&flagMarked != 0 {
+				keys = append(keys, b.entries[i].key)
+			}
+		}
+		for i := range b.found {
+			if b.found[i].flags&flagMarked != 0 {
+				keys = append(keys, b.found[i].key)
+			}
+		}
+		return keys
+	}
+	if e := b.current(); e != nil && !e.folder() {
+		return []string{e.key}
+	}
+	return nil
+}
+
+func (b *browserView) move(d int) {
+	b.cursor += d
+	b.clampCursor()
+}
+
+func (b *browserView) clampCursor() {
+	b.cursor = min(b.cursor, len(b.rows)-1)
+	b.cursor = max(b.cursor, 0)
+	b.scrollToCursor()
+}
+
+func (b *browserView) scrollToCursor() {
+	h := b.listHeight()
+	if b.cursor < b.offset {
+		b.offset = b.cursor
+	}
+	if b.cursor >= b.offset+h {
+		b.offset = b.cursor - h + 1
+	}
+	b.offset = max(0, min(b.offset, len(b.rows)-h))
+}
+
+// maybeLoadMore fetches the next page when the cursor nears the end.
+func (b *browserView) maybeLoadMore() tea.Cmd {
+	if b.complete || b.loading || b.more || b.bucket == "" || b.token == "" {
+		return nil
+	}
+	if b.cursor < len(b.rows)-max(loadAhead, 2*b.listHeight()) {
+		return nil
+	}
+	b.more = true
+	return tea.Batch(b.listCmd(b.token), b.startSpin())
+}
+
+func (b *browserView) open() tea.Cmd {
+	e := b.current()
+	switch {
+	case e == nil:
+		return nil
+	case e.flags&flagBucket != 0:
+		return b.openAt(e.key, "")
+	case e.flags&flagFolder != 0:
+		return b.openAt(b.bucket, e.key)
+	}
+	b.detailsBusy = true
+	return tea.Batch(b.headCmd(e.key), b.startSpin())
+}
+
+func (b *browserView) closeDetails() {
+	if b.cancelHead != nil {
+		b.cancelHead()
+		b.cancelHead = nil
+	}
+	b.details, b.detailsBusy = nil, false
+}
+
+// up goes to the parent folder, or from a bucket's root to the bucket list
+// when no bucket is configured.
+func (b *browserView) up() tea.Cmd {
+	switch {
+	case b.prefix != "":
+		child := b.prefix
+		parent := strings.TrimSuffix(b.prefix, "/")
+		if i := strings.LastIndexByte(parent, '/'); i >= 0 {
+			parent = parent[:i+1]
+		} else {
+			parent = ""
+		}
+		cmd := b.openAt(b.bucket, parent)
+		b.selectKey = child
+		return cmd
+	case b.bucket != "" && b.deps.Settings.Bucket == "":
+		child := b.bucket
+		cmd := b.openAt("", "")
+		b.selectKey = child
+		return cmd
+	}
+	return nil
+}
+
+func (b *browserView) gotBuckets(msg brBucketsMsg) tea.Cmd {
+	if msg.gen != b.gen || b.bucket != "" {
+		return nil
+	}
+	b.loading, b.cancelList = false, nil
+	if msg.err != nil {
+		b.lastErr = msg.err.Error()
+		return status(b.lastErr, true)
+	}
+	page := aws.Page{Entries: make([]aws.Entry, len(msg.buckets))}
+	for i, bk := range msg.buckets {
+		page.Entries[i] = aws.Entry{Key: bk.Name, LastModified: bk.Created}
+	}
+	b.addEntries(page.Entries, flagBucket)
+	b.complete = true
+	return b.afterAdd()
+}
+
+func (b *browserView) gotPage(msg brListedMsg) tea.Cmd {
+	if msg.gen != b.gen || msg.req != b.listReq || msg.bucket != b.bucket || msg.prefix != b.prefix {
+		return nil
+	}
+	b.loading, b.more, b.cancelList = false, false, nil
+	if msg.err != nil {
+		b.lastErr = msg.err.Error()
+		return status(b.lastErr, true)
+	}
+	b.lastErr = ""
+	b.addEntries(msg.page.Entries, 0)
+	b.token = msg.page.NextToken
+	b.complete = b.token == ""
+	return b.afterAdd()
+}
+
+func (b *browserView) toEntry(e aws.Entry) entry {
+	out := entry{key: e.Key, size: e.Size, class: b.classIndex(e.StorageClass)}
+	if !e.LastModified.IsZero() {
+		out.mtime = e.LastModified.Unix()
+	}
+	if e.Folder {
+		out.flags |= flagFolder
+	}
+	return out
+}
+
+func (b *browserView) classIndex(c string) uint8 {
+	for i, s := range b.classes {
+		if s == c {
+			return uint8(i)
+		}
+	}
+	if len(b.classes) >= 255 {
+		return 0
+	}
+	b.classes = append(b.classes, c)
+	return uint8(len(b.classes) - 1)
+}
+
+// addEntries appends a page: folders go after the folders already loaded
+// (a copy, so commands reading the old order are undisturbed), objects at the
+// end. S3 lists keys in order, so by name the result stays sorted.
+func (b *browserView) addEntries(es []aws.Entry, extra entryFlags) {
+	var folders, objects []int32
+	for _, e := range es {
+		en := b.toEntry(e)
+		en.flags |= extra
+		ref := int32(len(b.entries))
+		b.entries = append(b.entries, en)
+		if en.folder() {
+			folders = append(folders, ref)
+		} else {
+			objects = append(objects, ref)
+		}
+		if e.Key > b.lastKey {
+			b.lastKey = e.Key
+		}
+	}
+	if len(folders) > 0 {
+		order := make([]int32, 0, len(b.order)+len(folders)+len(objects))
+		order = append(order, b.order[:b.nFolders]...)
+		order = append(order, folders...)
+		order = append(order, b.order[b.nFolders:]...)
+		b.order = order
+		b.nFolders += len(folders)
+	}
+	b.order = append(b.order, objects...)
+	b.orderVer++
+	// Found entries now loaded are shown from the loaded ones.
+	if len(b.found) > 0 {
+		b.foundRefs = slices.DeleteFunc(slices.Clone(b.foundRefs), func(r int32) bool {
+			return b.found[-r-1].key <= b.lastKey
+		})
+	}
+}
+
+// afterAdd re-sorts, re-filters and selects a pending key after a page arrived.
+func (b *browserView) afterAdd() tea.Cmd {
+	var cmds []tea.Cmd
+	if b.sort != sortName {
+		cmds = append(cmds, b.resort())
+	}
+	if b.pattern != "" {
+		b.seq++
+		b.filterReq = b.seq
+		if b.cancelFilter != nil {
+			b.cancelFilter()
+		}
+		b.filterBusy = true
+		cmds = append(cmds, b.fuzzyCmd())
+	}
+	b.rebuildRows()
+	if b.selectKey != "" {
+		if i := b.indexOfKey(b.selectKey); i >= 0 {
+			b.cursor = i
+			b.selectKey = ""
+			b.offset = max(0, i-b.listHeight()/2)
+			b.clampCursor()
+		} else if !b.complete && b.token != "" {
+			b.more = true
+			cmds = append(cmds, b.listCmd(b.token))
+		} else {
+			b.selectKey = ""
+		}
+	}
+	return tea.Batch(cmds...)
+}
+
+// indexOfKey finds a key among the rows: O(n), only after a page arrives.
+func (b *browserView) indexOfKey(k string) int {
+	for i, r := range b.rows {
+		if e := b.at(r); e != nil && e.key == k {
+			return i
+		}
+	}
+	return -1
+}
+
+// setSort changes the order: by name in place (a linear rebuild), by size or
+// date in a command when the list is big.
+func (b *browserView) setSort(s sortMode) tea.Cmd {
+	b.sort = s
+	if s == sortName {
+		order := make([]int32, 0, len(b.order))
+		for i := range b.entries {
+			if b.entries[i].folder() {
+				order = append(order, int32(i))
+			}
+		}
+		for i := range b.entries {
+			if !b.entries[i].folder() {
+				order = append(order, int32(i))
+			}
+		}
+		b.installOrder(order)
+		b.sorting = false
+		return nil
+	}
+	return b.resort()
+}
+
+func (b *browserView) resort() tea.Cmd {
+	b.seq++
+	b.sortReq = b.seq
+	cmd := sortCmd(b.gen, b.seq, b.sort, b.entries)
+	if len(b.entries) <= inlineSortLimit {
+		return b.gotSorted(cmd().(brSortedMsg))
+	}
+	b.sorting = true
+	return tea.Batch(cmd, b.startSpin())
+}
+
+func sortCmd(gen, req int, mode sortMode, ents []entry) tea.Cmd {
+	return func() tea.Msg {
+		objs := make([]int32, 0, len(ents))
+		for i := range ents {
+			if !ents[i].folder() {
+				objs = append(objs, int32(i))
+			}
+		}
+		slices.SortStableFunc(objs, func(x, y int32) int {
+			a, b := &ents[x], &ents[y]
+			if mode == sortSize {
+				return cmp.Compare(b.size, a.size)
+			}
+			return cmp.Compare(b.mtime, a.mtime)
+		})
+		return brSortedMsg{gen: gen, req: req, n: len(ents), objects: objs}
+	}
+}
+
+func (b *browserView) gotSorted(msg brSortedMsg) tea.Cmd {
+	if msg.gen != b.gen || msg.req != b.sortReq {
+		return nil
+	}
+	if msg.n != len(b.entries) {
+		return b.resort() // pages arrived meanwhile
+	}
+	b.sorting = false
+	order := make([]int32, 0, b.nFolders+len(msg.objects))
+	order = append(append(order, b.order[:b.nFolders]...), msg.objects...)
+	b.installOrder(order)
+	if b.pattern != "" {
+		return b.setFilter(b.pattern)
+	}
+	return nil
+}
+
+// installOrder swaps in a new order, keeping the cursor on the same entry.
+func (b *browserView) installOrder(order []int32) {
+	keep := b.currentRef()
+	b.order = order
+	b.orderVer++
+	b.narrow.refs = nil
+	b.rebuildRows()
+	if keep != nil && b.pattern == "" {
+		if i := slices.Index(b.rows, *keep); i >= 0 {
+			b.cursor = i
+			b.clampCursor()
+		}
+	}
+}
+
+// syncKeys enables the bindings that do something now, so help never lies.
+func (b *browserView) syncKeys() {
+	km := &b.km
+	normal := b.confirm == nil && b.details == nil && !b.detailsBusy && !b.filtering
+	has := len(b.rows) > 0
+	e := b.current()
+	isObj := e != nil && !e.folder()
+	for _, k := range []*key.Binding{&km.Up, &km.Down, &km.PageUp, &km.PageDown, &km.Top, &km.Bottom} {
+		k.SetEnabled(has && (normal || b.filtering))
+	}
+	km.Open.SetEnabled(normal && has)
+	km.Parent.SetEnabled(normal && (b.prefix != "" || (b.bucket != "" && b.deps.Settings.Bucket == "")))
+	km.Refresh.SetEnabled(normal)
+	km.Filter.SetEnabled(normal && has || normal && b.pattern != "")
+	km.Sort.SetEnabled(normal && b.bucket != "" && has)
+	km.Mark.SetEnabled(normal && isObj)
+	km.Delete.SetEnabled(normal && b.bucket != "" && (isObj || b.marked > 0))
+	km.Upload.SetEnabled(normal && b.bucket != "")
+	km.Sign.SetEnabled((normal && b.bucket != "" && (isObj || b.marked > 0)) || b.details != nil)
+	km.Yes.SetEnabled(b.confirm != nil)
+	km.No.SetEnabled(b.confirm != nil)
+	km.Back.SetEnabled(!normal || b.pattern != "" || b.loading || b.more)
+	km.Confirm.SetEnabled(b.filtering)
+}
+
+// ShortHelp is the footer's help for the browser's current state.
+func (b *browserView) ShortHelp() []key.Binding {
+	km := b.km
+	back := km.Back
+	switch {
+	case b.confirm != nil:
+		return []key.Binding{km.Yes, km.No}
+	case b.details != nil || b.detailsBusy:
+		back.SetHelp("esc", "close")
+		return []key.Binding{back, km.Sign}
+	case b.filtering:
+		back.SetHelp("esc", "clear")
+		c := km.Confirm
+		c.SetHelp("enter", "keep filter")
+		return []key.Binding{c, back, km.Up, km.Down}
+	}
+	if b.pattern != "" {
+		back.SetHelp("esc", "clear filter")
+	}
+	return []key.Binding{km.Open, km.Parent, km.Filter, km.Mark, km.Sign, km.Upload, km.Delete, km.Sort, km.Refresh, back}
+}
+
+// FullHelp is the browser's part of the full help.
+func (b *browserView) FullHelp() [][]key.Binding {
+	km := b.km
+	return [][]key.Binding{
+		{km.Up, km.Down, km.PageUp, km.PageDown, km.Top, km.Bottom},
+		{km.Open, km.Parent, km.Refresh, km.Filter, km.Sort},
+		{km.Mark, km.Sign, km.Upload, km.Delete, km.Back},
+	}
+}
+
+// Layout. Columns are truncated, never wrapped.
+const (
+	markW  = 3 // cursor, mark, space
+	sizeW  = 10
+	dateW  = 16
+	classW = 12
+	gap    = 2
+)
+
+type columns struct{ name, size, date, class int }
+
+func (b *browserView) columns() columns {
+	w := b.width
+	c := columns{size: sizeW, date: dateW, class: classW}
+	if b.bucket == "" {
+		c.size, c.class = 0, 0
+	}
+	if w < 64 {
+		c.class = 0
+	}
+	if w < 48 {
+		c.date = 0
+	}
+	if w < 28 {
+		c.size = 0
+	}
+	used := markW
+	for _, x := range []int{c.size, c.date, c.class} {
+		if x > 0 {
+			used += x + gap
+		}
+	}
+	c.name = max(w-used, 1)
+	return c
+}
+
+// listHeight is how many rows fit under the column header and above the info line.
+func (b *browserView) listHeight() int {
+	h := b.height - 2 // column header, info line
+	if b.filtering || b.pattern != "" {
+		h--
+	}
+	if b.confirm != nil {
+		h--
+	}
+	return max(h, 1)
+}
+
+// View draws the browser into width x height.
+func (b *browserView) View() string {
+	var s strings.Builder
+	if b.filtering || b.pattern != "" {
+		if b.filtering {
+			s.WriteString(b.input.View())
+		} else {
+			s.WriteString(b.st.Muted.Render("filter: ") + escapeKey(b.pattern))
+		}
+		s.WriteByte('\n')
+	}
+	switch {
+	case b.details != nil || b.detailsBusy:
+		s.WriteString(b.detailsView())
+	case b.loading && len(b.rows) == 0:
+		where := "buckets"
+		if b.bucket != "" {
+			where = "s3://" + b.bucket + "/" + b.prefix
+		}
+		s.WriteString(b.spin.View() + " listing " + escapeKey(where) + "…")
+	case b.lastErr != "" && len(b.rows) == 0:
+		s.WriteString(b.st.Error.Render(truncate(b.lastErr, b.width)))
+	default:
+		b.writeList(&s)
+	}
+	if b.confirm != nil {
+		what := plural(len(b.confirm), "object")
+		if len(b.confirm) == 1 {
+			what = escapeKey(b.confirm[0])
+		}
+		s.WriteByte('\n')
+		s.WriteString(b.st.Warning.Render(truncate("Delete "+what+"? y/n", b.width)))
+	}
+	return s.String()
+}
+
+func (b *browserView) writeList(s *strings.Builder) {
+	c := b.columns()
+	head := pad("", markW) + pad("Name"+b.arrow(sortName), c.name)
+	if c.size > 0 {
+		head += pad("", gap) + padLeft("Size"+b.arrow(sortSize), c.size)
+	}
+	if c.date > 0 {
+		head += pad("", gap) + pad("Modified"+b.arrow(sortDate), c.date)
+	}
+	if c.class > 0 {
+		head += pad("", gap) + pad("Class", c.class)
+	}
+	s.WriteString(b.st.ColumnHead.Render(truncate(head, b.width)))
+	h := b.listHeight()
+	end := min(b.offset+h, len(b.rows))
+	for i := b.offset; i < end; i++ {
+		s.WriteByte('\n')
+		if e := b.at(b.rows[i]); e != nil {
+			s.WriteString(b.row(e, c, i == b.cursor))
+		}
+	}
+	if len(b.rows) == 0 {
+		s.WriteByte('\n')
+		msg := "(empty)"
+		if b.pattern != "" {
+			msg = "no match"
+			if b.filterBusy {
+				msg = "filtering…"
+			}
+		}
+		s.WriteString(b.st.Muted.Render(msg))
+		end++
+	}
+	for i := end - b.offset; i < h; i++ {
+		s.WriteByte('\n')
+	}
+	s.WriteByte('\n')
+	s.WriteString(b.infoLine())
+}
+
+func (b *browserView) arrow(s sortMode) string {
+	if b.bucket != "" && b.sort == s {
+		if s == sortName {
+			return " ↑"
+		}
+		return " ↓"
+	}
+	return ""
+}
+
+func (b *browserView) row(e *entry, c columns, selected bool) string {
+	mark := "   "
+	switch {
+	case selected && e.flags&flagMarked != 0:
+		mark = "›● "
+	case selected:
+		mark = "›  "
+	case e.flags&flagMarked != 0:
+		mark = " ● "
+	}
+	name := e.key
+	if e.flags&flagBucket == 0 {
+		name = name[min(len(b.prefix), len(name)):]
+	}
+	nameCell := pad(truncate(escapeKey(name), c.name), c.name)
+	var rest strings.Builder
+	if c.size > 0 {
+		sz := ""
+		if !e.folder() {
+			sz = humanize.IBytes(uint64(max(e.size, 0)))
+		}
+		rest.WriteString(pad("", gap) + padLeft(sz, c.size))
+	}
+	if c.date > 0 {
+		d := ""
+		if e.mtime != 0 {
+			d = time.Unix(e.mtime, 0).In(b.env.loc).Format("2006-01-02 15:04")
+		}
+		rest.WriteString(pad("", gap) + pad(d, c.date))
+	}
+	if c.class > 0 {
+		cl := ""
+		if !e.folder() && int(e.class) < len(b.classes) {
+			cl = b.classes[e.class]
+		}
+		rest.WriteString(pad("", gap) + pad(truncate(escapeKey(cl), c.class), c.class))
+	}
+	line := mark + nameCell + rest.String()
+	if selected {
+		return b.st.Selected.Render(truncate(line, b.width))
+	}
+	if e.flags&flagMarked != 0 {
+		mark = b.st.Marked.Render(mark)
+	}
+	if e.folder() {
+		nameCell = b.st.Folder.Render(nameCell)
+	}
+	return truncate(mark+nameCell+rest.String(), b.width)
+}
+
+func (b *browserView) infoLine() string {
+	var parts []string
+	n := len(b.entries)
+	noun := "item"
+	if b.bucket == "" {
+		noun = "bucket"
+	}
+	switch {
+	case b.complete:
+		parts = append(parts, plural(n, noun))
+	default:
+		parts = append(parts, humanize.Comma(int64(n))+" loaded")
+	}
+	if b.pattern != "" {
+		parts = append(parts, humanize.Comma(int64(len(b.rows)))+" match")
+	}
+	if b.marked > 0 {
+		parts = append(parts, humanize.Comma(int64(b.marked))+" marked")
+	}
+	if b.bucket != "" {
+		parts = append(parts, "by "+b.sort.String())
+	}
+	if b.more || b.filterBusy || b.sorting || (b.loading && n > 0) {
+		parts = append(parts, b.spin.View())
+	} else if !b.complete && n > 0 {
+		parts = append(parts, "more…")
+	}
+	if len(b.rows) > 0 {
+		parts = append([]string{strconv.Itoa(b.cursor+1) + "/" + humanize.Comma(int64(len(b.rows)))}, parts...)
+	}
+	return b.st.Muted.Render(truncate(strings.Join(parts, " · "), b.width))
+}
+
+func (b *browserView) detailsView() string {
+	if b.details == nil {
+		return b.spin.View() + " loading details…"
+	}
+	d := b.details
+	w := max(b.width-4, 1) // border and padding
+	line := func(label, value string) string {
+		return truncate(b.st.Label.Render(pad(label, 14))+escapeKey(value), w)
+	}
+	lines := []string{
+		b.st.Title.Render(truncate(escapeKey(d.Key[min(len(b.prefix), len(d.Key)):]), w)),
+		line("Key", d.Key),
+		line("Size", fmt.Sprintf("%s (%s bytes)", humanize.IBytes(uint64(max(d.Size, 0))), humanize.Comma(d.Size))),
+		line("Content type", d.ContentType),
+		line("ETag", d.ETag),
+	}
+	if !d.LastModified.IsZero() {
+		lines = append(lines, line("Modified", d.LastModified.In(b.env.loc).Format("2006-01-02 15:04:05 MST")))
+	}
+	if d.StorageClass != "" {
+		lines = append(lines, line("Storage class", d.StorageClass))
+	}
+	if len(d.Metadata) > 0 {
+		lines = append(lines, b.st.Label.Render("Metadata"))
+		names := make([]string, 0, len(d.Metadata))
+		for k := range d.Metadata {
+			names = append(names, k)
+		}
+		slices.Sort(names)
+		for _, k := range names {
+			lines = append(lines, truncate("  "+escapeKey(k)+": "+escapeKey(d.Metadata[k]), w))
+		}
+	}
+	if limit := max(b.height-3, 1); len(lines) > limit {
+		lines = lines[:limit]
+	}
+	return b.st.Border.Width(max(b.width-2, 1)).Render(strings.Join(lines, "\n"))
+}
+
+func truncate(s string, w int) string {
+	if w <= 0 {
+		return ""
+	}
+	if len(s) <= w && isPlain(s) {
+		return s
+	}
+	return ansi.Truncate(s, w, "…")
+}
+
+func pad(s string, w int) string {
+	if n := w - ansi.StringWidth(s); n > 0 {
+		return s + strings.Repeat(" ", n)
+	}
+	return s
+}
+
+func padLeft(s string, w int) string {
+	if n := w - ansi.StringWidth(s); n > 0 {
+		return strings.Repeat(" ", n) + s
+	}
+	return s
+}
+
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return humanize.Comma(int64(n)) + " " + noun + "s"
+}

@@ -1,0 +1,90 @@
+package ui
+
+import (
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/atotto/clipboard"
+	tea "github.com/charmbracelet/bubbletea"
+)
+
+// Clipboard methods, as the status line names them.
+const (
+	copiedNative = "system clipboard"
+	copiedOSC52  = "terminal clipboard (OSC 52)"
+)
+
+// errNoClipboard means neither the system clipboard nor OSC 52 can take the text.
+var errNoClipboard = errors.New("no clipboard available")
+
+// clipboardWriter copies text: the system clipboard first, OSC 52 when that
+// fails or in an SSH session (where the system clipboard is the remote one).
+// Every field is injectable so tests can drive the fallback order.
+type clipboardWriter struct {
+	native   func(string) error  // atotto/clipboard.WriteAll
+	terminal io.Writer           // where the OSC 52 sequence goes
+	isTTY    func() bool         // whether terminal is a terminal that can take OSC 52
+	getenv   func(string) string // SSH_TTY, SSH_CONNECTION, TERM
+}
+
+// defaultClipboard writes to the real clipboard and the program's terminal.
+func defaultClipboard() clipboardWriter {
+	return clipboardWriter{
+		native:   clipboard.WriteAll,
+		terminal: os.Stdout,
+		isTTY:    stdoutIsTerminal,
+		getenv:   os.Getenv,
+	}
+}
+
+func stdoutIsTerminal() bool {
+	fi, err := os.Stdout.Stat()
+	return err == nil && fi.Mode()&os.ModeCharDevice != 0
+}
+
+// osc52 is the escape sequence asking the terminal to put text on its clipboard.
+func osc52(text string) string {
+	return "\x1b]52;c;" + base64.StdEncoding.EncodeToString([]byte(text)) + "\x07"
+}
+
+// copy puts text on a clipboard and says which one took it.
+func (c clipboardWriter) copy(text string) (method string, err error) {
+	getenv := c.getenv
+	if getenv == nil {
+		getenv = func(string) string { return "" }
+	}
+	ssh := getenv("SSH_TTY") != "" || getenv("SSH_CONNECTION") != ""
+	var nativeErr error
+	if !ssh && c.native != nil {
+		if nativeErr = c.native(text); nativeErr == nil {
+			return copiedNative, nil
+		}
+	}
+	if c.terminal != nil && c.isTTY != nil && c.isTTY() && getenv("TERM") != "dumb" {
+		if _, err := io.WriteString(c.terminal, osc52(text)); err == nil {
+			return copiedOSC52, nil
+		}
+	}
+	// Over SSH with X forwarding the system clipboard may still work.
+	if ssh && c.native != nil {
+		if nativeErr = c.native(text); nativeErr == nil {
+			return copiedNative, nil
+		}
+	}
+	return "", errNoClipboard
+}
+
+// copyCmd copies text in a command and reports on the status line; what names
+// the text ("1 URL", "the public key").
+func copyCmd(c clipboardWriter, text, what string) tea.Cmd {
+	return func() tea.Msg {
+		method, err := c.copy(text)
+		if err != nil {
+			return statusMsg{text: fmt.Sprintf("Clipboard unavailable: copy %s from the screen by hand", what), err: true}
+		}
+		return statusMsg{text: fmt.Sprintf("Copied %s to the %s", what, method)}
+	}
+}

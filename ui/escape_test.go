@@ -1,0 +1,59 @@
+package ui
+
+import (
+	"strings"
+	"testing"
+	"unicode/utf8"
+)
+
+func TestEscapeKey(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"photos/2024/img.jpg", "photos/2024/img.jpg"},
+		{"tab\there", `tab\there`},
+		{"nl\nforged", `nl\nforged`},
+		{"cr\rforged", `cr\rforged`},
+		{"esc\x1b[2Jclear", `esc\x1b[2Jclear`},
+		{"title\x1b]0;pwned\x07", `title\x1b]0;pwned\x07`},
+		{"bel\a del\x7f nul\x00", `bel\x07 del\x7f nul\x00`},
+		{"c1 csi \u009b31m nel \u0085", `c1 csi \u009b31m nel \u0085`},
+		{"bidi \u202eexe.txt", `bidi \u202eexe.txt`},
+		{"isolates \u2066x\u2069 lrm\u200e", `isolates \u2066x\u2069 lrm\u200e`},
+		{"zw\u200bsp bom\ufeff ls\u2028", `zw\u200bsp bom\ufeff ls\u2028`},
+		{"bad\xff\xfe utf8 \xe2\x82", `bad\xff\xfe utf8 \xe2\x82`},
+		{`back\slash`, `back\\slash`},
+		{"fake \\x1b", `fake \\x1b`},
+		{"ünïcødé 写真 😀", "ünïcødé 写真 😀"},
+		{"tag \U000e0041", `tag \U000e0041`},
+		{"", ""},
+	}
+	for _, tt := range tests {
+		if got := escapeKey(tt.in); got != tt.want {
+			t.Errorf("escapeKey(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}
+
+// FuzzEscapeKey: whatever the key, the result is valid UTF-8 without any
+// control, format or bidi character, and distinct keys stay distinct.
+func FuzzEscapeKey(f *testing.F) {
+	for _, s := range []string{"a", "\x1b[31m", "\u202e", "\xff", `\x1b`, "\t\n"} {
+		f.Add(s, s+"x")
+	}
+	f.Fuzz(func(t *testing.T, a, b string) {
+		ea := escapeKey(a)
+		if !utf8.ValidString(ea) {
+			t.Fatalf("escapeKey(%q) = %q is not valid UTF-8", a, ea)
+		}
+		for _, r := range ea {
+			if r < 0x20 || (r >= 0x7f && r < 0xa0) || (r >= 0x202a && r <= 0x202e) || (r >= 0x2066 && r <= 0x2069) {
+				t.Fatalf("escapeKey(%q) = %q holds %U", a, ea, r)
+			}
+		}
+		if a != b && ea == escapeKey(b) {
+			t.Fatalf("escapeKey(%q) == escapeKey(%q) = %q", a, b, ea)
+		}
+		if isPlain(a) && ea != a && !strings.Contains(a, `\`) {
+			t.Fatalf("plain %q changed to %q", a, ea)
+		}
+	})
+}

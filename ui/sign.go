@@ -1,0 +1,715 @@
+package ui
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/netip"
+	"strings"
+	"time"
+
+	"github.com/cfsign/cfsign/aws"
+	"github.com/charmbracelet/bubbles/key"
+	"github.com/charmbracelet/bubbles/textinput"
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/x/ansi"
+)
+
+// presignLimit is the longest an S3 presigned URL (SigV4) can live.
+const presignLimit = 7 * 24 * time.Hour
+
+// signTimeout bounds a presign call (it may load credentials).
+const signTimeout = 30 * time.Second
+
+// expiryPresets are the expiry choices; one more index means "custom".
+var expiryPresets = []struct {
+	label string
+	d     time.Duration
+}{
+	{"15m", 15 * time.Minute}, {"1h", time.Hour}, {"1d", 24 * time.Hour},
+	{"7d", 7 * 24 * time.Hour}, {"30d", 30 * 24 * time.Hour},
+}
+
+// customPreset is the index of the custom expiry choice.
+var customPreset = len(expiryPresets)
+
+type signMode int
+
+const (
+	modeURL signMode = iota
+	modeCookies
+	modePresigned
+)
+
+var modeNames = []string{"signed URL", "signed cookies", "S3 presigned URL"}
+
+type signFocus int
+
+const (
+	sfExpiry signFocus = iota
+	sfCustom
+	sfMode
+	sfHash
+	sfStart
+	sfIP
+	sfResource
+	sfResult // the result: c/y copy, o opens; no text input takes keys
+)
+
+// signedItem is one signed object.
+type signedItem struct {
+	key     string
+	url     string
+	cookies []*http.Cookie
+}
+
+// signedMsg carries the result of sign request id.
+type signedMsg struct {
+	id      int
+	items   []signedItem
+	expires time.Time
+	warning string
+	err     error
+}
+
+// cfTarget is the CloudFront side of the settings for one bucket.
+type cfTarget struct {
+	domain, originPath, keyPairID, privateKey string
+}
+
+// signView signs one object or a marked set.
+type signView struct {
+	deps    Deps
+	st      *Styles
+	keys    keyMap
+	bucket  string
+	objKeys []string
+	target  cfTarget
+	// cloudFront is false when no CloudFront domain is configured: presigned
+	// S3 URLs are the only choice then.
+	cloudFront bool
+
+	focus                       signFocus
+	preset                      int
+	custom, start, ip, resource textinput.Model
+	mode                        signMode
+	hash                        aws.Hash
+
+	reqID   int
+	cancel  context.CancelFunc
+	signing bool
+	result  []signedItem
+	expires time.Time
+	warning string
+	err     string
+
+	clip   clipboardWriter
+	opener urlOpener
+	now    func() time.Time
+	loc    *time.Location
+
+	width, height int
+}
+
+// newSignView opens the sign screen for keys in bucket.
+func newSignView(deps Deps, st *Styles, bucket string, keys []string) *signView {
+	s := deps.Settings
+	t := cfTarget{domain: s.Domain, originPath: s.OriginPath, keyPairID: s.KeyPairID, privateKey: s.PrivateKey}
+	if b, ok := s.Buckets[bucket]; ok {
+		// A bucket's own distribution wins over the global one.
+		t = cfTarget{
+			domain:     firstNonEmpty(b.Domain, t.domain),
+			originPath: firstNonEmpty(b.OriginPath, t.originPath),
+			keyPairID:  firstNonEmpty(b.KeyPairID, t.keyPairID),
+			privateKey: firstNonEmpty(b.PrivateKey, t.privateKey),
+		}
+	}
+	v := &signView{
+		deps: deps, st: st, keys: keyBindings, bucket: bucket,
+		objKeys:    append([]string(nil), keys...),
+		target:     t,
+		cloudFront: t.domain != "" || deps.Sandbox,
+		preset:     1,
+		hash:       aws.SHA1,
+		clip:       defaultClipboard(),
+		opener:     defaultOpener(),
+		now:        time.Now,
+		loc:        time.Local,
+		width:      80, height: 20,
+	}
+	if strings.EqualFold(s.Hash, string(aws.SHA256)) || strings.EqualFold(s.Hash, "sha-256") {
+		v.hash = aws.SHA256
+	}
+	mk := func(ph string) textinput.Model {
+		ti := newFormInput()
+		ti.Prompt = ""
+		ti.Placeholder = ph
+		return ti
+	}
+	v.custom = mk("2h, 2w, 2026-12-31, RFC 3339 or Unix seconds")
+	v.start = mk("optional: not valid before (same forms)")
+	v.ip = mk("optional: 203.0.113.0/24 or one address")
+	v.resource = mk("optional: https://host/path/* (wildcards * and ?)")
+	if d := strings.TrimSpace(s.DefaultExpiry); d != "" {
+		v.preset = customPreset
+		for i, p := range expiryPresets {
+			if p.label == d {
+				v.preset = i
+			}
+		}
+		if v.preset == customPreset {
+			v.custom.SetValue(d)
+		}
+	}
+	if !v.cloudFront {
+		v.mode = modePresigned
+	}
+	v.SetSize(v.width, v.height)
+	return v
+}
+
+func firstNonEmpty(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
+}
+
+// Init starts nothing: the sign view waits for the user.
+func (v *signView) Init() tea.Cmd { return nil }
+
+// InputFocused reports whether keys go to a text input.
+func (v *signView) InputFocused() bool {
+	switch v.focus {
+	case sfCustom, sfStart, sfIP, sfResource:
+		return true
+	}
+	return false
+}
+
+// SetSize sets the view's size.
+func (v *signView) SetSize(w, h int) {
+	v.width, v.height = max(w, 20), max(h, 5)
+	for _, ti := range []*textinput.Model{&v.custom, &v.start, &v.ip, &v.resource} {
+		ti.Width = max(v.width-14, 10)
+	}
+}
+
+func (v *signView) inputFor(f signFocus) *textinput.Model {
+	switch f {
+	case sfCustom:
+		return &v.custom
+	case sfStart:
+		return &v.start
+	case sfIP:
+		return &v.ip
+	case sfResource:
+		return &v.resource
+	}
+	return nil
+}
+
+// focusOrder lists the stops that mean something in the current mode.
+func (v *signView) focusOrder() []signFocus {
+	order := []signFocus{sfExpiry, sfCustom, sfMode}
+	if v.mode != modePresigned {
+		order = append(order, sfHash, sfStart, sfIP, sfResource)
+	}
+	if len(v.result) > 0 {
+		order = append(order, sfResult)
+	}
+	return order
+}
+
+func (v *signView) move(d int) tea.Cmd {
+	order := v.focusOrder()
+	next := order[0]
+	for i, f := range order {
+		if f == v.focus {
+			next = order[(i+d+len(order))%len(order)]
+		}
+	}
+	return v.setFocus(next)
+}
+
+func (v *signView) setFocus(f signFocus) tea.Cmd {
+	v.focus = f
+	for _, ti := range []*textinput.Model{&v.custom, &v.start, &v.ip, &v.resource} {
+		ti.Blur()
+	}
+	if ti := v.inputFor(f); ti != nil {
+		ti.CursorEnd()
+		return ti.Focus()
+	}
+	return nil
+}
+
+// Update handles keys and signing results.
+func (v *signView) Update(msg tea.Msg) (view, tea.Cmd) {
+	switch msg := msg.(type) {
+	case tea.KeyMsg:
+		return v, v.handleKey(msg)
+	case signedMsg:
+		if msg.id != v.reqID || !v.signing {
+			return v, nil // stale: cancelled, or a newer request is out
+		}
+		v.signing = false
+		v.cancel = nil
+		if msg.err != nil {
+			v.err = msg.err.Error()
+			return v, nil
+		}
+		v.result, v.expires, v.warning, v.err = msg.items, msg.expires, msg.warning, ""
+		return v, v.setFocus(sfResult)
+	}
+	if ti := v.inputFor(v.focus); ti != nil {
+		var cmd tea.Cmd
+		*ti, cmd = ti.Update(msg)
+		return v, cmd
+	}
+	return v, nil
+}
+
+func (v *signView) handleKey(msg tea.KeyMsg) tea.Cmd {
+	switch {
+	case key.Matches(msg, v.keys.Back):
+		if v.signing {
+			v.cancelSign()
+			return asCmd(statusMsg{text: "Signing cancelled", err: true})
+		}
+		return asCmd(backMsg{})
+	case key.Matches(msg, v.keys.Next):
+		return v.move(+1)
+	case key.Matches(msg, v.keys.Prev):
+		return v.move(-1)
+	case key.Matches(msg, v.keys.Confirm):
+		return v.sign()
+	}
+	switch v.focus {
+	case sfExpiry:
+		switch {
+		case key.Matches(msg, v.keys.Left):
+			v.preset = max(v.preset-1, 0)
+		case key.Matches(msg, v.keys.Right):
+			v.preset = min(v.preset+1, customPreset)
+		}
+		return nil
+	case sfMode:
+		if !v.cloudFront {
+			return nil
+		}
+		switch {
+		case key.Matches(msg, v.keys.Left):
+			v.mode = signMode(max(int(v.mode)-1, 0))
+		case key.Matches(msg, v.keys.Right):
+			v.mode = signMode(min(int(v.mode)+1, int(modePresigned)))
+		}
+		return nil
+	case sfHash:
+		if key.Matches(msg, v.keys.Left) || key.Matches(msg, v.keys.Right) {
+			if v.hash == aws.SHA1 {
+				v.hash = aws.SHA256
+			} else {
+				v.hash = aws.SHA1
+			}
+		}
+		return nil
+	case sfResult:
+		switch {
+		case key.Matches(msg, v.keys.Copy) && len(v.result) > 0:
+			return copyCmd(v.clip, v.copyText(), v.copyWhat())
+		case key.Matches(msg, v.keys.OpenURL) && v.canOpen():
+			return openURLCmd(v.opener, v.result[0].url)
+		}
+		return nil
+	}
+	ti := v.inputFor(v.focus)
+	if ti == nil {
+		return nil
+	}
+	var cmd tea.Cmd
+	*ti, cmd = ti.Update(msg)
+	if v.focus == sfCustom && v.custom.Value() != "" {
+		v.preset = customPreset // typing a time chooses it
+	}
+	return cmd
+}
+
+// cancelAll cancels a signing request in flight; the root calls it before quitting.
+func (v *signView) cancelAll() { v.cancelSign() }
+
+func (v *signView) cancelSign() {
+	if v.cancel != nil {
+		v.cancel()
+	}
+	v.cancel = nil
+	v.signing = false
+}
+
+func (v *signView) canOpen() bool {
+	return len(v.result) > 0 && v.mode != modeCookies && v.result[0].url != ""
+}
+
+// expiry is the expiry the form describes at now.
+func (v *signView) expiry(now time.Time) (time.Time, error) {
+	if v.preset < customPreset {
+		return now.Add(expiryPresets[v.preset].d), nil
+	}
+	s := strings.TrimSpace(v.custom.Value())
+	if s == "" {
+		return time.Time{}, errors.New("type an expiry: 2h, 2w, 2026-12-31, RFC 3339 or Unix seconds")
+	}
+	t, err := aws.ParseWhen(s, now)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("expiry %q: %w", s, err)
+	}
+	return t, nil
+}
+
+// options builds the policy options at now, or says what is wrong.
+func (v *signView) options(now time.Time) (aws.PolicyOptions, error) {
+	exp, err := v.expiry(now)
+	if err != nil {
+		return aws.PolicyOptions{}, err
+	}
+	if !exp.After(now) {
+		return aws.PolicyOptions{}, errors.New("the expiry is in the past")
+	}
+	opts := aws.PolicyOptions{Expires: exp}
+	if v.mode == modePresigned {
+		if exp.Sub(now) > presignLimit {
+			return opts, errors.New("S3 presigned URLs live at most 7 days: choose 7d or less")
+		}
+		return opts, nil
+	}
+	if s := strings.TrimSpace(v.start.Value()); s != "" {
+		t, err := aws.ParseWhen(s, now)
+		if err != nil {
+			return opts, fmt.Errorf("start %q: %w", s, err)
+		}
+		if !t.Before(exp) {
+			return opts, errors.New("the start must be before the expiry")
+		}
+		opts.Starts = t
+	}
+	if s := strings.TrimSpace(v.ip.Value()); s != "" {
+		if _, err := netip.ParsePrefix(s); err != nil {
+			if _, err := netip.ParseAddr(s); err != nil {
+				return opts, fmt.Errorf("IP %q is not an address or CIDR block", s)
+			}
+		}
+		opts.IP = s
+	}
+	opts.Resource = strings.TrimSpace(v.resource.Value())
+	if v.target.keyPairID == "" || v.target.privateKey == "" {
+		return opts, errors.New("no CloudFront key pair configured: press K to set one up, or pick S3 presigned URL")
+	}
+	if v.target.domain == "" {
+		return opts, errors.New("no CloudFront domain configured: press K to set it up")
+	}
+	return opts, nil
+}
+
+// sign starts signing in a command.
+func (v *signView) sign() tea.Cmd {
+	if v.signing {
+		return nil
+	}
+	now := v.now()
+	opts, err := v.options(now)
+	if err != nil {
+		v.err = err.Error()
+		return nil
+	}
+	if len(v.objKeys) == 0 {
+		v.err = "nothing to sign: mark objects in the browser first"
+		return nil
+	}
+	v.reqID++
+	v.signing, v.err = true, ""
+	ctx, cancel := context.WithTimeout(context.Background(), signTimeout)
+	v.cancel = cancel
+	keys := append([]string(nil), v.objKeys...)
+	if v.mode == modePresigned {
+		return presignCmd(ctx, v.reqID, v.deps.Presigner, v.bucket, keys, opts.Expires, now)
+	}
+	return signCmd(ctx, v.reqID, v.deps.NewSigner, v.target, v.hash, v.mode == modeCookies, keys, opts, now)
+}
+
+// signCmd loads the key and signs every key's CloudFront URL (or cookies).
+func signCmd(ctx context.Context, id int, newSigner func(string, string, aws.Hash) (URLSigner, error),
+	t cfTarget, hash aws.Hash, cookies bool, keys []string, opts aws.PolicyOptions, now time.Time) tea.Cmd {
+	return func() tea.Msg {
+		fail := func(err error) tea.Msg { return signedMsg{id: id, err: err} }
+		if newSigner == nil {
+			return fail(errors.New("signing is not available in this build"))
+		}
+		signer, err := newSigner(t.keyPairID, t.privateKey, hash)
+		if err != nil {
+			return fail(fmt.Errorf("load signing key: %w", err))
+		}
+		items := make([]signedItem, 0, len(keys))
+		for _, k := range keys {
+			if err := ctx.Err(); err != nil {
+				return fail(err)
+			}
+			raw, err := aws.ObjectURL(t.domain, t.originPath, k)
+			if err != nil {
+				return fail(fmt.Errorf("URL of %s: %w", escapeKey(k), err))
+			}
+			it := signedItem{key: k}
+			if cookies {
+				it.url = raw
+				it.cookies, err = signer.SignCookies(raw, opts, now)
+			} else {
+				it.url, err = signer.SignURL(raw, opts, now)
+			}
+			if err != nil {
+				return fail(fmt.Errorf("sign %s: %w", escapeKey(k), err))
+			}
+			items = append(items, it)
+		}
+		return signedMsg{id: id, items: items, expires: opts.Expires}
+	}
+}
+
+// presignCmd makes S3 presigned URLs valid until expires.
+func presignCmd(ctx context.Context, id int, p Presigner, bucket string, keys []string, expires, now time.Time) tea.Cmd {
+	return func() tea.Msg {
+		if p == nil {
+			return signedMsg{id: id, err: errors.New("no S3 client: check the profile and region in setup (K)")}
+		}
+		d := expires.Sub(now)
+		var items []signedItem
+		var warning string
+		for _, k := range keys {
+			u, w, err := p.Presign(ctx, bucket, k, d)
+			if err != nil {
+				return signedMsg{id: id, err: fmt.Errorf("presign %s: %w", escapeKey(k), err)}
+			}
+			warning = firstNonEmpty(warning, w)
+			items = append(items, signedItem{key: k, url: u})
+		}
+		return signedMsg{id: id, items: items, expires: expires, warning: warning}
+	}
+}
+
+// cookieHeader is a Cookie request header carrying the signed cookies.
+func cookieHeader(cs []*http.Cookie) string {
+	parts := make([]string, len(cs))
+	for i, c := range cs {
+		parts[i] = c.Name + "=" + c.Value
+	}
+	return "Cookie: " + strings.Join(parts, "; ")
+}
+
+// copyText is every URL one per line; with cookies each URL is followed by its Cookie header.
+func (v *signView) copyText() string {
+	lines := make([]string, 0, len(v.result))
+	for _, it := range v.result {
+		lines = append(lines, it.url)
+		if len(it.cookies) > 0 {
+			lines = append(lines, cookieHeader(it.cookies))
+		}
+	}
+	return strings.Join(lines, "\n")
+}
+
+func (v *signView) copyWhat() string {
+	n := len(v.result)
+	what := "URL"
+	if v.mode == modeCookies {
+		what = "URL and cookie header"
+	}
+	if n == 1 {
+		return "the " + what
+	}
+	return fmt.Sprintf("%d %ss", n, what)
+}
+
+// ShortHelp lists the keys that work now.
+func (v *signView) ShortHelp() []key.Binding {
+	k := v.keys
+	k.Confirm.SetHelp("enter", "sign")
+	k.Left.SetHelp("←/→", "choose")
+	k.Left.SetEnabled(v.focus == sfExpiry || v.focus == sfHash || (v.focus == sfMode && v.cloudFront))
+	k.Copy.SetEnabled(v.focus == sfResult && len(v.result) > 0)
+	k.OpenURL.SetEnabled(v.focus == sfResult && v.canOpen())
+	if v.signing {
+		k.Back.SetHelp("esc", "cancel")
+	}
+	return []key.Binding{k.Confirm, k.Next, k.Left, k.Copy, k.OpenURL, k.Back}
+}
+
+// FullHelp lists every key of the view.
+func (v *signView) FullHelp() [][]key.Binding {
+	k := v.keys
+	return [][]key.Binding{v.ShortHelp(), {k.Prev, k.Right}}
+}
+
+// View renders the form and the signed result.
+func (v *signView) View() string {
+	st := v.st
+	now := v.now()
+	var lines []string
+	add := func(s ...string) { lines = append(lines, s...) }
+	title := "Sign s3://" + escapeKey(v.bucket) + "/"
+	if len(v.objKeys) == 1 {
+		title += escapeKey(v.objKeys[0])
+	} else {
+		title = fmt.Sprintf("Sign %d objects in s3://%s", len(v.objKeys), escapeKey(v.bucket))
+	}
+	add(st.Title.Render(title))
+
+	labels := make([]string, 0, customPreset+1)
+	for i, p := range expiryPresets {
+		on := v.mode != modePresigned || p.d <= presignLimit
+		labels = append(labels, v.choice(p.label, i == v.preset, on))
+	}
+	labels = append(labels, v.choice("custom", v.preset == customPreset, true))
+	add(v.row(sfExpiry, "Expires", strings.Join(labels, " ")))
+	add(v.row(sfCustom, "Custom", v.custom.View()))
+	if exp, err := v.expiry(now); err != nil {
+		add(v.row(-1, "", st.Error.Render(oneLine(err.Error()))))
+	} else {
+		local, utc := exp.In(v.loc).Format("2006-01-02 15:04:05 MST"), exp.UTC().Format("2006-01-02 15:04:05 UTC")
+		if _, off := exp.In(v.loc).Zone(); off == 0 && strings.HasSuffix(local, "UTC") {
+			local = "" // local time is UTC: say it once
+		} else {
+			local += " · "
+		}
+		add(v.row(-1, "", fmt.Sprintf("→ %s%s (in %s)", local, utc, humanDuration(exp.Sub(now)))))
+	}
+	if v.cloudFront {
+		modes := make([]string, len(modeNames))
+		for i, n := range modeNames {
+			modes[i] = v.choice(n, signMode(i) == v.mode, true)
+		}
+		add(v.row(sfMode, "Output", strings.Join(modes, " ")))
+	} else {
+		add(v.row(sfMode, "Output", v.choice(modeNames[modePresigned], true, true)+" "+st.Muted.Render("(no CloudFront domain: K sets one)")))
+	}
+	if v.mode != modePresigned {
+		add(v.row(sfHash, "Hash", v.choice("SHA-1", v.hash == aws.SHA1, true)+" "+v.choice("SHA-256", v.hash == aws.SHA256, true)))
+		add(v.row(sfStart, "Starts", v.start.View()))
+		add(v.row(sfIP, "IP/CIDR", v.ip.View()))
+		add(v.row(sfResource, "Resource", v.resource.View()))
+	} else {
+		add(v.row(-1, "", st.Muted.Render("Presigned URLs last at most 7 days and take no policy options.")))
+	}
+	_, optErr := v.options(now)
+	switch {
+	case v.signing:
+		add("", st.Muted.Render("Signing… (esc cancels)"))
+	case v.err != "":
+		add("", st.Error.Render(truncLine(oneLine(v.err), v.width)))
+	case optErr != nil:
+		add("", st.Error.Render(truncLine(oneLine(optErr.Error()), v.width)))
+	case len(v.result) == 0:
+		add("", st.Muted.Render("enter signs"))
+	}
+	if len(v.result) == 0 {
+		return clipLines(strings.Join(lines, "\n"), v.height)
+	}
+	if v.height-len(lines) < 6 {
+		// Short window: the result matters more than the form.
+		lines = lines[:1]
+	}
+	room := v.height - len(lines)
+	return clipLines(strings.Join(lines, "\n")+"\n"+v.resultView(room), v.height)
+}
+
+// clipLines keeps the first h lines of s.
+func clipLines(s string, h int) string {
+	if lines := strings.SplitN(s, "\n", h+1); len(lines) > h {
+		return strings.Join(lines[:h], "\n")
+	}
+	return s
+}
+
+// resultView shows the signed URLs, hard-wrapped (URLs have no spaces), in
+// at most room lines.
+func (v *signView) resultView(room int) string {
+	st := v.st
+	var out []string
+	hdr := []string{"Signed URL", "Signed cookies", "S3 presigned URL"}[v.mode]
+	if n := len(v.result); n > 1 {
+		hdr = fmt.Sprintf("%d %s", n, []string{"signed URLs", "signed cookie sets", "S3 presigned URLs"}[v.mode])
+	}
+	hdr += fmt.Sprintf(", valid until %s", v.expires.In(v.loc).Format("2006-01-02 15:04 MST"))
+	if v.focus == sfResult {
+		hdr = st.Selected.Render(hdr) + st.Muted.Render("  c copies · o opens")
+	} else {
+		hdr = st.Label.Render(hdr)
+	}
+	out = append(out, "", truncLine(hdr, v.width))
+	if v.warning != "" {
+		out = append(out, truncLine(st.Error.Render(oneLine(v.warning)), v.width))
+	}
+	for i, it := range v.result {
+		var block []string
+		if len(v.result) > 1 {
+			block = append(block, truncLine(st.Label.Render(escapeKey(it.key)), v.width))
+		}
+		for _, l := range strings.Split(ansi.Hardwrap(it.url, v.width, false), "\n") {
+			block = append(block, st.URL.Render(l))
+		}
+		if len(it.cookies) > 0 {
+			for _, l := range strings.Split(ansi.Hardwrap(cookieHeader(it.cookies), v.width, false), "\n") {
+				block = append(block, st.URL.Render(l))
+			}
+		}
+		if len(out)+len(block) > room && i > 0 {
+			out = append(out, st.Muted.Render(fmt.Sprintf("… %d more (c copies them all)", len(v.result)-i)))
+			break
+		}
+		out = append(out, block...)
+	}
+	return strings.Join(out, "\n")
+}
+
+// choice renders one option of a row; the chosen one is bracketed so it shows
+// without colour too.
+func (v *signView) choice(label string, chosen, enabled bool) string {
+	switch {
+	case !enabled:
+		return v.st.Muted.Render(" " + label + " ")
+	case chosen:
+		return v.st.OptionOn.UnsetPadding().Render("[" + label + "]")
+	}
+	return v.st.Option.UnsetPadding().Render(" " + label + " ")
+}
+
+// row is a labelled line; the focused row is marked with ›.
+func (v *signView) row(f signFocus, label, content string) string {
+	mark := "  "
+	l := v.st.Label.Render(fmt.Sprintf("%-9s", label))
+	if f >= 0 && f == v.focus {
+		mark = "› "
+		l = v.st.Selected.Render(fmt.Sprintf("%-9s", label))
+	}
+	return truncLine(mark+l+" "+content, v.width)
+}
+
+// humanDuration is a short duration: 45s, 15m, 1h30m, 7d, 30d2h.
+func humanDuration(d time.Duration) string {
+	d = d.Round(time.Second)
+	switch {
+	case d < time.Minute:
+		return d.String()
+	case d < time.Hour:
+		return fmt.Sprintf("%dm", int(d.Minutes()))
+	case d < 24*time.Hour:
+		h, m := int(d.Hours()), int(d.Minutes())%60
+		if m == 0 {
+			return fmt.Sprintf("%dh", h)
+		}
+		return fmt.Sprintf("%dh%dm", h, m)
+	}
+	days, h := int(d.Hours())/24, int(d.Hours())%24
+	if h == 0 {
+		return fmt.Sprintf("%dd", days)
+	}
+	return fmt.Sprintf("%dd%dh", days, h)
+}

@@ -1,0 +1,465 @@
+package ui
+
+import (
+	"context"
+	"crypto"
+	"fmt"
+	"net/http"
+	"net/netip"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/cfsign/cfsign/aws"
+	"github.com/cfsign/cfsign/config"
+	"github.com/cfsign/cfsign/keys"
+	tea "github.com/charmbracelet/bubbletea"
+)
+
+// fakeURLSigner signs deterministically and records what it was asked.
+type fakeURLSigner struct {
+	mu   sync.Mutex
+	id   string
+	hash aws.Hash
+	opts []aws.PolicyOptions
+}
+
+func (f *fakeURLSigner) SignURL(raw string, o aws.PolicyOptions, now time.Time) (string, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.opts = append(f.opts, o)
+	return fmt.Sprintf("%s?Expires=%d&Signature=FAKE-%s&Key-Pair-Id=%s", raw, o.Expires.Unix(), f.hash, f.id), nil
+}
+
+func (f *fakeURLSigner) SignCookies(raw string, o aws.PolicyOptions, now time.Time) ([]*http.Cookie, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.opts = append(f.opts, o)
+	return []*http.Cookie{
+		{Name: "CloudFront-Expires", Value: fmt.Sprint(o.Expires.Unix())},
+		{Name: "CloudFront-Signature", Value: "FAKE"},
+		{Name: "CloudFront-Key-Pair-Id", Value: f.id},
+	}, nil
+}
+
+// fakePresigner presigns deterministically and records the durations.
+type fakePresigner struct {
+	mu sync.Mutex
+	ds []time.Duration
+}
+
+func (f *fakePresigner) Presign(ctx context.Context, bucket, key string, d time.Duration) (string, string, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.ds = append(f.ds, d)
+	return fmt.Sprintf("https://%s.s3.amazonaws.com/%s?X-Amz-Expires=%d&X-Amz-Signature=FAKE", bucket, key, int(d.Seconds())), "", nil
+}
+
+var vtSignSettings = config.Settings{
+	Domain: "d111111abcdef8.cloudfront.net", KeyPairID: "K2JCJMDEHXQW5F", PrivateKey: "/keys/private_key.pem",
+}
+
+type signHarness struct {
+	v      *signView
+	signer *fakeURLSigner
+	pre    *fakePresigner
+	clip   *fakeClip
+	opened []string
+}
+
+func newSignHarness(t *testing.T, s config.Settings, objKeys ...string) *signHarness {
+	t.Helper()
+	h := &signHarness{signer: &fakeURLSigner{id: s.KeyPairID}, pre: &fakePresigner{}, clip: &fakeClip{}}
+	deps := Deps{
+		Settings:  s,
+		Presigner: h.pre,
+		NewSigner: func(id, path string, hash aws.Hash) (URLSigner, error) {
+			h.signer.id, h.signer.hash = id, hash
+			return h.signer, nil
+		},
+	}
+	h.v = newSignView(deps, NewStyles(), "media", objKeys)
+	h.v.now = func() time.Time { return vtNow }
+	h.v.loc = vtZone
+	h.v.clip = h.clip.writer()
+	h.v.opener = urlOpener{goos: "darwin", getenv: func(string) string { return "" },
+		lookPath: func(string) (string, error) { return "", nil },
+		start:    func(name string, args ...string) error { h.opened = append(h.opened, args...); return nil }}
+	vtStatic(&h.v.custom, &h.v.start, &h.v.ip, &h.v.resource)
+	h.v.SetSize(80, 24)
+	return h
+}
+
+// press sends keys and runs every command they return, feeding results back.
+func (h *signHarness) press(keys ...string) []tea.Msg {
+	var out []tea.Msg
+	for _, k := range keys {
+		_, cmd := h.v.Update(vtKey(k))
+		out = append(out, h.settle(cmd)...)
+	}
+	return out
+}
+
+// settle runs cmd, feeds sign results back and returns everything seen.
+func (h *signHarness) settle(cmd tea.Cmd) []tea.Msg {
+	var out []tea.Msg
+	for _, m := range vtRun(cmd) {
+		out = append(out, m)
+		if _, ok := m.(signedMsg); ok {
+			_, next := h.v.Update(m)
+			out = append(out, h.settle(next)...)
+		}
+	}
+	return out
+}
+
+func TestSignDefaultExpiry(t *testing.T) {
+	h := newSignHarness(t, vtSignSettings, "a.txt")
+	if got := expiryPresets[h.v.preset].label; got != "1h" {
+		t.Fatalf("default preset %q, want 1h", got)
+	}
+	view := h.v.View()
+	for _, want := range []string{"[1h]", "2026-11-29 23:39:16 CET", "2026-11-29 22:39:16 UTC", "(in 1h)"} {
+		if !strings.Contains(view, want) {
+			t.Errorf("view lacks %q:\n%s", want, view)
+		}
+	}
+	h.v.loc = time.UTC
+	if v := h.v.View(); !strings.Contains(v, "→ 2026-11-29 22:39:16 UTC (in 1h)") {
+		t.Errorf("UTC local time not said once:\n%s", v)
+	}
+	s := vtSignSettings
+	s.DefaultExpiry = "7d"
+	if h := newSignHarness(t, s, "a.txt"); expiryPresets[h.v.preset].label != "7d" {
+		t.Fatalf("DefaultExpiry 7d chose preset %d", h.v.preset)
+	}
+	s.DefaultExpiry = "90m"
+	h = newSignHarness(t, s, "a.txt")
+	if h.v.preset != customPreset || h.v.custom.Value() != "90m" {
+		t.Fatalf("DefaultExpiry 90m: preset %d custom %q", h.v.preset, h.v.custom.Value())
+	}
+	if v := h.v.View(); !strings.Contains(v, "2026-11-29 23:09:16 UTC") {
+		t.Errorf("custom default not shown:\n%s", v)
+	}
+}
+
+func TestSignPresetsMoveWithArrows(t *testing.T) {
+	h := newSignHarness(t, vtSignSettings, "a.txt")
+	h.press("right", "right", "right")
+	if got := expiryPresets[h.v.preset].label; got != "30d" {
+		t.Fatalf("preset %q after three rights, want 30d", got)
+	}
+	h.press("left", "left", "left", "left")
+	if h.v.preset != 0 {
+		t.Fatalf("preset %d, want 0 (15m) at the left end", h.v.preset)
+	}
+	if !strings.Contains(h.v.View(), "2026-11-29 21:54:16 UTC") {
+		t.Errorf("15m expiry not shown:\n%s", h.v.View())
+	}
+}
+
+func TestSignCustomExpiryUpdatesAsYouType(t *testing.T) {
+	h := newSignHarness(t, vtSignSettings, "a.txt")
+	h.press("tab") // custom field
+	if !h.v.InputFocused() {
+		t.Fatal("custom field should take keys")
+	}
+	vtType(h.v, "3h")
+	if h.v.preset != customPreset {
+		t.Fatal("typing did not choose custom")
+	}
+	if v := h.v.View(); !strings.Contains(v, "2026-11-30 00:39:16 UTC") || !strings.Contains(v, "2026-11-30 01:39:16 CET") {
+		t.Errorf("3h not previewed:\n%s", v)
+	}
+	vtType(h.v, "x")
+	if v := h.v.View(); !strings.Contains(v, `expiry "3hx"`) {
+		t.Errorf("bad expiry not reported:\n%s", v)
+	}
+	if msgs := h.press("enter"); len(msgs) != 0 || h.v.err == "" {
+		t.Fatalf("enter with a bad expiry signed: %v, err %q", msgs, h.v.err)
+	}
+	h.press("backspace", "backspace", "backspace")
+	vtType(h.v, "2026-12-24T18:00:00Z")
+	if v := h.v.View(); !strings.Contains(v, "2026-12-24 19:00:00 CET · 2026-12-24 18:00:00 UTC") {
+		t.Errorf("RFC 3339 not previewed:\n%s", v)
+	}
+}
+
+func TestSignProducesURLAndCopies(t *testing.T) {
+	h := newSignHarness(t, vtSignSettings, "docs/a b.txt")
+	h.press("enter")
+	if len(h.v.result) != 1 {
+		t.Fatalf("result %v, err %q", h.v.result, h.v.err)
+	}
+	want := fmt.Sprintf("https://d111111abcdef8.cloudfront.net/docs/a%%20b.txt?Expires=%d&Signature=FAKE-sha1&Key-Pair-Id=K2JCJMDEHXQW5F", vtNow.Add(time.Hour).Unix())
+	if h.v.result[0].url != want {
+		t.Fatalf("url %q\nwant %q", h.v.result[0].url, want)
+	}
+	if h.v.InputFocused() || h.v.focus != sfResult {
+		t.Fatal("after signing the result should have focus")
+	}
+	msgs := h.press("c")
+	st, ok := vtFind[statusMsg](msgs)
+	if !ok || st.err || !strings.Contains(st.text, "system clipboard") {
+		t.Fatalf("copy status %+v", st)
+	}
+	if len(h.clip.native) != 1 || h.clip.native[0] != want {
+		t.Fatalf("clipboard got %q", h.clip.native)
+	}
+	h.press("y")
+	if len(h.clip.native) != 2 {
+		t.Fatal("y did not copy")
+	}
+	h.press("o")
+	if len(h.opened) != 1 || h.opened[0] != want {
+		t.Fatalf("opened %q", h.opened)
+	}
+}
+
+func TestSignMarkedSetCopiesOnePerLine(t *testing.T) {
+	h := newSignHarness(t, vtSignSettings, "a.txt", "b.txt", "c/d.txt")
+	h.press("enter", "c")
+	if len(h.clip.native) != 1 {
+		t.Fatalf("copies %d", len(h.clip.native))
+	}
+	lines := strings.Split(h.clip.native[0], "\n")
+	if len(lines) != 3 {
+		t.Fatalf("copied %d lines, want 3: %q", len(lines), h.clip.native[0])
+	}
+	for i, k := range []string{"a.txt", "b.txt", "c/d.txt"} {
+		if !strings.HasPrefix(lines[i], "https://d111111abcdef8.cloudfront.net/"+k+"?Expires=") {
+			t.Errorf("line %d = %q", i, lines[i])
+		}
+	}
+}
+
+func TestSignClipboardUnavailable(t *testing.T) {
+	h := newSignHarness(t, vtSignSettings, "a.txt")
+	h.clip.nativeErr = fmt.Errorf("no xclip")
+	h.v.clip = h.clip.writer() // not a terminal either
+	msgs := h.press("enter", "c")
+	st, _ := vtFind[statusMsg](msgs)
+	if !st.err || !strings.Contains(st.text, "by hand") {
+		t.Fatalf("status %+v", st)
+	}
+	if !strings.Contains(h.v.View(), "Signature=FAKE") {
+		t.Fatal("the URL must stay on screen")
+	}
+}
+
+func TestSignPresignedOnlyWithoutDomain(t *testing.T) {
+	s := vtSignSettings
+	s.Domain = ""
+	h := newSignHarness(t, s, "a.txt")
+	if h.v.mode != modePresigned || h.v.cloudFront {
+		t.Fatalf("mode %v without a domain, want presigned only", h.v.mode)
+	}
+	h.press("tab", "tab", "right") // Output row: no other choice
+	if h.v.mode != modePresigned {
+		t.Fatal("mode changed without a domain")
+	}
+	h.press("shift+tab", "shift+tab", "right", "right", "right") // 30d
+	if msgs := h.press("enter"); len(msgs) != 0 {
+		t.Fatalf("signed past the 7-day limit: %v", msgs)
+	}
+	if !strings.Contains(h.v.err, "7 days") {
+		t.Fatalf("err %q, want the 7-day limit", h.v.err)
+	}
+	h.press("left", "enter") // 7d
+	if len(h.pre.ds) != 1 || h.pre.ds[0] != 7*24*time.Hour {
+		t.Fatalf("presign durations %v", h.pre.ds)
+	}
+	if len(h.v.result) != 1 || !strings.Contains(h.v.result[0].url, "X-Amz-Expires=604800") {
+		t.Fatalf("result %v", h.v.result)
+	}
+}
+
+func TestSignCookies(t *testing.T) {
+	h := newSignHarness(t, vtSignSettings, "a.txt")
+	h.press("tab", "tab", "right", "enter")
+	if h.v.mode != modeCookies || len(h.v.result) != 1 || len(h.v.result[0].cookies) != 3 {
+		t.Fatalf("mode %v result %+v err %q", h.v.mode, h.v.result, h.v.err)
+	}
+	h.press("c", "o")
+	if len(h.clip.native) != 1 || !strings.Contains(h.clip.native[0], "\nCookie: CloudFront-Expires=") {
+		t.Fatalf("copied %q", h.clip.native)
+	}
+	if len(h.opened) != 0 {
+		t.Fatal("o opened a cookie-signed URL that needs its cookies")
+	}
+}
+
+func TestSignCustomPolicyFields(t *testing.T) {
+	h := newSignHarness(t, vtSignSettings, "a.txt")
+	h.press("tab", "tab", "tab", "right") // hash → SHA-256
+	h.press("tab")
+	vtType(h.v, "10m")
+	h.press("tab")
+	vtType(h.v, "203.0.113.0/24")
+	h.press("tab")
+	vtType(h.v, "https://d111111abcdef8.cloudfront.net/*")
+	h.press("enter")
+	if len(h.signer.opts) != 1 {
+		t.Fatalf("signed %d times, err %q", len(h.signer.opts), h.v.err)
+	}
+	o := h.signer.opts[0]
+	if !o.Starts.Equal(vtNow.Add(10*time.Minute)) || o.IP != "203.0.113.0/24" || o.Resource != "https://d111111abcdef8.cloudfront.net/*" || !o.Custom() {
+		t.Fatalf("options %+v", o)
+	}
+	if h.signer.hash != aws.SHA256 {
+		t.Fatalf("hash %q", h.signer.hash)
+	}
+	h.press("shift+tab", "shift+tab", "ctrl+u")
+	vtType(h.v, "not-an-ip")
+	if h.press("enter"); !strings.Contains(h.v.err, "not an address") {
+		t.Fatalf("err %q", h.v.err)
+	}
+}
+
+func TestSignEscCancelsAndDropsStale(t *testing.T) {
+	h := newSignHarness(t, vtSignSettings, "a.txt")
+	_, cmd := h.v.Update(vtKey("enter"))
+	if !h.v.signing {
+		t.Fatal("not signing")
+	}
+	_, esc := h.v.Update(vtKey("esc"))
+	if st, _ := vtFind[statusMsg](vtRun(esc)); !strings.Contains(st.text, "cancelled") {
+		t.Fatalf("esc status %+v", st)
+	}
+	for _, m := range vtRun(cmd) {
+		h.v.Update(m)
+	}
+	if len(h.v.result) != 0 {
+		t.Fatal("a cancelled request's result was shown")
+	}
+	_, back := h.v.Update(vtKey("esc"))
+	if _, ok := vtFind[backMsg](vtRun(back)); !ok {
+		t.Fatal("esc when idle should go back")
+	}
+	// A reply to an older request is dropped once a newer one is out.
+	h.press("enter")
+	old := h.v.reqID
+	_, cmd = h.v.Update(vtKey("enter"))
+	if h.v.reqID != old+1 {
+		t.Fatal("enter on the result did not re-sign")
+	}
+	h.v.Update(signedMsg{id: old, items: []signedItem{{key: "a.txt", url: "https://stale"}}})
+	h.settle(cmd)
+	if h.v.result[0].url == "https://stale" {
+		t.Fatal("stale reply shown")
+	}
+}
+
+func TestSignNoKeyConfigured(t *testing.T) {
+	s := vtSignSettings
+	s.KeyPairID = ""
+	h := newSignHarness(t, s, "a.txt")
+	if msgs := h.press("enter"); len(msgs) != 0 || !strings.Contains(h.v.err, "press K") {
+		t.Fatalf("msgs %v err %q", msgs, h.v.err)
+	}
+}
+
+func TestSignPerBucketSettings(t *testing.T) {
+	s := vtSignSettings
+	s.Buckets = map[string]config.BucketSettings{"media": {Domain: "media.example.com", OriginPath: "/pub"}}
+	h := newSignHarness(t, s, "pub/a.txt")
+	h.press("enter")
+	if len(h.v.result) != 1 || !strings.HasPrefix(h.v.result[0].url, "https://media.example.com/a.txt?") {
+		t.Fatalf("result %+v err %q", h.v.result, h.v.err)
+	}
+}
+
+func TestSignHostileKeyShownEscaped(t *testing.T) {
+	k := "evil\x1b]0;pwned\x07\r\n\u202e.txt"
+	h := newSignHarness(t, vtSignSettings, k, "b.txt")
+	h.press("enter")
+	for _, size := range [][2]int{{80, 24}, {30, 10}, {200, 60}} {
+		h.v.SetSize(size[0], size[1])
+		vtFrame(t, h.v.View(), size[0], size[1])
+	}
+	if !strings.Contains(h.v.View(), `evil\x1b]0;pwned\x07\r\n\u202e.txt`) {
+		t.Fatalf("key not escaped:\n%s", h.v.View())
+	}
+}
+
+// TestSignRealSignerVerifies signs through the view with the real aws.Signer
+// and checks what it produced the way CloudFront does.
+func TestSignRealSignerVerifies(t *testing.T) {
+	priv, err := keys.Generate(keys.RSA)
+	if err != nil {
+		t.Skipf("keys.Generate: %v", err)
+	}
+	const id = "K2JCJMDEHXQW5F"
+	for _, tc := range []struct {
+		name    string
+		presses []string
+		cookies bool
+	}{
+		{"canned sha1 URL", nil, false},
+		{"sha256 URL with an IP", []string{"tab", "tab", "tab", "right", "tab", "tab", "203.0.113.7"}, false},
+		{"cookies", []string{"tab", "tab", "right"}, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			h := newSignHarness(t, vtSignSettings, "photos/ünï code.jpg")
+			h.v.deps.NewSigner = func(keyPairID, path string, hash aws.Hash) (URLSigner, error) {
+				return aws.NewSigner(keyPairID, priv, hash)
+			}
+			for _, p := range tc.presses {
+				if len(p) > 9 {
+					vtType(h.v, p)
+					continue
+				}
+				h.press(p)
+			}
+			h.press("enter")
+			if len(h.v.result) != 1 {
+				t.Fatalf("no result: %q", h.v.err)
+			}
+			it := h.v.result[0]
+			req := aws.VerifyRequest{URL: it.url, At: vtNow.Add(time.Minute), ClientIP: netip.MustParseAddr("203.0.113.7")}
+			if tc.cookies {
+				req.Cookies = map[string]string{}
+				for _, c := range it.cookies {
+					req.Cookies[c.Name] = c.Value
+				}
+			}
+			pub := aws.PublicKeys{id: priv.Public().(crypto.PublicKey)}
+			if v := aws.Verify(req, pub); !v.OK {
+				t.Fatalf("Verify: %+v\nurl %s", v, it.url)
+			}
+			if strings.Contains(tc.name, "IP") {
+				other := req
+				other.ClientIP = netip.MustParseAddr("198.51.100.1")
+				if v := aws.Verify(other, pub); v.OK {
+					t.Fatal("Verify accepted the link from another address")
+				}
+			}
+			req.At = vtNow.Add(2 * time.Hour)
+			if v := aws.Verify(req, pub); v.OK {
+				t.Fatal("Verify accepted the link after its expiry")
+			}
+		})
+	}
+}
+
+func TestSignGoldens(t *testing.T) {
+	for _, size := range [][2]int{{80, 24}, {120, 40}} {
+		w, hh := size[0], size[1]
+		h := newSignHarness(t, vtSignSettings, "docs/report 2026.pdf")
+		h.v.SetSize(w, hh)
+		vtFrame(t, h.v.View(), w, hh)
+		vtGolden(t, fmt.Sprintf("sign_form_%dx%d", w, hh), h.v.View())
+		h.press("enter")
+		vtFrame(t, h.v.View(), w, hh)
+		vtGolden(t, fmt.Sprintf("sign_result_%dx%d", w, hh), h.v.View())
+
+		s := vtSignSettings
+		s.Domain = ""
+		p := newSignHarness(t, s, "a.txt", "b.txt")
+		p.v.SetSize(w, hh)
+		p.press("right", "right")
+		vtFrame(t, p.v.View(), w, hh)
+		vtGolden(t, fmt.Sprintf("sign_presigned_%dx%d", w, hh), p.v.View())
+	}
+}

@@ -1,0 +1,996 @@
+package ui
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/cfsign/cfsign/aws"
+	"github.com/charmbracelet/bubbles/cursor"
+	"github.com/charmbracelet/bubbles/filepicker"
+	"github.com/charmbracelet/bubbles/key"
+	"github.com/charmbracelet/bubbles/progress"
+	"github.com/charmbracelet/bubbles/textinput"
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/lipgloss"
+	"github.com/charmbracelet/x/ansi"
+	"github.com/dustin/go-humanize"
+	"github.com/muesli/termenv"
+)
+
+// uploadWorkers is how many files upload at once; each may itself send
+// several multipart parts in parallel.
+const uploadWorkers = 3
+
+// maxCandidates is how many path completions are listed under the input.
+const maxCandidates = 6
+
+type uploadFocus int
+
+const (
+	upFocusPath uploadFocus = iota
+	upFocusPicker
+	upFocusDest
+	upFocusList // the upload list: r retries, no text input takes keys
+)
+
+type itemState int
+
+const (
+	itemPending itemState = iota
+	itemRunning
+	itemDone
+	itemFailed
+	itemCancelled
+)
+
+// uploadItem is one file of the session and how its transfer goes.
+type uploadItem struct {
+	req      aws.UploadRequest
+	state    itemState
+	sent     int64 // bytes sent, never decreasing
+	total    int64
+	started  time.Time // first progress event
+	finished time.Time
+	err      error
+	batch    int // the batch (start command) it last ran in
+}
+
+// uploadJob is an item handed to the upload goroutines, by value.
+type uploadJob struct {
+	index int
+	req   aws.UploadRequest
+}
+
+// uploadBatch is one start command's uploads: cancel reaches their context.
+type uploadBatch struct {
+	cancel context.CancelFunc
+	ch     <-chan uploadEvent // nil until the start command answers
+}
+
+// uploadEvent is one progress or completion event of one item.
+type uploadEvent struct {
+	index       int
+	sent, total int64
+	done        bool
+	info        aws.ObjectInfo
+	err         error
+}
+
+type (
+	// uploadPlannedMsg carries the uploads one path expanded to.
+	uploadPlannedMsg struct {
+		seq   int
+		path  string
+		reqs  []aws.UploadRequest
+		sizes []int64 // file sizes by request, -1 when unknown
+		err   error
+	}
+	// uploadStartedMsg says batch id runs and streams events on ch.
+	uploadStartedMsg struct {
+		id int
+		ch <-chan uploadEvent
+	}
+	// uploadEventMsg is one event of batch id.
+	uploadEventMsg struct {
+		id int
+		ev uploadEvent
+	}
+	// uploadClosedMsg says batch id has no more events.
+	uploadClosedMsg struct{ id int }
+	// pathCompletionMsg carries the completions of input (request seq).
+	pathCompletionMsg struct {
+		seq     int
+		input   string
+		matches []string // names in the input's directory; directories end in "/"
+		err     error
+	}
+)
+
+// uploadView uploads local files into bucket/prefix.
+type uploadView struct {
+	deps   Deps
+	st     *Styles
+	keys   keyMap
+	bucket string
+	prefix string
+
+	focus      uploadFocus
+	path       textinput.Model
+	dest       textinput.Model
+	destEdited bool // the user typed a destination: stop deriving it from the path
+	picker     filepicker.Model
+	bar        progress.Model
+	inited     bool
+
+	completeSeq int
+	candidates  []string
+	note        string // one line under the inputs: completion or planning result
+	noteErr     bool
+
+	planSeq int
+	items   []uploadItem
+	batches map[int]*uploadBatch // running batches by id
+	batchID int
+
+	now           func() time.Time
+	width, height int
+}
+
+// newUploadView opens the upload screen for bucket/prefix.
+func newUploadView(deps Deps, st *Styles, bucket, prefix string) *uploadView {
+	v := &uploadView{
+		deps: deps, st: st, keys: keyBindings, bucket: bucket, prefix: prefix,
+		batches: map[int]*uploadBatch{},
+		now:     time.Now,
+		width:   80, height: 20,
+	}
+	v.path = newFormInput()
+	v.path.Prompt = ""
+	v.path.Placeholder = "file or folder to upload; tab completes"
+	v.path.Focus()
+	v.dest = newFormInput()
+	v.dest.Prompt = ""
+	v.dest.Placeholder = prefix + "<file name>"
+	v.picker = filepicker.New()
+	v.picker.CurrentDirectory = deps.Workdir
+	if v.picker.CurrentDirectory == "" {
+		v.picker.CurrentDirectory = "."
+	}
+	v.picker.AutoHeight = false
+	v.picker.ShowPermissions = false
+	// esc belongs to the view (cancel, back); h/backspace/left go up a folder.
+	v.picker.KeyMap.Back = key.NewBinding(key.WithKeys("h", "backspace", "left"), key.WithHelp("h", "up a folder"))
+	// K is the global setup key; the picker pages with pgup/pgdown only.
+	v.picker.KeyMap.PageUp = key.NewBinding(key.WithKeys("pgup"), key.WithHelp("pgup", "page up"))
+	v.picker.KeyMap.PageDown = key.NewBinding(key.WithKeys("pgdown"), key.WithHelp("pgdown", "page down"))
+	v.bar = newProgressBar(st)
+	v.SetSize(v.width, v.height)
+	return v
+}
+
+// Init reads the picker's first directory.
+func (v *uploadView) Init() tea.Cmd {
+	v.inited = true
+	return v.picker.Init()
+}
+
+// InputFocused reports whether keys go to a text input (the root then leaves
+// q and other letters alone).
+func (v *uploadView) InputFocused() bool {
+	return v.focus == upFocusPath || v.focus == upFocusDest
+}
+
+// SetSize sets the view's size.
+func (v *uploadView) SetSize(w, h int) {
+	v.width, v.height = max(w, 20), max(h, 5)
+	v.path.Width = max(v.width-10, 10)
+	v.dest.Width = max(v.width-10, 10)
+	v.bar.Width = max(min(v.width-4, 60), 10)
+	v.picker.SetHeight(v.pickerHeight())
+}
+
+func (v *uploadView) running() bool { return len(v.batches) > 0 }
+
+// cancelAll cancels every running upload (the aws layer then aborts their
+// multipart uploads); the root calls it before quitting.
+func (v *uploadView) cancelAll() {
+	for id, b := range v.batches {
+		b.cancel()
+		delete(v.batches, id)
+	}
+}
+
+// Update handles keys, completions, plans and upload events.
+func (v *uploadView) Update(msg tea.Msg) (view, tea.Cmd) {
+	var first tea.Cmd
+	if !v.inited {
+		first = v.Init()
+	}
+	cmd := v.update(msg)
+	return v, tea.Batch(first, cmd)
+}
+
+func (v *uploadView) update(msg tea.Msg) tea.Cmd {
+	switch msg := msg.(type) {
+	case tea.KeyMsg:
+		return v.handleKey(msg)
+	case pathCompletionMsg:
+		v.applyCompletion(msg)
+		return nil
+	case uploadPlannedMsg:
+		return v.planned(msg)
+	case uploadStartedMsg:
+		b, ok := v.batches[msg.id]
+		if !ok {
+			return nil // cancelled before it started: its goroutines stop on ctx
+		}
+		b.ch = msg.ch
+		return waitProgress(msg.id, msg.ch)
+	case uploadEventMsg:
+		b, ok := v.batches[msg.id]
+		if !ok {
+			return nil // stale: a cancelled batch; stop reading it
+		}
+		v.applyEvent(msg.id, msg.ev)
+		return waitProgress(msg.id, b.ch)
+	case uploadClosedMsg:
+		b, ok := v.batches[msg.id]
+		if !ok {
+			return nil
+		}
+		b.cancel()
+		delete(v.batches, msg.id)
+		return v.checkFinished()
+	}
+	// Anything else (directory reads, cursor blinks) goes to the parts.
+	var cmds []tea.Cmd
+	var c tea.Cmd
+	v.picker, c = v.picker.Update(msg)
+	cmds = append(cmds, c)
+	v.path, c = v.path.Update(msg)
+	cmds = append(cmds, c)
+	v.dest, c = v.dest.Update(msg)
+	cmds = append(cmds, c)
+	return tea.Batch(cmds...)
+}
+
+// applyEvent updates the item an event is about.
+func (v *uploadView) applyEvent(id int, ev uploadEvent) {
+	if ev.index < 0 || ev.index >= len(v.items) {
+		return
+	}
+	it := &v.items[ev.index]
+	if it.batch != id || it.state == itemCancelled {
+		return
+	}
+	now := v.now()
+	if ev.total > 0 {
+		it.total = ev.total
+	}
+	if ev.sent > it.sent {
+		it.sent = ev.sent
+	}
+	switch {
+	case ev.done && ev.err == nil:
+		it.state, it.finished = itemDone, now
+		if ev.info.Size > 0 {
+			it.total = ev.info.Size
+		}
+		it.sent = max(it.sent, it.total)
+	case ev.done && errors.Is(ev.err, context.Canceled):
+		it.state, it.finished = itemCancelled, now
+	case ev.done:
+		it.state, it.err, it.finished = itemFailed, ev.err, now
+	default:
+		if it.state == itemPending {
+			it.state, it.started = itemRunning, now
+		}
+	}
+}
+
+func (v *uploadView) handleKey(msg tea.KeyMsg) tea.Cmd {
+	switch {
+	case key.Matches(msg, v.keys.Back):
+		return v.escape()
+	case key.Matches(msg, v.keys.Prev):
+		return v.setFocus(v.nextFocus(-1))
+	case key.Matches(msg, v.keys.Next):
+		if v.focus == upFocusPath && strings.TrimSpace(v.path.Value()) != "" {
+			return v.complete()
+		}
+		return v.setFocus(v.nextFocus(+1))
+	}
+	switch v.focus {
+	case upFocusPath:
+		if key.Matches(msg, v.keys.Confirm) {
+			return v.submit(v.path.Value())
+		}
+		before := v.path.Value()
+		var cmd tea.Cmd
+		v.path, cmd = v.path.Update(msg)
+		if v.path.Value() != before {
+			v.candidates, v.note, v.noteErr = nil, "", false
+			v.deriveDest()
+		}
+		return cmd
+	case upFocusDest:
+		if key.Matches(msg, v.keys.Confirm) {
+			return v.submit(v.path.Value())
+		}
+		before := v.dest.Value()
+		var cmd tea.Cmd
+		v.dest, cmd = v.dest.Update(msg)
+		if v.dest.Value() != before {
+			// Once edited the destination is the user's; left empty, the
+			// upload falls back to prefix + the file's name.
+			v.destEdited = true
+		}
+		return cmd
+	case upFocusPicker:
+		var cmd tea.Cmd
+		v.picker, cmd = v.picker.Update(msg)
+		if ok, p := v.picker.DidSelectFile(msg); ok {
+			v.destEdited = false
+			return tea.Batch(cmd, v.submit(p))
+		}
+		return cmd
+	case upFocusList:
+		if key.Matches(msg, v.keys.Refresh) && v.retryable() > 0 && !v.running() {
+			return v.retry()
+		}
+	}
+	return nil
+}
+
+func (v *uploadView) focusOrder() []uploadFocus {
+	order := []uploadFocus{upFocusPath, upFocusPicker, upFocusDest}
+	if len(v.items) > 0 {
+		order = append(order, upFocusList)
+	}
+	return order
+}
+
+func (v *uploadView) nextFocus(d int) uploadFocus {
+	order := v.focusOrder()
+	for i, f := range order {
+		if f == v.focus {
+			return order[(i+d+len(order))%len(order)]
+		}
+	}
+	return upFocusPath
+}
+
+func (v *uploadView) setFocus(f uploadFocus) tea.Cmd {
+	v.focus = f
+	v.path.Blur()
+	v.dest.Blur()
+	switch f {
+	case upFocusPath:
+		v.path.CursorEnd()
+		return v.path.Focus()
+	case upFocusDest:
+		v.dest.CursorEnd()
+		return v.dest.Focus()
+	}
+	return nil
+}
+
+// deriveDest fills the destination with prefix + the path's base name until
+// the user edits it.
+func (v *uploadView) deriveDest() {
+	if v.destEdited {
+		return
+	}
+	p := strings.TrimRight(v.path.Value(), `/\`)
+	if p == "" {
+		v.dest.SetValue("")
+		return
+	}
+	v.dest.SetValue(v.prefix + filepath.Base(p))
+}
+
+// escape cancels running uploads; with none running it leaves the view.
+func (v *uploadView) escape() tea.Cmd {
+	if v.running() {
+		v.cancelAll()
+		var names []string
+		now := v.now()
+		for i := range v.items {
+			it := &v.items[i]
+			if it.state == itemPending || it.state == itemRunning {
+				it.state, it.finished = itemCancelled, now
+				names = append(names, escapeKey(it.req.Key))
+			}
+		}
+		v.focus = upFocusList
+		v.path.Blur()
+		v.dest.Blur()
+		return asCmd(statusMsg{text: "Cancelled upload of " + listNames(names, 3), err: true})
+	}
+	if done := v.doneKeys(); len(done) > 0 {
+		return asCmd(uploadsDoneMsg{bucket: v.bucket, keys: done})
+	}
+	return asCmd(backMsg{})
+}
+
+// listNames joins up to n names and counts the rest.
+func listNames(names []string, n int) string {
+	if len(names) <= n {
+		return strings.Join(names, ", ")
+	}
+	return fmt.Sprintf("%s and %d more", strings.Join(names[:n], ", "), len(names)-n)
+}
+
+func (v *uploadView) doneKeys() []string {
+	var keys []string
+	for _, it := range v.items {
+		if it.state == itemDone {
+			keys = append(keys, it.req.Key)
+		}
+	}
+	return keys
+}
+
+func (v *uploadView) retryable() int {
+	n := 0
+	for _, it := range v.items {
+		if it.state == itemFailed || it.state == itemCancelled {
+			n++
+		}
+	}
+	return n
+}
+
+// complete asks for the completions of the path input.
+func (v *uploadView) complete() tea.Cmd {
+	v.completeSeq++
+	return completePathCmd(v.completeSeq, v.path.Value(), v.deps.Workdir)
+}
+
+// completePathCmd lists the directory of input (relative to workdir) for names
+// that extend its last element.
+func completePathCmd(seq int, input, workdir string) tea.Cmd {
+	return func() tea.Msg {
+		dir, base := splitPathInput(input)
+		entries, err := os.ReadDir(resolvePath(dir, workdir))
+		if err != nil {
+			return pathCompletionMsg{seq: seq, input: input, err: err}
+		}
+		var matches []string
+		for _, e := range entries {
+			name := e.Name()
+			if !strings.HasPrefix(name, base) || (strings.HasPrefix(name, ".") && !strings.HasPrefix(base, ".")) {
+				continue
+			}
+			isDir := e.IsDir()
+			if e.Type()&os.ModeSymlink != 0 {
+				if fi, err := os.Stat(filepath.Join(resolvePath(dir, workdir), name)); err == nil {
+					isDir = fi.IsDir()
+				}
+			}
+			if isDir {
+				name += "/"
+			}
+			matches = append(matches, name)
+		}
+		sort.Strings(matches)
+		return pathCompletionMsg{seq: seq, input: input, matches: matches}
+	}
+}
+
+// splitPathInput splits "a/b/c" into "a/b/" and "c"; "c" into "" and "c".
+func splitPathInput(input string) (dir, base string) {
+	i := strings.LastIndex(input, "/")
+	return input[:i+1], input[i+1:]
+}
+
+// resolvePath expands ~ and makes p absolute against workdir.
+func resolvePath(p, workdir string) string {
+	if p == "~" || strings.HasPrefix(p, "~/") {
+		if home, err := os.UserHomeDir(); err == nil {
+			p = filepath.Join(home, p[1:])
+		}
+	}
+	if p == "" {
+		p = "."
+	}
+	if !filepath.IsAbs(p) && workdir != "" {
+		p = filepath.Join(workdir, p)
+	}
+	return p
+}
+
+func (v *uploadView) applyCompletion(msg pathCompletionMsg) {
+	if msg.seq != v.completeSeq || msg.input != v.path.Value() {
+		return // the input changed since: a stale answer
+	}
+	v.candidates = nil
+	if msg.err != nil {
+		v.note, v.noteErr = "Cannot complete: "+msg.err.Error(), true
+		return
+	}
+	dir, base := splitPathInput(msg.input)
+	switch len(msg.matches) {
+	case 0:
+		v.note, v.noteErr = "No match for "+escapeKey(base), true
+		return
+	case 1:
+		v.path.SetValue(dir + msg.matches[0])
+		v.note, v.noteErr = "", false
+	default:
+		common := msg.matches[0]
+		for _, m := range msg.matches[1:] {
+			for !strings.HasPrefix(m, common) {
+				common = common[:len(common)-1]
+			}
+		}
+		v.path.SetValue(dir + common)
+		v.candidates = msg.matches
+		v.note, v.noteErr = fmt.Sprintf("%d matches", len(msg.matches)), false
+	}
+	v.path.CursorEnd()
+	v.deriveDest()
+}
+
+// submit plans the upload of path (a file or a folder) and then starts it.
+func (v *uploadView) submit(path string) tea.Cmd {
+	path = strings.TrimSpace(path)
+	if path == "" {
+		v.note, v.noteErr = "Type a path or pick a file first", true
+		return nil
+	}
+	dest := ""
+	if v.destEdited {
+		dest = strings.TrimSpace(v.dest.Value())
+	}
+	v.planSeq++
+	v.note, v.noteErr = "Reading "+escapeKey(path)+"…", false
+	v.candidates = nil
+	v.path.SetValue("")
+	v.dest.SetValue("")
+	v.destEdited = false
+	return planUploadCmd(v.planSeq, path, v.deps.Workdir, v.bucket, v.prefix, dest)
+}
+
+// planUploadCmd stats path: a file uploads to dest (or prefix + its name), a
+// folder expands through aws.PlanUploads under dest (or prefix).
+func planUploadCmd(seq int, path, workdir, bucket, prefix, dest string) tea.Cmd {
+	return func() tea.Msg {
+		abs := resolvePath(path, workdir)
+		fi, err := os.Stat(abs)
+		if err != nil {
+			return uploadPlannedMsg{seq: seq, path: path, err: fmt.Errorf("read %s: %w", path, errors.Unwrap(err))}
+		}
+		if !fi.IsDir() {
+			k := dest
+			if k == "" {
+				k = prefix + filepath.Base(abs)
+			}
+			return uploadPlannedMsg{seq: seq, path: path, reqs: []aws.UploadRequest{{Path: abs, Bucket: bucket, Key: k}}, sizes: []int64{fi.Size()}}
+		}
+		p := prefix
+		if dest != "" {
+			p = strings.TrimSuffix(dest, "/") + "/"
+		}
+		reqs, err := aws.PlanUploads([]string{abs}, bucket, p)
+		if err != nil {
+			return uploadPlannedMsg{seq: seq, path: path, err: fmt.Errorf("plan %s: %w", path, err)}
+		}
+		sizes := make([]int64, len(reqs))
+		for i, r := range reqs {
+			sizes[i] = -1
+			if fi, err := os.Stat(r.Path); err == nil {
+				sizes[i] = fi.Size()
+			}
+		}
+		return uploadPlannedMsg{seq: seq, path: path, reqs: reqs, sizes: sizes}
+	}
+}
+
+// validKey says what is wrong with an object key, or "".
+func validKey(k string) string {
+	switch {
+	case k == "":
+		return "empty destination key"
+	case len(k) > 1024:
+		return fmt.Sprintf("destination key is %d bytes; S3 allows 1024", len(k))
+	}
+	return ""
+}
+
+func (v *uploadView) planned(msg uploadPlannedMsg) tea.Cmd {
+	if msg.err != nil {
+		v.note, v.noteErr = msg.err.Error(), true
+		return nil
+	}
+	if len(msg.reqs) == 0 {
+		v.note, v.noteErr = escapeKey(msg.path)+" holds no files", true
+		return nil
+	}
+	for _, r := range msg.reqs {
+		if bad := validKey(r.Key); bad != "" {
+			v.note, v.noteErr = escapeKey(msg.path)+": "+bad, true
+			return nil
+		}
+	}
+	var idx []int
+	for i, r := range msg.reqs {
+		it := uploadItem{req: r}
+		if i < len(msg.sizes) {
+			it.total = msg.sizes[i]
+		}
+		v.items = append(v.items, it)
+		idx = append(idx, len(v.items)-1)
+	}
+	if len(msg.reqs) == 1 {
+		v.note, v.noteErr = "Uploading "+escapeKey(msg.path), false
+	} else {
+		v.note, v.noteErr = fmt.Sprintf("Uploading %d files from %s", len(msg.reqs), escapeKey(msg.path)), false
+	}
+	return v.start(idx)
+}
+
+// start runs the items at idx as a new batch.
+func (v *uploadView) start(idx []int) tea.Cmd {
+	if v.deps.Uploader == nil {
+		v.note, v.noteErr = "No S3 client: check the profile and region in setup (K)", true
+		return nil
+	}
+	v.batchID++
+	id := v.batchID
+	ctx, cancel := context.WithCancel(context.Background())
+	v.batches[id] = &uploadBatch{cancel: cancel}
+	jobs := make([]uploadJob, 0, len(idx))
+	for _, i := range idx {
+		it := &v.items[i]
+		it.batch, it.state, it.err = id, itemPending, nil
+		it.sent, it.started, it.finished = 0, time.Time{}, time.Time{}
+		jobs = append(jobs, uploadJob{index: i, req: it.req})
+	}
+	return startUploads(ctx, id, v.deps.Uploader, jobs)
+}
+
+// retry runs the failed and cancelled items again.
+func (v *uploadView) retry() tea.Cmd {
+	var idx []int
+	for i, it := range v.items {
+		if it.state == itemFailed || it.state == itemCancelled {
+			idx = append(idx, i)
+		}
+	}
+	v.note, v.noteErr = fmt.Sprintf("Retrying %d upload(s)", len(idx)), false
+	return v.start(idx)
+}
+
+// startUploads starts the batch's goroutines and returns the channel they
+// report on; it closes when every job has finished or ctx is cancelled.
+func startUploads(ctx context.Context, id int, up Uploader, jobs []uploadJob) tea.Cmd {
+	return func() tea.Msg {
+		ch := make(chan uploadEvent, 16)
+		go runUploads(ctx, up, jobs, ch)
+		return uploadStartedMsg{id: id, ch: ch}
+	}
+}
+
+func runUploads(ctx context.Context, up Uploader, jobs []uploadJob, ch chan<- uploadEvent) {
+	defer close(ch)
+	// A send gives up once the batch is cancelled: the view stops reading then.
+	send := func(ev uploadEvent) {
+		select {
+		case ch <- ev:
+		case <-ctx.Done():
+		}
+	}
+	queue := make(chan uploadJob)
+	var wg sync.WaitGroup
+	for range min(uploadWorkers, len(jobs)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for j := range queue {
+				send(uploadEvent{index: j.index, total: -1})
+				info, err := up.Upload(ctx, j.req, func(p aws.Progress) {
+					send(uploadEvent{index: j.index, sent: p.Sent, total: p.Total})
+				})
+				if err != nil && ctx.Err() != nil {
+					err = context.Canceled
+				} else if err != nil {
+					err = fmt.Errorf("upload %s: %w", escapeKey(j.req.Key), err)
+				}
+				send(uploadEvent{index: j.index, done: true, info: info, err: err})
+			}
+		}()
+	}
+	for _, j := range jobs {
+		select {
+		case queue <- j:
+		case <-ctx.Done():
+		}
+		if ctx.Err() != nil {
+			break
+		}
+	}
+	close(queue)
+	wg.Wait()
+}
+
+// waitProgress reads one event of batch id; the view issues it again after each.
+func waitProgress(id int, ch <-chan uploadEvent) tea.Cmd {
+	return func() tea.Msg {
+		ev, ok := <-ch
+		if !ok {
+			return uploadClosedMsg{id: id}
+		}
+		return uploadEventMsg{id: id, ev: ev}
+	}
+}
+
+// checkFinished leaves the view when everything uploaded, or offers a retry.
+func (v *uploadView) checkFinished() tea.Cmd {
+	if v.running() {
+		return nil
+	}
+	failed := 0
+	for _, it := range v.items {
+		switch it.state {
+		case itemPending, itemRunning:
+			// A batch closed without finishing an item: it never got to run.
+			failed++
+		case itemFailed, itemCancelled:
+			failed++
+		}
+	}
+	if failed == 0 && len(v.items) > 0 {
+		return asCmd(uploadsDoneMsg{bucket: v.bucket, keys: v.doneKeys()})
+	}
+	for i := range v.items {
+		if v.items[i].state == itemPending || v.items[i].state == itemRunning {
+			v.items[i].state = itemFailed
+			v.items[i].err = errors.New("upload did not finish")
+		}
+	}
+	v.focus = upFocusList
+	v.path.Blur()
+	v.dest.Blur()
+	return asCmd(statusMsg{text: fmt.Sprintf("%d upload(s) did not finish: r retries them", failed), err: true})
+}
+
+// newFormInput is a text input with a steady cursor: a blinking one would
+// wake the program twice a second for nothing.
+func newFormInput() textinput.Model {
+	ti := textinput.New()
+	ti.Prompt = ""
+	ti.Cursor.SetMode(cursor.CursorStatic)
+	return ti
+}
+
+// asCmd wraps a message in a command.
+func asCmd(msg tea.Msg) tea.Cmd { return func() tea.Msg { return msg } }
+
+// ShortHelp lists the keys that work now.
+func (v *uploadView) ShortHelp() []key.Binding {
+	k := v.keys
+	k.Next.SetHelp("tab", "complete/next")
+	k.Confirm.SetHelp("enter", "upload")
+	k.Back.SetHelp("esc", "back")
+	if v.running() {
+		k.Back.SetHelp("esc", "cancel uploads")
+	}
+	k.Refresh.SetHelp("r", "retry failed")
+	k.Refresh.SetEnabled(v.focus == upFocusList && v.retryable() > 0 && !v.running())
+	k.Confirm.SetEnabled(v.focus != upFocusList)
+	return []key.Binding{k.Confirm, k.Next, k.Prev, k.Refresh, k.Back}
+}
+
+// FullHelp lists every key of the view.
+func (v *uploadView) FullHelp() [][]key.Binding {
+	return [][]key.Binding{v.ShortHelp(), {v.picker.KeyMap.Up, v.picker.KeyMap.Down, v.picker.KeyMap.Open, v.picker.KeyMap.Back}}
+}
+
+// Layout: title, path (+ note), dest, picker, uploads.
+func (v *uploadView) headerLines() int { return 5 }
+
+func (v *uploadView) listLines() int {
+	if len(v.items) == 0 {
+		return 0
+	}
+	return min(2+2*len(v.items), max(v.height/2, 5))
+}
+
+func (v *uploadView) pickerHeight() int {
+	return max(v.height-v.headerLines()-v.listLines()-1, 0)
+}
+
+// View renders the view.
+func (v *uploadView) View() string {
+	st := v.st
+	var b strings.Builder
+	b.WriteString(truncLine(st.Title.Render("Upload to s3://"+escapeKey(v.bucket)+"/"+escapeKey(v.prefix)), v.width) + "\n")
+	b.WriteString(v.fieldLine("Path", v.path.View(), v.focus == upFocusPath) + "\n")
+	switch {
+	case len(v.candidates) > 0:
+		shown := v.candidates
+		more := ""
+		if len(shown) > maxCandidates {
+			shown, more = shown[:maxCandidates], fmt.Sprintf(" +%d", len(v.candidates)-maxCandidates)
+		}
+		esc := make([]string, len(shown))
+		for i, c := range shown {
+			esc[i] = escapeKey(c)
+		}
+		b.WriteString(truncLine("      "+st.Muted.Render(strings.Join(esc, "  ")+more), v.width) + "\n")
+	case v.note != "" && v.noteErr:
+		b.WriteString(truncLine("      "+st.Error.Render(v.note), v.width) + "\n")
+	default:
+		b.WriteString(truncLine("      "+st.Muted.Render(v.note), v.width) + "\n")
+	}
+	dest := v.dest.View()
+	if !v.destEdited && v.dest.Value() != "" && v.focus != upFocusDest {
+		dest = st.Muted.Render(escapeKey(v.dest.Value()))
+	}
+	b.WriteString(v.fieldLine("Key", dest, v.focus == upFocusDest) + "\n")
+	rel, err := filepath.Rel(v.deps.Workdir, v.picker.CurrentDirectory)
+	if err != nil || v.deps.Workdir == "" {
+		rel = v.picker.CurrentDirectory
+	}
+	pickTitle := "Files in ./" + strings.TrimPrefix(filepath.ToSlash(rel), ".")
+	if v.focus == upFocusPicker {
+		pickTitle = st.Selected.Render(pickTitle)
+	} else {
+		pickTitle = st.Label.Render(pickTitle)
+	}
+	b.WriteString(truncLine(pickTitle, v.width) + "\n")
+	if h := v.pickerHeight(); h > 0 {
+		lines := strings.Split(strings.TrimRight(v.picker.View(), "\n"), "\n")
+		for i := 0; i < h; i++ {
+			line := ""
+			if i < len(lines) {
+				line = truncLine(lines[i], v.width)
+			}
+			b.WriteString(line + "\n")
+		}
+	}
+	if len(v.items) > 0 {
+		b.WriteString(v.listView())
+	}
+	return clipLines(strings.TrimRight(b.String(), "\n"), v.height)
+}
+
+func (v *uploadView) fieldLine(label, field string, focused bool) string {
+	l := v.st.Label.Render(fmt.Sprintf("%-5s", label))
+	if focused {
+		l = v.st.Selected.Render(fmt.Sprintf("%-5s", label))
+	}
+	return truncLine(l+" "+field, v.width)
+}
+
+// listView renders the total bar and as many files as fit: failed and
+// running ones first.
+func (v *uploadView) listView() string {
+	st := v.st
+	var sent, total int64
+	done := 0
+	for _, it := range v.items {
+		sent += it.sent
+		total += max(it.total, 0)
+		if it.state == itemDone {
+			done++
+		}
+	}
+	var b strings.Builder
+	head := fmt.Sprintf("Total  %d/%d files  %s / %s", done, len(v.items), humanBytes(sent), humanBytes(total))
+	if v.focus == upFocusList {
+		head = st.Selected.Render(head)
+	} else {
+		head = st.Label.Render(head)
+	}
+	b.WriteString(truncLine(head, v.width) + "\n")
+	b.WriteString("  " + v.bar.ViewAs(fraction(sent, total)) + "\n")
+	order := make([]int, len(v.items))
+	for i := range order {
+		order[i] = i
+	}
+	rank := map[itemState]int{itemFailed: 0, itemRunning: 1, itemCancelled: 2, itemPending: 3, itemDone: 4}
+	sort.SliceStable(order, func(a, c int) bool { return rank[v.items[order[a]].state] < rank[v.items[order[c]].state] })
+	room := (v.listLines() - 2) / 2
+	for n, i := range order {
+		if n >= room {
+			break
+		}
+		if n == room-1 && len(order) > room {
+			b.WriteString(st.Muted.Render(fmt.Sprintf("  … %d more", len(order)-n)) + "\n\n")
+			break
+		}
+		b.WriteString(v.itemView(v.items[i]))
+	}
+	return b.String()
+}
+
+// itemView is two lines: state, key and figures; then a bar or the error.
+func (v *uploadView) itemView(it uploadItem) string {
+	st := v.st
+	name := escapeKey(it.req.Key)
+	var mark, line1, line2 string
+	switch it.state {
+	case itemPending:
+		mark, line1, line2 = "·", "waiting", ""
+	case itemRunning:
+		mark = "↑"
+		line1 = fmt.Sprintf("%s / %s", humanBytes(it.sent), humanBytes(it.total))
+		if el := v.now().Sub(it.started); el > 0 && it.sent > 0 {
+			rate := float64(it.sent) / el.Seconds()
+			line1 += fmt.Sprintf("  %s/s", humanBytes(int64(rate)))
+			if it.total > it.sent {
+				eta := time.Duration(float64(it.total-it.sent) / rate * float64(time.Second))
+				line1 += "  ETA " + eta.Round(time.Second).String()
+			}
+		}
+		line2 = "  " + v.bar.ViewAs(fraction(it.sent, it.total))
+	case itemDone:
+		mark, line1 = st.OK.Render("✓"), humanBytes(it.total)+"  done"
+		if el := it.finished.Sub(it.started); el > 0 && !it.started.IsZero() {
+			line1 += fmt.Sprintf(" in %s", el.Round(100*time.Millisecond))
+		}
+	case itemFailed:
+		mark, line1 = st.Error.Render("✗"), "failed"
+		line2 = "  " + st.Error.Render(oneLine(errString(it.err)))
+	case itemCancelled:
+		mark, line1 = st.Error.Render("✗"), "cancelled"
+	}
+	// The figures keep their place; the key gets what is left.
+	room := max(v.width-lipgloss.Width(line1)-6, 8)
+	return truncLine(fmt.Sprintf("%s %s  %s", mark, truncLine(name, room), st.Muted.Render(line1)), v.width) + "\n" +
+		truncLine(line2, v.width) + "\n"
+}
+
+func errString(err error) string {
+	if err == nil {
+		return ""
+	}
+	return err.Error()
+}
+
+// oneLine folds an error's line breaks so it cannot forge rows.
+func oneLine(s string) string {
+	return escapeKey(strings.Join(strings.Fields(s), " "))
+}
+
+func fraction(a, b int64) float64 {
+	if b <= 0 {
+		return 0
+	}
+	return min(float64(a)/float64(b), 1)
+}
+
+func humanBytes(n int64) string {
+	if n < 0 {
+		return "?"
+	}
+	return humanize.Bytes(uint64(n))
+}
+
+// truncLine cuts s to w cells, keeping escape sequences intact.
+func truncLine(s string, w int) string {
+	if lipgloss.Width(s) <= w {
+		return s
+	}
+	return ansi.Truncate(s, w, "…")
+}
+
+// newProgressBar is a bubbles/progress bar in the app's colours; it is drawn
+// with ViewAs, so one model serves every file's bar.
+func newProgressBar(st *Styles) progress.Model {
+	if st.NoColor {
+		return progress.New(progress.WithColorProfile(termenv.Ascii), progress.WithFillCharacters('#', '.'))
+	}
+	b := progress.New(progress.WithGradient(st.ProgressFrom, st.ProgressTo), progress.WithColorProfile(lipgloss.ColorProfile()))
+	b.EmptyColor = st.ProgressEmpty
+	return b
+}
