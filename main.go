@@ -3,11 +3,82 @@
 package main
 
 import (
-	"fmt"
+	"context"
+	"crypto"
 	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/cfsign/cfsign/aws"
+	"github.com/cfsign/cfsign/cli"
+	"github.com/cfsign/cfsign/config"
+	"github.com/cfsign/cfsign/keys"
+	"github.com/cfsign/cfsign/ui"
+	"github.com/charmbracelet/x/term"
 )
 
 func main() {
-	fmt.Fprintln(os.Stderr, "usage: cfsign COMMAND [flags]")
-	os.Exit(2)
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := cli.Main(ctx, os.Args[1:], cli.Env{
+		Stdin:     os.Stdin,
+		Stdout:    os.Stdout,
+		Stderr:    os.Stderr,
+		Getenv:    os.Getenv,
+		StdoutTTY: isTerminal(os.Stdout),
+		StderrTTY: isTerminal(os.Stderr),
+		RunApp:    runApp,
+	})
+	stop()
+	os.Exit(code)
 }
+
+// runApp builds the terminal app's dependencies from the resolved settings
+// and runs it.
+func runApp(ctx context.Context, app cli.AppConfig) error {
+	client, err := aws.NewClient(ctx, app.Client)
+	if err != nil {
+		return err
+	}
+	wd, _ := os.Getwd()
+	return ui.Run(ctx, ui.Deps{
+		Lister:    client,
+		Uploader:  client,
+		Presigner: client,
+		Keys:      keyFuncs{},
+		Store:     store{app},
+		NewSigner: newSigner,
+		Settings:  app.SandboxSettings(),
+		Sandbox:   app.Sandbox != nil,
+		KeyDir:    app.KeyDir,
+		Workdir:   wd,
+	})
+}
+
+// newSigner loads a private key and makes a CloudFront signer from it.
+func newSigner(keyPairID, privateKeyPath string, hash aws.Hash) (ui.URLSigner, error) {
+	key, _, err := keys.LoadPrivate(privateKeyPath)
+	if err != nil {
+		return nil, err
+	}
+	return aws.NewSigner(keyPairID, key, hash)
+}
+
+// keyFuncs is the keys package as a ui.KeyMaker.
+type keyFuncs struct{}
+
+func (keyFuncs) GenerateFiles(dir string, t keys.Type, force bool) (keys.Pair, error) {
+	return keys.GenerateFiles(dir, t, force)
+}
+
+func (keyFuncs) LoadPrivate(path string) (crypto.Signer, string, error) {
+	return keys.LoadPrivate(path)
+}
+
+// store saves the app's settings to the config file.
+type store struct{ app cli.AppConfig }
+
+func (s store) Save(set config.Settings) error { return s.app.SaveSettings(set) }
+
+// isTerminal reports whether f is a terminal (not merely a character device
+// like /dev/null).
+func isTerminal(f *os.File) bool { return term.IsTerminal(f.Fd()) }

@@ -1,0 +1,494 @@
+// Package cli is cfsign's scriptable front end: one subcommand per task (keys,
+// sign, verify, S3 transfers, the sandbox, CloudFront setup). It never imports
+// the terminal UI: with no subcommand it hands the settings to Env.RunApp.
+package cli
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/cfsign/cfsign/aws"
+	"github.com/cfsign/cfsign/config"
+)
+
+// Env is the world a command runs in: streams, environment and hooks. main
+// fills it from the process; tests fill it with buffers.
+type Env struct {
+	Stdin  io.Reader
+	Stdout io.Writer
+	Stderr io.Writer
+	// Getenv reads the environment (os.Getenv in main).
+	Getenv func(string) string
+	// StdoutTTY and StderrTTY say whether the streams are terminals: object
+	// keys are escaped and progress bars drawn only then.
+	StdoutTTY bool
+	StderrTTY bool
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+	// Home is the user's home directory, for finding ~/.aws; "" means $HOME.
+	Home string
+	// RunApp runs the terminal app; nil prints usage instead.
+	RunApp func(ctx context.Context, app AppConfig) error
+	// Sandbox, when set, provides the sandbox that --sandbox uses instead of
+	// starting one from the data directory; release is called when the
+	// command is done with it. Tests share one in-memory sandbox this way.
+	Sandbox func(ctx context.Context) (sb *aws.Sandbox, release func(), err error)
+}
+
+// AppConfig is what the terminal app needs, resolved by Main from flags,
+// environment and the config file.
+type AppConfig struct {
+	// Settings are the effective settings (flags > environment > file),
+	// without the sandbox's values.
+	Settings config.Settings
+	// ConfigPath is the file settings are saved to.
+	ConfigPath string
+	// Client are the options for the S3 client (the sandbox's when Sandbox is set).
+	Client aws.ClientOptions
+	// Sandbox is the running local sandbox when the app runs on it, else nil.
+	// It stays up until RunApp returns.
+	Sandbox *aws.Sandbox
+	// KeyDir is where "Generate key pair" writes.
+	KeyDir string
+	// Debug is the redacting debug log, or nil.
+	Debug io.Writer
+}
+
+// SandboxSettings returns the settings with the sandbox's bucket, edge and key
+// pair filled in, for signing against the local edge.
+func (a AppConfig) SandboxSettings() config.Settings {
+	s := a.Settings
+	if a.Sandbox == nil {
+		return s
+	}
+	s.Bucket = a.Sandbox.Bucket
+	s.Domain = a.Sandbox.EdgeURL
+	s.OriginPath = ""
+	s.KeyPairID = a.Sandbox.KeyPairID
+	s.PrivateKey = a.Sandbox.PrivateKeyPath
+	s.EndpointURL = a.Sandbox.S3Endpoint
+	s.Region = a.Sandbox.Region
+	s.Profile = ""
+	return s
+}
+
+// Exit codes.
+const (
+	ExitOK          = 0
+	ExitError       = 1
+	ExitUsage       = 2
+	ExitInterrupted = 130
+)
+
+// usageError is a mistake in the command line: exit 2, with an optional hint.
+type usageError struct {
+	msg, hint string
+}
+
+func (e *usageError) Error() string { return e.msg }
+
+func usagef(hint, format string, args ...any) error {
+	return &usageError{msg: fmt.Sprintf(format, args...), hint: hint}
+}
+
+// exitError carries a specific exit code for an error already reported (or
+// with nothing to report, when msg is empty).
+type exitError struct {
+	code int
+	err  error
+}
+
+func (e *exitError) Error() string {
+	if e.err == nil {
+		return ""
+	}
+	return e.err.Error()
+}
+func (e *exitError) Unwrap() error { return e.err }
+
+// command is one subcommand.
+type command struct {
+	name    string
+	summary string
+	run     func(ctx context.Context, r *runner, args []string) error
+}
+
+func commands() []command {
+	return []command{
+		{"keys", "generate, show and register key pairs", runKeys},
+		{"sign", "sign CloudFront URLs or cookies", runSign},
+		{"verify", "check a signed URL like CloudFront does", runVerify},
+		{"ls", "list buckets or objects", runLs},
+		{"upload", "upload files to S3 with progress", runUpload},
+		{"download", "download an object", runDownload},
+		{"rm", "delete objects", runRm},
+		{"presign", "make an S3 presigned GET URL", runPresign},
+		{"sandbox", "run the local S3 + CloudFront-style edge", runSandbox},
+		{"distributions", "list CloudFront distributions and their key groups", runDistributions},
+		{"doctor", "check that a signed link really opens, and why not", runDoctor},
+	}
+}
+
+const mainUsage = `cfsign: browse S3, upload, and mint CloudFront signed URLs and cookies.
+
+Usage:
+  cfsign [global flags]                 run the terminal app
+  cfsign COMMAND [flags] [args]         run one step from a script
+
+Commands:
+%s
+Global flags (before or after the command):
+  --profile NAME        AWS shared config profile (env CFSIGN_PROFILE, AWS_PROFILE)
+  --region REGION       AWS region (env CFSIGN_REGION)
+  --endpoint-url URL    S3-compatible endpoint: MinIO, R2, a sandbox (env CFSIGN_ENDPOINT_URL)
+  --bucket NAME         bucket the app opens (env CFSIGN_BUCKET)
+  --sandbox             use the built-in local sandbox (S3 + CloudFront-style edge)
+  --debug               write a redacted debug log (to $CFSIGN_DEBUG, else stderr;
+                        the app writes to $XDG_STATE_HOME/cfsign/debug.log)
+
+Settings come from flags, then CFSIGN_* environment variables, then
+$XDG_CONFIG_HOME/cfsign/config.toml (or $CFSIGN_CONFIG).
+Run 'cfsign COMMAND --help' for a command's flags.
+`
+
+func mainUsageText() string {
+	var b strings.Builder
+	for _, c := range commands() {
+		fmt.Fprintf(&b, "  %-14s %s\n", c.name, c.summary)
+	}
+	return fmt.Sprintf(mainUsage, b.String())
+}
+
+// Main runs cfsign with args (without the program name) and returns the exit
+// code. It never panics: a bug is reported as one line.
+func Main(ctx context.Context, args []string, env Env) (code int) {
+	env = env.withDefaults()
+	r := &runner{env: env}
+	defer func() {
+		if p := recover(); p != nil {
+			r.debugf("panic: %v", p)
+			fmt.Fprintf(env.Stderr, "cfsign: internal error: %s (please report it with the command you ran)\n", sanitize(fmt.Sprint(p)))
+			code = ExitError
+		}
+		r.closeDebug()
+	}()
+	err := r.main(ctx, args)
+	return r.report(ctx, err)
+}
+
+func (e Env) withDefaults() Env {
+	if e.Stdin == nil {
+		e.Stdin = strings.NewReader("")
+	}
+	if e.Stdout == nil {
+		e.Stdout = io.Discard
+	}
+	if e.Stderr == nil {
+		e.Stderr = io.Discard
+	}
+	if e.Getenv == nil {
+		e.Getenv = func(string) string { return "" }
+	}
+	if e.Now == nil {
+		e.Now = time.Now
+	}
+	if e.Home == "" {
+		e.Home = e.Getenv("HOME")
+	}
+	return e
+}
+
+// report prints err as one line (plus a hint for usage errors) and maps it
+// to an exit code.
+func (r *runner) report(ctx context.Context, err error) int {
+	if err == nil {
+		return ExitOK
+	}
+	var ee *exitError
+	if errors.As(err, &ee) {
+		if ee.err != nil {
+			r.debugf("error: %v", ee.err)
+			fmt.Fprintf(r.env.Stderr, "cfsign: %s\n", sanitize(ee.err.Error()))
+		}
+		return ee.code
+	}
+	r.debugf("error: %v", err)
+	var ue *usageError
+	if errors.As(err, &ue) {
+		fmt.Fprintf(r.env.Stderr, "cfsign: %s\n", sanitize(ue.msg))
+		if ue.hint != "" {
+			fmt.Fprintln(r.env.Stderr, sanitize(ue.hint))
+		}
+		return ExitUsage
+	}
+	if ctx.Err() != nil && errors.Is(err, context.Canceled) {
+		fmt.Fprintf(r.env.Stderr, "cfsign: interrupted\n")
+		return ExitInterrupted
+	}
+	fmt.Fprintf(r.env.Stderr, "cfsign: %s\n", sanitize(err.Error()))
+	return ExitError
+}
+
+// runner holds what one invocation shares between its steps.
+type runner struct {
+	env     Env
+	global  globalFlags
+	debug   io.Writer // redacting debug log or nil
+	debugC  io.Closer
+	logger  *log.Logger
+	file    *config.Settings // config file, loaded once
+	cmdName string
+}
+
+// globalFlags are accepted before the command and by every command.
+type globalFlags struct {
+	profile, region, endpointURL, bucket string
+	sandbox, debug                       bool
+}
+
+func (g *globalFlags) register(fs *flag.FlagSet) {
+	fs.StringVar(&g.profile, "profile", g.profile, "")
+	fs.StringVar(&g.region, "region", g.region, "")
+	fs.StringVar(&g.endpointURL, "endpoint-url", g.endpointURL, "")
+	fs.StringVar(&g.bucket, "bucket", g.bucket, "")
+	fs.BoolVar(&g.sandbox, "sandbox", g.sandbox, "")
+	fs.BoolVar(&g.debug, "debug", g.debug, "")
+}
+
+func (r *runner) main(ctx context.Context, args []string) error {
+	fs := newFlagSet("cfsign")
+	r.global.register(fs)
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			fmt.Fprint(r.env.Stdout, mainUsageText())
+			return nil
+		}
+		return usagef("Run 'cfsign --help' for usage.", "%s", flagErr(err))
+	}
+	rest := fs.Args()
+	if err := r.openDebug(); err != nil {
+		return err
+	}
+	if len(rest) == 0 {
+		return r.runApp(ctx)
+	}
+	name := rest[0]
+	if name == "help" {
+		if len(rest) > 1 {
+			return r.main(ctx, []string{rest[1], "--help"})
+		}
+		fmt.Fprint(r.env.Stdout, mainUsageText())
+		return nil
+	}
+	for _, c := range commands() {
+		if c.name == name {
+			r.cmdName = name
+			r.debugf("command %s %d args", name, len(rest)-1)
+			return c.run(ctx, r, rest[1:])
+		}
+	}
+	return usagef("Run 'cfsign --help' for the list of commands.", "unknown command %q%s", name, suggest(name))
+}
+
+func suggest(name string) string {
+	for _, c := range commands() {
+		if strings.HasPrefix(c.name, name) || strings.HasPrefix(name, c.name) {
+			return fmt.Sprintf(" (did you mean %q?)", c.name)
+		}
+	}
+	return ""
+}
+
+// runApp resolves the settings and runs the terminal app, on the sandbox when
+// asked or when no AWS account is configured anywhere.
+func (r *runner) runApp(ctx context.Context) error {
+	if r.env.RunApp == nil {
+		fmt.Fprint(r.env.Stdout, mainUsageText())
+		return nil
+	}
+	s, err := r.settings("")
+	if err != nil {
+		return err
+	}
+	app := AppConfig{
+		Settings:   s,
+		ConfigPath: config.PathFrom(r.env.Getenv),
+		KeyDir:     config.KeyDir(r.env.Getenv),
+		Client:     aws.ClientOptions{Profile: s.Profile, Region: s.Region, EndpointURL: s.EndpointURL},
+	}
+	if r.global.debug && r.debug == nil {
+		// The app owns the terminal: its log goes to a file.
+		if err := r.openDebugFile(config.DebugLogPath(r.env.Getenv)); err != nil {
+			return err
+		}
+	}
+	app.Debug = r.debug
+	useSandbox := r.global.sandbox ||
+		(!config.HasAWSAccount(r.env.Getenv, r.env.Home) && !s.NamesAccount())
+	if useSandbox {
+		sb, release, err := r.startSandbox(ctx)
+		if err != nil {
+			return err
+		}
+		defer release()
+		app.Sandbox = sb
+		app.Client = aws.ClientOptions{Region: sb.Region, EndpointURL: sb.S3Endpoint,
+			AccessKeyID: sb.AccessKeyID, SecretAccessKey: sb.SecretAccessKey}
+		r.debugf("app on sandbox: s3 %s edge %s", sb.S3Endpoint, sb.EdgeURL)
+	}
+	return r.env.RunApp(ctx, app)
+}
+
+// startSandbox returns the sandbox --sandbox uses: Env.Sandbox's, else one
+// started in-process on the data directory.
+func (r *runner) startSandbox(ctx context.Context) (*aws.Sandbox, func(), error) {
+	if r.env.Sandbox != nil {
+		return r.env.Sandbox(ctx)
+	}
+	sb, err := aws.StartSandbox(ctx, aws.SandboxOptions{DataDir: config.SandboxDir(r.env.Getenv), Log: r.debug})
+	if err != nil {
+		return nil, nil, fmt.Errorf("start sandbox: %w", err)
+	}
+	return sb, func() { sb.Close() }, nil
+}
+
+// settings resolves the effective settings for bucket ("" for the default):
+// flags, then CFSIGN_* environment, then the config file's [buckets.NAME]
+// section, then its top level.
+func (r *runner) settings(bucket string) (config.Settings, error) {
+	if r.file == nil {
+		path := config.PathFrom(r.env.Getenv)
+		f, err := config.Load(path)
+		if err != nil {
+			return config.Settings{}, err
+		}
+		r.file = &f
+		r.debugf("config file %s", path)
+	}
+	s := *r.file
+	if bucket != "" {
+		s = s.ForBucket(bucket)
+	}
+	s = config.WithEnv(s, r.env.Getenv)
+	g := r.global
+	over := func(dst *string, v string) {
+		if v != "" {
+			*dst = v
+		}
+	}
+	over(&s.Profile, g.profile)
+	over(&s.Region, g.region)
+	over(&s.EndpointURL, g.endpointURL)
+	over(&s.Bucket, g.bucket)
+	return s, nil
+}
+
+// newFlagSet returns a FlagSet that reports nothing itself: Main prints
+// errors and usage.
+func newFlagSet(name string) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	fs.Usage = func() {}
+	return fs
+}
+
+// flagErr shortens the flag package's messages.
+func flagErr(err error) string {
+	msg := err.Error()
+	msg = strings.Replace(msg, "flag provided but not defined: ", "unknown flag ", 1)
+	return msg
+}
+
+// parseArgs parses flags anywhere among args (Go's flag package stops at the
+// first non-flag) and returns the positional arguments. "--" ends flags. It
+// prints usage to stdout and returns errHelpShown for -h/--help.
+func (r *runner) parseArgs(fs *flag.FlagSet, usage string, args []string) ([]string, error) {
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				fmt.Fprint(r.env.Stdout, usage)
+				return nil, errHelpShown
+			}
+			return nil, usagef(fmt.Sprintf("Run 'cfsign %s --help' for usage.", fs.Name()), "%s: %s", fs.Name(), flagErr(err))
+		}
+		rest := fs.Args()
+		if len(rest) == 0 {
+			break
+		}
+		consumed := len(args) - len(rest)
+		if consumed > 0 && args[consumed-1] == "--" {
+			pos = append(pos, rest...)
+			break
+		}
+		pos = append(pos, rest[0])
+		args = rest[1:]
+	}
+	return pos, nil
+}
+
+// errHelpShown ends a command after its usage went to stdout: exit 0.
+var errHelpShown = &exitError{code: ExitOK}
+
+// stringList is a repeatable string flag.
+type stringList []string
+
+func (l *stringList) String() string     { return strings.Join(*l, ",") }
+func (l *stringList) Set(v string) error { *l = append(*l, v); return nil }
+
+// flagNames lists the flags set on the command line, sorted (for debug logs).
+func flagNames(fs *flag.FlagSet) []string {
+	var names []string
+	fs.Visit(func(f *flag.Flag) { names = append(names, f.Name) })
+	sort.Strings(names)
+	return names
+}
+
+// now is the current time from the Env clock.
+func (r *runner) now() time.Time { return r.env.Now() }
+
+// warn prints a one-line warning on stderr.
+func (r *runner) warn(format string, args ...any) {
+	fmt.Fprintf(r.env.Stderr, "cfsign: warning: %s\n", sanitize(fmt.Sprintf(format, args...)))
+}
+
+// isInterrupted reports whether err comes from the user's Ctrl-C.
+func isInterrupted(ctx context.Context, err error) bool {
+	return err != nil && ctx.Err() != nil && errors.Is(err, context.Canceled)
+}
+
+// interrupted wraps the end of a command cut short by Ctrl-C: exit 130.
+func interrupted(what string) error {
+	return &exitError{code: ExitInterrupted, err: fmt.Errorf("interrupted: %s", what)}
+}
+
+// SaveSettings saves settings the app edited to ConfigPath. On the sandbox
+// the sandbox's own values (edge, key pair, endpoint) are put back to what
+// they were, so a session on the sandbox never points the config file at a
+// server that is gone once the app exits.
+func (a AppConfig) SaveSettings(s config.Settings) error {
+	if sb := a.Sandbox; sb != nil {
+		restore := func(dst *string, sandboxValue, orig string) {
+			if *dst == sandboxValue {
+				*dst = orig
+			}
+		}
+		o := a.Settings
+		restore(&s.Domain, sb.EdgeURL, o.Domain)
+		restore(&s.KeyPairID, sb.KeyPairID, o.KeyPairID)
+		restore(&s.PrivateKey, sb.PrivateKeyPath, o.PrivateKey)
+		restore(&s.EndpointURL, sb.S3Endpoint, o.EndpointURL)
+		restore(&s.Bucket, sb.Bucket, o.Bucket)
+		if s.Region == sb.Region && o.Region == "" {
+			s.Region = ""
+		}
+	}
+	return config.Save(a.ConfigPath, s)
+}

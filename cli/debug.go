@@ -1,0 +1,105 @@
+package cli
+
+import (
+	"fmt"
+	"io"
+	"log"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sync"
+
+	"github.com/cfsign/cfsign/config"
+)
+
+// redactions remove secrets from debug log lines. Signed URLs are bearer
+// tokens, so their signatures and policies go too; what is left (the URL,
+// key pair ID, expiry) is enough for support.
+var redactions = []struct {
+	re   *regexp.Regexp
+	repl string
+}{
+	// PEM blocks of any kind (private keys above all).
+	{regexp.MustCompile(`-----BEGIN ([A-Z0-9 ]+)-----[\s\S]*?(-----END [A-Z0-9 ]+-----|$)`), "[REDACTED $1]"},
+	// CloudFront URL and cookie parameters, SigV4 query and header signatures.
+	{regexp.MustCompile(`(?i)((?:^|[^A-Za-z0-9-])(?:CloudFront-)?(?:X-Amz-)?Signature=)[^&\s"';,]+`), "${1}REDACTED"},
+	{regexp.MustCompile(`(?i)((?:^|[^A-Za-z0-9-])(?:CloudFront-)?Policy=)[^&\s"';,]+`), "${1}REDACTED"},
+	{regexp.MustCompile(`(?i)(X-Amz-Security-Token=)[^&\s"';,]+`), "${1}REDACTED"},
+	{regexp.MustCompile(`(?i)(X-Amz-Security-Token:\s*)\S+`), "${1}REDACTED"},
+	// The access key ID part of a SigV4 credential scope (query or header).
+	{regexp.MustCompile(`(?i)((?:X-Amz-)?Credential=)[A-Z0-9]+((?:%2F|/))`), "${1}REDACTED${2}"},
+	// Secret keys in key = value, key: value or JSON form.
+	{regexp.MustCompile(`(?i)("?(?:aws_)?secret_?access_?key"?\s*[:=]\s*"?)[^"\s,}]+`), "${1}REDACTED"},
+	{regexp.MustCompile(`(?i)("?(?:aws_)?session_?token"?\s*[:=]\s*"?)[^"\s,}]+`), "${1}REDACTED"},
+	// Access key IDs: keep the kind (AKIA long-term, ASIA temporary).
+	{regexp.MustCompile(`\b((?:AKIA|ASIA|AROA|AIDA)[A-Z0-9])[A-Z0-9]{15}\b`), "${1}REDACTED"},
+	// A bare 40-character secret access key.
+	{regexp.MustCompile(`(^|[^A-Za-z0-9/+=])[A-Za-z0-9/+]{40}($|[^A-Za-z0-9/+=])`), "${1}REDACTED${2}"},
+}
+
+// redact removes signatures, policies, credentials and PEM blocks from s.
+func redact(s string) string {
+	for _, r := range redactions {
+		s = r.re.ReplaceAllString(s, r.repl)
+	}
+	return s
+}
+
+// redactWriter redacts each Write (a log.Logger writes one entry per call).
+type redactWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (w *redactWriter) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if _, err := io.WriteString(w.w, redact(string(p))); err != nil {
+		return 0, err
+	}
+	return len(p), nil
+}
+
+// openDebug opens the debug log when --debug or CFSIGN_DEBUG asks for one:
+// the CFSIGN_DEBUG file, else stderr for commands.
+func (r *runner) openDebug() error {
+	if path := r.env.Getenv(config.EnvDebug); path != "" {
+		return r.openDebugFile(path)
+	}
+	if r.global.debug {
+		r.setDebug(r.env.Stderr, nil)
+	}
+	return nil
+}
+
+func (r *runner) openDebugFile(path string) error {
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return fmt.Errorf("debug log: %w", err)
+	}
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o600)
+	if err != nil {
+		return fmt.Errorf("debug log %s: %w (set %s to a writable file)", path, err, config.EnvDebug)
+	}
+	r.setDebug(f, f)
+	return nil
+}
+
+func (r *runner) setDebug(w io.Writer, c io.Closer) {
+	r.debug = &redactWriter{w: w}
+	r.debugC = c
+	r.logger = log.New(r.debug, "cfsign debug: ", log.LstdFlags|log.Lmicroseconds)
+}
+
+func (r *runner) closeDebug() {
+	if r.debugC != nil {
+		r.debugC.Close()
+		r.debugC = nil
+	}
+}
+
+// debugf writes one line to the debug log, if any.
+func (r *runner) debugf(format string, args ...any) {
+	if r.logger != nil {
+		r.logger.Printf(format, args...)
+	}
+}

@@ -1,0 +1,289 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/cfsign/cfsign/aws"
+	"github.com/cfsign/cfsign/config"
+	"github.com/cfsign/cfsign/keys"
+)
+
+const keysUsage = `Usage: cfsign keys COMMAND [flags]
+
+Commands:
+  generate   make a new key pair (RSA-2048 or ECDSA P-256)
+  show       print a key's public PEM and fingerprint, for the CloudFront console
+  register   upload the public key to CloudFront (and add it to a key group)
+
+Run 'cfsign keys COMMAND --help' for a command's flags.
+`
+
+const keysGenerateUsage = `Usage: cfsign keys generate [--dir DIR] [--type rsa|ecdsa] [--force]
+
+Makes a key pair and writes private_key.pem (0600) and public_key.pem into DIR
+(created 0700). RSA private keys are PKCS#1, as AWS CLI v1 and most SDKs need;
+ECDSA keys are PKCS#8. Prints both paths and the fingerprint (SHA-256 of the
+DER public key, base64, as ssh-keygen shows them).
+
+Flags:
+  --dir DIR             where to write (default $XDG_CONFIG_HOME/cfsign/keys)
+  --type rsa|ecdsa      RSA-2048 (default) or ECDSA P-256
+  --force               replace existing key files
+  -h, --help            show this help
+`
+
+const keysShowUsage = `Usage: cfsign keys show [KEY_FILE]
+
+Prints the public key PEM (what CloudFront's "Create public key" takes) and
+its fingerprint. KEY_FILE is a private or public key PEM; default: the
+configured private key (env CFSIGN_PRIVATE_KEY, config private_key), else
+$XDG_CONFIG_HOME/cfsign/keys/private_key.pem.
+
+Flags:
+  -h, --help   show this help
+`
+
+const keysRegisterUsage = `Usage: cfsign keys register [--private-key FILE | --public-key FILE] [--name NAME] [--key-group GROUP]
+
+Uploads the public key to CloudFront (CreatePublicKey) and prints its ID, the
+key pair ID signed URLs carry. A key already registered gives its existing ID.
+With --key-group the key is added to GROUP, which is created if missing.
+
+Flags:
+  --private-key FILE   the private key whose public half to register (default: configured)
+  --public-key FILE    a public key PEM to register instead
+  --name NAME          name of the public key in CloudFront (default cfsign-FINGERPRINT)
+  --key-group GROUP    key group to add the key to (created if missing)
+  --profile NAME       AWS profile
+  -h, --help           show this help
+`
+
+func runKeys(ctx context.Context, r *runner, args []string) error {
+	if len(args) == 0 {
+		return usagef("Run 'cfsign keys --help' for usage.", "keys: missing command: generate, show or register")
+	}
+	switch args[0] {
+	case "-h", "--help", "-help", "help":
+		fmt.Fprint(r.env.Stdout, keysUsage)
+		return nil
+	case "generate":
+		return runKeysGenerate(r, args[1:])
+	case "show":
+		return runKeysShow(r, args[1:])
+	case "register":
+		return runKeysRegister(ctx, r, args[1:])
+	}
+	return usagef("Run 'cfsign keys --help' for usage.", "keys: unknown command %q: use generate, show or register", args[0])
+}
+
+func runKeysGenerate(r *runner, args []string) error {
+	var dir, typ string
+	var force bool
+	fs := newFlagSet("keys generate")
+	r.global.register(fs)
+	fs.StringVar(&dir, "dir", "", "")
+	fs.StringVar(&typ, "type", "rsa", "")
+	fs.BoolVar(&force, "force", false, "")
+	pos, err := r.parseArgs(fs, keysGenerateUsage, args)
+	if err != nil {
+		return err
+	}
+	const hint = "Run 'cfsign keys generate --help' for usage."
+	if len(pos) > 0 {
+		return usagef(hint, "keys generate: unexpected argument %q (use --dir DIR)", pos[0])
+	}
+	t, err := keys.ParseType(typ)
+	if err != nil {
+		return usagef(hint, "keys generate: %v", err)
+	}
+	if dir == "" {
+		dir = config.KeyDir(r.env.Getenv)
+	}
+	pair, err := keys.GenerateFiles(dir, t, force)
+	if err != nil {
+		if errors.Is(err, keys.ErrExists) {
+			return fmt.Errorf("keys generate: %w (pass --force to replace the key pair, or --dir for another directory)", err)
+		}
+		return fmt.Errorf("keys generate: %w", err)
+	}
+	w := r.env.Stdout
+	fmt.Fprintf(w, "private key: %s\n", pair.PrivatePath)
+	fmt.Fprintf(w, "public key:  %s\n", pair.PublicPath)
+	fmt.Fprintf(w, "fingerprint: %s\n", pair.Fingerprint)
+	fmt.Fprintf(w, "type:        %s\n", typeLabel(pair.Type))
+	fmt.Fprintln(r.env.Stderr, "Next: 'cfsign keys register' uploads the public key to CloudFront and prints the key pair ID.")
+	return nil
+}
+
+func typeLabel(t keys.Type) string {
+	if t == keys.ECDSA {
+		return "ECDSA P-256"
+	}
+	return "RSA-2048"
+}
+
+func runKeysShow(r *runner, args []string) error {
+	fs := newFlagSet("keys show")
+	r.global.register(fs)
+	var priv string
+	fs.StringVar(&priv, "private-key", "", "")
+	pos, err := r.parseArgs(fs, keysShowUsage, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) > 1 {
+		return usagef("Run 'cfsign keys show --help' for usage.", "keys show: want at most one key file, got %d", len(pos))
+	}
+	path := priv
+	if len(pos) == 1 {
+		path = pos[0]
+	}
+	path, err = r.defaultPrivateKey(path)
+	if err != nil {
+		return err
+	}
+	pub, err := loadAnyPublic(r, path)
+	if err != nil {
+		return fmt.Errorf("keys show: %w", err)
+	}
+	pemBytes, err := keys.PublicPEM(pub)
+	if err != nil {
+		return fmt.Errorf("keys show: %w", err)
+	}
+	fp, err := keys.Fingerprint(pub)
+	if err != nil {
+		return fmt.Errorf("keys show: %w", err)
+	}
+	r.env.Stdout.Write(pemBytes)
+	fmt.Fprintf(r.env.Stdout, "fingerprint: %s\n", fp)
+	return nil
+}
+
+// defaultPrivateKey returns path without a file:// prefix, or the configured
+// private key, or the default key directory's.
+func (r *runner) defaultPrivateKey(path string) (string, error) {
+	if path == "" {
+		s, err := r.settings("")
+		if err != nil {
+			return "", err
+		}
+		path = s.PrivateKey
+	}
+	if path == "" {
+		def := filepath.Join(config.KeyDir(r.env.Getenv), keys.PrivateFile)
+		if _, err := os.Stat(def); err != nil {
+			return "", fmt.Errorf("no key file: give one, set %s or private_key in config.toml, or run 'cfsign keys generate'", config.EnvPrivateKey)
+		}
+		path = def
+	}
+	return strings.TrimPrefix(path, "file://"), nil
+}
+
+func runKeysRegister(ctx context.Context, r *runner, args []string) error {
+	var priv, pubFile, name, group string
+	fs := newFlagSet("keys register")
+	r.global.register(fs)
+	fs.StringVar(&priv, "private-key", "", "")
+	fs.StringVar(&pubFile, "public-key", "", "")
+	fs.StringVar(&name, "name", "", "")
+	fs.StringVar(&group, "key-group", "", "")
+	pos, err := r.parseArgs(fs, keysRegisterUsage, args)
+	if err != nil {
+		return err
+	}
+	const hint = "Run 'cfsign keys register --help' for usage."
+	if len(pos) > 0 {
+		return usagef(hint, "keys register: unexpected argument %q", pos[0])
+	}
+	if priv != "" && pubFile != "" {
+		return usagef(hint, "keys register: give --private-key or --public-key, not both")
+	}
+	path := strings.TrimPrefix(pubFile, "file://")
+	if path == "" {
+		if path, err = r.defaultPrivateKey(priv); err != nil {
+			return err
+		}
+	}
+	pub, err := loadAnyPublic(r, path)
+	if err != nil {
+		return fmt.Errorf("keys register: %w", err)
+	}
+	pemBytes, err := keys.PublicPEM(pub)
+	if err != nil {
+		return fmt.Errorf("keys register: %w", err)
+	}
+	if name == "" {
+		fp, err := keys.Fingerprint(pub)
+		if err != nil {
+			return fmt.Errorf("keys register: %w", err)
+		}
+		name = "cfsign-" + cfName(fp)
+	}
+	cf, err := r.cloudFront(ctx)
+	if err != nil {
+		return err
+	}
+	id, existed, err := cf.RegisterPublicKey(ctx, pemBytes, name)
+	if err != nil {
+		return fmt.Errorf("keys register: %w", err)
+	}
+	if existed {
+		fmt.Fprintf(r.env.Stderr, "already registered: public key %s\n", id)
+	}
+	if group != "" {
+		g, created, err := cf.EnsureKeyGroup(ctx, group, id)
+		if err != nil {
+			return fmt.Errorf("keys register: key %s registered, but key group %s: %w", id, group, err)
+		}
+		verb := "added to"
+		if created {
+			verb = "created key group"
+		}
+		fmt.Fprintf(r.env.Stderr, "%s %s (%s)\n", verb, g.Name, g.ID)
+	}
+	fmt.Fprintln(r.env.Stdout, id)
+	return nil
+}
+
+// cfName makes a CloudFront public key name (letters, digits, - and _) from
+// a fingerprint.
+func cfName(fp string) string {
+	fp = strings.TrimPrefix(fp, "SHA256:")
+	var b strings.Builder
+	for _, c := range fp {
+		switch {
+		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9':
+			b.WriteRune(c)
+		case c == '+' || c == '/':
+			b.WriteByte('-')
+		}
+		if b.Len() >= 16 {
+			break
+		}
+	}
+	return b.String()
+}
+
+// cloudFront builds the CloudFront client from the settings. The endpoint
+// override is CFSIGN_CLOUDFRONT_ENDPOINT_URL (for moto in tests).
+func (r *runner) cloudFront(ctx context.Context) (*aws.CloudFront, error) {
+	s, err := r.settings("")
+	if err != nil {
+		return nil, err
+	}
+	opts := aws.CloudFrontOptions{
+		ClientOptions:         aws.ClientOptions{Profile: s.Profile, Region: s.Region},
+		CloudFrontEndpointURL: r.env.Getenv("CFSIGN_CLOUDFRONT_ENDPOINT_URL"),
+	}
+	r.debugf("cloudfront client profile=%q endpoint=%q", s.Profile, opts.CloudFrontEndpointURL)
+	cf, err := aws.NewCloudFront(ctx, opts)
+	if err != nil {
+		return nil, fmt.Errorf("cloudfront: %w", err)
+	}
+	return cf, nil
+}

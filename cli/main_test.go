@@ -1,0 +1,150 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/cfsign/cfsign/aws"
+)
+
+func TestMain(m *testing.M) {
+	// Loopback only: the SDK must never probe EC2 metadata or read the
+	// developer's own AWS profile.
+	os.Setenv("AWS_EC2_METADATA_DISABLED", "true")
+	os.Setenv("AWS_CONFIG_FILE", os.DevNull)
+	os.Setenv("AWS_SHARED_CREDENTIALS_FILE", os.DevNull)
+	os.Unsetenv("AWS_PROFILE")
+	os.Unsetenv("AWS_ENDPOINT_URL_S3")
+	code := m.Run()
+	stopSharedSandbox()
+	if keyRoot != "" {
+		os.RemoveAll(keyRoot)
+	}
+	os.Exit(code)
+}
+
+var (
+	sbOnce sync.Once
+	sbDir  string
+	sb     *aws.Sandbox
+	sbErr  error
+)
+
+// sharedSandbox is one in-memory sandbox for the whole test binary.
+func sharedSandbox(t testing.TB) *aws.Sandbox {
+	t.Helper()
+	sbOnce.Do(func() {
+		sbDir, sbErr = os.MkdirTemp("", "cfsign-cli-sandbox-")
+		if sbErr != nil {
+			return
+		}
+		sb, sbErr = aws.StartSandbox(context.Background(), aws.SandboxOptions{DataDir: sbDir, Memory: true})
+	})
+	if sbErr != nil {
+		t.Fatalf("start sandbox: %v", sbErr)
+	}
+	return sb
+}
+
+func stopSharedSandbox() {
+	if sb != nil {
+		sb.Close()
+	}
+	if sbDir != "" {
+		os.RemoveAll(sbDir)
+	}
+}
+
+// testEnv is an Env over buffers with a private config/home directory.
+type testEnv struct {
+	t    testing.TB
+	vars map[string]string
+	in   string
+	env  Env
+}
+
+func newTestEnv(t testing.TB) *testEnv {
+	home := t.TempDir()
+	te := &testEnv{t: t, vars: map[string]string{
+		"HOME":            home,
+		"XDG_CONFIG_HOME": home + "/config",
+		"XDG_DATA_HOME":   home + "/data",
+		"XDG_STATE_HOME":  home + "/state",
+	}}
+	return te
+}
+
+func (te *testEnv) set(k, v string) *testEnv { te.vars[k] = v; return te }
+
+// withSandbox makes --sandbox use the shared in-memory sandbox.
+func (te *testEnv) withSandbox() *testEnv {
+	s := sharedSandbox(te.t)
+	te.env.Sandbox = func(context.Context) (*aws.Sandbox, func(), error) { return s, func() {}, nil }
+	return te
+}
+
+type result struct {
+	code           int
+	stdout, stderr string
+}
+
+func (te *testEnv) run(args ...string) result {
+	te.t.Helper()
+	return te.runCtx(context.Background(), args...)
+}
+
+func (te *testEnv) runCtx(ctx context.Context, args ...string) result {
+	te.t.Helper()
+	var out, errb bytes.Buffer
+	env := te.env
+	env.Stdin = strings.NewReader(te.in)
+	env.Stdout = &out
+	env.Stderr = &errb
+	vars := te.vars
+	env.Getenv = func(k string) string { return vars[k] }
+	code := Main(ctx, args, env)
+	return result{code, out.String(), errb.String()}
+}
+
+// mustOK fails the test unless r exited 0.
+func (r result) mustOK(t testing.TB) result {
+	t.Helper()
+	if r.code != 0 {
+		t.Fatalf("exit %d\nstdout: %s\nstderr: %s", r.code, r.stdout, r.stderr)
+	}
+	return r
+}
+
+// oneLineError checks the error contract: exit code, nothing on stdout, one
+// "cfsign: " line (plus a hint for usage errors) on stderr.
+func (r result) oneLineError(t testing.TB, code int, want string) {
+	t.Helper()
+	if r.code != code {
+		t.Errorf("exit %d, want %d (stderr %q)", r.code, code, r.stderr)
+	}
+	if r.stdout != "" {
+		t.Errorf("stdout not empty on error: %q", r.stdout)
+	}
+	lines := strings.Split(strings.TrimSuffix(r.stderr, "\n"), "\n")
+	maxLines := 1
+	if code == ExitUsage {
+		maxLines = 2
+	}
+	if len(lines) == 0 || len(lines) > maxLines || !strings.HasPrefix(lines[0], "cfsign: ") {
+		t.Errorf("stderr is not one cfsign: line: %q", r.stderr)
+	}
+	if !strings.Contains(r.stderr, want) {
+		t.Errorf("stderr %q lacks %q", r.stderr, want)
+	}
+	if strings.Contains(r.stderr, "goroutine ") || strings.Contains(r.stderr, "panic") {
+		t.Errorf("stack trace on stderr: %q", r.stderr)
+	}
+}
+
+// fixedNow is the clock tests pin so expiry times are predictable.
+var fixedNow = time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)

@@ -1,0 +1,512 @@
+package cli
+
+import (
+	"bufio"
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path"
+	"path/filepath"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/cfsign/cfsign/aws"
+)
+
+// parseS3URI splits s3://bucket/key; key may be empty.
+func parseS3URI(s string) (bucket, key string, err error) {
+	rest, ok := strings.CutPrefix(s, "s3://")
+	if !ok {
+		return "", "", fmt.Errorf("%q is not an S3 URI: use s3://bucket/key", s)
+	}
+	bucket, key, _ = strings.Cut(rest, "/")
+	if bucket == "" {
+		return "", "", fmt.Errorf("%q names no bucket: use s3://bucket/key", s)
+	}
+	return bucket, key, nil
+}
+
+// s3Client builds the S3 client: the sandbox's with --sandbox, else from the
+// settings and the AWS shared config chain. release ends what it started.
+func (r *runner) s3Client(ctx context.Context) (*aws.Client, func(), error) {
+	if r.global.sandbox {
+		sb, release, err := r.startSandbox(ctx)
+		if err != nil {
+			return nil, nil, err
+		}
+		c, err := aws.NewClient(ctx, aws.ClientOptions{Region: sb.Region, EndpointURL: sb.S3Endpoint,
+			AccessKeyID: sb.AccessKeyID, SecretAccessKey: sb.SecretAccessKey})
+		if err != nil {
+			release()
+			return nil, nil, err
+		}
+		r.debugf("s3 client on sandbox %s", sb.S3Endpoint)
+		return c, release, nil
+	}
+	s, err := r.settings("")
+	if err != nil {
+		return nil, nil, err
+	}
+	r.debugf("s3 client profile=%q region=%q endpoint=%q", s.Profile, s.Region, s.EndpointURL)
+	c, err := aws.NewClient(ctx, aws.ClientOptions{Profile: s.Profile, Region: s.Region, EndpointURL: s.EndpointURL})
+	if err != nil {
+		return nil, nil, err
+	}
+	return c, func() {}, nil
+}
+
+const lsUsage = `Usage: cfsign ls [s3://bucket[/prefix]] [--recursive] [--json]
+
+With no argument lists the buckets. Otherwise lists the folders and objects
+under prefix, or with --recursive every object below it, page by page.
+
+On a terminal each line shows date, size and key, and keys holding control
+characters or invalid UTF-8 are shown quoted and escaped. Piped, each line is
+one raw key (full key, not relative to the prefix) for scripts; --json gives
+one JSON object per line (key, size, last_modified, etag, storage_class,
+folder; key_base64 too when the key is not valid UTF-8).
+
+Flags:
+  --recursive      list every object under the prefix
+  --json           one JSON object per line
+  --sandbox        list the local sandbox
+  -h, --help       show this help
+`
+
+type lsEntry struct {
+	Key          string `json:"key"`
+	KeyBase64    string `json:"key_base64,omitempty"`
+	Folder       bool   `json:"folder,omitempty"`
+	Size         int64  `json:"size"`
+	LastModified string `json:"last_modified,omitempty"`
+	ETag         string `json:"etag,omitempty"`
+	StorageClass string `json:"storage_class,omitempty"`
+}
+
+func runLs(ctx context.Context, r *runner, args []string) error {
+	var recursive, asJSON bool
+	fs := newFlagSet("ls")
+	r.global.register(fs)
+	fs.BoolVar(&recursive, "recursive", false, "")
+	fs.BoolVar(&recursive, "r", false, "")
+	fs.BoolVar(&asJSON, "json", false, "")
+	pos, err := r.parseArgs(fs, lsUsage, args)
+	if err != nil {
+		return err
+	}
+	const hint = "Run 'cfsign ls --help' for usage."
+	if len(pos) > 1 {
+		return usagef(hint, "ls: want at most one s3://bucket/prefix, got %d", len(pos))
+	}
+	var bucket, prefix string
+	if len(pos) == 1 {
+		if bucket, prefix, err = parseS3URI(pos[0]); err != nil {
+			return usagef(hint, "ls: %v", err)
+		}
+	}
+	c, release, err := r.s3Client(ctx)
+	if err != nil {
+		return err
+	}
+	defer release()
+	w := bufio.NewWriter(r.env.Stdout)
+	defer w.Flush()
+	if bucket == "" {
+		bs, err := c.ListBuckets(ctx)
+		if err != nil {
+			return err
+		}
+		for _, b := range bs {
+			switch {
+			case asJSON:
+				line, _ := json.Marshal(struct {
+					Name    string `json:"name"`
+					Created string `json:"created,omitempty"`
+				}{b.Name, fmtTime(b.Created)})
+				w.Write(append(line, '\n'))
+			case r.env.StdoutTTY:
+				fmt.Fprintf(w, "%s  %s\n", b.Created.Local().Format("2006-01-02 15:04:05"), escapeKey(b.Name))
+			default:
+				fmt.Fprintln(w, b.Name)
+			}
+		}
+		return nil
+	}
+	emit := func(entries []aws.Entry) error {
+		for _, e := range entries {
+			switch {
+			case asJSON:
+				le := lsEntry{Key: e.Key, Folder: e.Folder, Size: e.Size, LastModified: fmtTime(e.LastModified),
+					ETag: e.ETag, StorageClass: e.StorageClass}
+				if !utf8.ValidString(e.Key) {
+					le.KeyBase64 = base64.StdEncoding.EncodeToString([]byte(e.Key))
+				}
+				line, err := json.Marshal(le)
+				if err != nil {
+					return err
+				}
+				w.Write(append(line, '\n'))
+			case r.env.StdoutTTY && e.Folder:
+				fmt.Fprintf(w, "%19s  %10s  %s\n", "", "PRE", escapeKey(e.Key))
+			case r.env.StdoutTTY:
+				fmt.Fprintf(w, "%s  %10d  %s\n", e.LastModified.Local().Format("2006-01-02 15:04:05"), e.Size, escapeKey(e.Key))
+			default:
+				w.WriteString(e.Key)
+				w.WriteByte('\n')
+			}
+		}
+		// Stream: each page reaches the reader as soon as it is listed.
+		return w.Flush()
+	}
+	if recursive {
+		return c.Walk(ctx, bucket, prefix, emit)
+	}
+	token := ""
+	for {
+		page, err := c.List(ctx, bucket, prefix, token)
+		if err != nil {
+			return err
+		}
+		if err := emit(page.Entries); err != nil {
+			return err
+		}
+		if page.NextToken == "" {
+			return nil
+		}
+		token = page.NextToken
+	}
+}
+
+func fmtTime(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.UTC().Format(time.RFC3339)
+}
+
+const uploadUsage = `Usage: cfsign upload PATH... s3://bucket/prefix/ [--part-size SIZE] [--concurrency N]
+
+Uploads files, or directories recursively (paths below them kept), to S3.
+A destination ending in "/" is a prefix the files go into; otherwise, for a
+single file, it is the object key. Large files go up in parts, in parallel.
+
+stdout gets one s3://bucket/key line per uploaded file. On a terminal stderr
+shows a progress bar (bytes, rate, ETA); otherwise one summary line per file.
+Ctrl-C aborts cleanly: the multipart upload in flight is aborted, exit 130.
+
+Flags:
+  --part-size SIZE    multipart part size, like 8MiB or 16MB (5MiB to 5GiB; default by file size)
+  --concurrency N     parts sent at once (default by file size)
+  --sandbox           upload to the local sandbox
+  -h, --help          show this help
+`
+
+func runUpload(ctx context.Context, r *runner, args []string) error {
+	var partSize string
+	var concurrency int
+	fs := newFlagSet("upload")
+	r.global.register(fs)
+	fs.StringVar(&partSize, "part-size", "", "")
+	fs.IntVar(&concurrency, "concurrency", 0, "")
+	pos, err := r.parseArgs(fs, uploadUsage, args)
+	if err != nil {
+		return err
+	}
+	const hint = "Run 'cfsign upload --help' for usage."
+	if len(pos) < 2 {
+		return usagef(hint, "upload: want PATH... s3://bucket/prefix/")
+	}
+	bucket, prefix, err := parseS3URI(pos[len(pos)-1])
+	if err != nil {
+		return usagef(hint, "upload: the last argument must be the destination: %v", err)
+	}
+	var ps int64
+	if partSize != "" {
+		if ps, err = parseSize(partSize); err != nil {
+			return usagef(hint, "upload: --part-size: %v", err)
+		}
+		if ps < 5<<20 || ps > 5<<30 {
+			return usagef(hint, "upload: --part-size %s is outside S3's limits of 5MiB to 5GiB", partSize)
+		}
+	}
+	if concurrency < 0 || concurrency > 64 {
+		return usagef(hint, "upload: --concurrency %d: use 1 to 64", concurrency)
+	}
+	reqs, err := aws.PlanUploads(pos[:len(pos)-1], bucket, prefix)
+	if err != nil {
+		return err
+	}
+	var total int64
+	sizes := make([]int64, len(reqs))
+	for i, q := range reqs {
+		st, err := os.Stat(q.Path)
+		if err != nil {
+			return fmt.Errorf("upload: %w", err)
+		}
+		sizes[i] = st.Size()
+		total += st.Size()
+	}
+	c, release, err := r.s3Client(ctx)
+	if err != nil {
+		return err
+	}
+	defer release()
+	var bar *progressBar
+	if r.env.StderrTTY {
+		bar = newProgressBar(r.env.Stderr, total, r.env.Now)
+		defer bar.end()
+	}
+	for i, q := range reqs {
+		q.PartSize, q.Concurrency = ps, concurrency
+		start := r.now()
+		var progress func(aws.Progress)
+		if bar != nil {
+			progress = func(p aws.Progress) { bar.update(p.Key, p.Sent) }
+		}
+		r.debugf("upload %s -> s3://%s/%s (%d bytes)", q.Path, q.Bucket, q.Key, sizes[i])
+		_, err := c.Upload(ctx, q, progress)
+		if err != nil {
+			if bar != nil {
+				bar.end()
+			}
+			// A multipart abort that failed (server unreachable) is retried
+			// once more, outside the cancelled context.
+			actx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			aerr := c.RetryAborts(actx)
+			cancel()
+			if isInterrupted(ctx, err) {
+				if aerr != nil {
+					return &exitError{code: ExitInterrupted, err: fmt.Errorf("interrupted: upload of %s stopped; %v", q.Path, aerr)}
+				}
+				return interrupted(fmt.Sprintf("upload of %s stopped, its multipart upload aborted", q.Path))
+			}
+			if aerr != nil {
+				return fmt.Errorf("%v; %v", err, aerr)
+			}
+			return err
+		}
+		uri := "s3://" + q.Bucket + "/" + q.Key
+		if bar != nil {
+			bar.finishItem(sizes[i])
+		} else {
+			el := r.now().Sub(start)
+			fmt.Fprintf(r.env.Stderr, "uploaded %s to %s (%s in %s)\n", q.Path, escapeKey(uri), humanBytes(sizes[i]), el.Round(time.Millisecond))
+		}
+		fmt.Fprintln(r.env.Stdout, r.displayKey(uri))
+	}
+	return nil
+}
+
+const downloadUsage = `Usage: cfsign download s3://bucket/key [DEST]
+
+Downloads an object to DEST (default: the key's base name in the current
+directory; a directory DEST gets that name inside it). The file is written
+to a temporary name and renamed at the end: never half-written. A progress
+bar on stderr when it is a terminal. Prints the path written.
+
+Flags:
+  --sandbox     download from the local sandbox
+  -h, --help    show this help
+`
+
+func runDownload(ctx context.Context, r *runner, args []string) error {
+	fs := newFlagSet("download")
+	r.global.register(fs)
+	pos, err := r.parseArgs(fs, downloadUsage, args)
+	if err != nil {
+		return err
+	}
+	const hint = "Run 'cfsign download --help' for usage."
+	if len(pos) < 1 || len(pos) > 2 {
+		return usagef(hint, "download: want s3://bucket/key [DEST]")
+	}
+	bucket, key, err := parseS3URI(pos[0])
+	if err != nil {
+		return usagef(hint, "download: %v", err)
+	}
+	if key == "" || strings.HasSuffix(key, "/") {
+		return usagef(hint, "download: %q names no object: use s3://bucket/key", pos[0])
+	}
+	name := path.Base(key)
+	if name == "." || name == ".." || name == "/" {
+		name = "download"
+	}
+	dest := name
+	if len(pos) == 2 {
+		dest = pos[1]
+		if st, err := os.Stat(dest); err == nil && st.IsDir() || strings.HasSuffix(dest, string(filepath.Separator)) {
+			dest = filepath.Join(dest, name)
+		}
+	}
+	c, release, err := r.s3Client(ctx)
+	if err != nil {
+		return err
+	}
+	defer release()
+	var progress func(aws.Progress)
+	var bar *progressBar
+	if r.env.StderrTTY {
+		progress = func(p aws.Progress) {
+			if bar == nil {
+				bar = newProgressBar(r.env.Stderr, p.Total, r.env.Now)
+			}
+			bar.update(key, p.Sent)
+		}
+		defer func() {
+			if bar != nil {
+				bar.end()
+			}
+		}()
+	}
+	if err := c.Download(ctx, bucket, key, dest, progress); err != nil {
+		if isInterrupted(ctx, err) {
+			return interrupted("download stopped, nothing written")
+		}
+		return err
+	}
+	fmt.Fprintln(r.env.Stdout, dest)
+	return nil
+}
+
+const rmUsage = `Usage: cfsign rm s3://bucket/key... [--recursive]
+
+Deletes objects. With --recursive each argument is a prefix and every object
+under it is deleted. Prints what was deleted.
+
+Flags:
+  --recursive   delete everything under each s3://bucket/prefix
+  --sandbox     delete from the local sandbox
+  -h, --help    show this help
+`
+
+func runRm(ctx context.Context, r *runner, args []string) error {
+	var recursive bool
+	fs := newFlagSet("rm")
+	r.global.register(fs)
+	fs.BoolVar(&recursive, "recursive", false, "")
+	fs.BoolVar(&recursive, "r", false, "")
+	pos, err := r.parseArgs(fs, rmUsage, args)
+	if err != nil {
+		return err
+	}
+	const hint = "Run 'cfsign rm --help' for usage."
+	if len(pos) == 0 {
+		return usagef(hint, "rm: want s3://bucket/key...")
+	}
+	type target struct{ bucket, key string }
+	var targets []target
+	for _, p := range pos {
+		b, k, err := parseS3URI(p)
+		if err != nil {
+			return usagef(hint, "rm: %v", err)
+		}
+		if !recursive && (k == "" || strings.HasSuffix(k, "/")) {
+			return usagef(hint, "rm: %q is a bucket or prefix: pass --recursive to delete everything under it", p)
+		}
+		targets = append(targets, target{b, k})
+	}
+	c, release, err := r.s3Client(ctx)
+	if err != nil {
+		return err
+	}
+	defer release()
+	if recursive {
+		for _, t := range targets {
+			n, err := c.DeletePrefix(ctx, t.bucket, t.key)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(r.env.Stdout, "deleted %d objects under %s\n", n, r.displayKey("s3://"+t.bucket+"/"+t.key))
+		}
+		return nil
+	}
+	// One DeleteObjects call per bucket, keeping the order of arguments.
+	byBucket := map[string][]string{}
+	var order []string
+	for _, t := range targets {
+		if _, ok := byBucket[t.bucket]; !ok {
+			order = append(order, t.bucket)
+		}
+		byBucket[t.bucket] = append(byBucket[t.bucket], t.key)
+	}
+	for _, b := range order {
+		if err := c.Delete(ctx, b, byBucket[b]); err != nil {
+			return err
+		}
+		for _, k := range byBucket[b] {
+			fmt.Fprintf(r.env.Stdout, "deleted %s\n", r.displayKey("s3://"+b+"/"+k))
+		}
+	}
+	return nil
+}
+
+const presignUsage = `Usage: cfsign presign s3://bucket/key --expires WHEN
+
+Prints an S3 presigned GET URL (SigV4, at most 7 days). This signs with your
+AWS credentials, not a CloudFront key: the link dies with temporary
+credentials (a warning says so). For CloudFront links use 'cfsign sign'.
+
+Flags:
+  --expires WHEN   how long the URL lives: 15m, 1h, 7d, or a time (see 'cfsign sign --help')
+  --sandbox        presign for the local sandbox
+  -h, --help       show this help
+`
+
+func runPresign(ctx context.Context, r *runner, args []string) error {
+	var expires string
+	fs := newFlagSet("presign")
+	r.global.register(fs)
+	fs.StringVar(&expires, "expires", "", "")
+	fs.StringVar(&expires, "expires-in", "", "")
+	pos, err := r.parseArgs(fs, presignUsage, args)
+	if err != nil {
+		return err
+	}
+	const hint = "Run 'cfsign presign --help' for usage."
+	if len(pos) != 1 {
+		return usagef(hint, "presign: want one s3://bucket/key")
+	}
+	bucket, key, err := parseS3URI(pos[0])
+	if err != nil {
+		return usagef(hint, "presign: %v", err)
+	}
+	if key == "" {
+		return usagef(hint, "presign: %q names no object: use s3://bucket/key", pos[0])
+	}
+	s, err := r.settings(bucket)
+	if err != nil {
+		return err
+	}
+	if expires == "" {
+		expires = s.DefaultExpiry
+	}
+	if expires == "" {
+		return usagef(hint, "presign: missing --expires WHEN (e.g. --expires 1h)")
+	}
+	now := r.now()
+	at, err := aws.ParseWhen(expires, now)
+	if err != nil {
+		return fmt.Errorf("--expires: %w", err)
+	}
+	d := at.Sub(now)
+	if d <= 0 {
+		return fmt.Errorf("--expires %s is in the past: give a time after now", expires)
+	}
+	c, release, err := r.s3Client(ctx)
+	if err != nil {
+		return err
+	}
+	defer release()
+	u, warning, err := c.Presign(ctx, bucket, key, d)
+	if err != nil {
+		return err
+	}
+	if warning != "" {
+		r.warn("%s", warning)
+	}
+	fmt.Fprintln(r.env.Stdout, u)
+	return nil
+}

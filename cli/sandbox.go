@@ -1,0 +1,108 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+
+	"github.com/cfsign/cfsign/aws"
+	"github.com/cfsign/cfsign/config"
+)
+
+const sandboxUsage = `Usage: cfsign sandbox [--addr HOST:PORT] [--s3-addr HOST:PORT] [--data DIR] [--json]
+
+Runs the local sandbox until SIGINT/SIGTERM: an S3 server (bucket "sandbox")
+and a CloudFront-style edge in front of it that serves objects only for
+valid signed URLs or cookies, answering refusals with CloudFront's 403 codes
+and logging (on stderr) exactly which check failed. The first start creates
+the bucket and a key pair in the data directory; later starts reuse them.
+
+With --json the first stdout line is one JSON object: s3_endpoint, edge_url,
+bucket, region, access_key_id, secret_access_key, key_pair_id, private_key,
+public_key (paths). Other projects can use this as a local S3 + CloudFront in
+their CI.
+
+Flags:
+  --addr HOST:PORT      edge listen address (default 127.0.0.1:0, a free port)
+  --s3-addr HOST:PORT   S3 listen address (default 127.0.0.1:0)
+  --data DIR            data directory (default $XDG_DATA_HOME/cfsign/sandbox)
+  --memory              keep objects in memory only (the key pair still lives in DIR)
+  --json                print the settings as one JSON line
+  -h, --help            show this help
+`
+
+func runSandbox(ctx context.Context, r *runner, args []string) error {
+	var addr, s3Addr, data string
+	var asJSON, memory bool
+	fs := newFlagSet("sandbox")
+	r.global.register(fs)
+	fs.StringVar(&addr, "addr", "127.0.0.1:0", "")
+	fs.StringVar(&s3Addr, "s3-addr", "127.0.0.1:0", "")
+	fs.StringVar(&data, "data", "", "")
+	fs.BoolVar(&memory, "memory", false, "")
+	fs.BoolVar(&asJSON, "json", false, "")
+	pos, err := r.parseArgs(fs, sandboxUsage, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) > 0 {
+		return usagef("Run 'cfsign sandbox --help' for usage.", "sandbox: unexpected argument %q", pos[0])
+	}
+	if data == "" {
+		data = config.SandboxDir(r.env.Getenv)
+	}
+	sb, err := aws.StartSandbox(ctx, aws.SandboxOptions{DataDir: data, Memory: memory,
+		S3Addr: s3Addr, EdgeAddr: addr, Log: r.env.Stderr})
+	if err != nil {
+		return fmt.Errorf("sandbox: %w", err)
+	}
+	defer sb.Close()
+	if asJSON {
+		line, err := json.Marshal(sb.Info())
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(r.env.Stdout, "%s\n", line)
+	} else {
+		printSandbox(r.env.Stdout, sb)
+	}
+	if f, ok := r.env.Stdout.(interface{ Sync() error }); ok {
+		f.Sync()
+	}
+	<-ctx.Done()
+	fmt.Fprintln(r.env.Stderr, "cfsign sandbox: stopped")
+	return nil
+}
+
+func printSandbox(w io.Writer, sb *aws.Sandbox) {
+	fmt.Fprintf(w, `cfsign sandbox: local S3 and a CloudFront-style edge (Ctrl-C stops it)
+
+  S3 endpoint   %s
+  edge URL      %s
+  bucket        %s
+  region        %s
+  key pair ID   %s
+  private key   %s
+  public key    %s
+
+For the AWS CLI and SDKs:
+  export AWS_ENDPOINT_URL_S3=%s
+  export AWS_ACCESS_KEY_ID=%s
+  export AWS_SECRET_ACCESS_KEY=%s
+  export AWS_REGION=%s
+
+For cfsign in another shell:
+  export CFSIGN_ENDPOINT_URL=%s
+  export CFSIGN_DOMAIN=%s
+  export CFSIGN_KEY_PAIR_ID=%s
+  export CFSIGN_PRIVATE_KEY=%s
+
+Try:
+  aws s3 cp README.md s3://%s/README.md
+  curl -i "$(cfsign sign s3://%s/README.md --expires 10m)"
+`, sb.S3Endpoint, sb.EdgeURL, sb.Bucket, sb.Region, sb.KeyPairID, sb.PrivateKeyPath, sb.PublicKeyPath,
+		sb.S3Endpoint, sb.AccessKeyID, sb.SecretAccessKey, sb.Region,
+		sb.S3Endpoint, sb.EdgeURL, sb.KeyPairID, sb.PrivateKeyPath,
+		sb.Bucket, sb.Bucket)
+}

@@ -1,0 +1,456 @@
+package cli
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/cfsign/cfsign/aws"
+	"github.com/cfsign/cfsign/config"
+	"github.com/cfsign/cfsign/keys"
+)
+
+const signUsage = `Usage: cfsign sign TARGET... --expires WHEN [flags]
+
+Signs CloudFront URLs (or cookies). The signed URL alone goes to stdout, one
+a line. TARGET is an http(s) URL, s3://bucket/key (signed for the domain of
+the config's [buckets.NAME] section, else the default domain), or a bare
+object key (mapped onto --domain). "-" reads targets from stdin, one a line,
+and prints the results in the same order, signing in parallel.
+
+WHEN is a duration from now (90s, 15m, 1h, 7d, 2w), RFC 3339
+(2026-01-02T15:04:05Z), YYYY-MM-DD (UTC midnight) or Unix seconds.
+
+Flags:
+  --expires WHEN         when access ends (alias --date-less-than; env CFSIGN_EXPIRES,
+                         config default_expiry)
+  --key-pair-id ID       CloudFront public key ID (env CFSIGN_KEY_PAIR_ID)
+  --private-key FILE     private key PEM; a file:// prefix is accepted (env CFSIGN_PRIVATE_KEY)
+  --domain HOST          CloudFront domain for keys and s3:// targets (env CFSIGN_DOMAIN)
+  --origin-path P        the distribution's origin path: key P/x maps to /x (env CFSIGN_ORIGIN_PATH)
+  --starts WHEN          access starts (alias --date-greater-than): custom policy
+  --ip CIDR              viewer address range, a bare IP is /32 (alias --ip-address): custom policy
+  --resource PATTERN     resource with * and ? wildcards, instead of the URL: custom policy
+  --hash sha1|sha256     signature digest (default sha1; env CFSIGN_HASH)
+  --cookies              print signed cookies as Set-Cookie: lines instead of a URL
+  --json                 one JSON object per target (url or cookies, expires)
+  --url URL              a target, as aws cloudfront sign takes it (repeatable)
+  --sandbox              sign for the local sandbox's edge and key pair
+  -h, --help             show this help
+
+Examples:
+  cfsign sign s3://media/video.mp4 --expires 1h
+  cfsign sign --url https://d111.cloudfront.net/a.pdf --date-less-than 2026-01-02 \
+      --key-pair-id K2JCJMDEHXQW5F --private-key file://private_key.pem
+  cfsign ls s3://media/reports/ --recursive | cfsign sign - --expires 7d --domain cdn.example.com
+`
+
+type signFlags struct {
+	expires, starts, ip, resource, hash string
+	keyPairID, privateKey               string
+	domain, originPath                  string
+	cookies, json                       bool
+	urls                                stringList
+}
+
+func runSign(ctx context.Context, r *runner, args []string) error {
+	var f signFlags
+	fs := newFlagSet("sign")
+	r.global.register(fs)
+	for _, n := range []string{"expires", "date-less-than"} {
+		fs.StringVar(&f.expires, n, "", "")
+	}
+	for _, n := range []string{"starts", "date-greater-than"} {
+		fs.StringVar(&f.starts, n, "", "")
+	}
+	for _, n := range []string{"ip", "ip-address"} {
+		fs.StringVar(&f.ip, n, "", "")
+	}
+	fs.StringVar(&f.resource, "resource", "", "")
+	fs.StringVar(&f.hash, "hash", "", "")
+	fs.StringVar(&f.keyPairID, "key-pair-id", "", "")
+	fs.StringVar(&f.privateKey, "private-key", "", "")
+	fs.StringVar(&f.domain, "domain", "", "")
+	fs.StringVar(&f.originPath, "origin-path", "", "")
+	fs.BoolVar(&f.cookies, "cookies", false, "")
+	fs.BoolVar(&f.json, "json", false, "")
+	fs.Var(&f.urls, "url", "")
+	pos, err := r.parseArgs(fs, signUsage, args)
+	if err != nil {
+		return err
+	}
+	targets := append(append([]string{}, f.urls...), pos...)
+	const hint = "Run 'cfsign sign --help' for usage."
+	if len(targets) == 0 {
+		return usagef(hint, "sign: no TARGET: give a URL, s3://bucket/key, an object key or - for stdin")
+	}
+	stdin := false
+	for _, t := range targets {
+		if t == "-" {
+			if len(targets) > 1 {
+				return usagef(hint, "sign: - (stdin) cannot be mixed with other targets")
+			}
+			stdin = true
+		}
+	}
+	s, err := newSignSession(ctx, r, f)
+	if err != nil {
+		return err
+	}
+	defer s.close()
+	if stdin {
+		return s.batch(ctx, r.env.Stdin, r.env.Stdout)
+	}
+	w := bufio.NewWriter(r.env.Stdout)
+	var out []string
+	// Sign every target before printing any: on an error stdout stays empty.
+	for i, t := range targets {
+		text, err := s.sign(t, i)
+		if err != nil {
+			if len(targets) > 1 {
+				return fmt.Errorf("sign %s: %w", t, err)
+			}
+			return fmt.Errorf("sign: %w", err)
+		}
+		out = append(out, text)
+	}
+	for _, text := range out {
+		w.WriteString(text)
+	}
+	return w.Flush()
+}
+
+// signSession holds what every target of one sign command shares: the
+// policy times, the flag overrides and a cache of signers per bucket.
+type signSession struct {
+	r       *runner
+	f       signFlags
+	now     time.Time
+	policy  aws.PolicyOptions
+	sandbox *aws.Sandbox
+	release func()
+
+	mu      sync.Mutex
+	targets map[string]*signTarget // by bucket ("" for the default)
+	signers map[string]*aws.Signer // by key pair ID, key path and hash
+}
+
+// signTarget is the resolved signing setup for one bucket (or the default).
+type signTarget struct {
+	domain, originPath string
+	signer             *aws.Signer
+	err                error
+}
+
+func newSignSession(ctx context.Context, r *runner, f signFlags) (*signSession, error) {
+	s := &signSession{r: r, f: f, now: r.now(), release: func() {},
+		targets: map[string]*signTarget{}, signers: map[string]*aws.Signer{}}
+	base, err := r.settings("")
+	if err != nil {
+		return nil, err
+	}
+	exp := f.expires
+	if exp == "" {
+		exp = base.DefaultExpiry
+	}
+	if exp == "" {
+		return nil, usagef("Run 'cfsign sign --help' for usage.", "sign: missing --expires WHEN (e.g. --expires 1h), or set %s or default_expiry in config.toml", config.EnvExpires)
+	}
+	if s.policy.Expires, err = aws.ParseWhen(exp, s.now); err != nil {
+		return nil, fmt.Errorf("--expires: %w", err)
+	}
+	if f.starts != "" {
+		if s.policy.Starts, err = aws.ParseWhen(f.starts, s.now); err != nil {
+			return nil, fmt.Errorf("--starts: %w", err)
+		}
+	}
+	s.policy.IP = f.ip
+	s.policy.Resource = f.resource
+	if r.global.sandbox {
+		sb, release, err := r.startSandbox(ctx)
+		if err != nil {
+			return nil, err
+		}
+		s.sandbox, s.release = sb, release
+	}
+	return s, nil
+}
+
+func (s *signSession) close() { s.release() }
+
+// resolve returns the signing setup for bucket, building it once.
+func (s *signSession) resolve(bucket string) *signTarget {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if t, ok := s.targets[bucket]; ok {
+		return t
+	}
+	t := &signTarget{}
+	t.domain, t.originPath, t.signer, t.err = s.build(bucket)
+	s.targets[bucket] = t
+	return t
+}
+
+// build resolves settings for bucket (flags > env > [buckets.NAME] > file)
+// and loads the signer. Called with s.mu held.
+func (s *signSession) build(bucket string) (domain, originPath string, signer *aws.Signer, err error) {
+	set, err := s.r.settings(bucket)
+	if err != nil {
+		return "", "", nil, err
+	}
+	if sb := s.sandbox; sb != nil {
+		set.Domain, set.OriginPath = sb.EdgeURL, ""
+		set.KeyPairID, set.PrivateKey = sb.KeyPairID, sb.PrivateKeyPath
+	}
+	over := func(dst *string, v string) {
+		if v != "" {
+			*dst = v
+		}
+	}
+	over(&set.Domain, s.f.domain)
+	over(&set.OriginPath, s.f.originPath)
+	over(&set.KeyPairID, s.f.keyPairID)
+	over(&set.PrivateKey, s.f.privateKey)
+	over(&set.Hash, s.f.hash)
+	hash, err := aws.ParseHash(set.Hash)
+	if err != nil {
+		return "", "", nil, err
+	}
+	if set.KeyPairID == "" {
+		return "", "", nil, fmt.Errorf("no key pair ID: pass --key-pair-id, set %s or key_pair_id in config.toml ('cfsign keys register' prints one)", config.EnvKeyPairID)
+	}
+	keyPath := strings.TrimPrefix(set.PrivateKey, "file://")
+	if keyPath == "" {
+		def := filepath.Join(config.KeyDir(s.r.env.Getenv), keys.PrivateFile)
+		if _, err := os.Stat(def); err != nil {
+			return "", "", nil, fmt.Errorf("no private key: pass --private-key FILE, set %s or private_key in config.toml (or run 'cfsign keys generate')", config.EnvPrivateKey)
+		}
+		keyPath = def
+	}
+	id := set.KeyPairID + "\x00" + keyPath + "\x00" + string(hash)
+	if sg, ok := s.signers[id]; ok {
+		return set.Domain, set.OriginPath, sg, nil
+	}
+	key, warning, err := keys.LoadPrivate(keyPath)
+	if err != nil {
+		return "", "", nil, err
+	}
+	if warning != "" {
+		s.r.warn("%s", warning)
+	}
+	sg, err := aws.NewSigner(set.KeyPairID, key, hash)
+	if err != nil {
+		return "", "", nil, err
+	}
+	s.signers[id] = sg
+	s.r.debugf("signer key pair %s key %s hash %s", set.KeyPairID, keyPath, hash)
+	return set.Domain, set.OriginPath, sg, nil
+}
+
+// targetURL maps a target to the URL to sign and the signer for it.
+func (s *signSession) targetURL(target string) (string, *aws.Signer, error) {
+	target = strings.TrimSpace(target)
+	if rest, ok := strings.CutPrefix(target, "s3://"); ok {
+		bucket, key, _ := strings.Cut(rest, "/")
+		if bucket == "" || key == "" {
+			return "", nil, fmt.Errorf("%q names no object: use s3://bucket/key", target)
+		}
+		t := s.resolve(bucket)
+		if t.err != nil {
+			return "", nil, t.err
+		}
+		if t.domain == "" {
+			return "", nil, fmt.Errorf("no CloudFront domain for bucket %s: pass --domain, or set domain in [buckets.%s] or at the top of config.toml", bucket, bucket)
+		}
+		u, err := aws.ObjectURL(t.domain, t.originPath, key)
+		return u, t.signer, err
+	}
+	t := s.resolve("")
+	if t.err != nil {
+		return "", nil, t.err
+	}
+	if strings.Contains(target, "://") {
+		return target, t.signer, nil // SignURL refuses other schemes
+	}
+	if t.domain == "" {
+		return "", nil, fmt.Errorf("no domain to map key %q onto: pass --domain HOST, set %s or domain in config.toml, or give a full URL", target, config.EnvDomain)
+	}
+	u, err := aws.ObjectURL(t.domain, t.originPath, target)
+	return u, t.signer, err
+}
+
+type signJSON struct {
+	Target  string            `json:"target"`
+	URL     string            `json:"url,omitempty"`
+	Cookies map[string]string `json:"cookies,omitempty"`
+	Expires string            `json:"expires"`
+}
+
+// sign signs one target and returns its output text (newline-terminated).
+// n is the target's index: cookie sets after the first get a blank line.
+func (s *signSession) sign(target string, n int) (string, error) {
+	u, signer, err := s.targetURL(target)
+	if err != nil {
+		return "", err
+	}
+	exp := s.policy.Expires.UTC().Format(time.RFC3339)
+	if !s.f.cookies {
+		signed, err := signer.SignURL(u, s.policy, s.now)
+		if err != nil {
+			return "", err
+		}
+		s.r.debugf("signed %s", signed) // the log redacts the signature
+		if s.f.json {
+			b, err := json.Marshal(signJSON{Target: target, URL: signed, Expires: exp})
+			return string(b) + "\n", err
+		}
+		return signed + "\n", nil
+	}
+	cookies, err := signer.SignCookies(u, s.policy, s.now)
+	if err != nil {
+		return "", err
+	}
+	if s.f.json {
+		m := map[string]string{}
+		for _, c := range cookies {
+			m[c.Name] = c.Value
+		}
+		b, err := json.Marshal(signJSON{Target: target, URL: u, Cookies: m, Expires: exp})
+		return string(b) + "\n", err
+	}
+	return cookieLines(cookies, n > 0), nil
+}
+
+func cookieLines(cookies []*http.Cookie, sep bool) string {
+	var b strings.Builder
+	if sep {
+		b.WriteString("\n")
+	}
+	for _, c := range cookies {
+		b.WriteString("Set-Cookie: ")
+		b.WriteString(c.String())
+		b.WriteString("\n")
+	}
+	return b.String()
+}
+
+// maxLine bounds one stdin line; CloudFront URLs stop at 8,192 bytes anyway.
+const maxLine = 1 << 20
+
+// batch signs stdin's targets in parallel and prints results in input order
+// as they complete. Memory stays bounded: the reader runs at most a window
+// of lines ahead of the writer. The first error stops the batch and names its
+// line.
+func (s *signSession) batch(ctx context.Context, in io.Reader, out io.Writer) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	workers := runtime.GOMAXPROCS(0)
+	type result struct {
+		text string
+		err  error
+	}
+	type job struct {
+		line   int
+		n      int
+		target string
+		res    chan result
+	}
+	jobs := make(chan *job, workers*4)
+	order := make(chan *job, workers*64)
+	var readErr error
+	go func() {
+		defer close(jobs)
+		defer close(order)
+		sc := bufio.NewScanner(in)
+		sc.Buffer(make([]byte, 64<<10), maxLine)
+		line, n := 0, 0
+		for sc.Scan() {
+			line++
+			t := strings.TrimSpace(sc.Text())
+			if t == "" {
+				continue // blank lines carry nothing to sign
+			}
+			j := &job{line: line, n: n, target: t, res: make(chan result, 1)}
+			n++
+			select {
+			case order <- j:
+			case <-ctx.Done():
+				return
+			}
+			select {
+			case jobs <- j:
+			case <-ctx.Done():
+				return
+			}
+		}
+		if err := sc.Err(); err != nil {
+			if errors.Is(err, bufio.ErrTooLong) {
+				readErr = fmt.Errorf("stdin line %d: longer than %d bytes", line+1, maxLine)
+			} else {
+				readErr = fmt.Errorf("read stdin: %w", err)
+			}
+		}
+	}()
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				// Select on ctx too: the reader may sit in a blocking read of
+				// stdin and never close jobs.
+				select {
+				case j, ok := <-jobs:
+					if !ok {
+						return
+					}
+					text, err := s.sign(j.target, j.n)
+					j.res <- result{text, err}
+				case <-ctx.Done():
+					return
+				}
+			}
+		}()
+	}
+	defer wg.Wait()
+	w := bufio.NewWriterSize(out, 64<<10)
+	for j := range order {
+		var res result
+		select {
+		case res = <-j.res:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+		if res.err != nil {
+			w.Flush()
+			cancel()
+			return fmt.Errorf("stdin line %d: %w", j.line, res.err)
+		}
+		if _, err := w.WriteString(res.text); err != nil {
+			cancel()
+			return fmt.Errorf("write output: %w", err)
+		}
+		if len(order) == 0 {
+			// Caught up with the reader: show what is done (interactive use).
+			if err := w.Flush(); err != nil {
+				cancel()
+				return fmt.Errorf("write output: %w", err)
+			}
+		}
+	}
+	if err := w.Flush(); err != nil {
+		return fmt.Errorf("write output: %w", err)
+	}
+	// The reader closed order after setting readErr.
+	return readErr
+}
