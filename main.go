@@ -40,17 +40,28 @@ func runApp(ctx context.Context, app cli.AppConfig) error {
 		return err
 	}
 	wd, _ := os.Getwd()
+	var cf ui.CloudFrontAdmin
+	if app.Sandbox == nil {
+		// The sandbox has no CloudFront API; setup's Register and Pick
+		// distribution say so.
+		c, err := aws.NewCloudFront(ctx, aws.CloudFrontOptions{ClientOptions: app.Client})
+		if err != nil {
+			return err
+		}
+		cf = c
+	}
 	return ui.Run(ctx, ui.Deps{
-		Lister:    client,
-		Uploader:  client,
-		Presigner: client,
-		Keys:      keyFuncs{},
-		Store:     store{app},
-		NewSigner: newSigner,
-		Settings:  app.SandboxSettings(),
-		Sandbox:   app.Sandbox != nil,
-		KeyDir:    app.KeyDir,
-		Workdir:   wd,
+		CloudFront: cf,
+		Lister:     client,
+		Uploader:   client,
+		Presigner:  client,
+		Keys:       keyFuncs{},
+		Store:      store{app},
+		NewSigner:  newSigner,
+		Settings:   app.SandboxSettings(),
+		Sandbox:    app.Sandbox != nil,
+		KeyDir:     app.KeyDir,
+		Workdir:    wd,
 	})
 }
 

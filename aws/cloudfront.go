@@ -23,6 +23,7 @@ import (
 	cftypes "github.com/aws/aws-sdk-go-v2/service/cloudfront/types"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/smithy-go"
+	"github.com/aws/smithy-go/logging"
 )
 
 // MaxKeysPerKeyGroup is CloudFront's limit of public keys in one key group.
@@ -79,7 +80,10 @@ func NewCloudFrontFromConfig(cfg sdkaws.Config, opts CloudFrontOptions) *CloudFr
 // cfLoadConfig loads the shared AWS config for opts. It never passes its own
 // HTTP client, so AWS_CA_BUNDLE keeps working.
 func cfLoadConfig(ctx context.Context, opts ClientOptions) (sdkaws.Config, error) {
-	var lo []func(*config.LoadOptions) error
+	lo := []func(*config.LoadOptions) error{config.WithLogger(logging.Nop{})}
+	if opts.Log != nil {
+		lo[0] = config.WithLogger(logging.NewStandardLogger(opts.Log))
+	}
 	if opts.Profile != "" {
 		lo = append(lo, config.WithSharedConfigProfile(opts.Profile))
 	}

@@ -3,6 +3,7 @@ package aws
 import (
 	"context"
 	"fmt"
+	"io"
 	"net/url"
 	"os"
 	"strings"
@@ -17,6 +18,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
+	"github.com/aws/smithy-go/logging"
 )
 
 // ClientOptions choose the account, region and endpoint of an S3 client.
@@ -26,7 +28,10 @@ type ClientOptions struct {
 	EndpointURL     string // S3-compatible endpoint (MinIO, R2, the sandbox); path-style addressing then
 	AccessKeyID     string // static credentials, for the sandbox; "" uses the config chain
 	SecretAccessKey string
-	SessionToken    string // with AccessKeyID, for temporary static credentials
+	// Log receives the SDK's own warnings; nil discards them, so they never
+	// land on a terminal the UI owns.
+	Log          io.Writer
+	SessionToken string // with AccessKeyID, for temporary static credentials
 
 	// Timeout fails a request whose connection makes no progress (nothing
 	// sent or received) for this long; 0 means 10s. It is not a limit on a
@@ -91,6 +96,11 @@ func NewClient(ctx context.Context, opts ClientOptions) (*Client, error) {
 				o.RateLimiter = ratelimit.None
 			})
 		}),
+	}
+	if opts.Log != nil {
+		loadOpts = append(loadOpts, config.WithLogger(logging.NewStandardLogger(opts.Log)))
+	} else {
+		loadOpts = append(loadOpts, config.WithLogger(logging.Nop{}))
 	}
 	if opts.Profile != "" {
 		loadOpts = append(loadOpts, config.WithSharedConfigProfile(opts.Profile))

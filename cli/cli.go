@@ -171,6 +171,9 @@ func mainUsageText() string {
 func Main(ctx context.Context, args []string, env Env) (code int) {
 	env = env.withDefaults()
 	r := &runner{env: env}
+	// Without --debug, the standard logger (used by the S3 transfer manager)
+	// is silent: its lines would garble the app or break one-line errors.
+	log.SetOutput(io.Discard)
 	defer func() {
 		if p := recover(); p != nil {
 			r.debugf("panic: %v", p)
@@ -330,6 +333,7 @@ func (r *runner) runApp(ctx context.Context) error {
 		}
 	}
 	app.Debug = r.debug
+	app.Client.Log = r.debug
 	useSandbox := r.global.sandbox ||
 		(!config.HasAWSAccount(r.env.Getenv, r.env.Home) && !s.NamesAccount())
 	if useSandbox {
@@ -339,7 +343,7 @@ func (r *runner) runApp(ctx context.Context) error {
 		}
 		defer release()
 		app.Sandbox = sb
-		app.Client = aws.ClientOptions{Region: sb.Region, EndpointURL: sb.S3Endpoint,
+		app.Client = aws.ClientOptions{Region: sb.Region, EndpointURL: sb.S3Endpoint, Log: r.debug,
 			AccessKeyID: sb.AccessKeyID, SecretAccessKey: sb.SecretAccessKey}
 		r.debugf("app on sandbox: s3 %s edge %s", sb.S3Endpoint, sb.EdgeURL)
 	}

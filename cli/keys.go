@@ -277,7 +277,7 @@ func (r *runner) cloudFront(ctx context.Context) (*aws.CloudFront, error) {
 		return nil, err
 	}
 	opts := aws.CloudFrontOptions{
-		ClientOptions:         aws.ClientOptions{Profile: s.Profile, Region: s.Region},
+		ClientOptions:         aws.ClientOptions{Profile: s.Profile, Region: s.Region, Log: r.debug},
 		CloudFrontEndpointURL: r.env.Getenv("CFSIGN_CLOUDFRONT_ENDPOINT_URL"),
 	}
 	r.debugf("cloudfront client profile=%q endpoint=%q", s.Profile, opts.CloudFrontEndpointURL)

@@ -37,7 +37,7 @@ func (r *runner) s3Client(ctx context.Context) (*aws.Client, func(), error) {
 		if err != nil {
 			return nil, nil, err
 		}
-		c, err := aws.NewClient(ctx, aws.ClientOptions{Region: sb.Region, EndpointURL: sb.S3Endpoint,
+		c, err := aws.NewClient(ctx, aws.ClientOptions{Region: sb.Region, EndpointURL: sb.S3Endpoint, Log: r.debug,
 			AccessKeyID: sb.AccessKeyID, SecretAccessKey: sb.SecretAccessKey})
 		if err != nil {
 			release()
@@ -51,7 +51,7 @@ func (r *runner) s3Client(ctx context.Context) (*aws.Client, func(), error) {
 		return nil, nil, err
 	}
 	r.debugf("s3 client profile=%q region=%q endpoint=%q", s.Profile, s.Region, s.EndpointURL)
-	c, err := aws.NewClient(ctx, aws.ClientOptions{Profile: s.Profile, Region: s.Region, EndpointURL: s.EndpointURL})
+	c, err := aws.NewClient(ctx, aws.ClientOptions{Profile: s.Profile, Region: s.Region, EndpointURL: s.EndpointURL, Log: r.debug})
 	if err != nil {
 		return nil, nil, err
 	}

@@ -3,6 +3,7 @@ package ui
 import (
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/charmbracelet/bubbles/help"
 	"github.com/charmbracelet/bubbles/key"
@@ -39,6 +40,9 @@ type app struct {
 func New(deps Deps) tea.Model { return newApp(deps, defaultEnv()) }
 
 func newApp(deps Deps, env uiEnv) *app {
+	if deps.background == nil {
+		deps.background = new(sync.WaitGroup)
+	}
 	st := NewStyles()
 	h := help.New()
 	h.Styles = help.Styles{
@@ -138,8 +142,13 @@ func (m *app) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	return m, tea.Batch(cmds...)
 }
 
+// quit cancels the work of the browser and of the view on screen; Run then
+// waits (briefly) for cancelled uploads to abort their multipart uploads.
 func (m *app) quit() tea.Cmd {
 	m.browser.cancelAll()
+	if c, ok := m.cur.(interface{ cancelAll() }); ok {
+		c.cancelAll()
+	}
 	return tea.Quit
 }
 

@@ -654,7 +654,7 @@ func (v *uploadView) start(idx []int) tea.Cmd {
 		it.sent, it.started, it.finished = 0, time.Time{}, time.Time{}
 		jobs = append(jobs, uploadJob{index: i, req: it.req})
 	}
-	return startUploads(ctx, id, v.deps.Uploader, jobs)
+	return startUploads(ctx, id, v.deps.Uploader, jobs, v.deps.background)
 }
 
 // retry runs the failed and cancelled items again.
@@ -671,10 +671,18 @@ func (v *uploadView) retry() tea.Cmd {
 
 // startUploads starts the batch's goroutines and returns the channel they
 // report on; it closes when every job has finished or ctx is cancelled.
-func startUploads(ctx context.Context, id int, up Uploader, jobs []uploadJob) tea.Cmd {
+func startUploads(ctx context.Context, id int, up Uploader, jobs []uploadJob, bg *sync.WaitGroup) tea.Cmd {
 	return func() tea.Msg {
 		ch := make(chan uploadEvent, 16)
-		go runUploads(ctx, up, jobs, ch)
+		if bg != nil {
+			bg.Add(1)
+		}
+		go func() {
+			if bg != nil {
+				defer bg.Done()
+			}
+			runUploads(ctx, up, jobs, ch)
+		}()
 		return uploadStartedMsg{id: id, ch: ch}
 	}
 }

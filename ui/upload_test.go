@@ -449,3 +449,44 @@ func TestUploadSignSandbox(t *testing.T) {
 		t.Fatalf("edge answered %d with %d bytes", resp.StatusCode, len(body))
 	}
 }
+
+// Quitting with an upload in flight cancels it (so the aws layer aborts the
+// multipart upload) and Run's wait covers the upload's goroutine.
+func TestQuitCancelsRunningUploadAndWaits(t *testing.T) {
+	h := newUpHarness(t)
+	h.up.block = true
+	bg := new(sync.WaitGroup)
+	h.v.deps.background = bg
+	m := newApp(Deps{Lister: newBTLister(10), Uploader: h.up, Sandbox: true, background: bg,
+		Settings: config.Settings{Bucket: "media"}}, btEnv())
+	m.cur = h.v
+	h.typ("alpha.txt")
+	_, cmd := h.v.Update(vtKey("enter"))
+	for _, msg := range vtRun(cmd) {
+		_, c := h.v.Update(msg)
+		for _, m2 := range vtRun(c) {
+			h.v.Update(m2) // uploadStartedMsg
+		}
+	}
+	select {
+	case <-h.up.started:
+	case <-time.After(10 * time.Second):
+		t.Fatal("upload never started")
+	}
+	_, quit := m.Update(tea.KeyMsg{Type: tea.KeyCtrlC})
+	if _, ok := quit().(tea.QuitMsg); !ok {
+		t.Fatal("ctrl+c did not quit")
+	}
+	select {
+	case <-h.up.cancelled:
+	case <-time.After(10 * time.Second):
+		t.Fatal("quitting did not cancel the running upload")
+	}
+	done := make(chan struct{})
+	go func() { waitBackground(bg, 10*time.Second); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(15 * time.Second):
+		t.Fatal("background wait did not return")
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"context"
 	"crypto"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/cfsign/cfsign/aws"
@@ -86,4 +87,8 @@ type Deps struct {
 	Sandbox  bool   // running on the built-in sandbox (SANDBOX badge)
 	KeyDir   string // where "Generate key pair" writes
 	Workdir  string // where the upload file picker starts
+
+	// background tracks work that must finish before the program exits
+	// (cancelled uploads aborting their multipart uploads); New sets it.
+	background *sync.WaitGroup
 }
