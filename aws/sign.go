@@ -193,6 +193,57 @@ func (s *Signer) SignURL(rawURL string, opts PolicyOptions, now time.Time) (stri
 	return signed, nil
 }
 
+// SharedPolicy is one custom-policy signature reused for every URL its
+// wildcard resource matches, so signing any number of objects under one
+// prefix costs one signature. CloudFront accepts the same Policy, Signature
+// and Key-Pair-Id on every URL the policy's resource matches; the trade-off
+// is that anyone holding one link can reach every object the pattern covers.
+type SharedPolicy struct {
+	resource string
+	params   string // Policy=...&Signature=...&Key-Pair-Id=...[&Hash-Algorithm=SHA256]
+}
+
+// SignShared signs opts once; opts.Resource must be set (e.g.
+// https://HOST/prefix/*). Apply then stamps URLs with that signature.
+func (s *Signer) SignShared(opts PolicyOptions, now time.Time) (*SharedPolicy, error) {
+	if opts.Resource == "" {
+		return nil, fmt.Errorf("%w: a shared policy needs a resource pattern such as https://HOST/prefix/*", ErrBadResource)
+	}
+	p, err := s.policy("", opts, now)
+	if err != nil {
+		return nil, err
+	}
+	b64Sig, b64Policy, err := s.signPolicy(p)
+	if err != nil {
+		return nil, err
+	}
+	params := "Policy=" + b64Policy + "&Signature=" + b64Sig + "&Key-Pair-Id=" + s.keyPairID
+	if s.hash == SHA256 {
+		params += "&Hash-Algorithm=SHA256"
+	}
+	return &SharedPolicy{resource: opts.Resource, params: params}, nil
+}
+
+// Apply returns rawURL carrying the shared signature. A URL the policy's
+// resource does not match is refused: CloudFront would deny it.
+func (sp *SharedPolicy) Apply(rawURL string) (string, error) {
+	if err := checkURL(rawURL, true); err != nil {
+		return "", err
+	}
+	if !matchResource(sp.resource, rawURL) {
+		return "", fmt.Errorf("%w: %q does not match %q", ErrResourceMismatch, sp.resource, rawURL)
+	}
+	sep := "?"
+	if strings.Contains(rawURL, "?") {
+		sep = "&"
+	}
+	signed := rawURL + sep + sp.params
+	if len(signed) > MaxURLLength {
+		return "", fmt.Errorf("%w: it would be %d bytes; shorten the URL or use signed cookies", ErrTooLong, len(signed))
+	}
+	return signed, nil
+}
+
 // SignCookies returns the CloudFront-* cookies granting access to rawURL (or
 // opts.Resource) under opts.
 func (s *Signer) SignCookies(rawURL string, opts PolicyOptions, now time.Time) ([]*http.Cookie, error) {

@@ -494,3 +494,47 @@ func TestParseHash(t *testing.T) {
 		t.Errorf("sha512: %v", err)
 	}
 }
+
+func TestSignSharedPolicy(t *testing.T) {
+	now := time.Now()
+	for _, hash := range []Hash{SHA1, SHA256} {
+		key := testRSA(t)
+		s, err := NewSigner("K2JCJMDEHXQW5F", key, hash)
+		if err != nil {
+			t.Fatal(err)
+		}
+		opts := PolicyOptions{Expires: now.Add(time.Hour), Resource: "https://d111111abcdef8.cloudfront.net/photos/*"}
+		sp, err := s.SignShared(opts, now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		pub := PublicKeys{"K2JCJMDEHXQW5F": key.Public()}
+		var sigs []string
+		for _, u := range []string{"https://d111111abcdef8.cloudfront.net/photos/a.jpg",
+			"https://d111111abcdef8.cloudfront.net/photos/2026/b%20c.jpg?w=100"} {
+			signed, err := sp.Apply(u)
+			if err != nil {
+				t.Fatal(err)
+			}
+			v := Verify(VerifyRequest{URL: signed, At: now}, pub)
+			if !v.OK {
+				t.Fatalf("%s: %s %s", hash, v.Check, v.Detail)
+			}
+			parts, err := ParseSigned(signed)
+			if err != nil {
+				t.Fatal(err)
+			}
+			sigs = append(sigs, parts.Signature)
+		}
+		if sigs[0] != sigs[1] {
+			t.Fatalf("%s: shared policy signed twice", hash)
+		}
+		if _, err := sp.Apply("https://d111111abcdef8.cloudfront.net/videos/a.mp4"); !errors.Is(err, ErrResourceMismatch) {
+			t.Fatalf("URL outside the pattern: %v", err)
+		}
+	}
+	s, _ := NewSigner("K2JCJMDEHXQW5F", testRSA(t), SHA1)
+	if _, err := s.SignShared(PolicyOptions{Expires: now.Add(time.Hour)}, now); !errors.Is(err, ErrBadResource) {
+		t.Fatalf("no resource: %v", err)
+	}
+}

@@ -298,3 +298,40 @@ func TestVerifyCommand(t *testing.T) {
 }
 
 func mustAddr(s string) netip.Addr { return netip.MustParseAddr(s) }
+
+func TestSignSharedPolicyBatch(t *testing.T) {
+	te := signEnv(t).set("CFSIGN_DOMAIN", "d.example")
+	var in strings.Builder
+	for i := range 50 {
+		fmt.Fprintf(&in, "photos/2026/img_%d.jpg\n", i)
+	}
+	te.in = in.String()
+	r := te.run("sign", "-", "--expires", "1h", "--resource", "https://d.example/photos/*", "--shared-policy").mustOK(t)
+	lines := strings.Split(strings.TrimSuffix(r.stdout, "\n"), "\n")
+	if len(lines) != 50 {
+		t.Fatalf("%d lines", len(lines))
+	}
+	sigs := map[string]bool{}
+	for i, l := range lines {
+		if !strings.HasPrefix(l, fmt.Sprintf("https://d.example/photos/2026/img_%d.jpg?Policy=", i)) {
+			t.Fatalf("line %d = %q", i+1, l)
+		}
+		if v := verifyAt(t, l, rsaPub); !v.OK {
+			t.Fatalf("line %d does not verify: %+v", i+1, v)
+		}
+		p, err := aws.ParseSigned(l)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sigs[p.Signature] = true
+	}
+	if len(sigs) != 1 {
+		t.Fatalf("%d distinct signatures, want 1", len(sigs))
+	}
+	te.in = "videos/a.mp4\n"
+	te.run("sign", "-", "--expires", "1h", "--resource", "https://d.example/photos/*", "--shared-policy").
+		oneLineError(t, ExitError, "does not match")
+	te.run("sign", "x", "--expires", "1h", "--shared-policy").oneLineError(t, ExitUsage, "needs --resource")
+	te.run("sign", "x", "--expires", "1h", "--resource", "https://d.example/*", "--shared-policy", "--cookies").
+		oneLineError(t, ExitUsage, "for URLs")
+}
