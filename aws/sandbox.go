@@ -124,6 +124,10 @@ type sandboxState struct {
 	Fingerprint     string `json:"fingerprint"` // of the public key the ID was given to
 	AccessKeyID     string `json:"access_key_id"`
 	SecretAccessKey string `json:"secret_access_key"`
+	// The ports of the last start, tried first on the next one so links
+	// signed for the edge keep working across restarts.
+	S3Port   int `json:"s3_port,omitempty"`
+	EdgePort int `json:"edge_port,omitempty"`
 }
 
 // StartSandbox starts both servers; the first start creates the bucket and the
@@ -183,13 +187,12 @@ func StartSandbox(ctx context.Context, opts SandboxOptions) (*Sandbox, error) {
 		s3:              f,
 	}
 
-	var lc net.ListenConfig
-	s3l, err := lc.Listen(ctx, "tcp", sandboxAddr(opts.S3Addr))
+	s3l, err := sandboxListen(ctx, opts.S3Addr, state.S3Port)
 	if err != nil {
 		f.close()
 		return nil, fmt.Errorf("start sandbox S3 server: %w", err)
 	}
-	edgeL, err := lc.Listen(ctx, "tcp", sandboxAddr(opts.EdgeAddr))
+	edgeL, err := sandboxListen(ctx, opts.EdgeAddr, state.EdgePort)
 	if err != nil {
 		s3l.Close()
 		f.close()
@@ -205,6 +208,15 @@ func StartSandbox(ctx context.Context, opts SandboxOptions) (*Sandbox, error) {
 	}
 	s.S3Endpoint = "http://" + sandboxDialAddr(s3l.Addr())
 	s.EdgeURL = "http://" + sandboxDialAddr(edgeL.Addr())
+	if opts.S3Addr == "" && opts.EdgeAddr == "" {
+		s3Port, edgePort := s3l.Addr().(*net.TCPAddr).Port, edgeL.Addr().(*net.TCPAddr).Port
+		if s3Port != state.S3Port || edgePort != state.EdgePort {
+			state.S3Port, state.EdgePort = s3Port, edgePort
+			if err := saveSandboxState(filepath.Join(dir, sandboxStateFile), state); err != nil {
+				fmt.Fprintf(log, "sandbox: warning: %v\n", err)
+			}
+		}
+	}
 
 	s.s3srv = &http.Server{
 		Handler:           f,
@@ -331,12 +343,31 @@ func sandboxKeys(dir string, log io.Writer) (st sandboxState, pub crypto.PublicK
 		changed = true
 	}
 	if changed {
-		b, _ := json.MarshalIndent(st, "", "  ")
-		if err := sandboxWriteFile(statePath, append(b, '\n'), 0o600); err != nil {
-			return st, nil, "", "", fmt.Errorf("save sandbox state: %w", err)
+		if err := saveSandboxState(statePath, st); err != nil {
+			return st, nil, "", "", err
 		}
 	}
 	return st, pub, privPath, pubPath, nil
+}
+
+func saveSandboxState(path string, st sandboxState) error {
+	b, _ := json.MarshalIndent(st, "", "  ")
+	if err := sandboxWriteFile(path, append(b, '\n'), 0o600); err != nil {
+		return fmt.Errorf("save sandbox state: %w", err)
+	}
+	return nil
+}
+
+// sandboxListen listens on addr; with no addr, on loopback at the port of the
+// last start if it is free, else on any free port.
+func sandboxListen(ctx context.Context, addr string, lastPort int) (net.Listener, error) {
+	var lc net.ListenConfig
+	if addr == "" && lastPort > 0 {
+		if l, err := lc.Listen(ctx, "tcp", net.JoinHostPort("127.0.0.1", fmt.Sprint(lastPort))); err == nil {
+			return l, nil
+		}
+	}
+	return lc.Listen(ctx, "tcp", sandboxAddr(addr))
 }
 
 // sandboxValidKeyPairID reports whether id looks like a CloudFront public key ID.

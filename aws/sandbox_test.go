@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/url"
 	"os"
 	"os/exec"
@@ -243,6 +244,11 @@ func TestSandboxRestart(t *testing.T) {
 	}
 	defer sb2.Close()
 	second := sb2.Info()
+	// Links signed for the edge keep working: the same ports when free.
+	if first.EdgeURL != second.EdgeURL || first.S3Endpoint != second.S3Endpoint {
+		t.Errorf("addresses changed across restart: %s %s -> %s %s",
+			first.EdgeURL, first.S3Endpoint, second.EdgeURL, second.S3Endpoint)
+	}
 	if first.KeyPairID != second.KeyPairID || first.AccessKeyID != second.AccessKeyID ||
 		first.SecretAccessKey != second.SecretAccessKey || first.PrivateKey != second.PrivateKey {
 		t.Errorf("identity changed across restart:\n%+v\n%+v", first, second)
@@ -277,6 +283,31 @@ func TestSandboxRestart(t *testing.T) {
 	status, got2, _ := edgeGet(t, "GET", edgeSignURL(t, sb2, "/keep/small.txt", PolicyOptions{Expires: time.Now().Add(time.Hour)}), nil, nil)
 	if status != 200 || !bytes.Equal(got2, small) {
 		t.Errorf("edge after restart: %d %q", status, got2)
+	}
+}
+
+// TestSandboxPortTakenFallsBack: when the last start's port is in use, the
+// sandbox still starts, on another free port.
+func TestSandboxPortTakenFallsBack(t *testing.T) {
+	dir := t.TempDir()
+	sb, err := StartSandbox(context.Background(), SandboxOptions{DataDir: dir, Memory: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	edge := strings.TrimPrefix(sb.EdgeURL, "http://")
+	sb.Close()
+	l, err := net.Listen("tcp", edge)
+	if err != nil {
+		t.Skipf("port %s was taken by someone else meanwhile: %v", edge, err)
+	}
+	defer l.Close()
+	sb2, err := StartSandbox(context.Background(), SandboxOptions{DataDir: dir, Memory: true})
+	if err != nil {
+		t.Fatalf("second start with the old port taken: %v", err)
+	}
+	defer sb2.Close()
+	if sb2.EdgeURL == sb.EdgeURL {
+		t.Fatalf("edge reused a port that is taken: %s", sb2.EdgeURL)
 	}
 }
 
