@@ -111,8 +111,8 @@ type progressBar struct {
 	mu    sync.Mutex
 	w     io.Writer
 	total int64
-	done  int64 // bytes of finished items
-	cur   int64 // bytes of the item in flight
+	done  int64            // bytes of finished items
+	cur   map[string]int64 // bytes sent of the items in flight, by label
 	label string
 	start time.Time
 	last  time.Time
@@ -122,14 +122,14 @@ type progressBar struct {
 
 func newProgressBar(w io.Writer, total int64, now func() time.Time) *progressBar {
 	t := now()
-	return &progressBar{w: w, total: total, start: t, now: now}
+	return &progressBar{w: w, total: total, start: t, now: now, cur: map[string]int64{}}
 }
 
-// update sets the bytes sent of the current item.
+// update sets the bytes sent of the item label.
 func (p *progressBar) update(label string, sent int64) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	p.label, p.cur = label, sent
+	p.label, p.cur[label] = label, sent
 	if t := p.now(); t.Sub(p.last) >= 100*time.Millisecond {
 		p.last = t
 		p.draw()
@@ -137,11 +137,11 @@ func (p *progressBar) update(label string, sent int64) {
 }
 
 // finishItem adds a finished item's size to the total done.
-func (p *progressBar) finishItem(size int64) {
+func (p *progressBar) finishItem(label string, size int64) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.done += size
-	p.cur = 0
+	delete(p.cur, label)
 	p.draw()
 }
 
@@ -156,7 +156,10 @@ func (p *progressBar) end() {
 }
 
 func (p *progressBar) draw() {
-	sent := p.done + p.cur
+	sent := p.done
+	for _, n := range p.cur {
+		sent += n
+	}
 	el := p.now().Sub(p.start).Seconds()
 	rate := 0.0
 	if el > 0 {

@@ -10,6 +10,7 @@ import (
 	"path"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -37,8 +38,13 @@ func (r *runner) s3Client(ctx context.Context) (*aws.Client, func(), error) {
 		if err != nil {
 			return nil, nil, err
 		}
-		c, err := aws.NewClient(ctx, aws.ClientOptions{Region: sb.Region, EndpointURL: sb.S3Endpoint, Log: r.debug,
+		opts, err := r.clientOptions(aws.ClientOptions{Region: sb.Region, EndpointURL: sb.S3Endpoint,
 			AccessKeyID: sb.AccessKeyID, SecretAccessKey: sb.SecretAccessKey})
+		if err != nil {
+			release()
+			return nil, nil, err
+		}
+		c, err := aws.NewClient(ctx, opts)
 		if err != nil {
 			release()
 			return nil, nil, err
@@ -51,7 +57,11 @@ func (r *runner) s3Client(ctx context.Context) (*aws.Client, func(), error) {
 		return nil, nil, err
 	}
 	r.debugf("s3 client profile=%q region=%q endpoint=%q", s.Profile, s.Region, s.EndpointURL)
-	c, err := aws.NewClient(ctx, aws.ClientOptions{Profile: s.Profile, Region: s.Region, EndpointURL: s.EndpointURL, Log: r.debug})
+	opts, err := r.clientOptions(aws.ClientOptions{Profile: s.Profile, Region: s.Region, EndpointURL: s.EndpointURL})
+	if err != nil {
+		return nil, nil, err
+	}
+	c, err := aws.NewClient(ctx, opts)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -259,45 +269,107 @@ func runUpload(ctx context.Context, r *runner, args []string) error {
 		bar = newProgressBar(r.env.Stderr, total, r.env.Now)
 		defer bar.end()
 	}
-	for i, q := range reqs {
-		q.PartSize, q.Concurrency = ps, concurrency
-		start := r.now()
-		var progress func(aws.Progress)
-		if bar != nil {
-			progress = func(p aws.Progress) { bar.update(p.Key, p.Sent) }
-		}
-		r.debugf("upload %s -> s3://%s/%s (%d bytes)", q.Path, q.Bucket, q.Key, sizes[i])
-		_, err := c.Upload(ctx, q, progress)
-		if err != nil {
-			if bar != nil {
-				bar.end()
-			}
-			// A multipart abort that failed (server unreachable) is retried
-			// once more, outside the cancelled context.
-			actx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-			aerr := c.RetryAborts(actx)
-			cancel()
-			if isInterrupted(ctx, err) {
-				if aerr != nil {
-					return &exitError{code: ExitInterrupted, err: fmt.Errorf("interrupted: upload of %s stopped; %v", q.Path, aerr)}
+	return uploadAll(ctx, r, c, reqs, sizes, bar, ps, concurrency)
+}
+
+// uploadFileWorkers is how many files upload at once. Small files are
+// dominated by per-request latency, so several go together; a multipart
+// upload already sends its parts in parallel, so those go one at a time.
+const uploadFileWorkers = 8
+
+// uploadAll uploads reqs, printing each finished file's s3:// URI on stdout.
+// The first failure cancels the rest, and every multipart upload it leaves
+// is aborted.
+func uploadAll(ctx context.Context, r *runner, c *aws.Client, reqs []aws.UploadRequest, sizes []int64,
+	bar *progressBar, partSize int64, concurrency int) error {
+	type outcome struct {
+		i   int
+		err error
+		el  time.Duration
+	}
+	uctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	jobs := make(chan int)
+	results := make(chan outcome)
+	var wg sync.WaitGroup
+	var multipart sync.Mutex // one multipart upload at a time
+	for range min(uploadFileWorkers, len(reqs)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range jobs {
+				q := reqs[i]
+				q.PartSize, q.Concurrency = partSize, concurrency
+				plan, _ := aws.PlanUpload(sizes[i], partSize, concurrency)
+				if plan.Multipart {
+					multipart.Lock()
 				}
-				return interrupted(fmt.Sprintf("upload of %s stopped, its multipart upload aborted", q.Path))
+				var progress func(aws.Progress)
+				if bar != nil {
+					progress = func(p aws.Progress) { bar.update(p.Key, p.Sent) }
+				}
+				r.debugf("upload %s -> s3://%s/%s (%d bytes)", q.Path, q.Bucket, q.Key, sizes[i])
+				start := r.now()
+				_, err := c.Upload(uctx, q, progress)
+				if plan.Multipart {
+					multipart.Unlock()
+				}
+				results <- outcome{i: i, err: err, el: r.now().Sub(start)}
 			}
-			if aerr != nil {
-				return fmt.Errorf("%v; %v", err, aerr)
+		}()
+	}
+	go func() {
+		defer close(jobs)
+		for i := range reqs {
+			select {
+			case jobs <- i:
+			case <-uctx.Done():
+				return
 			}
-			return err
+		}
+	}()
+	go func() { wg.Wait(); close(results) }()
+
+	var firstErr error
+	failed := ""
+	for res := range results {
+		q := reqs[res.i]
+		if res.err != nil {
+			if firstErr == nil || (isInterrupted(ctx, firstErr) && !isInterrupted(ctx, res.err)) {
+				firstErr, failed = res.err, q.Path
+			}
+			cancel()
+			continue
 		}
 		uri := "s3://" + q.Bucket + "/" + q.Key
 		if bar != nil {
-			bar.finishItem(sizes[i])
+			bar.finishItem(q.Key, sizes[res.i])
 		} else {
-			el := r.now().Sub(start)
-			fmt.Fprintf(r.env.Stderr, "uploaded %s to %s (%s in %s)\n", q.Path, escapeKey(uri), humanBytes(sizes[i]), el.Round(time.Millisecond))
+			fmt.Fprintf(r.env.Stderr, "uploaded %s to %s (%s in %s)\n", q.Path, escapeKey(uri), humanBytes(sizes[res.i]), res.el.Round(time.Millisecond))
 		}
 		fmt.Fprintln(r.env.Stdout, r.displayKey(uri))
 	}
-	return nil
+	if firstErr == nil {
+		return nil
+	}
+	if bar != nil {
+		bar.end()
+	}
+	// A multipart abort that failed (server unreachable) is retried once
+	// more, outside the cancelled context.
+	actx, acancel := context.WithTimeout(context.Background(), 10*time.Second)
+	aerr := c.RetryAborts(actx)
+	acancel()
+	if isInterrupted(ctx, firstErr) {
+		if aerr != nil {
+			return &exitError{code: ExitInterrupted, err: fmt.Errorf("interrupted: upload of %s stopped; %v", failed, aerr)}
+		}
+		return interrupted(fmt.Sprintf("upload of %s stopped, its multipart upload aborted", failed))
+	}
+	if aerr != nil {
+		return fmt.Errorf("%v; %v", firstErr, aerr)
+	}
+	return firstErr
 }
 
 const downloadUsage = `Usage: cfsign download s3://bucket/key [DEST]

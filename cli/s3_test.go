@@ -6,6 +6,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"os"
@@ -285,4 +286,30 @@ func httpGet(t *testing.T, u string, status int) string {
 		t.Fatalf("GET %s: %d, want %d: %s", u, resp.StatusCode, status, b)
 	}
 	return string(b)
+}
+
+// A folder of many small files uploads them several at a time, each once,
+// each listed.
+func TestUploadManySmallFiles(t *testing.T) {
+	te := newTestEnv(t).withSandbox()
+	dir := filepath.Join(t.TempDir(), "many")
+	os.MkdirAll(dir, 0o755)
+	const n = 120
+	for i := range n {
+		os.WriteFile(filepath.Join(dir, fmt.Sprintf("f%03d.txt", i)), []byte(fmt.Sprint(i)), 0o644)
+	}
+	prefix := "cli-many-" + time.Now().Format("150405.000000") + "/"
+	r := te.run("upload", dir, "s3://sandbox/"+prefix, "--sandbox").mustOK(t)
+	lines := strings.Split(strings.TrimSpace(r.stdout), "\n")
+	seen := map[string]bool{}
+	for _, l := range lines {
+		seen[l] = true
+	}
+	if len(lines) != n || len(seen) != n {
+		t.Fatalf("%d lines, %d distinct; want %d", len(lines), len(seen), n)
+	}
+	r = te.run("ls", "s3://sandbox/"+prefix, "--recursive", "--sandbox").mustOK(t)
+	if got := strings.Count(r.stdout, "\n"); got != n {
+		t.Fatalf("listed %d objects, want %d", got, n)
+	}
 }
