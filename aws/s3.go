@@ -300,11 +300,17 @@ func (c *Client) listPage(ctx context.Context, bucket, prefix, delim, token stri
 		if err != nil {
 			return Page{}, fmt.Errorf("server sent a badly encoded key %q: %w", aws.ToString(o.Key), err)
 		}
+		sc := string(o.StorageClass)
+		if sc == "" {
+			// S3 always names it; some S3-compatible servers (the sandbox's
+			// gofakes3 among them) leave out the default.
+			sc = string(types.ObjectStorageClassStandard)
+		}
 		page.Entries = append(page.Entries, Entry{
 			Key:          k,
 			Size:         aws.ToInt64(o.Size),
 			LastModified: aws.ToTime(o.LastModified),
-			StorageClass: string(o.StorageClass),
+			StorageClass: sc,
 			ETag:         aws.ToString(o.ETag),
 		})
 	}

@@ -81,10 +81,10 @@ func (m *app) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.resize()
 		return m, nil
 	case tea.KeyMsg:
-		if msg.Type == tea.KeyCtrlC {
+		if key.Matches(msg, m.km.ForceQuit) {
 			return m, m.quit()
 		}
-		if f, ok := m.cur.(inputFocuser); !ok || !f.InputFocused() {
+		if !m.inputFocused() {
 			switch {
 			case key.Matches(msg, m.km.Quit):
 				return m, m.quit()
@@ -150,6 +150,13 @@ func (m *app) quit() tea.Cmd {
 		c.cancelAll()
 	}
 	return tea.Quit
+}
+
+// inputFocused reports whether the view on screen has a text input focused:
+// then q, ? and K type, and only ctrl+c quits.
+func (m *app) inputFocused() bool {
+	f, ok := m.cur.(inputFocuser)
+	return ok && f.InputFocused()
 }
 
 func (m *app) onSetup() bool {
@@ -246,14 +253,12 @@ func (m *app) footer() string {
 	}
 	var h string
 	if m.help.ShowAll {
-		h = m.help.View(helpKeys{m.cur, m.km})
+		h = m.help.View(helpKeys{m.cur, m.globalKeys(true)})
 	} else {
 		// The global keys always show; the view's keys get what is left.
-		global := m.help.ShortHelpView([]key.Binding{m.km.Help, m.km.Quit})
+		global := m.help.ShortHelpView(m.globalKeys(false))
 		sep := m.help.Styles.ShortSeparator.Render(m.help.ShortSeparator)
-		hm := m.help
-		hm.Width = max(m.width-lipgloss.Width(global)-lipgloss.Width(sep), 0)
-		if own := hm.ShortHelpView(m.cur.ShortHelp()); own != "" && hm.Width > 0 {
+		if own := shortHelp(m.help, m.cur.ShortHelp(), m.width-lipgloss.Width(global)-lipgloss.Width(sep)); own != "" {
 			h = own + sep
 		}
 		h += global
@@ -265,18 +270,53 @@ func (m *app) footer() string {
 	return m.st.Footer.Render(line) + "\n" + strings.Join(lines, "\n")
 }
 
+// shortHelp renders bindings in at most width cells, with an ellipsis when
+// some are left out. It fits the line itself: bubbles/help v1.0.0 overflows
+// its width when its ellipsis does not fit either, which pushed the global
+// keys off the footer.
+func shortHelp(hm help.Model, bs []key.Binding, width int) string {
+	hm.Width = 0
+	ellipsis := hm.Styles.Ellipsis.Inline(true).Render(hm.Ellipsis)
+	for n := len(bs); n >= 0; n-- {
+		s := hm.ShortHelpView(bs[:n])
+		if slices.ContainsFunc(bs[n:], key.Binding.Enabled) {
+			if s != "" {
+				s += " "
+			}
+			s += ellipsis
+		}
+		if lipgloss.Width(s) <= width {
+			return s
+		}
+	}
+	return ""
+}
+
+// globalKeys is the global keys that work in the current state, so help
+// never lies: while a text input has focus q, ? and K type into it and only
+// ctrl+c quits; K does nothing on setup itself. The full help adds K.
+func (m *app) globalKeys(full bool) []key.Binding {
+	if m.inputFocused() {
+		return []key.Binding{m.km.ForceQuit}
+	}
+	if full && !m.onSetup() {
+		return []key.Binding{m.km.Help, m.km.Setup, m.km.Quit}
+	}
+	return []key.Binding{m.km.Help, m.km.Quit}
+}
+
 // helpKeys adds the global keys to a view's help.
 type helpKeys struct {
-	v  view
-	km keyMap
+	v      view
+	global []key.Binding
 }
 
 func (h helpKeys) ShortHelp() []key.Binding {
-	return append(slices.Clip(h.v.ShortHelp()), h.km.Help, h.km.Quit)
+	return append(slices.Clip(h.v.ShortHelp()), h.global...)
 }
 
 func (h helpKeys) FullHelp() [][]key.Binding {
-	return append(slices.Clip(h.v.FullHelp()), []key.Binding{h.km.Help, h.km.Setup, h.km.Quit})
+	return append(slices.Clip(h.v.FullHelp()), h.global)
 }
 
 // View draws header, the current view and the footer in exactly the window.

@@ -14,6 +14,7 @@ import (
 	"github.com/cfsign/cfsign/aws"
 	"github.com/cfsign/cfsign/config"
 	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/lipgloss"
 	"github.com/charmbracelet/x/exp/teatest"
 )
 
@@ -83,6 +84,78 @@ func TestAppQuitKeys(t *testing.T) {
 	a.press("ctrl+c")
 	if !a.quit {
 		t.Fatal("ctrl+c did not quit from the filter")
+	}
+}
+
+// TestAppHelpWhileTyping: while a text input has focus q, ? and K type, so
+// help offers ctrl+c instead of them (help never lies), short and full.
+func TestAppHelpWhileTyping(t *testing.T) {
+	focus := []struct {
+		name  string
+		focus func(a *btApp)
+	}{
+		{"browser filter", func(a *btApp) { a.press("/") }},
+		{"upload path", func(a *btApp) { a.press("u") }},
+		{"setup field", func(a *btApp) { a.press("K") }},
+		{"sign field", func(a *btApp) {
+			a.press("down", "down", "s")
+			for i := 0; i < 12 && !a.m.inputFocused(); i++ {
+				a.press("tab")
+			}
+		}},
+	}
+	for _, tc := range focus {
+		for _, full := range []bool{false, true} {
+			a := newBTApp(t, btDeps(newBTLister(1000, btKeysSample...)), 100, 30)
+			if full {
+				a.press("?")
+			}
+			tc.focus(a)
+			if !a.m.inputFocused() {
+				t.Fatalf("%s: no text input has focus on %T", tc.name, a.m.cur)
+			}
+			footer := a.m.footer()
+			if !strings.Contains(footer, "ctrl+c quit") {
+				t.Errorf("%s (full %v): footer lacks ctrl+c quit:\n%s", tc.name, full, footer)
+			}
+			for _, lie := range []string{"q quit", "? help", "K setup"} {
+				if strings.Contains(footer, lie) {
+					t.Errorf("%s (full %v): footer offers %q while typing:\n%s", tc.name, full, lie, footer)
+				}
+			}
+			cur := a.m.cur
+			a.press("q?K")
+			if a.quit || a.m.cur != cur || a.m.help.ShowAll != full {
+				t.Errorf("%s: q?K acted instead of typing (quit %v, view %T, full help %v)", tc.name, a.quit, a.m.cur, a.m.help.ShowAll)
+			}
+			btCheckFrame(t, a.m.View(), 100, 30)
+			a.press("ctrl+c")
+			if !a.quit {
+				t.Errorf("%s: ctrl+c did not quit", tc.name)
+			}
+		}
+	}
+
+	// Not typing: q and ? are back; the full help adds K, except on setup.
+	a := newBTApp(t, btDeps(newBTLister(1000, btKeysSample...)), 100, 30)
+	if f := a.m.footer(); !strings.Contains(f, "? help") || !strings.Contains(f, "q quit") || strings.Contains(f, "ctrl+c") {
+		t.Errorf("browser footer:\n%s", f)
+	}
+	a.press("?")
+	if f := a.m.footer(); !strings.Contains(f, "K setup") || !strings.Contains(f, "q quit") {
+		t.Errorf("browser full help lacks K or q:\n%s", f)
+	}
+	a.press("K")
+	sv, ok := a.m.cur.(*setupView)
+	if !ok {
+		t.Fatalf("K opened %T", a.m.cur)
+	}
+	sv.confirm = true // the replace-key dialog: no text input has focus
+	if a.m.inputFocused() {
+		t.Fatal("setup's dialog still reports a focused input")
+	}
+	if f := a.m.footer(); strings.Contains(f, "K setup") || !strings.Contains(f, "q quit") || !strings.Contains(f, "? help") {
+		t.Errorf("setup full help offers K on setup, or lacks q/?:\n%s", f)
 	}
 }
 
@@ -202,6 +275,8 @@ func TestAppGoldens(t *testing.T) {
 		btGolden(t, name("help"), a.m.View())
 		a.press("?", "enter") // details of clip.mp4
 		btGolden(t, name("details"), a.m.View())
+		a.press("esc", "/", "cl") // typing: the footer offers ctrl+c, not q or ?
+		btGolden(t, name("filter"), a.m.View())
 
 		deps := btDeps(l)
 		deps.Settings.Bucket = ""
@@ -346,5 +421,37 @@ func TestStylesHonourNoColor(t *testing.T) {
 	t.Setenv("NO_COLOR", "")
 	if st := NewStyles(); st.NoColor {
 		t.Fatal("NO_COLOR empty but styles are plain")
+	}
+}
+
+// TestAppFooterKeepsGlobalKeys: at every width the short help fits on one
+// line and still ends with the global keys; the view's keys that do not fit
+// give way to an ellipsis. (bubbles/help alone overflows at some widths.)
+func TestAppFooterKeepsGlobalKeys(t *testing.T) {
+	a := newBTApp(t, btDeps(newBTLister(1000, btKeysSample...)), 80, 24)
+	states := []struct {
+		name, keys, global string
+	}{
+		{"root", "", "? help • q quit"},
+		{"folder", "enter", "? help • q quit"},
+		{"filter", "/", "ctrl+c quit"},
+		{"upload", "esc u", "ctrl+c quit"},
+	}
+	for _, st := range states {
+		a.press(strings.Fields(st.keys)...)
+		for w := 24; w <= 160; w++ {
+			a.send(tea.WindowSizeMsg{Width: w, Height: 24})
+			lines := strings.Split(a.m.footer(), "\n")
+			last := lines[len(lines)-1]
+			if got := lipgloss.Width(last); got > w {
+				t.Fatalf("%s at width %d: help is %d wide: %q", st.name, w, got, last)
+			}
+			if !strings.HasSuffix(last, st.global) {
+				t.Fatalf("%s at width %d: help %q lost the global keys %q", st.name, w, last, st.global)
+			}
+			if full := a.m.help.ShortHelpView(helpKeys{a.m.cur, a.m.globalKeys(false)}.ShortHelp()); lipgloss.Width(full) > w && !strings.Contains(last, "…") {
+				t.Fatalf("%s at width %d: keys left out without an ellipsis: %q", st.name, w, last)
+			}
+		}
 	}
 }

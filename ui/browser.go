@@ -203,6 +203,7 @@ func newBrowserView(deps Deps, st *Styles, env uiEnv) *browserView {
 		width: 80, height: 20,
 		bucket: deps.Settings.Bucket,
 		input:  in, spin: sp,
+		prefix:  deps.Prefix,
 		classes: []string{""},
 	}
 	b.syncKeys()
@@ -1391,7 +1392,7 @@ func (b *browserView) infoLine() string {
 		parts = append(parts, humanize.Comma(int64(n))+" loaded")
 	}
 	if b.pattern != "" {
-		parts = append(parts, humanize.Comma(int64(len(b.rows)))+" match")
+		parts = append(parts, pluralNoun(len(b.rows), "match", "matches"))
 	}
 	if b.marked > 0 {
 		parts = append(parts, humanize.Comma(int64(b.marked))+" marked")
@@ -1473,9 +1474,11 @@ func padLeft(s string, w int) string {
 	return s
 }
 
-func plural(n int, noun string) string {
+func plural(n int, noun string) string { return pluralNoun(n, noun, noun+"s") }
+
+func pluralNoun(n int, one, many string) string {
 	if n == 1 {
-		return "1 " + noun
+		return "1 " + one
 	}
-	return humanize.Comma(int64(n)) + " " + noun + "s"
+	return humanize.Comma(int64(n)) + " " + many
 }

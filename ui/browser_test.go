@@ -702,3 +702,18 @@ func TestMatchAgreesWithSahilm(t *testing.T) {
 		}
 	}
 }
+
+// Deps.Prefix (cfsign s3://bucket/prefix/) opens the browser in that folder.
+func TestBrowserOpensAtPrefix(t *testing.T) {
+	l := newBTLister(1000, "photos/2026/a.jpg", "photos/2026/b.jpg", "top.txt")
+	deps := btDeps(l)
+	deps.Prefix = "photos/2026/"
+	a := newBTApp(t, deps, 80, 24)
+	if len(l.lists) == 0 || l.lists[0] != "media/photos/2026/@" {
+		t.Fatalf("first listing %q, want media/photos/2026/@", l.lists)
+	}
+	v := a.m.View()
+	if !strings.Contains(v, "a.jpg") || strings.Contains(v, "top.txt") {
+		t.Fatalf("view does not show the folder:\n%s", v)
+	}
+}

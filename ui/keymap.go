@@ -7,10 +7,11 @@ import "github.com/charmbracelet/bubbles/key"
 // never shows a key that does nothing in the current state.
 type keyMap struct {
 	// Global.
-	Quit  key.Binding // q, ctrl+c
-	Help  key.Binding // ?
-	Back  key.Binding // esc
-	Setup key.Binding // K
+	Quit      key.Binding // q, ctrl+c
+	ForceQuit key.Binding // ctrl+c: the quit key help shows while a text input has focus
+	Help      key.Binding // ?
+	Back      key.Binding // esc
+	Setup     key.Binding // K
 	// Lists.
 	Up       key.Binding
 	Down     key.Binding
@@ -81,4 +82,7 @@ var keyBindings = keyMap{
 	Register: key.NewBinding(key.WithKeys("ctrl+r"), key.WithHelp("ctrl+r", "register public key")),
 	PickDist: key.NewBinding(key.WithKeys("ctrl+p"), key.WithHelp("ctrl+p", "pick distribution")),
 	TestLink: key.NewBinding(key.WithKeys("ctrl+t"), key.WithHelp("ctrl+t", "test link")),
+
+	// Only ctrl+c quits while a text input has focus; help then shows this.
+	ForceQuit: key.NewBinding(key.WithKeys("ctrl+c"), key.WithHelp("ctrl+c", "quit")),
 }

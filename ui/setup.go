@@ -533,13 +533,13 @@ func (v *setupView) ShortHelp() []key.Binding {
 	}
 	k.Copy.SetHelp("c", "copy public key")
 	k.Copy.SetEnabled(v.focus == setupPanel && v.pem != "")
-	return append([]key.Binding{k.Next, k.Save, k.Generate, k.Copy}, v.cf.help(v)...)
+	return append(append([]key.Binding{k.Next, k.Save, k.Generate, k.Copy}, v.cf.help(v)...), k.Back)
 }
 
 // FullHelp lists every key of the view.
 func (v *setupView) FullHelp() [][]key.Binding {
 	k := v.keys
-	return [][]key.Binding{v.ShortHelp(), {k.Prev, k.Back}}
+	return [][]key.Binding{v.ShortHelp(), {k.Prev}}
 }
 
 // View renders the form, the key panel and any dialog.

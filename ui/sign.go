@@ -279,9 +279,10 @@ func (v *signView) handleKey(msg tea.KeyMsg) tea.Cmd {
 			return asCmd(statusMsg{text: "Signing cancelled", err: true})
 		}
 		return asCmd(backMsg{})
-	case key.Matches(msg, v.keys.Next):
+	// Arrows move between fields too, as in setup (j/k would type).
+	case key.Matches(msg, v.keys.Next), msg.Type == tea.KeyDown:
 		return v.move(+1)
-	case key.Matches(msg, v.keys.Prev):
+	case key.Matches(msg, v.keys.Prev), msg.Type == tea.KeyUp:
 		return v.move(-1)
 	case key.Matches(msg, v.keys.Confirm):
 		return v.sign()

@@ -981,7 +981,7 @@ func humanBytes(n int64) string {
 	if n < 0 {
 		return "?"
 	}
-	return humanize.Bytes(uint64(n))
+	return humanize.IBytes(uint64(n)) // KiB/MiB, as the browser shows sizes
 }
 
 // truncLine cuts s to w cells, keeping escape sequences intact.

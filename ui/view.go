@@ -87,6 +87,7 @@ type Deps struct {
 	Sandbox  bool   // running on the built-in sandbox (SANDBOX badge)
 	KeyDir   string // where "Generate key pair" writes
 	Workdir  string // where the upload file picker starts
+	Prefix   string // the folder of Settings.Bucket the browser opens in
 
 	// background tracks work that must finish before the program exits
 	// (cancelled uploads aborting their multipart uploads); New sets it.
