@@ -62,6 +62,7 @@ func runApp(ctx context.Context, app cli.AppConfig) error {
 		Sandbox:    app.Sandbox != nil,
 		KeyDir:     app.KeyDir,
 		Workdir:    wd,
+		Prefix:     app.Prefix,
 	})
 }
 

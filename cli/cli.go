@@ -57,25 +57,31 @@ type AppConfig struct {
 	Sandbox *aws.Sandbox
 	// KeyDir is where "Generate key pair" writes.
 	KeyDir string
+	// Bucket and Prefix are the folder given as s3://BUCKET/PREFIX, if any:
+	// the browser opens there.
+	Bucket, Prefix string
 	// Debug is the redacting debug log, or nil.
 	Debug io.Writer
 }
 
-// SandboxSettings returns the settings with the sandbox's bucket, edge and key
-// pair filled in, for signing against the local edge.
+// SandboxSettings returns the settings the app runs with: on the sandbox,
+// its bucket, edge and key pair (for signing against the local edge); and
+// the bucket of an s3:// argument, which wins.
 func (a AppConfig) SandboxSettings() config.Settings {
 	s := a.Settings
-	if a.Sandbox == nil {
-		return s
+	if a.Sandbox != nil {
+		s.Bucket = a.Sandbox.Bucket
+		s.Domain = a.Sandbox.EdgeURL
+		s.OriginPath = ""
+		s.KeyPairID = a.Sandbox.KeyPairID
+		s.PrivateKey = a.Sandbox.PrivateKeyPath
+		s.EndpointURL = a.Sandbox.S3Endpoint
+		s.Region = a.Sandbox.Region
+		s.Profile = ""
 	}
-	s.Bucket = a.Sandbox.Bucket
-	s.Domain = a.Sandbox.EdgeURL
-	s.OriginPath = ""
-	s.KeyPairID = a.Sandbox.KeyPairID
-	s.PrivateKey = a.Sandbox.PrivateKeyPath
-	s.EndpointURL = a.Sandbox.S3Endpoint
-	s.Region = a.Sandbox.Region
-	s.Profile = ""
+	if a.Bucket != "" {
+		s.Bucket = a.Bucket
+	}
 	return s
 }
 
@@ -140,6 +146,7 @@ const mainUsage = `cfsign: browse S3, upload, and mint CloudFront signed URLs an
 
 Usage:
   cfsign [global flags]                 run the terminal app
+  cfsign [global flags] s3://BUCKET/P/  run the terminal app opened at a folder
   cfsign COMMAND [flags] [args]         run one step from a script
 
 Commands:
@@ -152,6 +159,8 @@ Global flags (before or after the command):
   --sandbox             use the built-in local sandbox (S3 + CloudFront-style edge)
   --debug               write a redacted debug log (to $CFSIGN_DEBUG, else stderr;
                         the app writes to $XDG_STATE_HOME/cfsign/debug.log)
+  --timeout D           give up on an AWS request that makes no progress for D,
+                        like 5s (each of 4 attempts; default 10s; env CFSIGN_TIMEOUT)
 
 Settings come from flags, then CFSIGN_* environment variables, then
 $XDG_CONFIG_HOME/cfsign/config.toml (or $CFSIGN_CONFIG).
@@ -177,7 +186,7 @@ func Main(ctx context.Context, args []string, env Env) (code int) {
 	defer func() {
 		if p := recover(); p != nil {
 			r.debugf("panic: %v", p)
-			fmt.Fprintf(env.Stderr, "cfsign: internal error: %s (please report it with the command you ran)\n", sanitize(fmt.Sprint(p)))
+			fmt.Fprintf(env.Stderr, "cfsign: internal error: %s (please report it with the command you ran)\n", r.clean(fmt.Sprint(p)))
 			code = ExitError
 		}
 		r.closeDebug()
@@ -218,16 +227,16 @@ func (r *runner) report(ctx context.Context, err error) int {
 	if errors.As(err, &ee) {
 		if ee.err != nil {
 			r.debugf("error: %v", ee.err)
-			fmt.Fprintf(r.env.Stderr, "cfsign: %s\n", sanitize(ee.err.Error()))
+			fmt.Fprintf(r.env.Stderr, "cfsign: %s\n", r.clean(ee.err.Error()))
 		}
 		return ee.code
 	}
 	r.debugf("error: %v", err)
 	var ue *usageError
 	if errors.As(err, &ue) {
-		fmt.Fprintf(r.env.Stderr, "cfsign: %s\n", sanitize(ue.msg))
+		fmt.Fprintf(r.env.Stderr, "cfsign: %s\n", r.clean(ue.msg))
 		if ue.hint != "" {
-			fmt.Fprintln(r.env.Stderr, sanitize(ue.hint))
+			fmt.Fprintln(r.env.Stderr, r.clean(ue.hint))
 		}
 		return ExitUsage
 	}
@@ -235,7 +244,7 @@ func (r *runner) report(ctx context.Context, err error) int {
 		fmt.Fprintf(r.env.Stderr, "cfsign: interrupted\n")
 		return ExitInterrupted
 	}
-	fmt.Fprintf(r.env.Stderr, "cfsign: %s\n", sanitize(err.Error()))
+	fmt.Fprintf(r.env.Stderr, "cfsign: %s\n", r.clean(err.Error()))
 	return ExitError
 }
 
@@ -254,6 +263,7 @@ type runner struct {
 type globalFlags struct {
 	profile, region, endpointURL, bucket string
 	sandbox, debug                       bool
+	timeout                              string // per-request idle timeout, like 5s
 }
 
 func (g *globalFlags) register(fs *flag.FlagSet) {
@@ -263,6 +273,26 @@ func (g *globalFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&g.bucket, "bucket", g.bucket, "")
 	fs.BoolVar(&g.sandbox, "sandbox", g.sandbox, "")
 	fs.BoolVar(&g.debug, "debug", g.debug, "")
+	fs.StringVar(&g.timeout, "timeout", g.timeout, "")
+}
+
+// clientOptions fills in what every AWS client of one invocation shares:
+// the debug log and the request timeout (--timeout, else CFSIGN_TIMEOUT).
+func (r *runner) clientOptions(o aws.ClientOptions) (aws.ClientOptions, error) {
+	o.Log = r.debug
+	v, name := r.global.timeout, "--timeout"
+	if v == "" {
+		v, name = r.env.Getenv(config.EnvTimeout), config.EnvTimeout
+	}
+	if v == "" {
+		return o, nil
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil || d <= 0 {
+		return o, usagef("Run 'cfsign --help' for usage.", "%s %q: give a duration like 5s or 1m", name, v)
+	}
+	o.Timeout = d
+	return o, nil
 }
 
 func (r *runner) main(ctx context.Context, args []string) error {
@@ -280,7 +310,20 @@ func (r *runner) main(ctx context.Context, args []string) error {
 		return err
 	}
 	if len(rest) == 0 {
-		return r.runApp(ctx)
+		return r.runApp(ctx, "", "")
+	}
+	if strings.HasPrefix(rest[0], "s3://") {
+		if len(rest) > 1 {
+			return usagef("Run 'cfsign --help' for usage.", "unexpected argument %q after %s", rest[1], rest[0])
+		}
+		bucket, prefix, err := parseS3URI(rest[0])
+		if err != nil {
+			return usagef("Run 'cfsign --help' for usage.", "%v", err)
+		}
+		if prefix != "" && !strings.HasSuffix(prefix, "/") {
+			prefix += "/"
+		}
+		return r.runApp(ctx, bucket, prefix)
 	}
 	name := rest[0]
 	if name == "help" {
@@ -311,20 +354,25 @@ func suggest(name string) string {
 
 // runApp resolves the settings and runs the terminal app, on the sandbox when
 // asked or when no AWS account is configured anywhere.
-func (r *runner) runApp(ctx context.Context) error {
+func (r *runner) runApp(ctx context.Context, bucket, prefix string) error {
 	if r.env.RunApp == nil {
 		fmt.Fprint(r.env.Stdout, mainUsageText())
 		return nil
 	}
-	s, err := r.settings("")
+	s, err := r.settings(bucket)
 	if err != nil {
 		return err
 	}
+
 	app := AppConfig{
 		Settings:   s,
 		ConfigPath: config.PathFrom(r.env.Getenv),
 		KeyDir:     config.KeyDir(r.env.Getenv),
-		Client:     aws.ClientOptions{Profile: s.Profile, Region: s.Region, EndpointURL: s.EndpointURL},
+		Bucket:     bucket,
+		Prefix:     prefix,
+	}
+	if app.Client, err = r.clientOptions(aws.ClientOptions{Profile: s.Profile, Region: s.Region, EndpointURL: s.EndpointURL}); err != nil {
+		return err
 	}
 	if r.global.debug && r.debug == nil {
 		// The app owns the terminal: its log goes to a file.
@@ -333,7 +381,7 @@ func (r *runner) runApp(ctx context.Context) error {
 		}
 	}
 	app.Debug = r.debug
-	app.Client.Log = r.debug
+	app.Client.Log = r.debug // the debug file may have opened after clientOptions
 	useSandbox := r.global.sandbox ||
 		(!config.HasAWSAccount(r.env.Getenv, r.env.Home) && !s.NamesAccount())
 	if useSandbox {
@@ -343,8 +391,8 @@ func (r *runner) runApp(ctx context.Context) error {
 		}
 		defer release()
 		app.Sandbox = sb
-		app.Client = aws.ClientOptions{Region: sb.Region, EndpointURL: sb.S3Endpoint, Log: r.debug,
-			AccessKeyID: sb.AccessKeyID, SecretAccessKey: sb.SecretAccessKey}
+		app.Client.Profile, app.Client.Region, app.Client.EndpointURL = "", sb.Region, sb.S3Endpoint
+		app.Client.AccessKeyID, app.Client.SecretAccessKey = sb.AccessKeyID, sb.SecretAccessKey
 		r.debugf("app on sandbox: s3 %s edge %s", sb.S3Endpoint, sb.EdgeURL)
 	}
 	return r.env.RunApp(ctx, app)
@@ -460,7 +508,7 @@ func (r *runner) now() time.Time { return r.env.Now() }
 
 // warn prints a one-line warning on stderr.
 func (r *runner) warn(format string, args ...any) {
-	fmt.Fprintf(r.env.Stderr, "cfsign: warning: %s\n", sanitize(fmt.Sprintf(format, args...)))
+	fmt.Fprintf(r.env.Stderr, "cfsign: warning: %s\n", r.clean(fmt.Sprintf(format, args...)))
 }
 
 // isInterrupted reports whether err comes from the user's Ctrl-C.

@@ -124,6 +124,18 @@ func TestNoSubcommandRunsApp(t *testing.T) {
 	if got == nil || got.Sandbox == nil {
 		t.Fatal("--sandbox did not use the sandbox")
 	}
+	// s3://BUCKET/PREFIX opens the app at that folder.
+	got = nil
+	te.run("--sandbox", "s3://sandbox/photos/2026").mustOK(t)
+	if got == nil || got.SandboxSettings().Bucket != "sandbox" || got.Prefix != "photos/2026/" {
+		t.Fatalf("s3:// argument: %+v", got)
+	}
+	got = nil
+	te.run("s3://media/").mustOK(t)
+	if got == nil || got.SandboxSettings().Bucket != "media" || got.Prefix != "" {
+		t.Fatalf("s3://media/: %+v", got)
+	}
+	te.run("s3://media/a", "extra").oneLineError(t, ExitUsage, "unexpected argument")
 	// An error from the app is one line, exit 1.
 	te.env.RunApp = func(context.Context, AppConfig) error { return errors.New("terminal ui: no tty") }
 	te.run().oneLineError(t, ExitError, "no tty")

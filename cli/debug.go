@@ -7,20 +7,31 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strings"
 	"sync"
 
 	"github.com/cfsign/cfsign/config"
 )
 
+// redaction replaces what re matches with repl.
+type redaction struct {
+	re   *regexp.Regexp
+	repl string
+}
+
+// Secrets proper: PEM blocks of any kind (private keys above all) and AWS
+// secret keys and session tokens in key = value, key: value or JSON form.
+var (
+	redactPEM          = redaction{regexp.MustCompile(`-----BEGIN ([A-Z0-9 ]+)-----[\s\S]*?(-----END [A-Z0-9 ]+-----|$)`), "[REDACTED $1]"}
+	redactSecretKey    = redaction{regexp.MustCompile(`(?i)("?(?:aws_)?secret_?access_?key"?\s*[:=]\s*"?)[^"\s,}]+`), "${1}REDACTED"}
+	redactSessionToken = redaction{regexp.MustCompile(`(?i)("?(?:aws_)?session_?token"?\s*[:=]\s*"?)[^"\s,}]+`), "${1}REDACTED"}
+)
+
 // redactions remove secrets from debug log lines. Signed URLs are bearer
 // tokens, so their signatures and policies go too; what is left (the URL,
 // key pair ID, expiry) is enough for support.
-var redactions = []struct {
-	re   *regexp.Regexp
-	repl string
-}{
-	// PEM blocks of any kind (private keys above all).
-	{regexp.MustCompile(`-----BEGIN ([A-Z0-9 ]+)-----[\s\S]*?(-----END [A-Z0-9 ]+-----|$)`), "[REDACTED $1]"},
+var redactions = []redaction{
+	redactPEM,
 	// CloudFront URL and cookie parameters, SigV4 query and header signatures.
 	{regexp.MustCompile(`(?i)((?:^|[^A-Za-z0-9-])(?:CloudFront-)?(?:X-Amz-)?Signature=)[^&\s"';,]+`), "${1}REDACTED"},
 	{regexp.MustCompile(`(?i)((?:^|[^A-Za-z0-9-])(?:CloudFront-)?Policy=)[^&\s"';,]+`), "${1}REDACTED"},
@@ -28,9 +39,8 @@ var redactions = []struct {
 	{regexp.MustCompile(`(?i)(X-Amz-Security-Token:\s*)\S+`), "${1}REDACTED"},
 	// The access key ID part of a SigV4 credential scope (query or header).
 	{regexp.MustCompile(`(?i)((?:X-Amz-)?Credential=)[A-Z0-9]+((?:%2F|/))`), "${1}REDACTED${2}"},
-	// Secret keys in key = value, key: value or JSON form.
-	{regexp.MustCompile(`(?i)("?(?:aws_)?secret_?access_?key"?\s*[:=]\s*"?)[^"\s,}]+`), "${1}REDACTED"},
-	{regexp.MustCompile(`(?i)("?(?:aws_)?session_?token"?\s*[:=]\s*"?)[^"\s,}]+`), "${1}REDACTED"},
+	redactSecretKey,
+	redactSessionToken,
 	// Access key IDs: keep the kind (AKIA long-term, ASIA temporary).
 	{regexp.MustCompile(`\b((?:AKIA|ASIA|AROA|AIDA)[A-Z0-9])[A-Z0-9]{15}\b`), "${1}REDACTED"},
 	// A bare 40-character secret access key.
@@ -105,4 +115,28 @@ func (r *runner) debugf(format string, args ...any) {
 	if r.logger != nil {
 		r.logger.Printf(format, args...)
 	}
+}
+
+// secretRedactions are the redactions applied to everything cfsign prints
+// on stderr: private key material and AWS secrets, never wanted in a
+// terminal's scrollback or a CI log (a key pasted where a path belongs
+// would otherwise come back in the error). Signatures stay: a signed URL on
+// stdout is the point of the tool.
+var secretRedactions = []redaction{redactPEM, redactSecretKey, redactSessionToken}
+
+// clean makes a message safe for stderr: secrets redacted (the patterns
+// above and the literal values of AWS_SECRET_ACCESS_KEY and
+// AWS_SESSION_TOKEN), then control characters escaped by sanitize.
+func (r *runner) clean(s string) string {
+	for _, rd := range secretRedactions {
+		s = rd.re.ReplaceAllString(s, rd.repl)
+	}
+	for _, name := range []string{"AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"} {
+		for _, v := range []string{r.env.Getenv(name), os.Getenv(name)} {
+			if len(v) >= 8 {
+				s = strings.ReplaceAll(s, v, "REDACTED")
+			}
+		}
+	}
+	return sanitize(s)
 }

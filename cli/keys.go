@@ -181,7 +181,21 @@ func (r *runner) defaultPrivateKey(path string) (string, error) {
 		}
 		path = def
 	}
-	return strings.TrimPrefix(path, "file://"), nil
+	path = strings.TrimPrefix(path, "file://")
+	if err := keyFileArg(path); err != nil {
+		return "", err
+	}
+	return path, nil
+}
+
+// keyFileArg refuses a key setting that holds a PEM key itself instead of a
+// file path (a CI secret holding the key, say), without echoing it: the key
+// must never reach a terminal or a log.
+func keyFileArg(path string) error {
+	if strings.Contains(path, "-----BEGIN") {
+		return fmt.Errorf("the key setting (--private-key, %s or private_key) holds a PEM key itself, not a file path: save the key to a file (chmod 600) and pass its path", config.EnvPrivateKey)
+	}
+	return nil
 }
 
 func runKeysRegister(ctx context.Context, r *runner, args []string) error {
@@ -276,8 +290,12 @@ func (r *runner) cloudFront(ctx context.Context) (*aws.CloudFront, error) {
 	if err != nil {
 		return nil, err
 	}
+	co, err := r.clientOptions(aws.ClientOptions{Profile: s.Profile, Region: s.Region})
+	if err != nil {
+		return nil, err
+	}
 	opts := aws.CloudFrontOptions{
-		ClientOptions:         aws.ClientOptions{Profile: s.Profile, Region: s.Region, Log: r.debug},
+		ClientOptions:         co,
 		CloudFrontEndpointURL: r.env.Getenv("CFSIGN_CLOUDFRONT_ENDPOINT_URL"),
 	}
 	r.debugf("cloudfront client profile=%q endpoint=%q", s.Profile, opts.CloudFrontEndpointURL)

@@ -439,7 +439,8 @@ func runDownload(ctx context.Context, r *runner, args []string) error {
 		}
 		return err
 	}
-	fmt.Fprintln(r.env.Stdout, dest)
+	// dest comes from the key: escaped on a terminal like any key.
+	fmt.Fprintln(r.env.Stdout, r.displayKey(dest))
 	return nil
 }
 

@@ -241,6 +241,9 @@ func (s *signSession) build(bucket string) (domain, originPath string, signer *a
 		return "", "", nil, fmt.Errorf("no key pair ID: pass --key-pair-id, set %s or key_pair_id in config.toml ('cfsign keys register' prints one)", config.EnvKeyPairID)
 	}
 	keyPath := strings.TrimPrefix(set.PrivateKey, "file://")
+	if err := keyFileArg(keyPath); err != nil {
+		return "", "", nil, err
+	}
 	if keyPath == "" {
 		def := filepath.Join(config.KeyDir(s.r.env.Getenv), keys.PrivateFile)
 		if _, err := os.Stat(def); err != nil {

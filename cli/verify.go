@@ -122,6 +122,9 @@ func (r *runner) verifyKeys(files []string, priv string) ([]crypto.PublicKey, er
 
 // loadAnyPublic reads a public key PEM, or the public half of a private one.
 func loadAnyPublic(r *runner, path string) (crypto.PublicKey, error) {
+	if err := keyFileArg(path); err != nil {
+		return nil, err
+	}
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("read key: %w", err)

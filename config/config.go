@@ -54,7 +54,8 @@ const (
 	EnvEndpointURL = "CFSIGN_ENDPOINT_URL"
 	EnvHash        = "CFSIGN_HASH"
 	EnvExpires     = "CFSIGN_EXPIRES"
-	EnvDebug       = "CFSIGN_DEBUG" // debug log file
+	EnvDebug       = "CFSIGN_DEBUG"   // debug log file
+	EnvTimeout     = "CFSIGN_TIMEOUT" // per-request idle timeout of AWS calls, like 5s
 )
 
 // DefaultPath is $CFSIGN_CONFIG, else $XDG_CONFIG_HOME/cfsign/config.toml
