@@ -154,7 +154,15 @@ func (c *Client) reason(bucket, key string, err error) string {
 				return fmt.Sprintf("the bucket is in region %s, not %s: pass --region %s", r, c.region, r)
 			}
 		}
+		if status == http.StatusNotFound && key != "" {
+			return fmt.Sprintf("no object %q in bucket %s", key, bucket)
+		}
 		return ""
+	}
+	// A 404 whose body the SDK could not read (some servers answer HTML, or
+	// XML 1.0 cannot carry the key) still means the object is missing.
+	if s3HTTPStatus(err) == http.StatusNotFound && key != "" {
+		return fmt.Sprintf("no object %q in bucket %s", key, bucket)
 	}
 
 	var to interface{ Timeout() bool }

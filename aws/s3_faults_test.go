@@ -2,8 +2,11 @@ package aws
 
 import (
 	"context"
+	"io"
 	"net"
 	"net/http"
+	"net/http/httptest"
+	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -178,4 +181,20 @@ func TestFaultServerDiesMidUpload(t *testing.T) {
 	if len(left) != 0 {
 		t.Fatalf("backend still holds %q", left)
 	}
+}
+
+// A 404 whose body is not S3's XML (an HTML error page, or a key XML cannot
+// carry) still reads as a missing object, for HEAD and GET alike.
+func TestFaultBare404IsMissingObject(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html")
+		w.WriteHeader(http.StatusNotFound)
+		io.WriteString(w, "<html><body>not here</body></html>")
+	}))
+	defer srv.Close()
+	c := newTestClient(t, srv.URL)
+	_, err := c.Head(context.Background(), "media", "gone\x1b.txt")
+	errContains(t, err, `no object "gone\x1b.txt" in bucket media`)
+	err = c.Download(context.Background(), "media", "gone.txt", filepath.Join(t.TempDir(), "out"), nil)
+	errContains(t, err, `no object "gone.txt" in bucket media`)
 }
