@@ -3,13 +3,24 @@ package aws
 // The sandbox's S3 server: gofakes3 behind a thin http.Handler that fixes the
 // quirks users would otherwise see.
 //
-//   - ListMultipartUploads on a bucket that never had an upload answers
-//     NoSuchUpload in gofakes3; S3 answers an empty ListMultipartUploadsResult,
-//     and so do we.
+//   - Multipart uploads are ours (fakeUploads, below), through gofakes3's
+//     MultipartBackend hook; gofakes3 still parses the requests and writes
+//     the answers. Its own uploader read each part into a growing buffer and
+//     hashed it under one global lock, and Complete copied the whole object
+//     twice and hashed all of it again: most of an upload's server time.
+//     Ours reads a part once into a buffer of its Content-Length, hashing it
+//     as it arrives, in parallel with other parts. It also answers an empty
+//     ListMultipartUploadsResult for a bucket that never had an upload, where
+//     gofakes3 answers NoSuchUpload.
+//   - In memory mode objects live in fakeMem (below) rather than s3mem: it
+//     keeps a completed upload as its parts, with no copy and no hash of the
+//     whole object, as S3 does. The bolt backend is still s3bolt, which
+//     copies and hashes a completed upload once.
 //   - After CompleteMultipartUpload answered an "md5-N" ETag, gofakes3's HEAD,
-//     GET and listings show the plain MD5 of the whole object. We remember the
-//     ETag Complete returned, together with the MD5 it stands for, and show it
-//     instead wherever the object still has that MD5. Any other write to the
+//     GET and listings show the plain hash the backend keeps (s3bolt: the MD5
+//     of the whole object; fakeMem: the MD5 of the parts' MD5s). We remember
+//     the ETag Complete returned, together with that hash, and show it
+//     instead wherever the object still has that hash. Any other write to the
 //     key forgets it. With the bolt backend the remembered ETags live in the
 //     same database file, so they survive restarts with the objects.
 //
@@ -20,13 +31,15 @@ package aws
 import (
 	"bytes"
 	"context"
+	"crypto/md5"
+	"crypto/rand"
 	"encoding/hex"
-	"encoding/xml"
 	"errors"
 	"fmt"
 	"hash/fnv"
 	"io"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -34,8 +47,8 @@ import (
 
 	"github.com/johannesboyne/gofakes3"
 	"github.com/johannesboyne/gofakes3/backend/s3bolt"
-	"github.com/johannesboyne/gofakes3/backend/s3mem"
 	bolt "go.etcd.io/bbolt"
+	"gopkg.in/mgo.v2/bson"
 )
 
 // fakeS3 is the in-process S3 server of the sandbox.
@@ -43,7 +56,98 @@ type fakeS3 struct {
 	backend *fakeBackend
 	handler http.Handler
 	db      *bolt.DB // nil in memory mode
-	locks   [64]sync.Mutex
+}
+
+// fakeMmapSize is the address space bolt maps up front (address space only:
+// the file stays its size), so the map rarely moves; fakeBolt.GetObject is
+// what keeps reads safe when it does.
+const fakeMmapSize = (strconv.IntSize / 64) * 64 << 30
+
+// fakeBolt is s3bolt with reads that copy. s3bolt decodes an object straight
+// from bolt's memory map and hands out slices of it after the read
+// transaction ends; a later write may then reuse those pages (or grow and
+// remap the file), so a GET still streaming served other bytes or faulted.
+type fakeBolt struct {
+	*s3bolt.Backend
+	db *bolt.DB
+}
+
+// fakeBoltObject mirrors s3bolt's object record (its schema.go).
+type fakeBoltObject struct {
+	Name         string
+	Metadata     map[string]string
+	LastModified time.Time
+	Size         int64
+	Contents     []byte
+	Hash         []byte
+}
+
+// GetObject reads the object out of bolt inside the transaction.
+func (f fakeBolt) GetObject(bucket, key string, rangeRequest *gofakes3.ObjectRangeRequest) (*gofakes3.Object, error) {
+	var o fakeBoltObject
+	err := f.db.View(func(tx *bolt.Tx) error {
+		b := tx.Bucket([]byte(bucket))
+		if b == nil {
+			return gofakes3.BucketNotFound(bucket)
+		}
+		v := b.Get([]byte(key))
+		if v == nil {
+			return gofakes3.KeyNotFound(key)
+		}
+		// bson keeps slices of its input: decode a copy, not the map.
+		if err := bson.Unmarshal(bytes.Clone(v), &o); err != nil {
+			return fmt.Errorf("sandbox: object %s/%s is damaged: %v", bucket, key, err)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	rng, err := rangeRequest.Range(o.Size)
+	if err != nil {
+		return nil, err
+	}
+	data := o.Contents
+	if rng != nil {
+		data = data[rng.Start : rng.Start+rng.Length]
+	}
+	return &gofakes3.Object{
+		Name:     key,
+		Metadata: o.Metadata,
+		Size:     o.Size,
+		Contents: io.NopCloser(bytes.NewReader(data)),
+		Range:    rng,
+		Hash:     o.Hash,
+	}, nil
+}
+
+// HeadObject reads the object's record without its body.
+func (f fakeBolt) HeadObject(bucket, key string) (*gofakes3.Object, error) {
+	var o struct {
+		Metadata map[string]string
+		Size     int64
+		Hash     []byte
+	}
+	err := f.db.View(func(tx *bolt.Tx) error {
+		b := tx.Bucket([]byte(bucket))
+		if b == nil {
+			return gofakes3.BucketNotFound(bucket)
+		}
+		v := b.Get([]byte(key))
+		if v == nil {
+			return gofakes3.KeyNotFound(key)
+		}
+		if err := bson.Unmarshal(v, &o); err != nil {
+			return fmt.Errorf("sandbox: object %s/%s is damaged: %v", bucket, key, err)
+		}
+		o.Hash = bytes.Clone(o.Hash) // out of the map before the transaction ends
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &gofakes3.Object{Name: key, Metadata: o.Metadata, Size: o.Size, Hash: o.Hash,
+		Contents: io.NopCloser(bytes.NewReader(nil))}, nil
 }
 
 // newFakeS3 opens the S3 server: objects in boltPath, or in memory when
@@ -52,10 +156,10 @@ func newFakeS3(boltPath string) (*fakeS3, error) {
 	f := &fakeS3{}
 	var inner gofakes3.Backend
 	if boltPath == "" {
-		inner = s3mem.New()
-		f.backend = &fakeBackend{Backend: inner, etags: &fakeETags{mem: map[string]fakeETag{}}}
+		inner = newFakeMem()
+		f.backend = newFakeBackend(inner, &fakeETags{mem: map[string]fakeETag{}})
 	} else {
-		db, err := bolt.Open(boltPath, 0o600, &bolt.Options{Timeout: time.Second})
+		db, err := bolt.Open(boltPath, 0o600, &bolt.Options{Timeout: time.Second, InitialMmapSize: fakeMmapSize})
 		if errors.Is(err, bolt.ErrTimeout) {
 			return nil, fmt.Errorf("open sandbox database %s: in use by another running sandbox", boltPath)
 		}
@@ -63,11 +167,11 @@ func newFakeS3(boltPath string) (*fakeS3, error) {
 			return nil, fmt.Errorf("open sandbox database %s: %w", boltPath, err)
 		}
 		f.db = db
-		inner = s3bolt.New(db)
-		f.backend = &fakeBackend{Backend: inner, etags: &fakeETags{db: db}}
+		inner = fakeBolt{Backend: s3bolt.New(db), db: db}
+		f.backend = newFakeBackend(inner, &fakeETags{db: db})
 	}
-	// The wrapper hides s3mem's optional versioning on purpose: memory mode
-	// then behaves like the bolt backend the app uses.
+	// fakeMem, like the wrapper around s3bolt, has no versioning: memory
+	// mode behaves like the bolt backend the app uses.
 	g := gofakes3.New(f.backend,
 		gofakes3.WithAutoBucket(false),
 		gofakes3.WithLogger(gofakes3.DiscardLog()),
@@ -99,14 +203,6 @@ func (f *fakeS3) ensureBucket(bucket string) error {
 	return nil
 }
 
-func (f *fakeS3) lock(bucket, key string) *sync.Mutex {
-	h := fnv.New32a()
-	h.Write([]byte(bucket))
-	h.Write([]byte{0})
-	h.Write([]byte(key))
-	return &f.locks[h.Sum32()%uint32(len(f.locks))]
-}
-
 // ServeHTTP routes like gofakes3 (path-style: /bucket/key) and patches the
 // answers that differ from S3.
 func (f *fakeS3) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -116,85 +212,12 @@ func (f *fakeS3) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	_, uploads := q["uploads"]
 	uploadID := q.Get("uploadId")
 
-	switch {
-	case bucket != "" && key == "" && uploads && r.Method == http.MethodGet:
-		f.listMultipartUploads(w, r, bucket)
-	case bucket != "" && key != "" && uploadID != "" && r.Method == http.MethodPost:
-		f.completeMultipartUpload(w, r, bucket, key)
-	case bucket != "" && key != "" && uploadID == "" && !uploads &&
-		(r.Method == http.MethodGet || r.Method == http.MethodHead || r.Method == http.MethodPut):
+	if bucket != "" && key != "" && uploadID == "" && !uploads &&
+		(r.Method == http.MethodGet || r.Method == http.MethodHead || r.Method == http.MethodPut) {
 		f.object(w, r, bucket, key)
-	default:
-		f.handler.ServeHTTP(w, r)
-	}
-}
-
-// listMultipartUploads answers an empty list where gofakes3 says NoSuchUpload.
-func (f *fakeS3) listMultipartUploads(w http.ResponseWriter, r *http.Request, bucket string) {
-	rec := newFakeRecorder()
-	f.handler.ServeHTTP(rec, r)
-	if rec.status != http.StatusNotFound || !bytes.Contains(rec.body.Bytes(), []byte("<Code>NoSuchUpload</Code>")) {
-		rec.replay(w)
 		return
 	}
-	q := r.URL.Query()
-	maxUploads, err := strconv.ParseInt(q.Get("max-uploads"), 10, 64)
-	if err != nil || maxUploads <= 0 || maxUploads > 1000 {
-		maxUploads = 1000
-	}
-	out := gofakes3.ListMultipartUploadsResult{
-		Bucket:     bucket,
-		KeyMarker:  q.Get("key-marker"),
-		MaxUploads: maxUploads,
-		Delimiter:  q.Get("delimiter"),
-		Prefix:     q.Get("prefix"),
-	}
-	body, err := xml.MarshalIndent(out, "", "  ")
-	if err != nil {
-		rec.replay(w)
-		return
-	}
-	for k, v := range rec.header {
-		if k != "Content-Length" && k != "Content-Type" {
-			w.Header()[k] = v
-		}
-	}
-	w.Header().Set("Content-Type", "application/xml")
-	w.WriteHeader(http.StatusOK)
-	w.Write([]byte(xml.Header))
-	w.Write(body)
-}
-
-// completeMultipartUpload remembers the ETag Complete answers, with the MD5
-// of the object it was computed for. Writes to the key by other requests
-// while Complete runs are counted: if any landed, which object HeadObject
-// saw is unknown, and nothing is remembered (the plain MD5 shows). A write
-// in the last instant leaves a record whose MD5 no longer matches the object,
-// and such records are ignored.
-func (f *fakeS3) completeMultipartUpload(w http.ResponseWriter, r *http.Request, bucket, key string) {
-	// Completes of one key take turns, so one watch per key suffices.
-	mu := f.lock(bucket, key)
-	mu.Lock()
-	defer mu.Unlock()
-	f.backend.watch(bucket, key)
-	defer f.backend.unwatch(bucket, key)
-
-	rec := newFakeRecorder()
-	f.handler.ServeHTTP(rec, r)
-	if rec.status == http.StatusOK && f.backend.writesTo(bucket, key) == 1 {
-		var res gofakes3.CompleteMultipartUploadResult
-		if xml.Unmarshal(rec.body.Bytes(), &res) == nil && strings.Contains(res.ETag, "-") {
-			obj, err := f.backend.Backend.HeadObject(bucket, key)
-			if err == nil {
-				obj.Contents.Close()
-				if f.backend.writesTo(bucket, key) == 1 {
-					// Best effort: if this fails the object keeps its MD5 ETag.
-					_ = f.backend.etags.set(bucket, key, fakeETag{MD5: hex.EncodeToString(obj.Hash), ETag: res.ETag})
-				}
-			}
-		}
-	}
-	rec.replay(w)
+	f.handler.ServeHTTP(w, r)
 }
 
 // object handles GET, HEAD and PUT of one object: the ETag of a multipart
@@ -255,10 +278,24 @@ func (w *fakeETagWriter) Write(p []byte) (int, error) {
 // remembered multipart ETag, and listings show the remembered ones.
 type fakeBackend struct {
 	gofakes3.Backend
-	etags *fakeETags
+	etags   *fakeETags
+	uploads fakeUploads
 
+	locks  [64]sync.Mutex // Completes of one key take turns
 	mu     sync.Mutex
 	writes map[string]int // writes to keys a Complete is watching
+}
+
+func newFakeBackend(inner gofakes3.Backend, etags *fakeETags) *fakeBackend {
+	return &fakeBackend{Backend: inner, etags: etags, uploads: newFakeUploads()}
+}
+
+func (b *fakeBackend) lock(bucket, key string) *sync.Mutex {
+	h := fnv.New32a()
+	h.Write([]byte(bucket))
+	h.Write([]byte{0})
+	h.Write([]byte(key))
+	return &b.locks[h.Sum32()%uint32(len(b.locks))]
 }
 
 func (b *fakeBackend) watch(bucket, key string) {
@@ -316,12 +353,26 @@ func (b *fakeBackend) PutObject(bucket, key string, meta map[string]string, inpu
 	return res, err
 }
 
+// CopyObject copies like gofakes3's CopyObject helper (which s3bolt and
+// fakeMem use), with two differences. The ETag it answers is the MD5 of the
+// bytes copied, which is what the new object shows: the source's hash is not,
+// when the source is a multipart upload. And it reads no hash after the
+// write: s3bolt's points into the database's memory map, which the write may
+// move, and reading it afterwards crashed the sandbox.
 func (b *fakeBackend) CopyObject(srcBucket, srcKey, dstBucket, dstKey string, meta map[string]string) (gofakes3.CopyObjectResult, error) {
-	res, err := b.Backend.CopyObject(srcBucket, srcKey, dstBucket, dstKey, meta)
-	if err == nil {
-		err = b.wrote(dstBucket, dstKey)
+	src, err := b.Backend.GetObject(srcBucket, srcKey, nil)
+	if err != nil {
+		return gofakes3.CopyObjectResult{}, err
 	}
-	return res, err
+	defer src.Contents.Close()
+	h := md5.New()
+	if _, err := b.Backend.PutObject(dstBucket, dstKey, meta, io.TeeReader(src.Contents, h), src.Size, nil); err != nil {
+		return gofakes3.CopyObjectResult{}, err
+	}
+	if err := b.wrote(dstBucket, dstKey); err != nil {
+		return gofakes3.CopyObjectResult{}, err
+	}
+	return gofakes3.CopyObjectResult{ETag: gofakes3.FormatETag(h.Sum(nil)), LastModified: gofakes3.NewContentTime(time.Now())}, nil
 }
 
 func (b *fakeBackend) DeleteObject(bucket, key string) (gofakes3.ObjectDeleteResult, error) {
@@ -519,42 +570,6 @@ func fakeETagBucket(tx *bolt.Tx) *bolt.Bucket {
 	return meta.Bucket(fakeETagsBucket)
 }
 
-// fakeRecorder buffers a small response (XML answers) so it can be inspected
-// before it is sent.
-type fakeRecorder struct {
-	header http.Header
-	status int
-	body   bytes.Buffer
-}
-
-func newFakeRecorder() *fakeRecorder { return &fakeRecorder{header: http.Header{}} }
-
-func (r *fakeRecorder) Header() http.Header { return r.header }
-
-func (r *fakeRecorder) WriteHeader(code int) {
-	if r.status == 0 {
-		r.status = code
-	}
-}
-
-func (r *fakeRecorder) Write(p []byte) (int, error) {
-	if r.status == 0 {
-		r.status = http.StatusOK
-	}
-	return r.body.Write(p)
-}
-
-func (r *fakeRecorder) replay(w http.ResponseWriter) {
-	for k, v := range r.header {
-		w.Header()[k] = v
-	}
-	if r.status == 0 {
-		r.status = http.StatusOK
-	}
-	w.WriteHeader(r.status)
-	w.Write(r.body.Bytes())
-}
-
 // fakeSource is one bucket of a fakeS3 as the edge's ObjectSource: it reads
 // the backend directly, with the ETags users see through the S3 API.
 type fakeSource struct {
@@ -673,4 +688,735 @@ func (s *fakeSeeker) Close() error {
 	err := s.rc.Close()
 	s.rc = nil
 	return err
+}
+
+// Multipart uploads of the sandbox, through gofakes3's MultipartBackend hook:
+// gofakes3 parses the requests, checks part numbers and Content-MD5, and
+// writes the answers; fakeBackend keeps the uploads. Uploads in progress live
+// in memory, as with gofakes3's own uploader.
+//
+// An upload's cost is dominated by hashing: S3 names each part by its MD5.
+// Parts are read straight into a buffer of their Content-Length and hashed as
+// they arrive, each in its own request goroutine (no global lock), so parts
+// sent at once hash in parallel. Complete hands the parts to fakeMem as they
+// are, or to s3bolt as one reader without joining them first. The "md5-N"
+// ETag it answers is the MD5 of the parts' MD5s, as S3 computes it.
+
+var _ gofakes3.MultipartBackend = (*fakeBackend)(nil)
+
+// fakeUploads is the set of multipart uploads in progress.
+type fakeUploads struct {
+	mu   sync.Mutex
+	seq  uint64
+	byID map[gofakes3.UploadID]*fakeUpload
+}
+
+func newFakeUploads() fakeUploads {
+	// IDs start from the clock, so an ID from an earlier run of the sandbox
+	// never names a new upload, and sort in the order uploads began.
+	return fakeUploads{seq: uint64(time.Now().UnixNano()), byID: map[gofakes3.UploadID]*fakeUpload{}}
+}
+
+// fakeUpload is one multipart upload. Its fields above mu never change.
+type fakeUpload struct {
+	id          gofakes3.UploadID
+	bucket, key string
+	meta        map[string]string
+	initiated   time.Time
+
+	mu    sync.Mutex
+	parts map[int]*fakePart
+	done  bool // completed or aborted: no more parts
+}
+
+// fakePart is one uploaded part.
+type fakePart struct {
+	md5      [md5.Size]byte
+	body     []byte
+	modified time.Time
+}
+
+func (p *fakePart) etag() string { return `"` + hex.EncodeToString(p.md5[:]) + `"` }
+
+// fakePartReadChunk is how much of a part is read before it is hashed: small
+// enough to hash while still in the CPU cache.
+const fakePartReadChunk = 256 << 10
+
+// upload finds an upload in progress, which must be for bucket and key.
+func (b *fakeBackend) upload(bucket, key string, id gofakes3.UploadID) (*fakeUpload, error) {
+	b.uploads.mu.Lock()
+	defer b.uploads.mu.Unlock()
+	up := b.uploads.byID[id]
+	if up == nil || up.bucket != bucket || up.key != key {
+		return nil, gofakes3.ErrNoSuchUpload
+	}
+	return up, nil
+}
+
+// forget removes a finished upload; the caller holds up.mu.
+func (b *fakeBackend) forget(up *fakeUpload) {
+	up.done = true
+	up.parts = nil
+	b.uploads.mu.Lock()
+	delete(b.uploads.byID, up.id)
+	b.uploads.mu.Unlock()
+}
+
+// CreateMultipartUpload implements gofakes3.MultipartBackend.
+func (b *fakeBackend) CreateMultipartUpload(bucket, key string, meta map[string]string) (gofakes3.UploadID, error) {
+	var r [8]byte
+	if _, err := rand.Read(r[:]); err != nil {
+		return "", err
+	}
+	b.uploads.mu.Lock()
+	defer b.uploads.mu.Unlock()
+	b.uploads.seq++
+	up := &fakeUpload{
+		id:        gofakes3.UploadID(fmt.Sprintf("%016x%s", b.uploads.seq, hex.EncodeToString(r[:]))),
+		bucket:    bucket,
+		key:       key,
+		meta:      meta,
+		initiated: time.Now(),
+		parts:     map[int]*fakePart{},
+	}
+	b.uploads.byID[up.id] = up
+	return up.id, nil
+}
+
+// UploadPart implements gofakes3.MultipartBackend. gofakes3 has checked the
+// part number and that Content-Length is positive; input verifies
+// Content-MD5, when the client sent one, at EOF.
+func (b *fakeBackend) UploadPart(bucket, key string, id gofakes3.UploadID, partNumber int, contentLength int64, input io.Reader) (string, error) {
+	up, err := b.upload(bucket, key, id)
+	if err != nil {
+		return "", err
+	}
+	if contentLength > fakeMaxPartSize {
+		return "", gofakes3.ErrorMessagef(gofakes3.ErrInvalidArgument, "part of %d bytes is above the 5 GiB maximum", contentLength)
+	}
+	body := make([]byte, contentLength)
+	h := md5.New()
+	for n := 0; n < len(body); {
+		m, err := io.ReadFull(input, body[n:min(n+fakePartReadChunk, len(body))])
+		h.Write(body[n : n+m])
+		n += m
+		if err == io.EOF || err == io.ErrUnexpectedEOF {
+			return "", gofakes3.ErrIncompleteBody
+		}
+		if err != nil {
+			return "", err
+		}
+	}
+	// Read on to EOF: that is where a Content-MD5 mismatch shows, and a
+	// body longer than announced is refused.
+	var extra [1]byte
+	if m, err := io.ReadFull(input, extra[:]); m > 0 {
+		return "", gofakes3.ErrIncompleteBody
+	} else if err != io.EOF {
+		return "", err
+	}
+	part := &fakePart{body: body, modified: time.Now()}
+	h.Sum(part.md5[:0])
+
+	up.mu.Lock()
+	defer up.mu.Unlock()
+	if up.done {
+		return "", gofakes3.ErrNoSuchUpload
+	}
+	up.parts[partNumber] = part
+	return part.etag(), nil
+}
+
+// fakeMaxPartSize is S3's largest part.
+const fakeMaxPartSize = 5 << 30
+
+// CompleteMultipartUpload implements gofakes3.MultipartBackend: it checks the
+// list of parts as S3 does (ascending part numbers, each uploaded with that
+// ETag), stores the object and remembers its "md5-N" ETag.
+func (b *fakeBackend) CompleteMultipartUpload(bucket, key string, id gofakes3.UploadID, input *gofakes3.CompleteMultipartUploadRequest) (gofakes3.VersionID, string, error) {
+	up, err := b.upload(bucket, key, id)
+	if err != nil {
+		return "", "", err
+	}
+	// Parts arriving for this upload wait until it is done, then fail.
+	up.mu.Lock()
+	defer up.mu.Unlock()
+	if up.done {
+		return "", "", gofakes3.ErrNoSuchUpload
+	}
+	if len(input.Parts) == 0 {
+		return "", "", gofakes3.ErrorMessage(gofakes3.ErrMalformedXML, "The XML you provided was not well-formed or did not validate against our published schema: a multipart upload needs at least one part")
+	}
+	var size int64
+	parts := make([][]byte, 0, len(input.Parts))
+	all := md5.New()
+	for i, in := range input.Parts {
+		if i > 0 && in.PartNumber <= input.Parts[i-1].PartNumber {
+			return "", "", gofakes3.ErrInvalidPartOrder
+		}
+		p := up.parts[in.PartNumber]
+		if p == nil || strings.Trim(in.ETag, `"`) != hex.EncodeToString(p.md5[:]) {
+			return "", "", gofakes3.ErrorMessagef(gofakes3.ErrInvalidPart,
+				"One or more of the specified parts could not be found: part %d with ETag %s", in.PartNumber, in.ETag)
+		}
+		size += int64(len(p.body))
+		parts = append(parts, p.body)
+		all.Write(p.md5[:])
+	}
+	sum := all.Sum(nil)
+	etag := fmt.Sprintf(`"%s-%d"`, hex.EncodeToString(sum), len(input.Parts))
+
+	if err := b.putMultipart(bucket, key, up.meta, parts, size, sum, etag); err != nil {
+		return "", "", err
+	}
+	b.forget(up)
+	return "", etag, nil
+}
+
+// putMultipart stores a completed upload and remembers its ETag, with the
+// hash the backend keeps for the object (fakeMem keeps sum, the MD5 of the
+// parts' MD5s; s3bolt hashes the whole object). Writes to the key by other
+// requests meanwhile are counted: if any landed, which object the hash
+// belongs to is unknown, and nothing is remembered (the plain hash shows). A
+// write in the last instant leaves a record whose hash no longer matches the
+// object, and such records are ignored.
+func (b *fakeBackend) putMultipart(bucket, key string, meta map[string]string, parts [][]byte, size int64, sum []byte, etag string) error {
+	mu := b.lock(bucket, key)
+	mu.Lock()
+	defer mu.Unlock()
+	b.watch(bucket, key)
+	defer b.unwatch(bucket, key)
+	// The backend merges the old object's metadata into the map: give it
+	// its own.
+	m := make(map[string]string, len(meta))
+	for k, v := range meta {
+		m[k] = v
+	}
+	hash := sum
+	if mem, ok := b.Backend.(*fakeMem); ok {
+		if err := mem.putParts(bucket, key, m, parts, size, sum); err != nil {
+			return err
+		}
+		if err := b.wrote(bucket, key); err != nil {
+			return err
+		}
+	} else {
+		readers := make([]io.Reader, len(parts))
+		for i, p := range parts {
+			readers[i] = bytes.NewReader(p)
+		}
+		if _, err := b.PutObject(bucket, key, m, io.MultiReader(readers...), size, nil); err != nil {
+			return err
+		}
+		if b.writesTo(bucket, key) != 1 {
+			return nil
+		}
+		obj, err := b.Backend.HeadObject(bucket, key)
+		if err != nil {
+			return nil
+		}
+		obj.Contents.Close()
+		hash = obj.Hash
+	}
+	if b.writesTo(bucket, key) == 1 {
+		// Best effort: if this fails the object keeps its plain ETag.
+		_ = b.etags.set(bucket, key, fakeETag{MD5: hex.EncodeToString(hash), ETag: etag})
+	}
+	return nil
+}
+
+// AbortMultipartUpload implements gofakes3.MultipartBackend.
+func (b *fakeBackend) AbortMultipartUpload(bucket, key string, id gofakes3.UploadID) error {
+	up, err := b.upload(bucket, key, id)
+	if err != nil {
+		return err
+	}
+	up.mu.Lock()
+	defer up.mu.Unlock()
+	if up.done {
+		return gofakes3.ErrNoSuchUpload
+	}
+	b.forget(up)
+	return nil
+}
+
+// ListParts implements gofakes3.MultipartBackend: parts after marker, in
+// order, at most limit of them.
+func (b *fakeBackend) ListParts(bucket, key string, id gofakes3.UploadID, marker int, limit int64) (*gofakes3.ListMultipartUploadPartsResult, error) {
+	up, err := b.upload(bucket, key, id)
+	if err != nil {
+		return nil, err
+	}
+	up.mu.Lock()
+	defer up.mu.Unlock()
+	if up.done {
+		return nil, gofakes3.ErrNoSuchUpload
+	}
+	nums := make([]int, 0, len(up.parts))
+	for n := range up.parts {
+		if n > marker {
+			nums = append(nums, n)
+		}
+	}
+	slices.Sort(nums)
+	out := &gofakes3.ListMultipartUploadPartsResult{
+		Bucket:           bucket,
+		Key:              key,
+		UploadID:         id,
+		StorageClass:     "STANDARD",
+		PartNumberMarker: marker,
+		MaxParts:         limit,
+	}
+	for _, n := range nums {
+		if int64(len(out.Parts)) >= limit {
+			out.IsTruncated = true
+			break
+		}
+		p := up.parts[n]
+		out.Parts = append(out.Parts, gofakes3.ListMultipartUploadPartItem{
+			PartNumber:   n,
+			LastModified: gofakes3.NewContentTime(p.modified),
+			ETag:         p.etag(),
+			Size:         int64(len(p.body)),
+		})
+		out.NextPartNumberMarker = n
+	}
+	return out, nil
+}
+
+// ListMultipartUploads implements gofakes3.MultipartBackend with S3's rules:
+// uploads sorted by key, then by when they began; with a delimiter, keys
+// below the prefix that hold it roll up into common prefixes, which count
+// towards limit like uploads. gofakes3 has checked that the bucket exists.
+func (b *fakeBackend) ListMultipartUploads(bucket string, marker *gofakes3.UploadListMarker, prefix gofakes3.Prefix, limit int64) (*gofakes3.ListMultipartUploadsResult, error) {
+	b.uploads.mu.Lock()
+	var ups []*fakeUpload
+	for _, up := range b.uploads.byID {
+		if up.bucket == bucket && strings.HasPrefix(up.key, prefix.Prefix) {
+			ups = append(ups, up)
+		}
+	}
+	b.uploads.mu.Unlock()
+	// IDs sort in the order uploads began.
+	slices.SortFunc(ups, func(x, y *fakeUpload) int {
+		if c := strings.Compare(x.key, y.key); c != 0 {
+			return c
+		}
+		return strings.Compare(string(x.id), string(y.id))
+	})
+
+	out := &gofakes3.ListMultipartUploadsResult{
+		Bucket:     bucket,
+		MaxUploads: limit,
+		Prefix:     prefix.Prefix,
+		Delimiter:  prefix.Delimiter,
+	}
+	if marker != nil {
+		out.KeyMarker, out.UploadIDMarker = marker.Object, marker.UploadID
+	}
+	seen := map[string]bool{}
+	for _, up := range ups {
+		if marker != nil {
+			switch {
+			case up.key < marker.Object:
+				continue
+			case up.key == marker.Object && (marker.UploadID == "" || up.id <= marker.UploadID):
+				continue
+			case marker.UploadID == "" && prefix.Delimiter != "" &&
+				strings.HasSuffix(marker.Object, prefix.Delimiter) && strings.HasPrefix(up.key, marker.Object):
+				// The marker is a common prefix a page ended on.
+				continue
+			}
+		}
+		common := ""
+		if prefix.Delimiter != "" {
+			rest := up.key[len(prefix.Prefix):]
+			if i := strings.Index(rest, prefix.Delimiter); i >= 0 {
+				common = prefix.Prefix + rest[:i+len(prefix.Delimiter)]
+			}
+		}
+		if common != "" && seen[common] {
+			continue
+		}
+		if int64(len(out.Uploads)+len(out.CommonPrefixes)) >= limit {
+			out.IsTruncated = true
+			break
+		}
+		if common != "" {
+			seen[common] = true
+			out.CommonPrefixes = append(out.CommonPrefixes, gofakes3.CommonPrefix{Prefix: common})
+			out.NextKeyMarker, out.NextUploadIDMarker = common, ""
+			continue
+		}
+		out.Uploads = append(out.Uploads, gofakes3.ListMultipartUploadItem{
+			Key:          up.key,
+			UploadID:     up.id,
+			StorageClass: "STANDARD",
+			Initiated:    gofakes3.NewContentTime(up.initiated),
+		})
+		out.NextKeyMarker, out.NextUploadIDMarker = up.key, up.id
+	}
+	if !out.IsTruncated {
+		out.NextKeyMarker, out.NextUploadIDMarker = "", ""
+	}
+	return out, nil
+}
+
+// fakeMem is the sandbox's in-memory object store (memory mode), in place of
+// gofakes3's s3mem, which stores a completed multipart upload only after
+// copying it into one buffer and hashing all of it: S3 itself never hashes a
+// whole multipart object (that is why its ETag is the MD5 of the parts'
+// MD5s). fakeMem keeps a completed upload's parts as they arrived. Single
+// PUTs are stored and hashed as s3mem does; listings page through a sorted
+// index of keys, kept up to date lazily, with gofakes3's prefix rules. It has
+// no versioning: the wrapper never offered it.
+type fakeMem struct {
+	mu      sync.RWMutex
+	buckets map[string]*fakeMemBucket
+}
+
+type fakeMemBucket struct {
+	created time.Time
+	objects map[string]*fakeMemObject
+
+	// keys is sorted; added holds keys put since it was sorted, and stale
+	// says deleted keys may still be in keys. index() brings keys up to date.
+	keys  []string
+	added []string
+	stale bool
+}
+
+// fakeMemObject is one stored object. Nothing in it changes once stored.
+type fakeMemObject struct {
+	body     *fakeBody // one chunk, or a multipart upload's parts
+	size     int64
+	hash     []byte // MD5 of the body, or of the parts' MD5s for a multipart upload
+	meta     map[string]string
+	modified time.Time
+}
+
+var _ gofakes3.Backend = (*fakeMem)(nil)
+
+func newFakeMem() *fakeMem { return &fakeMem{buckets: map[string]*fakeMemBucket{}} }
+
+// index sorts the keys put since the last listing into keys and drops
+// deleted ones; the caller holds the write lock.
+func (b *fakeMemBucket) index() {
+	if len(b.added) == 0 && !b.stale {
+		return
+	}
+	slices.Sort(b.added)
+	merged := make([]string, 0, len(b.objects))
+	i, j := 0, 0
+	for i < len(b.keys) || j < len(b.added) {
+		var k string
+		if j == len(b.added) || (i < len(b.keys) && b.keys[i] <= b.added[j]) {
+			k, i = b.keys[i], i+1
+		} else {
+			k, j = b.added[j], j+1
+		}
+		if _, ok := b.objects[k]; ok && (len(merged) == 0 || merged[len(merged)-1] != k) {
+			merged = append(merged, k)
+		}
+	}
+	b.keys, b.added, b.stale = merged, nil, false
+}
+
+func (b *fakeMemBucket) put(key string, obj *fakeMemObject) {
+	if _, ok := b.objects[key]; !ok {
+		b.added = append(b.added, key)
+	}
+	b.objects[key] = obj
+}
+
+func (b *fakeMemBucket) remove(key string) {
+	if _, ok := b.objects[key]; ok {
+		delete(b.objects, key)
+		b.stale = true
+	}
+}
+
+// ListBuckets implements gofakes3.Backend.
+func (m *fakeMem) ListBuckets() ([]gofakes3.BucketInfo, error) {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	out := make([]gofakes3.BucketInfo, 0, len(m.buckets))
+	for name, b := range m.buckets {
+		out = append(out, gofakes3.BucketInfo{Name: name, CreationDate: gofakes3.NewContentTime(b.created)})
+	}
+	slices.SortFunc(out, func(x, y gofakes3.BucketInfo) int { return strings.Compare(x.Name, y.Name) })
+	return out, nil
+}
+
+// ListBucket implements gofakes3.Backend, paging as s3mem does: keys after
+// the marker, common prefixes counted once, at most MaxKeys entries.
+func (m *fakeMem) ListBucket(name string, prefix *gofakes3.Prefix, page gofakes3.ListBucketPage) (*gofakes3.ObjectList, error) {
+	if prefix == nil {
+		prefix = &gofakes3.Prefix{}
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	b := m.buckets[name]
+	if b == nil {
+		return nil, gofakes3.BucketNotFound(name)
+	}
+	b.index()
+	out := gofakes3.NewObjectList()
+	start := 0
+	if page.Marker != "" {
+		start, _ = slices.BinarySearch(b.keys, page.Marker)
+		if start < len(b.keys) && b.keys[start] == page.Marker {
+			start++
+		}
+	}
+	var match gofakes3.PrefixMatch
+	var lastPrefix string
+	var n int64
+	for i := start; i < len(b.keys); i++ {
+		key := b.keys[i]
+		switch {
+		case !prefix.Match(key, &match):
+			continue
+		case match.CommonPrefix:
+			if match.MatchedPart == lastPrefix {
+				continue // counted already
+			}
+			out.AddPrefix(match.MatchedPart)
+			lastPrefix = match.MatchedPart
+		default:
+			obj := b.objects[key]
+			out.Add(&gofakes3.Content{
+				Key:          key,
+				LastModified: gofakes3.NewContentTime(obj.modified),
+				ETag:         gofakes3.FormatETag(obj.hash),
+				Size:         obj.size,
+			})
+		}
+		n++
+		if page.MaxKeys > 0 && n >= page.MaxKeys {
+			out.NextMarker = key
+			out.IsTruncated = i+1 < len(b.keys)
+			break
+		}
+	}
+	return out, nil
+}
+
+// CreateBucket implements gofakes3.Backend.
+func (m *fakeMem) CreateBucket(name string) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.buckets[name] != nil {
+		return gofakes3.ResourceError(gofakes3.ErrBucketAlreadyExists, name)
+	}
+	m.buckets[name] = &fakeMemBucket{created: time.Now(), objects: map[string]*fakeMemObject{}}
+	return nil
+}
+
+// BucketExists implements gofakes3.Backend.
+func (m *fakeMem) BucketExists(name string) (bool, error) {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	return m.buckets[name] != nil, nil
+}
+
+// DeleteBucket implements gofakes3.Backend.
+func (m *fakeMem) DeleteBucket(name string) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	b := m.buckets[name]
+	if b == nil {
+		return gofakes3.ErrNoSuchBucket
+	}
+	if len(b.objects) > 0 {
+		return gofakes3.ResourceError(gofakes3.ErrBucketNotEmpty, name)
+	}
+	delete(m.buckets, name)
+	return nil
+}
+
+// ForceDeleteBucket implements gofakes3.Backend.
+func (m *fakeMem) ForceDeleteBucket(name string) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.buckets[name] == nil {
+		return gofakes3.ErrNoSuchBucket
+	}
+	delete(m.buckets, name)
+	return nil
+}
+
+func (m *fakeMem) lookup(bucket, key string) (*fakeMemObject, error) {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	b := m.buckets[bucket]
+	if b == nil {
+		return nil, gofakes3.BucketNotFound(bucket)
+	}
+	obj := b.objects[key]
+	if obj == nil {
+		return nil, gofakes3.KeyNotFound(key)
+	}
+	return obj, nil
+}
+
+// GetObject implements gofakes3.Backend.
+func (m *fakeMem) GetObject(bucket, key string, rangeRequest *gofakes3.ObjectRangeRequest) (*gofakes3.Object, error) {
+	obj, err := m.lookup(bucket, key)
+	if err != nil {
+		return nil, err
+	}
+	rng, err := rangeRequest.Range(obj.size)
+	if err != nil {
+		return nil, err
+	}
+	start, length := int64(0), obj.size
+	if rng != nil {
+		start, length = rng.Start, rng.Length
+	}
+	return &gofakes3.Object{
+		Name:     key,
+		Hash:     obj.hash,
+		Metadata: obj.meta,
+		Size:     obj.size,
+		Range:    rng,
+		Contents: io.NopCloser(io.NewSectionReader(obj.body, start, length)),
+	}, nil
+}
+
+// HeadObject implements gofakes3.Backend.
+func (m *fakeMem) HeadObject(bucket, key string) (*gofakes3.Object, error) {
+	obj, err := m.lookup(bucket, key)
+	if err != nil {
+		return nil, err
+	}
+	return &gofakes3.Object{
+		Name:     key,
+		Hash:     obj.hash,
+		Metadata: obj.meta,
+		Size:     obj.size,
+		Contents: io.NopCloser(strings.NewReader("")),
+	}, nil
+}
+
+// DeleteObject implements gofakes3.Backend; deleting a missing key is no
+// error, as in S3.
+func (m *fakeMem) DeleteObject(bucket, key string) (gofakes3.ObjectDeleteResult, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	b := m.buckets[bucket]
+	if b == nil {
+		return gofakes3.ObjectDeleteResult{}, gofakes3.BucketNotFound(bucket)
+	}
+	b.remove(key)
+	return gofakes3.ObjectDeleteResult{}, nil
+}
+
+// DeleteMulti implements gofakes3.Backend.
+func (m *fakeMem) DeleteMulti(bucket string, keys ...string) (gofakes3.MultiDeleteResult, error) {
+	var out gofakes3.MultiDeleteResult
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	b := m.buckets[bucket]
+	if b == nil {
+		return out, gofakes3.BucketNotFound(bucket)
+	}
+	for _, key := range keys {
+		b.remove(key)
+		out.Deleted = append(out.Deleted, gofakes3.ObjectID{Key: key})
+	}
+	return out, nil
+}
+
+// PutObject implements gofakes3.Backend like s3mem: the body is read whole,
+// metadata not given is carried over from the object it replaces, and the
+// ETag is the body's MD5.
+func (m *fakeMem) PutObject(bucket, key string, meta map[string]string, input io.Reader, size int64, cond *gofakes3.PutConditions) (gofakes3.PutObjectResult, error) {
+	body, err := gofakes3.ReadAll(input, size)
+	if err != nil {
+		return gofakes3.PutObjectResult{}, err
+	}
+	sum := md5.Sum(body)
+	return gofakes3.PutObjectResult{}, m.store(bucket, key, meta, cond, &fakeMemObject{
+		body: newFakeBody([][]byte{body}), size: int64(len(body)), hash: sum[:],
+	})
+}
+
+// putParts stores a completed multipart upload as its parts, under hash.
+func (m *fakeMem) putParts(bucket, key string, meta map[string]string, parts [][]byte, size int64, hash []byte) error {
+	return m.store(bucket, key, meta, nil, &fakeMemObject{body: newFakeBody(parts), size: size, hash: hash})
+}
+
+func (m *fakeMem) store(bucket, key string, meta map[string]string, cond *gofakes3.PutConditions, obj *fakeMemObject) error {
+	if meta == nil {
+		meta = map[string]string{}
+	}
+	if err := gofakes3.MergeMetadata(m, bucket, key, meta); err != nil {
+		return err
+	}
+	obj.meta = meta
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	b := m.buckets[bucket]
+	if b == nil {
+		return gofakes3.BucketNotFound(bucket)
+	}
+	if cond != nil {
+		info := &gofakes3.ConditionalObjectInfo{}
+		if old := b.objects[key]; old != nil {
+			info.Exists, info.Hash = true, old.hash
+		}
+		if err := gofakes3.CheckPutConditions(cond, info); err != nil {
+			return err
+		}
+	}
+	obj.modified = time.Now()
+	b.put(key, obj)
+	return nil
+}
+
+// CopyObject implements gofakes3.Backend with gofakes3's helper.
+func (m *fakeMem) CopyObject(srcBucket, srcKey, dstBucket, dstKey string, meta map[string]string) (gofakes3.CopyObjectResult, error) {
+	return gofakes3.CopyObject(m, srcBucket, srcKey, dstBucket, dstKey, meta)
+}
+
+// fakeBody reads a body kept in pieces.
+type fakeBody struct {
+	chunks [][]byte
+	starts []int64 // offset of each chunk
+}
+
+func newFakeBody(chunks [][]byte) *fakeBody {
+	b := &fakeBody{chunks: chunks, starts: make([]int64, len(chunks))}
+	var off int64
+	for i, c := range chunks {
+		b.starts[i] = off
+		off += int64(len(c))
+	}
+	return b
+}
+
+// ReadAt implements io.ReaderAt.
+func (b *fakeBody) ReadAt(p []byte, off int64) (int, error) {
+	// The last chunk starting at or before off.
+	i, found := slices.BinarySearch(b.starts, off)
+	if !found {
+		i--
+	}
+	n := 0
+	for ; i >= 0 && i < len(b.chunks) && n < len(p); i++ {
+		c := b.chunks[i]
+		if skip := off - b.starts[i]; skip > 0 {
+			if skip >= int64(len(c)) {
+				continue
+			}
+			c = c[skip:]
+		}
+		n += copy(p[n:], c)
+		off = b.starts[i] + int64(len(b.chunks[i]))
+	}
+	if n < len(p) {
+		return n, io.EOF
+	}
+	return n, nil
 }

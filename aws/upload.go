@@ -2,21 +2,28 @@ package aws
 
 import (
 	"context"
+	"crypto/md5"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"io"
 	"io/fs"
 	"mime"
+	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"path"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/feature/s3/transfermanager"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/smithy-go/middleware"
+	smithyhttp "github.com/aws/smithy-go/transport/http"
 )
 
 // Upload sizing. S3 allows parts of 5 s3MiB to 5 GiB and at most 10,000 parts.
@@ -126,7 +133,11 @@ func (c *Client) Upload(ctx context.Context, req UploadRequest, progress func(Pr
 
 	w := newWireCounter(req.Key, size, progress)
 	w.start()
-	tm := transfermanager.New(c.s3, func(o *transfermanager.Options) {
+	var api transfermanager.S3APIClient = c.s3
+	if s3UploadNeedsMD5(aws.ToString(c.s3.Options().BaseEndpoint)) {
+		api = s3ContentMD5Client{c.s3}
+	}
+	tm := transfermanager.New(api, func(o *transfermanager.Options) {
 		o.PartSizeBytes = max(plan.PartSize, s3MinPartSize)
 		o.Concurrency = plan.Concurrency
 		o.MultipartUploadThreshold = s3SinglePutLimit
@@ -138,6 +149,10 @@ func (c *Client) Upload(ctx context.Context, req UploadRequest, progress func(Pr
 		// The abort after a failure or cancel gets a fresh context, so a
 		// cancelled upload still cleans up.
 		o.FailTimeout = s3AbortTimeout
+		// No CRC32 trailers (see s3UploadNeedsMD5 for what guards the
+		// bytes instead): they need aws-chunked bodies, which gofakes3 (so
+		// the sandbox) stores with the chunk framing inside the data, and
+		// some S3-compatible servers refuse.
 		o.RequestChecksumCalculation = aws.RequestChecksumCalculationWhenRequired
 	})
 	out, err := tm.UploadObject(withWireCounter(ctx, w), &transfermanager.UploadObjectInput{
@@ -151,7 +166,7 @@ func (c *Client) Upload(ctx context.Context, req UploadRequest, progress func(Pr
 		if errors.As(err, &mpe) {
 			return ObjectInfo{}, c.afterFailedMultipart(op, req.Bucket, req.Key, mpe.UploadID(), err)
 		}
-		return ObjectInfo{}, c.explainKey(op, req.Bucket, req.Key, err)
+		return ObjectInfo{}, c.explainKey(op, req.Bucket, req.Key, s3ExplainDamage(op, err))
 	}
 	w.finish()
 	return ObjectInfo{
@@ -163,12 +178,78 @@ func (c *Client) Upload(ctx context.Context, req UploadRequest, progress func(Pr
 	}, nil
 }
 
+// s3UploadNeedsMD5 reports whether uploads to endpoint ("" is AWS) send a
+// Content-MD5 with each part: only over plain HTTP to another machine.
+//
+// The SDK's default CRC32 per part is off for uploads (and everything else,
+// see NewClient). Over HTTPS, as to AWS, TLS authenticates every byte on the
+// way; to a loopback server, such as the sandbox, the bytes cross no wire.
+// Over plain HTTP to another host nothing but TCP's 16-bit checksum would
+// catch a damaged byte, and the payload is not signed either (NewClient sends
+// UNSIGNED-PAYLOAD there), so each part then carries its MD5, which S3,
+// MinIO and gofakes3 check (BadDigest), at the cost of one MD5 pass over the
+// file on the client.
+var s3UploadNeedsMD5 = func(endpoint string) bool {
+	u, err := url.Parse(endpoint)
+	if err != nil || !strings.EqualFold(u.Scheme, "http") {
+		return false
+	}
+	host := u.Hostname()
+	if strings.EqualFold(host, "localhost") {
+		return false
+	}
+	ip := net.ParseIP(host)
+	return ip == nil || !ip.IsLoopback()
+}
+
+// s3ContentMD5Client sends a Content-MD5 header with every PutObject and
+// UploadPart; the other calls of the transfer manager pass through.
+type s3ContentMD5Client struct{ *s3.Client }
+
+// PutObject sends in with a Content-MD5.
+func (c s3ContentMD5Client) PutObject(ctx context.Context, in *s3.PutObjectInput, opts ...func(*s3.Options)) (*s3.PutObjectOutput, error) {
+	return c.Client.PutObject(ctx, in, append(slices.Clip(opts), s3WithContentMD5)...)
+}
+
+// UploadPart sends in with a Content-MD5.
+func (c s3ContentMD5Client) UploadPart(ctx context.Context, in *s3.UploadPartInput, opts ...func(*s3.Options)) (*s3.UploadPartOutput, error) {
+	return c.Client.UploadPart(ctx, in, append(slices.Clip(opts), s3WithContentMD5)...)
+}
+
+func s3WithContentMD5(o *s3.Options) {
+	o.APIOptions = append(o.APIOptions, func(st *middleware.Stack) error {
+		return st.Build.Add(s3ContentMD5, middleware.After)
+	})
+}
+
+// s3ContentMD5 hashes a request's body and sets Content-MD5 before the
+// request is signed. The transfer manager's bodies are in memory and
+// seekable, so the hash costs no extra read of the file.
+var s3ContentMD5 = middleware.BuildMiddlewareFunc("cfsignContentMD5", func(ctx context.Context, in middleware.BuildInput, next middleware.BuildHandler) (middleware.BuildOutput, middleware.Metadata, error) {
+	req, ok := in.Request.(*smithyhttp.Request)
+	if !ok || req.GetStream() == nil || req.Header.Get("Content-MD5") != "" {
+		return next.HandleBuild(ctx, in)
+	}
+	if !req.IsStreamSeekable() {
+		return middleware.BuildOutput{}, middleware.Metadata{}, errors.New("compute Content-MD5: the body cannot be read twice")
+	}
+	h := md5.New()
+	if _, err := io.Copy(h, req.GetStream()); err != nil {
+		return middleware.BuildOutput{}, middleware.Metadata{}, fmt.Errorf("compute Content-MD5: %w", err)
+	}
+	if err := req.RewindStream(); err != nil {
+		return middleware.BuildOutput{}, middleware.Metadata{}, fmt.Errorf("compute Content-MD5: %w", err)
+	}
+	req.Header.Set("Content-MD5", base64.StdEncoding.EncodeToString(h.Sum(nil)))
+	return next.HandleBuild(ctx, in)
+})
+
 // afterFailedMultipart makes sure the failed upload is aborted. The transfer
 // manager tries, but does not report whether its abort worked; a second abort
 // answering NoSuchUpload (or success) proves the parts are gone.
 func (c *Client) afterFailedMultipart(op, bucket, key, uploadID string, cause error) error {
 	err := c.abort(context.Background(), s3PendingAbort{bucket, key, uploadID})
-	explained := c.explainKey(op, bucket, key, s3UnwrapMultipart(cause))
+	explained := c.explainKey(op, bucket, key, s3ExplainDamage(op, s3UnwrapMultipart(cause)))
 	if err == nil {
 		return explained
 	}
@@ -179,6 +260,18 @@ func (c *Client) afterFailedMultipart(op, bucket, key, uploadID string, cause er
 		Msg: fmt.Sprintf("%s; multipart upload %s could not be aborted yet: cfsign retries on its next upload, or run aws s3api abort-multipart-upload --bucket %s --key %q --upload-id %s",
 			explained.Error(), uploadID, bucket, key, uploadID),
 		Err: cause,
+	}
+}
+
+// s3ExplainDamage explains BadDigest: the server's MD5 of a body differs
+// from the Content-MD5 sent with it (see s3UploadNeedsMD5).
+func s3ExplainDamage(op string, err error) error {
+	if s3APICode(err) != "BadDigest" {
+		return err
+	}
+	return &ExplainedError{
+		Msg: op + ": data was damaged on the way to the server (BadDigest: its MD5 does not match); try again, and prefer an https:// endpoint",
+		Err: err,
 	}
 }
 

@@ -3,8 +3,12 @@ package aws
 import (
 	"bytes"
 	"context"
+	"crypto/md5"
+	"encoding/base64"
 	"errors"
+	"io"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"slices"
@@ -312,25 +316,136 @@ func TestDownloadIntoDirAndNoTempOnError(t *testing.T) {
 	}
 }
 
-// BenchmarkUpload256MiB uploads 256 MiB to an in-process gofakes3 with the
-// chosen part size and concurrency and progress on; compare MB/s with
-// `curl -T` and `aws s3 cp` against the same kind of server.
-func BenchmarkUpload256MiB(b *testing.B) {
-	c := newTestClient(b, newFakeS3Server(b))
-	bucket := newTestBucket(b, c)
-	size := 256 * s3MiB
-	p, _ := randomFile(b, b.TempDir(), "big.bin", size)
-	b.SetBytes(int64(size))
-	defer reportCPU(b)()
-	b.ResetTimer()
-	for i := 0; i < b.N; i++ {
-		var last Progress
-		if _, err := c.Upload(context.Background(), UploadRequest{Path: p, Bucket: bucket, Key: "big.bin"}, func(ev Progress) { last = ev }); err != nil {
+func TestUploadNeedsMD5(t *testing.T) {
+	for ep, want := range map[string]bool{
+		"":                          false, // AWS, over HTTPS
+		"https://s3.example.com":    false,
+		"http://127.0.0.1:9000":     false,
+		"http://127.9.9.9:9000":     false,
+		"http://[::1]:9000":         false,
+		"http://localhost:9000":     false,
+		"http://LOCALHOST":          false,
+		"http://10.0.0.5:9000":      true,
+		"http://minio.lan:9000":     true,
+		"HTTP://192.168.1.2":        true,
+		"http://[2001:db8::1]:9000": true,
+	} {
+		if got := s3UploadNeedsMD5(ep); got != want {
+			t.Errorf("s3UploadNeedsMD5(%q) = %v, want %v", ep, got, want)
+		}
+	}
+}
+
+// Over plain HTTP to another machine each part carries its MD5, and a part
+// damaged on the way is refused by the server, failing (and aborting) the
+// upload. The test forces that path on loopback.
+func TestUploadContentMD5(t *testing.T) {
+	saved := s3UploadNeedsMD5
+	s3UploadNeedsMD5 = func(string) bool { return true }
+	t.Cleanup(func() { s3UploadNeedsMD5 = saved })
+
+	backend := newFakeS3Server(t)
+	var mu sync.Mutex
+	var checked int
+	var damage bool
+	proxy := newFaultProxy(t, backend, func(w http.ResponseWriter, r *http.Request) bool {
+		if r.Method != http.MethodPut || r.ContentLength <= 0 {
+			return false // not an object's bytes (CreateBucket)
+		}
+		body, err := io.ReadAll(r.Body)
+		if err != nil {
+			t.Errorf("proxy read: %v", err)
+		}
+		sum := md5.Sum(body)
+		mu.Lock()
+		defer mu.Unlock()
+		if got := r.Header.Get("Content-MD5"); got != base64.StdEncoding.EncodeToString(sum[:]) {
+			t.Errorf("PUT %s: Content-MD5 %q, want the body's", r.URL, got)
+		}
+		checked++
+		if damage && r.URL.Query().Get("partNumber") == "2" {
+			body[len(body)/2] ^= 1
+		}
+		r.Body = io.NopCloser(bytes.NewReader(body))
+		return false
+	})
+	c := newTestClient(t, proxy.URL)
+	bucket := newTestBucket(t, c)
+	dir := t.TempDir()
+	small, _ := randomFile(t, dir, "small.txt", 1000)
+	big, _ := randomFile(t, dir, "big.bin", 3*s3MinPartSize)
+	for _, p := range []string{small, big} {
+		if _, err := c.Upload(context.Background(), UploadRequest{Path: p, Bucket: bucket, Key: filepath.Base(p), PartSize: s3MinPartSize}, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if checked != 4 {
+		t.Errorf("%d PUTs checked, want 4 (one object, three parts)", checked)
+	}
+
+	mu.Lock()
+	damage = true
+	mu.Unlock()
+	_, err := c.Upload(context.Background(), UploadRequest{Path: big, Bucket: bucket, Key: "damaged.bin", PartSize: s3MinPartSize}, nil)
+	errContains(t, err, "damaged on the way", "BadDigest")
+	if _, err := c.Head(context.Background(), bucket, "damaged.bin"); err == nil {
+		t.Error("an upload with a damaged part created the object")
+	}
+	if left, err := c.ListMultipartUploads(context.Background(), bucket); err != nil || len(left) != 0 {
+		t.Errorf("multipart uploads left: %q %v", left, err)
+	}
+}
+
+// benchServers are the S3 servers the upload benchmarks run against: the
+// sandbox's (gofakes3 behind our wrapper, memory backend: what `cfsign
+// sandbox --memory` and bench/compare.sh serve) and plain gofakes3.
+var benchServers = []struct {
+	name  string
+	start func(b *testing.B) (endpoint, bucket string)
+}{
+	{"sandbox", func(b *testing.B) (string, string) {
+		f, err := newFakeS3("")
+		if err != nil {
 			b.Fatal(err)
 		}
-		if last.Sent != int64(size) {
-			b.Fatalf("progress ended at %d", last.Sent)
+		b.Cleanup(func() { f.close() })
+		if err := f.ensureBucket("bench"); err != nil {
+			b.Fatal(err)
 		}
+		srv := httptest.NewServer(f)
+		b.Cleanup(srv.Close)
+		return srv.URL, "bench"
+	}},
+	{"gofakes3", func(b *testing.B) (string, string) {
+		endpoint := newFakeS3Server(b)
+		return endpoint, newTestBucket(b, newTestClient(b, endpoint))
+	}},
+}
+
+// BenchmarkUpload256MiB uploads 256 MiB with the chosen part size and
+// concurrency and progress on; compare MB/s with BenchmarkUpload256MiBRawPUT
+// (what `curl -T` does) against the same server. Client and server share the
+// process here: bench/compare.sh measures them apart.
+func BenchmarkUpload256MiB(b *testing.B) {
+	for _, srv := range benchServers {
+		b.Run("server="+srv.name, func(b *testing.B) {
+			endpoint, bucket := srv.start(b)
+			c := newTestClient(b, endpoint)
+			size := 256 * s3MiB
+			p, _ := randomFile(b, b.TempDir(), "big.bin", size)
+			b.SetBytes(int64(size))
+			defer reportCPU(b)()
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				var last Progress
+				if _, err := c.Upload(context.Background(), UploadRequest{Path: p, Bucket: bucket, Key: "big.bin"}, func(ev Progress) { last = ev }); err != nil {
+					b.Fatal(err)
+				}
+				if last.Sent != int64(size) {
+					b.Fatalf("progress ended at %d", last.Sent)
+				}
+			}
+		})
 	}
 }
 
@@ -338,29 +453,32 @@ func BenchmarkUpload256MiB(b *testing.B) {
 // unsigned HTTP PUT of the same file to the same kind of server, as
 // `curl -T` would send it.
 func BenchmarkUpload256MiBRawPUT(b *testing.B) {
-	endpoint := newFakeS3Server(b)
-	bucket := newTestBucket(b, newTestClient(b, endpoint))
-	size := 256 * s3MiB
-	p, _ := randomFile(b, b.TempDir(), "big.bin", size)
-	b.SetBytes(int64(size))
-	defer reportCPU(b)()
-	b.ResetTimer()
-	for i := 0; i < b.N; i++ {
-		f, err := os.Open(p)
-		if err != nil {
-			b.Fatal(err)
-		}
-		req, _ := http.NewRequest(http.MethodPut, endpoint+"/"+bucket+"/big.bin", f)
-		req.ContentLength = int64(size)
-		resp, err := http.DefaultClient.Do(req)
-		f.Close()
-		if err != nil {
-			b.Fatal(err)
-		}
-		resp.Body.Close()
-		if resp.StatusCode != http.StatusOK {
-			b.Fatalf("PUT: %s", resp.Status)
-		}
+	for _, srv := range benchServers {
+		b.Run("server="+srv.name, func(b *testing.B) {
+			endpoint, bucket := srv.start(b)
+			size := 256 * s3MiB
+			p, _ := randomFile(b, b.TempDir(), "big.bin", size)
+			b.SetBytes(int64(size))
+			defer reportCPU(b)()
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				f, err := os.Open(p)
+				if err != nil {
+					b.Fatal(err)
+				}
+				req, _ := http.NewRequest(http.MethodPut, endpoint+"/"+bucket+"/big.bin", f)
+				req.ContentLength = int64(size)
+				resp, err := http.DefaultClient.Do(req)
+				f.Close()
+				if err != nil {
+					b.Fatal(err)
+				}
+				resp.Body.Close()
+				if resp.StatusCode != http.StatusOK {
+					b.Fatalf("PUT: %s", resp.Status)
+				}
+			}
+		})
 	}
 }
 
