@@ -530,11 +530,11 @@ func TestReliabilityHostileKeysOnTerminal(t *testing.T) {
 		t.Errorf("rm output not escaped: %q", r.stdout)
 	}
 	// Errors about hostile keys (a newline too, which S3 itself refuses to
-	// store): one escaped line on stderr. (moto's 404 for such a key is XML
-	// the SDK cannot parse, so the line gives the status, not "no object".)
+	// store): one escaped line on stderr saying the object is missing, even
+	// though moto's 404 for such a key is XML the SDK cannot parse.
 	for _, k := range []string{"gone\x1b]0;pwned\x07", "two\nlines\r\x1b[2J"} {
 		r = te.run("download", "s3://"+bucket+"/"+k, filepath.Join(t.TempDir(), "out"), "--endpoint-url", moto)
-		r.oneLineError(t, ExitError, "404")
+		r.oneLineError(t, ExitError, "no object")
 		relCheckTerminalSafe(t, "download error", r.stderr)
 	}
 }
