@@ -1,9 +1,12 @@
 package aws
 
 import (
+	"bytes"
 	"context"
 	"fmt"
+	"html"
 	"io"
+	"net/http"
 	"net/url"
 	"os"
 	"strings"
@@ -19,6 +22,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 	"github.com/aws/smithy-go/logging"
+	"github.com/aws/smithy-go/middleware"
+	smithyhttp "github.com/aws/smithy-go/transport/http"
 )
 
 // ClientOptions choose the account, region and endpoint of an S3 client.
@@ -237,28 +242,120 @@ func (c *Client) List(ctx context.Context, bucket, prefix, token string) (Page, 
 	return out, nil
 }
 
-// Walk lists every object under prefix recursively, calling fn once per page.
-// It holds one page at a time; an error from fn stops the walk and is returned.
+// Walk lists every object under prefix recursively, calling fn once per page,
+// in order. It holds a few pages at most: the next page is requested as soon as
+// this one's raw answer names its continuation token, so the server's work
+// and the decoding of both pages overlap (decoding XML is most of a listing's
+// cost). An error from fn stops the walk and is returned.
 func (c *Client) Walk(ctx context.Context, bucket, prefix string, fn func([]Entry) error) error {
-	token := ""
-	for {
-		page, err := c.listPage(ctx, bucket, prefix, "", token)
-		if err != nil {
-			return c.explainKey(fmt.Sprintf("list s3://%s/%s", bucket, prefix), bucket, "", err)
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	type result struct {
+		page Page
+		err  error
+	}
+	pages := make(chan chan result, 2) // pages decoding while the next is fetched
+	go func() {
+		defer close(pages)
+		token := ""
+		for {
+			res := make(chan result, 1)
+			select {
+			case pages <- res:
+			case <-ctx.Done():
+				return
+			}
+			next := newTokenPeek()
+			go func(token string) {
+				page, err := c.listPage(ctx, bucket, prefix, "", token, next.middleware)
+				next.done()
+				res <- result{page, err}
+			}(token)
+			tok, more := next.wait()
+			if !more {
+				return
+			}
+			token = tok
 		}
-		if len(page.Entries) > 0 {
-			if err := fn(page.Entries); err != nil {
+	}()
+	for res := range pages {
+		var r result
+		select {
+		case r = <-res:
+		case <-ctx.Done():
+			return c.explainKey(fmt.Sprintf("list s3://%s/%s", bucket, prefix), bucket, "", ctx.Err())
+		}
+		if r.err != nil {
+			return c.explainKey(fmt.Sprintf("list s3://%s/%s", bucket, prefix), bucket, "", r.err)
+		}
+		if len(r.page.Entries) > 0 {
+			if err := fn(r.page.Entries); err != nil {
 				return err
 			}
 		}
-		if page.NextToken == "" {
-			return nil
-		}
-		token = page.NextToken
 	}
+	return nil
 }
 
-func (c *Client) listPage(ctx context.Context, bucket, prefix, delim, token string) (Page, error) {
+// tokenPeek reads a ListObjectsV2 answer's continuation token from the raw
+// body, before the SDK decodes the document.
+type tokenPeek struct {
+	once  sync.Once
+	token string
+	more  bool
+	ready chan struct{}
+}
+
+func newTokenPeek() *tokenPeek { return &tokenPeek{ready: make(chan struct{})} }
+
+func (p *tokenPeek) set(token string, more bool) {
+	p.once.Do(func() { p.token, p.more = token, more; close(p.ready) })
+}
+
+// done ends the peek if the answer never came (an error): no next page.
+func (p *tokenPeek) done() { p.set("", false) }
+
+func (p *tokenPeek) wait() (string, bool) {
+	<-p.ready
+	return p.token, p.more
+}
+
+var (
+	xmlTruncated = []byte("<IsTruncated>true</IsTruncated>")
+	xmlTokenOpen = []byte("<NextContinuationToken>")
+	xmlTokenEnd  = []byte("</NextContinuationToken>")
+)
+
+// middleware sits just inside the operation's deserializer: it sees each
+// successful raw answer first, notes the token and hands the body on.
+func (p *tokenPeek) middleware(stack *middleware.Stack) error {
+	return stack.Deserialize.Insert(middleware.DeserializeMiddlewareFunc("cfsignTokenPeek",
+		func(ctx context.Context, in middleware.DeserializeInput, next middleware.DeserializeHandler) (
+			middleware.DeserializeOutput, middleware.Metadata, error) {
+			out, md, err := next.HandleDeserialize(ctx, in)
+			resp, ok := out.RawResponse.(*smithyhttp.Response)
+			if err != nil || !ok || resp.StatusCode != http.StatusOK {
+				return out, md, err
+			}
+			body, err := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if err != nil {
+				return out, md, err
+			}
+			resp.Body = io.NopCloser(bytes.NewReader(body))
+			token := ""
+			if i := bytes.Index(body, xmlTokenOpen); i >= 0 {
+				rest := body[i+len(xmlTokenOpen):]
+				if j := bytes.Index(rest, xmlTokenEnd); j >= 0 {
+					token = html.UnescapeString(string(rest[:j]))
+				}
+			}
+			p.set(token, token != "" && bytes.Contains(body, xmlTruncated))
+			return out, md, nil
+		}), "OperationDeserializer", middleware.After)
+}
+
+func (c *Client) listPage(ctx context.Context, bucket, prefix, delim, token string, apiOptions ...func(*middleware.Stack) error) (Page, error) {
 	in := &s3.ListObjectsV2Input{
 		Bucket: aws.String(bucket),
 		// Keys may hold control characters that XML 1.0 cannot carry:
@@ -277,7 +374,7 @@ func (c *Client) listPage(ctx context.Context, bucket, prefix, delim, token stri
 	if c.pageSize > 0 {
 		in.MaxKeys = aws.Int32(c.pageSize)
 	}
-	out, err := c.s3.ListObjectsV2(ctx, in)
+	out, err := c.s3.ListObjectsV2(ctx, in, func(o *s3.Options) { o.APIOptions = append(o.APIOptions, apiOptions...) })
 	if err != nil {
 		return Page{}, err
 	}

@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"html"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"slices"
@@ -404,5 +406,54 @@ func TestS3ListThousandPerPage(t *testing.T) {
 	}
 	if len(p2.Entries) != 50 || p2.NextToken != "" || p2.Entries[0].Key != "many/1000" {
 		t.Fatalf("second page: %d entries, token %q", len(p2.Entries), p2.NextToken)
+	}
+}
+
+// Walk requests each next page with the token peeked from the raw answer:
+// an XML-escaped token reaches the server unescaped, pages arrive in order,
+// and a failing page ends the walk with its error.
+func TestWalkPeeksEscapedTokens(t *testing.T) {
+	var got []string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		tok := r.URL.Query().Get("continuation-token")
+		got = append(got, tok)
+		page := map[string]struct{ key, next string }{
+			"":     {"a", "t&1"},
+			"t&1":  {"b", "t<2>"},
+			"t<2>": {"c", ""},
+		}[tok]
+		if tok == "t<2>" && r.URL.Query().Get("prefix") == "fail/" {
+			w.WriteHeader(http.StatusInternalServerError)
+			io.WriteString(w, `<Error><Code>InternalError</Code><Message>boom</Message></Error>`)
+			return
+		}
+		next := ""
+		if page.next != "" {
+			next = "<NextContinuationToken>" + html.EscapeString(page.next) + "</NextContinuationToken>"
+		}
+		fmt.Fprintf(w, `<?xml version="1.0" encoding="UTF-8"?><ListBucketResult><Name>b</Name><IsTruncated>%v</IsTruncated>%s<Contents><Key>%s</Key><Size>1</Size></Contents></ListBucketResult>`,
+			page.next != "", next, page.key)
+	}))
+	defer srv.Close()
+	c := newTestClient(t, srv.URL, func(o *ClientOptions) { o.MaxAttempts = 1 })
+	var keys []string
+	err := c.Walk(context.Background(), "b", "", func(es []Entry) error {
+		for _, e := range es {
+			keys = append(keys, e.Key)
+		}
+		return nil
+	})
+	if err != nil || strings.Join(keys, ",") != "a,b,c" || strings.Join(got, "|") != "|t&1|t<2>" {
+		t.Fatalf("keys %q tokens %q err %v", keys, got, err)
+	}
+	got, keys = nil, nil
+	err = c.Walk(context.Background(), "b", "fail/", func(es []Entry) error {
+		for _, e := range es {
+			keys = append(keys, e.Key)
+		}
+		return nil
+	})
+	if err == nil || !strings.Contains(err.Error(), "500") || strings.Join(keys, ",") != "a,b" {
+		t.Fatalf("failing page: keys %q err %v", keys, err)
 	}
 }

@@ -1,0 +1,38 @@
+package aws
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"testing"
+)
+
+// BenchmarkWalk30k lists 30,000 keys from the in-process memory sandbox page by page.
+func BenchmarkWalk30k(b *testing.B) {
+	sb, err := StartSandbox(context.Background(), SandboxOptions{DataDir: b.TempDir(), Memory: true})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer sb.Close()
+	for i := range 30000 {
+		if _, err := sb.s3.backend.PutObject(sb.Bucket, fmt.Sprintf("many/obj-%07d.txt", i), map[string]string{}, nilReader{}, 0, nil); err != nil {
+			b.Fatal(err)
+		}
+	}
+	c, err := NewClient(context.Background(), ClientOptions{EndpointURL: sb.S3Endpoint, AccessKeyID: "a", SecretAccessKey: "b", Region: "us-east-1"})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ResetTimer()
+	for range b.N {
+		n := 0
+		c.Walk(context.Background(), sb.Bucket, "many/", func(e []Entry) error { n += len(e); return nil })
+		if n != 30000 {
+			b.Fatal(n)
+		}
+	}
+}
+
+type nilReader struct{}
+
+func (nilReader) Read(p []byte) (int, error) { return 0, io.EOF }
