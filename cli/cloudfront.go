@@ -1,8 +1,10 @@
 package cli
 
 import (
+	"bufio"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/url"
 	"strings"
@@ -14,10 +16,19 @@ import (
 )
 
 const distributionsUsage = `Usage: cfsign distributions [--json]
+       cfsign distributions create --bucket NAME --key-group GROUP [--origin-path /P] [--yes]
 
 Lists the account's CloudFront distributions: ID, domain and aliases, the S3
 buckets (and origin paths) they read, and the key groups each cache behaviour
 trusts (by name and ID). A behaviour trusting none serves unsigned requests.
+
+create makes a distribution in front of a bucket that serves only signed
+URLs and cookies: an Origin Access Control for the bucket, viewer access
+restricted to GROUP (a key group name or ID), and a statement merged into the
+bucket's policy that lets only this distribution read (existing statements
+are kept). It asks for confirmation on the terminal unless --yes is given,
+then prints the new distribution's domain. Deploying takes CloudFront a few
+minutes; 'cfsign doctor' tells when links work.
 
 Flags:
   --json        the full list as JSON
@@ -26,6 +37,9 @@ Flags:
 `
 
 func runDistributions(ctx context.Context, r *runner, args []string) error {
+	if len(args) > 0 && args[0] == "create" {
+		return runDistributionsCreate(ctx, r, args[1:])
+	}
 	var asJSON bool
 	fs := newFlagSet("distributions")
 	r.global.register(fs)
@@ -278,4 +292,71 @@ func servesHost(d aws.Distribution, host string) bool {
 		}
 	}
 	return false
+}
+
+func runDistributionsCreate(ctx context.Context, r *runner, args []string) error {
+	var group, originPath string
+	var yes bool
+	fs := newFlagSet("distributions create")
+	r.global.register(fs) // --bucket is a global flag
+	fs.StringVar(&group, "key-group", "", "")
+	fs.StringVar(&originPath, "origin-path", "", "")
+	fs.BoolVar(&yes, "yes", false, "")
+	pos, err := r.parseArgs(fs, distributionsUsage, args)
+	if err != nil {
+		return err
+	}
+	const hint = "Run 'cfsign distributions --help' for usage."
+	if len(pos) > 0 {
+		return usagef(hint, "distributions create: unexpected argument %q", pos[0])
+	}
+	s, err := r.settings("")
+	if err != nil {
+		return err
+	}
+	bucket := s.Bucket // --bucket, CFSIGN_BUCKET or the config file
+	if bucket == "" || group == "" {
+		return usagef(hint, "distributions create: want --bucket NAME and --key-group GROUP")
+	}
+	cf, err := r.cloudFront(ctx)
+	if err != nil {
+		return err
+	}
+	groups, err := cf.ListKeyGroups(ctx)
+	if err != nil {
+		return fmt.Errorf("distributions create: %w", err)
+	}
+	var kg *aws.KeyGroupInfo
+	for i := range groups {
+		if groups[i].ID == group || groups[i].Name == group {
+			kg = &groups[i]
+		}
+	}
+	if kg == nil {
+		return fmt.Errorf("distributions create: no key group %q: create one with 'cfsign keys register --key-group %s'", group, group)
+	}
+	if !yes {
+		fmt.Fprintf(r.env.Stderr, "This creates a CloudFront distribution for s3://%s%s that serves only URLs\n"+
+			"signed by key group %s (%s), and adds a statement to the bucket's policy letting\n"+
+			"only that distribution read it. Continue? [y/N] ", escapeKey(bucket), escapeKey(originPath), escapeKey(kg.Name), kg.ID)
+		answer, _ := bufio.NewReader(r.env.Stdin).ReadString('\n')
+		if a := strings.ToLower(strings.TrimSpace(answer)); a != "y" && a != "yes" {
+			return errors.New("distributions create: nothing created (answer y to go ahead, or pass --yes)")
+		}
+	}
+	d, err := cf.CreateDistribution(ctx, aws.DistributionRequest{Bucket: bucket, KeyGroupID: kg.ID, OriginPath: originPath})
+	if err != nil {
+		return fmt.Errorf("distributions create: %w", err)
+	}
+	changed, err := cf.AllowDistributionRead(ctx, bucket, d.ARN)
+	if err != nil {
+		return fmt.Errorf("distributions create: distribution %s (%s) created, but its bucket policy statement was not added: %w (add it by hand: s3:GetObject for cloudfront.amazonaws.com with AWS:SourceArn %s)", d.ID, d.DomainName, err, d.ARN)
+	}
+	what := "bucket policy already let it read"
+	if changed {
+		what = "bucket policy now lets it read"
+	}
+	fmt.Fprintf(r.env.Stderr, "created distribution %s; %s s3://%s\n", d.ID, what, escapeKey(bucket))
+	fmt.Fprintln(r.env.Stdout, d.DomainName)
+	return nil
 }

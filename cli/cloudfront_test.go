@@ -2,6 +2,8 @@ package cli
 
 import (
 	"context"
+	"io"
+	"net/http"
 	"strings"
 	"testing"
 
@@ -63,4 +65,55 @@ func TestKeysRegisterAndDistributionsOnMoto(t *testing.T) {
 			t.Errorf("distributions output lacks %q:\n%s", want, r.stdout)
 		}
 	}
+}
+
+// distributions create, against moto's CloudFront and S3: it asks first, a
+// "no" creates nothing; --yes creates the distribution for the key group and
+// merges the read statement into the bucket policy, keeping what was there.
+func TestDistributionsCreateOnMoto(t *testing.T) {
+	moto := relMoto(t)
+	t.Setenv("AWS_ACCESS_KEY_ID", "testing")
+	t.Setenv("AWS_SECRET_ACCESS_KEY", "testing")
+	t.Setenv("AWS_REGION", "us-east-1")
+	te := newTestEnv(t).set("CFSIGN_CLOUDFRONT_ENDPOINT_URL", moto).set("CFSIGN_ENDPOINT_URL", moto)
+	dir := t.TempDir()
+	te.run("keys", "generate", "--dir", dir).mustOK(t)
+	group := strings.ToLower(relStamp("cgrp"))
+	te.run("keys", "register", "--private-key", dir+"/private_key.pem", "--key-group", group).mustOK(t)
+	_, bucket := relMotoBucket(t, moto)
+	existing := `{"Version":"2012-10-17","Statement":[{"Sid":"Keep","Effect":"Deny","Principal":"*","Action":"s3:DeleteObject","Resource":"arn:aws:s3:::` + bucket + `/*"}]}`
+	req, _ := http.NewRequest(http.MethodPut, moto+"/"+bucket+"?policy", strings.NewReader(existing))
+	if resp, err := http.DefaultClient.Do(req); err != nil || resp.StatusCode >= 300 {
+		t.Fatalf("put policy: %v %v", resp, err)
+	}
+
+	te.in = "n\n"
+	r := te.run("distributions", "create", "--bucket", bucket, "--key-group", group)
+	if r.code != ExitError || !strings.Contains(r.stderr, "Continue? [y/N]") || !strings.Contains(r.stderr, "nothing created") || r.stdout != "" {
+		t.Fatalf("answer n: exit %d stdout %q stderr %q", r.code, r.stdout, r.stderr)
+	}
+	if r := te.run("distributions").mustOK(t); strings.Contains(r.stdout, bucket) {
+		t.Fatalf("answering n created a distribution:\n%s", r.stdout)
+	}
+	te.in = ""
+	r = te.run("distributions", "create", "--bucket", bucket, "--key-group", group, "--yes").mustOK(t)
+	domain := strings.TrimSpace(r.stdout)
+	if !strings.Contains(domain, ".") || !strings.Contains(r.stderr, "now lets it read") {
+		t.Fatalf("create: stdout %q stderr %q", r.stdout, r.stderr)
+	}
+	resp, err := http.Get(moto + "/" + bucket + "?policy")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if !strings.Contains(string(body), `"Keep"`) || !strings.Contains(string(body), "cloudfront.amazonaws.com") {
+		t.Fatalf("bucket policy after create: %s", body)
+	}
+	r = te.run("distributions").mustOK(t)
+	if !strings.Contains(r.stdout, domain) || !strings.Contains(r.stdout, group) {
+		t.Fatalf("new distribution not listed with its group:\n%s", r.stdout)
+	}
+	te.run("distributions", "create", "--bucket", bucket, "--key-group", "no-such-group", "--yes").
+		oneLineError(t, ExitError, "no key group")
 }

@@ -290,7 +290,9 @@ func (r *runner) cloudFront(ctx context.Context) (*aws.CloudFront, error) {
 	if err != nil {
 		return nil, err
 	}
-	co, err := r.clientOptions(aws.ClientOptions{Profile: s.Profile, Region: s.Region})
+	// EndpointURL is the S3 side's (bucket policies); CloudFront's own
+	// endpoint override comes next.
+	co, err := r.clientOptions(aws.ClientOptions{Profile: s.Profile, Region: s.Region, EndpointURL: s.EndpointURL})
 	if err != nil {
 		return nil, err
 	}
