@@ -1176,7 +1176,11 @@ func (b *browserView) ShortHelp() []key.Binding {
 		back.SetHelp("esc", "clear")
 		c := km.Confirm
 		c.SetHelp("enter", "keep filter")
-		return []key.Binding{c, back, km.Up, km.Down}
+		// Only the arrows move while typing: j and k type.
+		up, down := km.Up, km.Down
+		up.SetHelp("↑", "up")
+		down.SetHelp("↓", "down")
+		return []key.Binding{c, back, up, down}
 	}
 	if b.pattern != "" {
 		back.SetHelp("esc", "clear filter")
