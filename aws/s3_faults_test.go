@@ -165,7 +165,7 @@ func TestFaultServerDiesMidUpload(t *testing.T) {
 	if d := time.Since(start); d > 15*time.Second {
 		t.Fatalf("error came %s after the server died", d)
 	}
-	errContains(t, err, "upload", "could not be aborted yet", "--upload-id")
+	errContains(t, err, "upload", "could not be aborted", "--upload-id")
 
 	direct := newTestClient(t, backend)
 	left, lerr := direct.ListMultipartUploads(context.Background(), bucket)

@@ -257,7 +257,7 @@ func (c *Client) afterFailedMultipart(op, bucket, key, uploadID string, cause er
 	c.pendingAborts = append(c.pendingAborts, s3PendingAbort{bucket, key, uploadID})
 	c.mu.Unlock()
 	return &ExplainedError{
-		Msg: fmt.Sprintf("%s; multipart upload %s could not be aborted yet: cfsign retries on its next upload, or run aws s3api abort-multipart-upload --bucket %s --key %q --upload-id %s",
+		Msg: fmt.Sprintf("%s; multipart upload %s could not be aborted (the server did not answer): remove it with aws s3api abort-multipart-upload --bucket %s --key %q --upload-id %s",
 			explained.Error(), uploadID, bucket, key, uploadID),
 		Err: cause,
 	}

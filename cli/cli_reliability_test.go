@@ -218,7 +218,7 @@ func TestReliabilityUploadServerDies(t *testing.T) {
 		t.Errorf("the error came %s after the server died", d)
 	}
 	t.Logf("stderr: %s", r.stderr)
-	r.oneLineError(t, ExitError, "could not be aborted yet")
+	r.oneLineError(t, ExitError, "could not be aborted")
 	m := regexp.MustCompile(`aws s3api abort-multipart-upload --bucket ` + bucket + ` --key "([^"]+)" --upload-id ([^\s;]+)`).FindStringSubmatch(r.stderr)
 	if m == nil || m[1] != key {
 		t.Fatalf("the error does not name the abort command for %s: %q", key, r.stderr)

@@ -387,6 +387,17 @@ func TestUploadGoldens(t *testing.T) {
 // upload view sends a multipart-sized file through the real S3 client, the
 // sign view signs it with the sandbox key, and the sandbox edge serves it.
 func TestUploadSignSandbox(t *testing.T) {
+	// Signed URLs are bearer tokens: the app keeps no history of them, so
+	// nothing may land in the user's directories during the flow.
+	home := t.TempDir()
+	for _, v := range []string{"HOME", "XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_STATE_HOME", "XDG_CACHE_HOME"} {
+		t.Setenv(v, home)
+	}
+	defer func() {
+		if entries, _ := os.ReadDir(home); len(entries) > 0 {
+			t.Errorf("the upload and sign flow wrote %d entries under HOME (%s...)", len(entries), entries[0].Name())
+		}
+	}()
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	sb, err := aws.StartSandbox(ctx, aws.SandboxOptions{DataDir: t.TempDir(), Memory: true})
