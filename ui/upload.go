@@ -153,7 +153,7 @@ func newUploadView(deps Deps, st *Styles, bucket, prefix string) *uploadView {
 	}
 	v.path = newFormInput()
 	v.path.Prompt = ""
-	v.path.Placeholder = "file or folder to upload; tab completes"
+	v.path.Placeholder = "files or folders (several, quoted, *.jpg); tab completes"
 	v.path.Focus()
 	v.dest = newFormInput()
 	v.dest.Prompt = ""
@@ -561,37 +561,131 @@ func (v *uploadView) submit(path string) tea.Cmd {
 
 // planUploadCmd stats path: a file uploads to dest (or prefix + its name), a
 // folder expands through aws.PlanUploads under dest (or prefix).
-func planUploadCmd(seq int, path, workdir, bucket, prefix, dest string) tea.Cmd {
+func planUploadCmd(seq int, text, workdir, bucket, prefix, dest string) tea.Cmd {
 	return func() tea.Msg {
-		abs := resolvePath(path, workdir)
-		fi, err := os.Stat(abs)
+		paths, err := uploadPaths(text, workdir)
 		if err != nil {
-			return uploadPlannedMsg{seq: seq, path: path, err: fmt.Errorf("read %s: %w", path, errors.Unwrap(err))}
+			return uploadPlannedMsg{seq: seq, path: text, err: err}
 		}
-		if !fi.IsDir() {
-			k := dest
-			if k == "" {
-				k = prefix + filepath.Base(abs)
+		if len(paths) > 1 && dest != "" {
+			// Several paths go into a folder: the edited destination is it.
+			prefix, dest = strings.TrimSuffix(dest, "/")+"/", ""
+		}
+		var msg uploadPlannedMsg
+		for _, path := range paths {
+			m := planOne(path, workdir, bucket, prefix, dest)
+			if m.err != nil {
+				return uploadPlannedMsg{seq: seq, path: text, err: m.err}
 			}
-			return uploadPlannedMsg{seq: seq, path: path, reqs: []aws.UploadRequest{{Path: abs, Bucket: bucket, Key: k}}, sizes: []int64{fi.Size()}}
+			msg.reqs = append(msg.reqs, m.reqs...)
+			msg.sizes = append(msg.sizes, m.sizes...)
 		}
-		p := prefix
-		if dest != "" {
-			p = strings.TrimSuffix(dest, "/") + "/"
-		}
-		reqs, err := aws.PlanUploads([]string{abs}, bucket, p)
-		if err != nil {
-			return uploadPlannedMsg{seq: seq, path: path, err: fmt.Errorf("plan %s: %w", path, err)}
-		}
-		sizes := make([]int64, len(reqs))
-		for i, r := range reqs {
-			sizes[i] = -1
-			if fi, err := os.Stat(r.Path); err == nil {
-				sizes[i] = fi.Size()
-			}
-		}
-		return uploadPlannedMsg{seq: seq, path: path, reqs: reqs, sizes: sizes}
+		msg.seq, msg.path = seq, text
+		return msg
 	}
+}
+
+// uploadPaths turns the typed text into paths: the text itself when it names
+// a file or folder (spaces and all), else shell-like words (quotes and
+// backslash escapes) with *, ? and [...] patterns expanded, as a shell would.
+func uploadPaths(text, workdir string) ([]string, error) {
+	if _, err := os.Stat(resolvePath(text, workdir)); err == nil {
+		return []string{text}, nil
+	}
+	words, err := splitWords(text)
+	if err != nil {
+		return nil, err
+	}
+	var paths []string
+	for _, w := range words {
+		if !strings.ContainsAny(w, "*?[") {
+			paths = append(paths, w)
+			continue
+		}
+		matches, err := filepath.Glob(resolvePath(w, workdir))
+		if err != nil {
+			return nil, fmt.Errorf("pattern %s: %w", w, err)
+		}
+		if len(matches) == 0 {
+			return nil, fmt.Errorf("nothing matches %s", w)
+		}
+		paths = append(paths, matches...)
+	}
+	return paths, nil
+}
+
+// splitWords splits text at unquoted spaces; '...' and "..." quote, and a
+// backslash escapes the next character.
+func splitWords(text string) ([]string, error) {
+	var words []string
+	var cur strings.Builder
+	inWord, esc := false, false
+	var quote rune
+	for _, r := range text {
+		switch {
+		case esc:
+			cur.WriteRune(r)
+			esc = false
+		case r == '\\' && quote != '\'':
+			esc, inWord = true, true
+		case quote != 0:
+			if r == quote {
+				quote = 0
+			} else {
+				cur.WriteRune(r)
+			}
+		case r == '\'' || r == '"':
+			quote, inWord = r, true
+		case r == ' ' || r == '\t':
+			if inWord {
+				words = append(words, cur.String())
+				cur.Reset()
+				inWord = false
+			}
+		default:
+			cur.WriteRune(r)
+			inWord = true
+		}
+	}
+	if quote != 0 {
+		return nil, fmt.Errorf("unclosed %c quote in %s", quote, text)
+	}
+	if inWord {
+		words = append(words, cur.String())
+	}
+	return words, nil
+}
+
+// planOne plans one file (to dest, else prefix + its name) or folder.
+func planOne(path, workdir, bucket, prefix, dest string) uploadPlannedMsg {
+	abs := resolvePath(path, workdir)
+	fi, err := os.Stat(abs)
+	if err != nil {
+		return uploadPlannedMsg{path: path, err: fmt.Errorf("read %s: %w", path, errors.Unwrap(err))}
+	}
+	if !fi.IsDir() {
+		k := dest
+		if k == "" {
+			k = prefix + filepath.Base(abs)
+		}
+		return uploadPlannedMsg{path: path, reqs: []aws.UploadRequest{{Path: abs, Bucket: bucket, Key: k}}, sizes: []int64{fi.Size()}}
+	}
+	p := prefix
+	if dest != "" {
+		p = strings.TrimSuffix(dest, "/") + "/"
+	}
+	reqs, err := aws.PlanUploads([]string{abs}, bucket, p)
+	if err != nil {
+		return uploadPlannedMsg{path: path, err: fmt.Errorf("plan %s: %w", path, err)}
+	}
+	sizes := make([]int64, len(reqs))
+	for i, r := range reqs {
+		sizes[i] = -1
+		if fi, err := os.Stat(r.Path); err == nil {
+			sizes[i] = fi.Size()
+		}
+	}
+	return uploadPlannedMsg{path: path, reqs: reqs, sizes: sizes}
 }
 
 // validKey says what is wrong with an object key, or "".

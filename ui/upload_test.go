@@ -501,3 +501,38 @@ func TestQuitCancelsRunningUploadAndWaits(t *testing.T) {
 		t.Fatal("background wait did not return")
 	}
 }
+
+// Several paths at once: words as a shell splits them, quotes and globs.
+func TestUploadSeveralPaths(t *testing.T) {
+	for _, tc := range []struct {
+		typed string
+		want  []string
+	}{
+		{`alpha.txt beta`, []string{"uploads/alpha.txt", "uploads/beta/one.bin", "uploads/beta/two.bin"}},
+		{`alp*.txt`, []string{"uploads/alpha.txt", "uploads/alpine.txt"}},
+		{`"beta/one.bin" 'alpine.txt'`, []string{"uploads/one.bin", "uploads/alpine.txt"}},
+	} {
+		h := newUpHarness(t)
+		h.typ(tc.typed)
+		h.press("enter")
+		done, ok := vtFind[uploadsDoneMsg](h.nav)
+		if !ok {
+			t.Fatalf("%s: no upload; note %q", tc.typed, h.v.note)
+		}
+		got := slices.Clone(done.keys)
+		slices.Sort(got)
+		want := slices.Clone(tc.want)
+		slices.Sort(want)
+		if !slices.Equal(got, want) {
+			t.Errorf("%s: uploaded %q, want %q", tc.typed, got, want)
+		}
+	}
+	for _, bad := range []string{`alpha.txt "beta`, `zz*.none`, `alpha.txt nope.txt`} {
+		h := newUpHarness(t)
+		h.typ(bad)
+		h.press("enter")
+		if !h.v.noteErr || len(h.up.calls) != 0 {
+			t.Errorf("%s: note %q err %v calls %d", bad, h.v.note, h.v.noteErr, len(h.up.calls))
+		}
+	}
+}
