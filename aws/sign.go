@@ -65,9 +65,6 @@ var (
 	ErrEmptyKey         = errors.New("empty object key")
 )
 
-// errTODO marks API other helpers have not filled in yet (sandbox.go uses it).
-var errTODO = errors.New("not implemented yet")
-
 // PolicyOptions are the conditions a signature grants access under.
 type PolicyOptions struct {
 	Expires  time.Time // DateLessThan; required
