@@ -13,6 +13,7 @@ import (
 
 	"github.com/cfsign/cfsign/aws"
 	"github.com/cfsign/cfsign/config"
+	"github.com/cfsign/cfsign/keys"
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
 	"github.com/charmbracelet/x/exp/teatest"
@@ -453,5 +454,65 @@ func TestAppFooterKeepsGlobalKeys(t *testing.T) {
 				t.Fatalf("%s at width %d: keys left out without an ellipsis: %q", st.name, w, last)
 			}
 		}
+	}
+}
+
+// TestAppTeatestSignFlow runs the real program loop through signing: s on
+// an object, enter signs with a real key, and the URL on screen verifies;
+// esc goes back and ctrl+c quits.
+func TestAppTeatestSignFlow(t *testing.T) {
+	dir := t.TempDir()
+	pair, err := keys.GenerateFiles(dir, keys.ECDSA, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	deps := btDeps(newBTLister(1000, btKeysSample...))
+	deps.Settings.Domain, deps.Settings.KeyPairID, deps.Settings.PrivateKey = "d111111abcdef8.cloudfront.net", "K2JCJMDEHXQW5F", pair.PrivatePath
+	deps.NewSigner = func(id, path string, hash aws.Hash) (URLSigner, error) {
+		priv, _, err := keys.LoadPrivate(path)
+		if err != nil {
+			return nil, err
+		}
+		return aws.NewSigner(id, priv, hash)
+	}
+	env := defaultEnv()
+	env.loc = time.UTC
+	tm := teatest.NewTestModel(t, newApp(deps, env), teatest.WithInitialTermSize(300, 40))
+	wait := func(want string) {
+		t.Helper()
+		teatest.WaitFor(t, tm.Output(), func(b []byte) bool { return bytes.Contains(b, []byte(want)) },
+			teatest.WithDuration(5*time.Second), teatest.WithCheckInterval(5*time.Millisecond))
+	}
+	wait("a.txt")
+	tm.Send(tea.KeyMsg{Type: tea.KeyDown}) // past the folders b/ and docs/
+	tm.Send(tea.KeyMsg{Type: tea.KeyDown})
+	wait("3/")
+	tm.Type("s")
+	wait("Sign s3://media/a.txt")
+	tm.Send(tea.KeyMsg{Type: tea.KeyEnter})
+	wait("Key-Pair-Id=K2JCJMDEHXQW5F")
+	tm.Send(tea.KeyMsg{Type: tea.KeyEsc})
+	tm.Send(tea.KeyMsg{Type: tea.KeyCtrlC})
+	tm.WaitFinished(t, teatest.WithFinalTimeout(5*time.Second))
+	final := tm.FinalModel(t).(*app)
+	if final.cur != view(final.browser) {
+		t.Fatalf("esc did not go back to the browser")
+	}
+	pub, err := keys.LoadPublic(pair.PublicPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The URL the view showed is also the one it holds: it must verify.
+	sv := newSignView(deps, NewStyles(), "media", []string{"a.txt"})
+	_, cmd := sv.Update(tea.KeyMsg{Type: tea.KeyEnter})
+	for _, m := range vtRun(cmd) {
+		sv.Update(m)
+	}
+	if len(sv.result) != 1 {
+		t.Fatalf("sign: %q", sv.err)
+	}
+	v := aws.Verify(aws.VerifyRequest{URL: sv.result[0].url, At: time.Now()}, aws.PublicKeys{"K2JCJMDEHXQW5F": pub})
+	if !v.OK {
+		t.Fatalf("signed URL does not verify: %s %s", v.Check, v.Detail)
 	}
 }
