@@ -492,6 +492,7 @@ func TestAppTeatestSignFlow(t *testing.T) {
 	tm.Send(tea.KeyMsg{Type: tea.KeyEnter})
 	wait("Key-Pair-Id=K2JCJMDEHXQW5F")
 	tm.Send(tea.KeyMsg{Type: tea.KeyEsc})
+	wait("by name") // the browser's status bar: back from the sign view
 	tm.Send(tea.KeyMsg{Type: tea.KeyCtrlC})
 	tm.WaitFinished(t, teatest.WithFinalTimeout(5*time.Second))
 	final := tm.FinalModel(t).(*app)
