@@ -5,8 +5,6 @@ import (
 	"encoding/base64"
 	"errors"
 	"flag"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -15,7 +13,6 @@ import (
 	"github.com/charmbracelet/bubbles/textinput"
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
-	"github.com/charmbracelet/x/ansi"
 	"github.com/muesli/termenv"
 )
 
@@ -33,44 +30,6 @@ var (
 	vtNow  = time.Date(2026, 11, 29, 21, 39, 16, 0, time.UTC)
 	vtZone = time.FixedZone("CET", 3600)
 )
-
-// vtGolden compares got with testdata/name.golden; -update rewrites it.
-func vtGolden(t *testing.T, name, got string) {
-	t.Helper()
-	path := filepath.Join("testdata", name+".golden")
-	if f := flag.Lookup("update"); f != nil && f.Value.String() == "true" {
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("read golden (run go test ./ui -update): %v", err)
-	}
-	if string(want) != got {
-		t.Errorf("%s differs from View():\n--- want\n%s\n--- got\n%s", path, want, got)
-	}
-}
-
-// vtFrame checks a view fits w x h and holds no control bytes.
-func vtFrame(t *testing.T, frame string, w, h int) {
-	t.Helper()
-	lines := strings.Split(frame, "\n")
-	if len(lines) > h {
-		t.Errorf("frame has %d lines, want at most %d", len(lines), h)
-	}
-	for i, l := range lines {
-		if n := ansi.StringWidth(l); n > w {
-			t.Errorf("line %d is %d cells wide, want at most %d: %q", i, n, w, l)
-		}
-		for _, c := range []byte(l) {
-			if c < 0x20 || c == 0x7f {
-				t.Fatalf("line %d holds control byte %#x: %q", i, c, l)
-			}
-		}
-	}
-}
 
 // vtStatic stops cursors blinking so commands hold no timers.
 func vtStatic(ins ...*textinput.Model) {

@@ -355,7 +355,7 @@ func TestSetupHostileValuesEscaped(t *testing.T) {
 	h := newSetupHarness(t, config.Settings{Profile: "p\x1b[2J", Bucket: "b\x07", Domain: "\u202eevil"})
 	for _, size := range [][2]int{{80, 24}, {30, 8}, {200, 60}} {
 		h.v.SetSize(size[0], size[1])
-		vtFrame(t, h.v.View(), size[0], size[1])
+		btCheckFrame(t, h.v.View(), size[0], size[1])
 	}
 }
 
@@ -366,20 +366,20 @@ func TestSetupGoldens(t *testing.T) {
 			Domain: "d111111abcdef8.cloudfront.net/x", KeyPairID: "K2JCJMDEHXQW5F", DefaultExpiry: "1h"})
 		h.v.deps.KeyDir = "/home/ana/.config/cfsign/keys"
 		h.v.SetSize(w, hh)
-		vtFrame(t, h.v.View(), w, hh)
-		vtGolden(t, fmt.Sprintf("setup_form_%dx%d", w, hh), h.v.View())
+		btCheckFrame(t, h.v.View(), w, hh)
+		btGolden(t, fmt.Sprintf("setup_form_%dx%d", w, hh), h.v.View())
 
 		h.keys.exists = true
 		h.v.deps.KeyDir = t.TempDir()
 		h.press("ctrl+g")
 		h.v.deps.KeyDir = "/home/ana/.config/cfsign/keys"
-		vtGolden(t, fmt.Sprintf("setup_confirm_%dx%d", w, hh), h.v.View())
+		btGolden(t, fmt.Sprintf("setup_confirm_%dx%d", w, hh), h.v.View())
 
 		h.v.deps.KeyDir = t.TempDir()
 		h.press("y")
 		h.v.fields[fPrivateKey].input.SetValue("/home/ana/.config/cfsign/keys/private_key.pem")
-		vtFrame(t, h.v.View(), w, hh)
-		vtGolden(t, fmt.Sprintf("setup_key_%dx%d", w, hh), h.v.View())
+		btCheckFrame(t, h.v.View(), w, hh)
+		btGolden(t, fmt.Sprintf("setup_key_%dx%d", w, hh), h.v.View())
 	}
 }
 

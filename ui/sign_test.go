@@ -376,7 +376,7 @@ func TestSignHostileKeyShownEscaped(t *testing.T) {
 	h.press("enter")
 	for _, size := range [][2]int{{80, 24}, {30, 10}, {200, 60}} {
 		h.v.SetSize(size[0], size[1])
-		vtFrame(t, h.v.View(), size[0], size[1])
+		btCheckFrame(t, h.v.View(), size[0], size[1])
 	}
 	if !strings.Contains(h.v.View(), `evil\x1b]0;pwned\x07\r\n\u202e.txt`) {
 		t.Fatalf("key not escaped:\n%s", h.v.View())
@@ -448,18 +448,18 @@ func TestSignGoldens(t *testing.T) {
 		w, hh := size[0], size[1]
 		h := newSignHarness(t, vtSignSettings, "docs/report 2026.pdf")
 		h.v.SetSize(w, hh)
-		vtFrame(t, h.v.View(), w, hh)
-		vtGolden(t, fmt.Sprintf("sign_form_%dx%d", w, hh), h.v.View())
+		btCheckFrame(t, h.v.View(), w, hh)
+		btGolden(t, fmt.Sprintf("sign_form_%dx%d", w, hh), h.v.View())
 		h.press("enter")
-		vtFrame(t, h.v.View(), w, hh)
-		vtGolden(t, fmt.Sprintf("sign_result_%dx%d", w, hh), h.v.View())
+		btCheckFrame(t, h.v.View(), w, hh)
+		btGolden(t, fmt.Sprintf("sign_result_%dx%d", w, hh), h.v.View())
 
 		s := vtSignSettings
 		s.Domain = ""
 		p := newSignHarness(t, s, "a.txt", "b.txt")
 		p.v.SetSize(w, hh)
 		p.press("right", "right")
-		vtFrame(t, p.v.View(), w, hh)
-		vtGolden(t, fmt.Sprintf("sign_presigned_%dx%d", w, hh), p.v.View())
+		btCheckFrame(t, p.v.View(), w, hh)
+		btGolden(t, fmt.Sprintf("sign_presigned_%dx%d", w, hh), p.v.View())
 	}
 }

@@ -172,7 +172,7 @@ func TestReliabilityUploadViewServerDiesThenRetry(t *testing.T) {
 		t.Fatalf("items %+v", h.v.items)
 	}
 	t.Logf("error shown: %v", h.v.items[0].err)
-	vtFrame(t, h.v.View(), 80, 24)
+	btCheckFrame(t, h.v.View(), 80, 24)
 	if ups, _ := direct.ListMultipartUploads(context.Background(), bucket); len(ups) != 1 {
 		t.Fatalf("while the server is down it should hold one upload: %q", ups)
 	}

@@ -353,7 +353,7 @@ func TestUploadHostileNamesEscaped(t *testing.T) {
 	h.v.items = append(h.v.items, uploadItem{req: aws.UploadRequest{Key: "uploads/" + name}, state: itemFailed, err: errors.New("bad\r\nrow")})
 	for _, size := range [][2]int{{80, 24}, {24, 6}, {200, 60}} {
 		h.v.SetSize(size[0], size[1])
-		vtFrame(t, h.v.View(), size[0], size[1])
+		btCheckFrame(t, h.v.View(), size[0], size[1])
 	}
 }
 
@@ -362,12 +362,12 @@ func TestUploadGoldens(t *testing.T) {
 		w, hh := size[0], size[1]
 		h := newUpHarness(t)
 		h.v.SetSize(w, hh)
-		vtFrame(t, h.v.View(), w, hh)
-		vtGolden(t, fmt.Sprintf("upload_open_%dx%d", w, hh), h.v.View())
+		btCheckFrame(t, h.v.View(), w, hh)
+		btGolden(t, fmt.Sprintf("upload_open_%dx%d", w, hh), h.v.View())
 
 		h.typ("al")
 		h.press("tab")
-		vtGolden(t, fmt.Sprintf("upload_complete_%dx%d", w, hh), h.v.View())
+		btGolden(t, fmt.Sprintf("upload_complete_%dx%d", w, hh), h.v.View())
 
 		// A session in flight: one done, one running, one failed, one waiting.
 		h.v.items = []uploadItem{
@@ -378,8 +378,8 @@ func TestUploadGoldens(t *testing.T) {
 		}
 		h.v.batches[99] = &uploadBatch{cancel: func() {}}
 		h.v.SetSize(w, hh)
-		vtFrame(t, h.v.View(), w, hh)
-		vtGolden(t, fmt.Sprintf("upload_progress_%dx%d", w, hh), h.v.View())
+		btCheckFrame(t, h.v.View(), w, hh)
+		btGolden(t, fmt.Sprintf("upload_progress_%dx%d", w, hh), h.v.View())
 	}
 }
 
