@@ -17,13 +17,10 @@ import (
 	"time"
 
 	sdkaws "github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/config"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/cloudfront"
 	cftypes "github.com/aws/aws-sdk-go-v2/service/cloudfront/types"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/smithy-go"
-	"github.com/aws/smithy-go/logging"
 )
 
 // MaxKeysPerKeyGroup is CloudFront's limit of public keys in one key group.
@@ -49,9 +46,9 @@ type CloudFront struct {
 
 // NewCloudFront builds a CloudFront client from the AWS shared config chain.
 func NewCloudFront(ctx context.Context, opts CloudFrontOptions) (*CloudFront, error) {
-	cfg, err := cfLoadConfig(ctx, opts.ClientOptions)
+	cfg, err := loadConfig(ctx, opts.ClientOptions)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("load AWS config: %w", err)
 	}
 	return NewCloudFrontFromConfig(cfg, opts), nil
 }
@@ -75,30 +72,6 @@ func NewCloudFrontFromConfig(cfg sdkaws.Config, opts CloudFrontOptions) *CloudFr
 		}
 	})
 	return &CloudFront{api: api, s3: s3c}
-}
-
-// cfLoadConfig loads the shared AWS config for opts. It never passes its own
-// HTTP client, so AWS_CA_BUNDLE keeps working.
-func cfLoadConfig(ctx context.Context, opts ClientOptions) (sdkaws.Config, error) {
-	lo := []func(*config.LoadOptions) error{config.WithLogger(logging.Nop{})}
-	if opts.Log != nil {
-		lo[0] = config.WithLogger(logging.NewStandardLogger(opts.Log))
-	}
-	if opts.Profile != "" {
-		lo = append(lo, config.WithSharedConfigProfile(opts.Profile))
-	}
-	if opts.Region != "" {
-		lo = append(lo, config.WithRegion(opts.Region))
-	}
-	if opts.AccessKeyID != "" {
-		lo = append(lo, config.WithCredentialsProvider(
-			credentials.NewStaticCredentialsProvider(opts.AccessKeyID, opts.SecretAccessKey, "")))
-	}
-	cfg, err := config.LoadDefaultConfig(ctx, lo...)
-	if err != nil {
-		return sdkaws.Config{}, fmt.Errorf("load AWS config: %w", err)
-	}
-	return cfg, nil
 }
 
 // PublicKeyInfo is a public key registered with CloudFront.

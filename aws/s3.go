@@ -64,24 +64,20 @@ type Client struct {
 	pendingAborts []s3PendingAbort // multipart uploads whose abort failed
 }
 
-// NewClient builds a Client from the AWS shared config chain (profile,
-// region, SSO and assume-role as the SDK supports them). EndpointURL, or
-// AWS_ENDPOINT_URL_S3 / AWS_ENDPOINT_URL, selects an S3-compatible server
-// with path-style addressing. The HTTP client is the SDK's buildable one, so
-// AWS_CA_BUNDLE applies. Credentials are not fetched here: the first request
-// (or Presign) reports a missing or expired login, explained.
-func NewClient(ctx context.Context, opts ClientOptions) (*Client, error) {
-	idle := opts.Timeout
-	if idle <= 0 {
-		idle = s3DefaultIdleTimeout
+// idleTimeout is how long a connection may make no progress (Timeout, else
+// the default).
+func (opts ClientOptions) idleTimeout() time.Duration {
+	if opts.Timeout > 0 {
+		return opts.Timeout
 	}
-	connect := min(idle, s3DefaultConnectTimeout)
-	profile := opts.Profile
-	if profile == "" {
-		profile = os.Getenv("AWS_PROFILE")
-	}
-	c := &Client{profile: profile}
+	return s3DefaultIdleTimeout
+}
 
+// loadConfig loads the shared config chain for opts with cfsign's HTTP
+// client (the SDK's buildable one, so AWS_CA_BUNDLE applies, with the idle
+// and connect timeouts), retryer and logger. S3 and CloudFront clients share it.
+func loadConfig(ctx context.Context, opts ClientOptions) (aws.Config, error) {
+	connect := min(opts.idleTimeout(), s3DefaultConnectTimeout)
 	loadOpts := []func(*config.LoadOptions) error{
 		config.WithHTTPClient(newBuildableHTTPClient(connect)),
 		config.WithRetryer(func() aws.Retryer {
@@ -117,7 +113,22 @@ func NewClient(ctx context.Context, opts ClientOptions) (*Client, error) {
 		loadOpts = append(loadOpts, config.WithCredentialsProvider(
 			credentials.NewStaticCredentialsProvider(opts.AccessKeyID, opts.SecretAccessKey, opts.SessionToken)))
 	}
-	cfg, err := config.LoadDefaultConfig(ctx, loadOpts...)
+	return config.LoadDefaultConfig(ctx, loadOpts...)
+}
+
+// NewClient builds a Client from the AWS shared config chain (profile,
+// region, SSO and assume-role as the SDK supports them). EndpointURL, or
+// AWS_ENDPOINT_URL_S3 / AWS_ENDPOINT_URL, selects an S3-compatible server
+// with path-style addressing. The HTTP client is the SDK's buildable one, so
+// AWS_CA_BUNDLE applies. Credentials are not fetched here: the first request
+// (or Presign) reports a missing or expired login, explained.
+func NewClient(ctx context.Context, opts ClientOptions) (*Client, error) {
+	profile := opts.Profile
+	if profile == "" {
+		profile = os.Getenv("AWS_PROFILE")
+	}
+	c := &Client{profile: profile}
+	cfg, err := loadConfig(ctx, opts)
 	if err != nil {
 		return nil, c.explain("load AWS config", err)
 	}
@@ -160,7 +171,7 @@ func NewClient(ctx context.Context, opts ClientOptions) (*Client, error) {
 		// cores, and S3-compatible servers that reject the trailers work.
 		o.RequestChecksumCalculation = aws.RequestChecksumCalculationWhenRequired
 		o.ResponseChecksumValidation = aws.ResponseChecksumValidationWhenRequired
-	}, finishHTTPClient(idle))
+	}, finishHTTPClient(opts.idleTimeout()))
 	c.presign = s3.NewPresignClient(c.s3)
 	return c, nil
 }
