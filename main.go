@@ -9,6 +9,8 @@ import (
 	"os/signal"
 	"syscall"
 
+	"github.com/cfsign/cfsign/aws/signedurl"
+
 	"github.com/cfsign/cfsign/aws"
 	"github.com/cfsign/cfsign/cli"
 	"github.com/cfsign/cfsign/config"
@@ -67,12 +69,12 @@ func runApp(ctx context.Context, app cli.AppConfig) error {
 }
 
 // newSigner loads a private key and makes a CloudFront signer from it.
-func newSigner(keyPairID, privateKeyPath string, hash aws.Hash) (ui.URLSigner, error) {
+func newSigner(keyPairID, privateKeyPath string, hash signedurl.Hash) (ui.URLSigner, error) {
 	key, _, err := keys.LoadPrivate(privateKeyPath)
 	if err != nil {
 		return nil, err
 	}
-	return aws.NewSigner(keyPairID, key, hash)
+	return signedurl.NewSigner(keyPairID, key, hash)
 }
 
 // keyFuncs is the keys package as a ui.KeyMaker.

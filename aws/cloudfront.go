@@ -2,6 +2,7 @@ package aws
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"crypto"
 	"crypto/rand"
@@ -21,6 +22,7 @@ import (
 	cftypes "github.com/aws/aws-sdk-go-v2/service/cloudfront/types"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/smithy-go"
+	"github.com/cfsign/cfsign/aws/bucketpolicy"
 )
 
 // MaxKeysPerKeyGroup is CloudFront's limit of public keys in one key group.
@@ -749,4 +751,105 @@ func (d Distribution) KeyGroupsTrusting(keyPairID string) []string {
 	}
 	sort.Strings(out)
 	return out
+}
+
+// CheckDistribution returns warnings, with no request made, when d will not
+// serve links signed with keyPairID from bucket: it does not serve bucket,
+// no behaviour for that origin trusts a key group holding the key, a
+// behaviour does not require signatures at all, or the origin has no access
+// control. Empty keyPairID or bucket skips those checks.
+func CheckDistribution(d Distribution, keyPairID, bucket string) []string {
+	var warns []string
+	name := d.ID
+	if !d.Enabled {
+		warns = append(warns, fmt.Sprintf("distribution %s is disabled: it serves nothing", name))
+	}
+	origins := map[string]DistributionOrigin{}
+	var match []DistributionOrigin
+	for _, o := range d.Origins {
+		origins[o.ID] = o
+		if bucket != "" && o.Bucket == bucket {
+			match = append(match, o)
+		}
+	}
+	if bucket != "" && len(match) == 0 {
+		var have []string
+		for _, o := range d.Origins {
+			have = append(have, o.DomainName)
+		}
+		warns = append(warns, fmt.Sprintf("distribution %s does not serve bucket %s (its origins: %s)", name, bucket, cmp.Or(strings.Join(have, ", "), "none")))
+	}
+	for _, o := range match {
+		if o.OriginAccessControlID == "" && o.OriginAccessIdentity == "" {
+			warns = append(warns, fmt.Sprintf("origin %s has no origin access control: the bucket must be public for CloudFront to read it, and then anyone can bypass signed URLs", o.ID))
+		}
+	}
+	// Behaviours that serve the bucket; all of them when it is not an origin.
+	var relevant []DistributionBehavior
+	for _, b := range d.Behaviors {
+		o, ok := origins[b.TargetOriginID]
+		if len(match) == 0 || (ok && o.Bucket == bucket) {
+			relevant = append(relevant, b)
+		}
+	}
+	for _, b := range relevant {
+		if !b.RestrictsViewers() {
+			warns = append(warns, fmt.Sprintf("cache behaviour %s does not require signed URLs: anyone with the plain URL can read it", b.PathPattern))
+			continue
+		}
+		if keyPairID == "" {
+			continue
+		}
+		in := false
+		for _, g := range b.KeyGroups {
+			in = in || g.Has(keyPairID)
+		}
+		if in {
+			continue
+		}
+		var labels []string
+		for _, g := range b.KeyGroups {
+			labels = append(labels, cfGroupLabel(g))
+		}
+		warns = append(warns, fmt.Sprintf("cache behaviour %s trusts key groups %s, none of which holds key pair ID %s: links will get InvalidKey",
+			b.PathPattern, strings.Join(labels, ", "), keyPairID))
+	}
+	return warns
+}
+
+// AllowDistributionRead adds (after the caller has asked the user) the
+// statement letting the distribution read bucket's objects to the bucket
+// policy, merging with the statements already there. changed is false when
+// an equivalent statement was already present.
+func (c *CloudFront) AllowDistributionRead(ctx context.Context, bucket, distributionARN string) (changed bool, err error) {
+	stmt, err := bucketpolicy.DistributionRead(bucket, distributionARN)
+	if err != nil {
+		return false, err
+	}
+	current := ""
+	got, err := c.s3.GetBucketPolicy(ctx, &s3.GetBucketPolicyInput{Bucket: sdkaws.String(bucket)})
+	switch {
+	case err == nil:
+		current = sdkaws.ToString(got.Policy)
+	case cfErrorCode(err) == "NoSuchBucketPolicy":
+	case cfErrorCode(err) == "NoSuchBucket":
+		return false, fmt.Errorf("bucket %s does not exist", bucket)
+	default:
+		return false, fmt.Errorf("read policy of bucket %s: %w", bucket, err)
+	}
+	merged, changed, err := bucketpolicy.Merge(current, stmt)
+	if err != nil {
+		return false, fmt.Errorf("bucket %s: %w", bucket, err)
+	}
+	if !changed {
+		return false, nil
+	}
+	_, err = c.s3.PutBucketPolicy(ctx, &s3.PutBucketPolicyInput{
+		Bucket: sdkaws.String(bucket),
+		Policy: sdkaws.String(merged),
+	})
+	if err != nil {
+		return false, fmt.Errorf("write policy of bucket %s: %w", bucket, err)
+	}
+	return true, nil
 }

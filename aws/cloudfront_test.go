@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/x509"
+	"encoding/json"
 	"encoding/pem"
 	"errors"
 	"fmt"
@@ -22,6 +23,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/cloudfront"
 	cftypes "github.com/aws/aws-sdk-go-v2/service/cloudfront/types"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/cfsign/cfsign/aws/bucketpolicy"
+	"github.com/cfsign/cfsign/internal/testenv"
 )
 
 // cfTestClient is a CloudFront client for endpoint with test credentials.
@@ -68,7 +71,7 @@ func cfUnique(prefix string) string {
 }
 
 func TestPublicKeyRegisterMoto(t *testing.T) {
-	c := cfTestClient(t, motoEndpoint(t))
+	c := cfTestClient(t, testenv.Moto(t))
 	ctx := context.Background()
 	pkix, pkcs1 := cfTestKey(t)
 
@@ -145,7 +148,7 @@ func TestPublicKeyRegisterBadInput(t *testing.T) {
 }
 
 func TestKeyGroupEnsureMoto(t *testing.T) {
-	c := cfTestClient(t, motoEndpoint(t))
+	c := cfTestClient(t, testenv.Moto(t))
 	ctx := context.Background()
 	pkix, _ := cfTestKey(t)
 	keyID, _, err := c.RegisterPublicKey(ctx, pkix, cfUnique("cfsign-kg"))
@@ -434,7 +437,7 @@ func cfMotoBucket(t *testing.T, c *CloudFront) string {
 }
 
 func TestDistributionListMoto(t *testing.T) {
-	c := cfTestClient(t, motoEndpoint(t))
+	c := cfTestClient(t, testenv.Moto(t))
 	ctx := context.Background()
 	pkix, _ := cfTestKey(t)
 	keyID, _, err := c.RegisterPublicKey(ctx, pkix, cfUnique("cfsign-dl"))
@@ -530,7 +533,7 @@ func cfAnyContains(list []string, s string) bool {
 }
 
 func TestDistributionCreateMoto(t *testing.T) {
-	c := cfTestClient(t, motoEndpoint(t))
+	c := cfTestClient(t, testenv.Moto(t))
 	ctx := context.Background()
 	pkix, _ := cfTestKey(t)
 	keyID, _, err := c.RegisterPublicKey(ctx, pkix, cfUnique("cfsign-dc"))
@@ -618,3 +621,113 @@ func TestDistributionCreateBadInput(t *testing.T) {
 		}
 	}
 }
+
+func TestDoctorCheckDistribution(t *testing.T) {
+	group := KeyGroupInfo{ID: "kg-1", Name: "signers", KeyIDs: []string{"K1", "K2"}}
+	base := Distribution{
+		ID: "E1", Enabled: true,
+		Origins:   []DistributionOrigin{{ID: "o1", DomainName: "media.s3.eu-west-1.amazonaws.com", Bucket: "media", OriginAccessControlID: "OAC1"}},
+		Behaviors: []DistributionBehavior{{PathPattern: "*", Default: true, TargetOriginID: "o1", KeyGroups: []KeyGroupInfo{group}}},
+	}
+	tests := []struct {
+		name   string
+		edit   func(d *Distribution)
+		key    string
+		bucket string
+		want   []string // substrings, one per expected warning
+	}{
+		{name: "all good", key: "K2", bucket: "media"},
+		{name: "no key or bucket to check", key: "", bucket: ""},
+		{name: "key not trusted", key: "K9", bucket: "media", want: []string{"signers (kg-1), none of which holds key pair ID K9"}},
+		{name: "other bucket", key: "K1", bucket: "photos", want: []string{"does not serve bucket photos (its origins: media.s3.eu-west-1.amazonaws.com)"}},
+		{name: "disabled", edit: func(d *Distribution) { d.Enabled = false }, key: "K1", bucket: "media", want: []string{"disabled"}},
+		{name: "no OAC", edit: func(d *Distribution) { d.Origins[0].OriginAccessControlID = "" }, key: "K1", bucket: "media", want: []string{"no origin access control"}},
+		{name: "legacy OAI is access control", edit: func(d *Distribution) {
+			d.Origins[0].OriginAccessControlID = ""
+			d.Origins[0].OriginAccessIdentity = "origin-access-identity/cloudfront/E2OAI"
+		}, key: "K1", bucket: "media"},
+		{name: "open behaviour", edit: func(d *Distribution) {
+			d.Behaviors = append(d.Behaviors, DistributionBehavior{PathPattern: "/public/*", TargetOriginID: "o1"})
+		}, key: "K1", bucket: "media", want: []string{"/public/* does not require signed URLs"}},
+		{name: "other origin's behaviour ignored", edit: func(d *Distribution) {
+			d.Origins = append(d.Origins, DistributionOrigin{ID: "api", DomainName: "api.example.com"})
+			d.Behaviors = append(d.Behaviors, DistributionBehavior{PathPattern: "/api/*", TargetOriginID: "api"})
+		}, key: "K1", bucket: "media"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			d := base
+			d.Origins = append([]DistributionOrigin(nil), base.Origins...)
+			d.Behaviors = append([]DistributionBehavior(nil), base.Behaviors...)
+			if tc.edit != nil {
+				tc.edit(&d)
+			}
+			got := CheckDistribution(d, tc.key, tc.bucket)
+			if len(got) != len(tc.want) {
+				t.Fatalf("warnings %q, want %d", got, len(tc.want))
+			}
+			for i, w := range tc.want {
+				if !strings.Contains(got[i], w) {
+					t.Errorf("warning %q, want it to contain %q", got[i], w)
+				}
+			}
+		})
+	}
+}
+
+func TestBucketPolicyAllowMoto(t *testing.T) {
+	c := cfTestClient(t, testenv.Moto(t))
+	ctx := context.Background()
+
+	// A bucket with no policy gets a new one.
+	fresh := cfMotoBucket(t, c)
+	changed, err := c.AllowDistributionRead(ctx, fresh, policyTestARN)
+	if err != nil || !changed {
+		t.Fatalf("fresh bucket: changed %v err %v", changed, err)
+	}
+	got, err := c.s3.GetBucketPolicy(ctx, &s3.GetBucketPolicyInput{Bucket: sdkaws.String(fresh)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if list, err := bucketpolicy.Statements(sdkaws.ToString(got.Policy)); err != nil || len(list) != 1 || list[0]["Resource"] != "arn:aws:s3:::"+fresh+"/*" {
+		t.Errorf("fresh policy %s", sdkaws.ToString(got.Policy))
+	}
+
+	// A bucket with a policy keeps it and gains one statement, once.
+	bucket := cfMotoBucket(t, c)
+	existing := `{"Version":"2012-10-17","Id":"keep-me","Statement":[{"Sid":"ReadForAuditors","Effect":"Allow","Principal":{"AWS":"arn:aws:iam::123456789012:root"},"Action":"s3:GetObject","Resource":"arn:aws:s3:::` + bucket + `/audit/*"}]}`
+	if _, err := c.s3.PutBucketPolicy(ctx, &s3.PutBucketPolicyInput{Bucket: sdkaws.String(bucket), Policy: sdkaws.String(existing)}); err != nil {
+		t.Fatal(err)
+	}
+	changed, err = c.AllowDistributionRead(ctx, bucket, policyTestARN)
+	if err != nil || !changed {
+		t.Fatalf("first allow: changed %v err %v", changed, err)
+	}
+	got, err = c.s3.GetBucketPolicy(ctx, &s3.GetBucketPolicyInput{Bucket: sdkaws.String(bucket)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	policy := sdkaws.ToString(got.Policy)
+	list, err := bucketpolicy.Statements(policy)
+	if err != nil || len(list) != 2 || list[0]["Sid"] != "ReadForAuditors" || !strings.Contains(policy, `"Id":"keep-me"`) {
+		t.Fatalf("merged policy %s", policy)
+	}
+	cond, _ := json.Marshal(list[1]["Condition"])
+	if !strings.Contains(string(cond), policyTestARN) {
+		t.Errorf("added statement %v", list[1])
+	}
+	changed, err = c.AllowDistributionRead(ctx, bucket, policyTestARN)
+	if err != nil || changed {
+		t.Errorf("second allow: changed %v err %v", changed, err)
+	}
+	got, _ = c.s3.GetBucketPolicy(ctx, &s3.GetBucketPolicyInput{Bucket: sdkaws.String(bucket)})
+	if list, err := bucketpolicy.Statements(sdkaws.ToString(got.Policy)); err != nil || len(list) != 2 {
+		t.Errorf("after the second allow: %d statements (%v), want 2", len(list), err)
+	}
+
+	if _, err := c.AllowDistributionRead(ctx, cfUnique("cfsign-missing"), policyTestARN); err == nil || !strings.Contains(err.Error(), "does not exist") {
+		t.Errorf("missing bucket: %v", err)
+	}
+}
+
+const policyTestARN = "arn:aws:cloudfront::123456789012:distribution/E1A2B3C4D5E6F7"

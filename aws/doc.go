@@ -1,5 +1,9 @@
-// Package aws is everything that talks to S3 and CloudFront or implements their
-// rules: signing and verifying CloudFront URLs and cookies, S3 listing and
-// transfers, and the local sandbox (an S3 server plus a CloudFront-style edge).
-// It knows nothing about the terminal UI.
+// Package aws talks to AWS: the S3 client (listing, transfers, deletes,
+// presigned URLs), the CloudFront client (public keys, key groups,
+// distributions and the bucket policy that lets them read), doctor (why a
+// signed URL gets the answer it gets), and plain explanations of AWS errors.
+//
+// The rules of CloudFront signed URLs live in aws/signedurl, and the local
+// sandbox's servers in aws/sandbox; this package imports the former and
+// never the latter. It knows nothing about the terminal UI.
 package aws

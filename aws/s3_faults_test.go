@@ -11,6 +11,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/cfsign/cfsign/internal/testenv"
 )
 
 // 503 SlowDown a few times, then the server recovers: the SDK's retries
@@ -18,9 +20,9 @@ import (
 func TestFaultSlowDownThenRecover(t *testing.T) {
 	backend := newFakeS3Server(t)
 	var faults atomic.Int32
-	proxy := newFaultProxy(t, backend, func(w http.ResponseWriter, r *http.Request) bool {
+	proxy := testenv.NewFaultProxy(t, backend, func(w http.ResponseWriter, r *http.Request) bool {
 		if r.Method == http.MethodPut && faults.Add(1) <= 3 {
-			s3Fault(w, r, http.StatusServiceUnavailable, "SlowDown", "Please reduce your request rate.")
+			testenv.S3Error(w, r, http.StatusServiceUnavailable, "SlowDown", "Please reduce your request rate.")
 			return true
 		}
 		return false
@@ -43,10 +45,10 @@ func TestFaultSlowDownThenRecover(t *testing.T) {
 func TestFaultAlways500(t *testing.T) {
 	backend := newFakeS3Server(t)
 	var puts atomic.Int32
-	proxy := newFaultProxy(t, backend, func(w http.ResponseWriter, r *http.Request) bool {
+	proxy := testenv.NewFaultProxy(t, backend, func(w http.ResponseWriter, r *http.Request) bool {
 		if r.Method == http.MethodPut || r.Method == http.MethodGet {
 			puts.Add(1)
-			s3Fault(w, r, http.StatusInternalServerError, "InternalError", "We encountered an internal error.")
+			testenv.S3Error(w, r, http.StatusInternalServerError, "InternalError", "We encountered an internal error.")
 			return true
 		}
 		return false
@@ -78,8 +80,8 @@ func TestFaultCredentialsRejected(t *testing.T) {
 		"ExpiredToken":          "the AWS session token has expired",
 		"AccessDenied":          "access denied",
 	} {
-		proxy := newFaultProxy(t, backend, func(w http.ResponseWriter, r *http.Request) bool {
-			s3Fault(w, r, http.StatusForbidden, code, "refused")
+		proxy := testenv.NewFaultProxy(t, backend, func(w http.ResponseWriter, r *http.Request) bool {
+			testenv.S3Error(w, r, http.StatusForbidden, code, "refused")
 			return true
 		})
 		_, err := newTestClient(t, proxy.URL).ListBuckets(context.Background())
@@ -139,8 +141,8 @@ func TestFaultServerNeverAnswers(t *testing.T) {
 func TestFaultServerDiesMidUpload(t *testing.T) {
 	backend := newFakeS3Server(t)
 	arrived := make(chan struct{}, 1)
-	proxy := newFaultProxy(t, backend, func(w http.ResponseWriter, r *http.Request) bool {
-		if isPart(r) && r.URL.Query().Get("partNumber") == "2" {
+	proxy := testenv.NewFaultProxy(t, backend, func(w http.ResponseWriter, r *http.Request) bool {
+		if testenv.IsPart(r) && r.URL.Query().Get("partNumber") == "2" {
 			select {
 			case arrived <- struct{}{}:
 			default:
@@ -159,7 +161,7 @@ func TestFaultServerDiesMidUpload(t *testing.T) {
 		done <- err
 	}()
 	<-arrived
-	proxy.kill()
+	proxy.Kill()
 	start := time.Now()
 	err := <-done
 	if d := time.Since(start); d > 15*time.Second {
@@ -172,7 +174,7 @@ func TestFaultServerDiesMidUpload(t *testing.T) {
 	if lerr != nil || len(left) != 1 {
 		t.Fatalf("while the proxy is down the backend should hold the upload: %q %v", left, lerr)
 	}
-	proxy.restart()
+	proxy.Restart()
 	left, lerr = c.ListMultipartUploads(context.Background(), bucket)
 	if lerr != nil || len(left) != 0 {
 		t.Fatalf("after the server is back: uploads left %q %v", left, lerr)

@@ -16,6 +16,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/cfsign/cfsign/internal/testenv"
 )
 
 func TestS3ListPagesFoldersFirst(t *testing.T) {
@@ -232,7 +234,7 @@ func TestS3DeleteBatches(t *testing.T) {
 		// Count DeleteObjects requests and their keys on the wire.
 		var mu sync.Mutex
 		var batches []int
-		proxy := newFaultProxy(t, "http://"+direct.endpoint, func(w http.ResponseWriter, r *http.Request) bool {
+		proxy := testenv.NewFaultProxy(t, "http://"+direct.endpoint, func(w http.ResponseWriter, r *http.Request) bool {
 			if r.Method == http.MethodPost && r.URL.Query().Has("delete") {
 				body, _ := io.ReadAll(r.Body)
 				r.Body = io.NopCloser(bytes.NewReader(body))

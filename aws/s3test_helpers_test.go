@@ -5,23 +5,17 @@ import (
 	"context"
 	"crypto/rand"
 	"fmt"
-	"io"
-	"log"
-	"net"
-	"net/http"
 	"net/http/httptest"
-	"net/http/httputil"
-	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	sdkaws "github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/cfsign/cfsign/internal/testenv"
 	"github.com/johannesboyne/gofakes3"
 	"github.com/johannesboyne/gofakes3/backend/s3mem"
 )
@@ -75,7 +69,7 @@ type s3Target struct {
 
 var s3Targets = []s3Target{
 	{"gofakes3", newFakeS3Server},
-	{"moto", motoEndpoint},
+	{"moto", testenv.Moto},
 }
 
 // forEachS3 runs fn against every target with a client and a fresh bucket.
@@ -160,81 +154,4 @@ func errContains(t testing.TB, err error, parts ...string) {
 	if strings.Contains(err.Error(), "\n") {
 		t.Fatalf("error is not one line: %q", err)
 	}
-}
-
-// faultProxy is a reverse proxy in front of a real S3 server. hook sees
-// every request first and returns true when it answered it itself (a fault);
-// otherwise the request passes through. It can be killed (listener and every
-// connection closed, as when a server dies) and restarted on the same address.
-type faultProxy struct {
-	t      testing.TB
-	target *url.URL
-	hook   func(w http.ResponseWriter, r *http.Request) bool
-	addr   string
-	URL    string
-
-	mu  sync.Mutex
-	srv *http.Server
-}
-
-func newFaultProxy(t testing.TB, target string, hook func(w http.ResponseWriter, r *http.Request) bool) *faultProxy {
-	t.Helper()
-	u, err := url.Parse(target)
-	if err != nil {
-		t.Fatal(err)
-	}
-	p := &faultProxy{t: t, target: u, hook: hook, addr: "127.0.0.1:0"}
-	p.start()
-	t.Cleanup(p.kill)
-	return p
-}
-
-func (p *faultProxy) start() {
-	p.t.Helper()
-	l, err := net.Listen("tcp", p.addr)
-	if err != nil {
-		p.t.Fatalf("proxy listen %s: %v", p.addr, err)
-	}
-	p.addr = l.Addr().String()
-	p.URL = "http://" + p.addr
-	rp := httputil.NewSingleHostReverseProxy(p.target)
-	rp.ErrorLog = log.New(io.Discard, "", 0)
-	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if p.hook != nil && p.hook(w, r) {
-			return
-		}
-		rp.ServeHTTP(w, r)
-	}), ErrorLog: log.New(io.Discard, "", 0)}
-	p.mu.Lock()
-	p.srv = srv
-	p.mu.Unlock()
-	go srv.Serve(l)
-}
-
-// kill closes the listener and every open connection at once.
-func (p *faultProxy) kill() {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if p.srv != nil {
-		p.srv.Close()
-		p.srv = nil
-	}
-}
-
-// restart serves again on the same address.
-func (p *faultProxy) restart() { p.start() }
-
-// s3Fault answers like S3 does with an error, after reading the request
-// body as S3 does (a server that answers early and drops the body makes the
-// client see a broken connection instead of the error).
-func s3Fault(w http.ResponseWriter, r *http.Request, status int, code, msg string) {
-	io.Copy(io.Discard, r.Body)
-	w.Header().Set("Content-Type", "application/xml")
-	w.WriteHeader(status)
-	fmt.Fprintf(w, `<?xml version="1.0" encoding="UTF-8"?><Error><Code>%s</Code><Message>%s</Message><RequestId>fault</RequestId></Error>`, code, msg)
-}
-
-// isPart reports whether r is an UploadPart request.
-func isPart(r *http.Request) bool {
-	return r.Method == http.MethodPut && r.URL.Query().Get("partNumber") != ""
 }

@@ -8,7 +8,6 @@ import (
 	"errors"
 	"io"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"slices"
@@ -18,6 +17,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/cfsign/cfsign/internal/testenv"
 )
 
 func TestUploadRoundTrip(t *testing.T) {
@@ -73,8 +74,8 @@ func TestUploadProgressCountsWireBytes(t *testing.T) {
 	backend := newFakeS3Server(t)
 	release := make(chan struct{})
 	arrived := make(chan struct{}, 1)
-	proxy := newFaultProxy(t, backend, func(w http.ResponseWriter, r *http.Request) bool {
-		if isPart(r) && r.URL.Query().Get("partNumber") == "2" {
+	proxy := testenv.NewFaultProxy(t, backend, func(w http.ResponseWriter, r *http.Request) bool {
+		if testenv.IsPart(r) && r.URL.Query().Get("partNumber") == "2" {
 			select {
 			case arrived <- struct{}{}:
 			default:
@@ -122,8 +123,8 @@ func TestUploadCancelAbortsMultipart(t *testing.T) {
 		t.Run(tg.name, func(t *testing.T) {
 			backend := tg.endpoint(t)
 			arrived := make(chan struct{}, 1)
-			proxy := newFaultProxy(t, backend, func(w http.ResponseWriter, r *http.Request) bool {
-				if isPart(r) && r.URL.Query().Get("partNumber") == "2" {
+			proxy := testenv.NewFaultProxy(t, backend, func(w http.ResponseWriter, r *http.Request) bool {
+				if testenv.IsPart(r) && r.URL.Query().Get("partNumber") == "2" {
 					select {
 					case arrived <- struct{}{}:
 					default:
@@ -348,7 +349,7 @@ func TestUploadContentMD5(t *testing.T) {
 	var mu sync.Mutex
 	var checked int
 	var damage bool
-	proxy := newFaultProxy(t, backend, func(w http.ResponseWriter, r *http.Request) bool {
+	proxy := testenv.NewFaultProxy(t, backend, func(w http.ResponseWriter, r *http.Request) bool {
 		if r.Method != http.MethodPut || r.ContentLength <= 0 {
 			return false // not an object's bytes (CreateBucket)
 		}
@@ -404,17 +405,8 @@ var benchServers = []struct {
 	start func(b *testing.B) (endpoint, bucket string)
 }{
 	{"sandbox", func(b *testing.B) (string, string) {
-		f, err := newFakeS3("")
-		if err != nil {
-			b.Fatal(err)
-		}
-		b.Cleanup(func() { f.close() })
-		if err := f.ensureBucket("bench"); err != nil {
-			b.Fatal(err)
-		}
-		srv := httptest.NewServer(f)
-		b.Cleanup(srv.Close)
-		return srv.URL, "bench"
+		sb := testenv.NewSandbox(b)
+		return sb.S3Endpoint, sb.Bucket
 	}},
 	{"gofakes3", func(b *testing.B) (string, string) {
 		endpoint := newFakeS3Server(b)
@@ -489,7 +481,7 @@ func TestDownloadCancelLeavesNoFile(t *testing.T) {
 	c0 := newTestClient(t, backend)
 	bucket := newTestBucket(t, c0)
 	halfSent := make(chan struct{})
-	proxy := newFaultProxy(t, backend, func(w http.ResponseWriter, r *http.Request) bool {
+	proxy := testenv.NewFaultProxy(t, backend, func(w http.ResponseWriter, r *http.Request) bool {
 		if r.Method != http.MethodGet || !strings.HasSuffix(r.URL.Path, "/big") {
 			return false
 		}

@@ -14,6 +14,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/cfsign/cfsign/aws/sandbox"
+
 	"github.com/cfsign/cfsign/aws"
 	"github.com/cfsign/cfsign/config"
 )
@@ -39,7 +41,7 @@ type Env struct {
 	// Sandbox, when set, provides the sandbox that --sandbox uses instead of
 	// starting one from the data directory; release is called when the
 	// command is done with it. Tests share one in-memory sandbox this way.
-	Sandbox func(ctx context.Context) (sb *aws.Sandbox, release func(), err error)
+	Sandbox func(ctx context.Context) (sb *sandbox.Sandbox, release func(), err error)
 }
 
 // AppConfig is what the terminal app needs, resolved by Main from flags,
@@ -54,7 +56,7 @@ type AppConfig struct {
 	Client aws.ClientOptions
 	// Sandbox is the running local sandbox when the app runs on it, else nil.
 	// It stays up until RunApp returns.
-	Sandbox *aws.Sandbox
+	Sandbox *sandbox.Sandbox
 	// KeyDir is where "Generate key pair" writes.
 	KeyDir string
 	// Bucket and Prefix are the folder given as s3://BUCKET/PREFIX, if any:
@@ -400,11 +402,11 @@ func (r *runner) runApp(ctx context.Context, bucket, prefix string) error {
 
 // startSandbox returns the sandbox --sandbox uses: Env.Sandbox's, else one
 // started in-process on the data directory.
-func (r *runner) startSandbox(ctx context.Context) (*aws.Sandbox, func(), error) {
+func (r *runner) startSandbox(ctx context.Context) (*sandbox.Sandbox, func(), error) {
 	if r.env.Sandbox != nil {
 		return r.env.Sandbox(ctx)
 	}
-	sb, err := aws.StartSandbox(ctx, aws.SandboxOptions{DataDir: config.SandboxDir(r.env.Getenv), Log: r.debug})
+	sb, err := sandbox.Start(ctx, sandbox.Options{DataDir: config.SandboxDir(r.env.Getenv), Log: r.debug})
 	if err != nil {
 		return nil, nil, fmt.Errorf("start sandbox: %w", err)
 	}

@@ -8,14 +8,9 @@ package cli
 import (
 	"context"
 	"errors"
-	"fmt"
-	"io"
 	"io/fs"
-	"log"
 	"net"
 	"net/http"
-	"net/http/httputil"
-	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -27,6 +22,9 @@ import (
 	"testing"
 	"time"
 	"unicode/utf8"
+
+	"github.com/cfsign/cfsign/aws/sandbox"
+	"github.com/cfsign/cfsign/internal/testenv"
 
 	"github.com/cfsign/cfsign/aws"
 )
@@ -49,117 +47,10 @@ func relCreds(t *testing.T, te *testEnv) {
 	t.Setenv("AWS_REGION", "us-east-1")
 }
 
-// relProxy is a reverse proxy in front of a real S3 server that a test can
-// kill (listener and every connection closed at once, as when the server
-// dies) and restart on the same address. hook sees each request first and
-// returns true when it answered (or swallowed) it.
-type relProxy struct {
-	t      *testing.T
-	target *url.URL
-	hook   func(w http.ResponseWriter, r *http.Request) bool
-	addr   string
-	URL    string
-	mu     sync.Mutex
-	srv    *http.Server
-}
-
-func newRelProxy(t *testing.T, target string, hook func(w http.ResponseWriter, r *http.Request) bool) *relProxy {
-	t.Helper()
-	u, err := url.Parse(target)
-	if err != nil {
-		t.Fatal(err)
-	}
-	p := &relProxy{t: t, target: u, hook: hook, addr: "127.0.0.1:0"}
-	p.start()
-	t.Cleanup(p.kill)
-	return p
-}
-
-func (p *relProxy) start() {
-	p.t.Helper()
-	l, err := net.Listen("tcp", p.addr)
-	if err != nil {
-		p.t.Fatalf("proxy listen %s: %v", p.addr, err)
-	}
-	p.addr = l.Addr().String()
-	p.URL = "http://" + p.addr
-	rp := httputil.NewSingleHostReverseProxy(p.target)
-	rp.ErrorLog = log.New(io.Discard, "", 0)
-	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if p.hook != nil && p.hook(w, r) {
-			return
-		}
-		rp.ServeHTTP(w, r)
-	}), ErrorLog: log.New(io.Discard, "", 0)}
-	p.mu.Lock()
-	p.srv = srv
-	p.mu.Unlock()
-	go srv.Serve(l)
-}
-
-func (p *relProxy) kill() {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if p.srv != nil {
-		p.srv.Close()
-		p.srv = nil
-	}
-}
-
-// relSilent is a listener that accepts connections and never answers.
-func relSilent(t *testing.T) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var mu sync.Mutex
-	var held []net.Conn
-	t.Cleanup(func() {
-		l.Close()
-		mu.Lock()
-		for _, c := range held {
-			c.Close()
-		}
-		mu.Unlock()
-	})
-	go func() {
-		for {
-			c, err := l.Accept()
-			if err != nil {
-				return
-			}
-			mu.Lock()
-			held = append(held, c) // never read, never answer
-			mu.Unlock()
-		}
-	}()
-	return "http://" + l.Addr().String()
-}
-
-// relS3Error is an S3 endpoint that answers every request with one error,
-// as real S3 does for rejected credentials.
-func relS3Error(t *testing.T, status int, code string) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		io.Copy(io.Discard, r.Body)
-		w.Header().Set("Content-Type", "application/xml")
-		w.WriteHeader(status)
-		fmt.Fprintf(w, `<?xml version="1.0" encoding="UTF-8"?><Error><Code>%s</Code><Message>refused</Message><RequestId>r</RequestId></Error>`, code)
-	}), ErrorLog: log.New(io.Discard, "", 0)}
-	go srv.Serve(l)
-	t.Cleanup(func() { srv.Close() })
-	return "http://" + l.Addr().String()
-}
-
 // relSandboxClient is an aws.Client straight to the shared sandbox's S3.
-func relSandboxClient(t *testing.T) (*aws.Client, *aws.Sandbox) {
+func relSandboxClient(t *testing.T) (*aws.Client, *sandbox.Sandbox) {
 	t.Helper()
-	s := sharedSandbox(t)
+	s := testenv.Sandbox(t)
 	c, err := aws.NewClient(context.Background(), aws.ClientOptions{Region: s.Region, EndpointURL: s.S3Endpoint,
 		AccessKeyID: s.AccessKeyID, SecretAccessKey: s.SecretAccessKey})
 	if err != nil {
@@ -169,20 +60,18 @@ func relSandboxClient(t *testing.T) (*aws.Client, *aws.Sandbox) {
 }
 
 // relStamp makes keys unique within the shared sandbox.
-func relStamp(name string) string {
-	return name + "-" + strconv.FormatInt(time.Now().UnixNano(), 36)
-}
+func relStamp(name string) string { return testenv.Unique(name) }
 
 // The S3 server (moto, behind a proxy the test kills) dies while `cfsign
 // upload` has parts in flight: one line on stderr and exit 1 within seconds,
 // no panic; the line names the multipart upload left on the server and the
 // command that removes it, and that command works once the server is back.
 func TestReliabilityUploadServerDies(t *testing.T) {
-	moto := relMoto(t)
+	moto := testenv.Moto(t)
 	direct, bucket := relMotoBucket(t, moto)
 	arrived := make(chan struct{})
 	var once sync.Once
-	proxy := newRelProxy(t, moto, func(w http.ResponseWriter, r *http.Request) bool {
+	proxy := testenv.NewFaultProxy(t, moto, func(w http.ResponseWriter, r *http.Request) bool {
 		if r.Method == http.MethodPut && r.URL.Query().Get("partNumber") == "2" {
 			once.Do(func() { close(arrived) })
 			<-r.Context().Done() // hold the part until the server "dies"
@@ -206,7 +95,7 @@ func TestReliabilityUploadServerDies(t *testing.T) {
 	case <-time.After(30 * time.Second):
 		t.Fatal("part 2 never reached the server")
 	}
-	proxy.kill()
+	proxy.Kill()
 	start := time.Now()
 	var r result
 	select {
@@ -260,7 +149,7 @@ func relContains(list []string, sub string) bool {
 func TestReliabilityServerNeverAnswers(t *testing.T) {
 	te := newTestEnv(t)
 	relCreds(t, te)
-	silent := relSilent(t)
+	silent := testenv.Silent(t)
 	f := filepath.Join(t.TempDir(), "f.txt")
 	os.WriteFile(f, []byte("hello"), 0o644)
 	cases := []struct {
@@ -315,7 +204,7 @@ func TestReliabilityConnectionRefused(t *testing.T) {
 // needs `aws sso login`, keys S3 rejects, an expired session token, and
 // AWS_CA_BUNDLE (honoured when good, named when broken).
 func TestReliabilityCredentialErrors(t *testing.T) {
-	s := sharedSandbox(t)
+	s := testenv.Sandbox(t)
 	cfgDir := t.TempDir()
 	cfg := filepath.Join(cfgDir, "config")
 	os.WriteFile(cfg, []byte("[default]\nregion = us-east-1\n"+
@@ -358,7 +247,7 @@ func TestReliabilityCredentialErrors(t *testing.T) {
 		t.Run(code, func(t *testing.T) {
 			te := newTestEnv(t)
 			relCreds(t, te)
-			te.run("ls", "s3://sandbox/", "--endpoint-url", relS3Error(t, http.StatusForbidden, code)).oneLineError(t, ExitError, want)
+			te.run("ls", "s3://sandbox/", "--endpoint-url", testenv.Refusing(t, http.StatusForbidden, code)).oneLineError(t, ExitError, want)
 		})
 	}
 	t.Run("CA bundle honoured", func(t *testing.T) {
@@ -379,64 +268,16 @@ func TestReliabilityCredentialErrors(t *testing.T) {
 	})
 }
 
-// relMoto returns a moto server on loopback: CFSIGN_MOTO_URL's, or one
-// started for this test. Outside CI a missing moto skips.
-func relMoto(t *testing.T) string {
-	t.Helper()
-	if u := os.Getenv("CFSIGN_MOTO_URL"); u != "" {
-		return u
-	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	port := l.Addr().(*net.TCPAddr).Port
-	l.Close()
-	cmd := exec.Command("python3", "-m", "moto.server", "-H", "127.0.0.1", "-p", strconv.Itoa(port))
-	if err := cmd.Start(); err != nil {
-		relNoMoto(t, err)
-	}
-	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
-	u := fmt.Sprintf("http://127.0.0.1:%d", port)
-	deadline := time.Now().Add(30 * time.Second)
-	for time.Now().Before(deadline) {
-		if resp, err := http.Get(u + "/moto-api/"); err == nil {
-			resp.Body.Close()
-			return u
-		}
-		time.Sleep(100 * time.Millisecond) // polling a child process's port: there is no event to wait on
-	}
-	relNoMoto(t, fmt.Errorf("moto did not answer on %s", u))
-	return ""
-}
-
 // relMotoBucket creates a fresh bucket on moto and a client for it.
 func relMotoBucket(t *testing.T, moto string) (*aws.Client, string) {
 	t.Helper()
-	bucket := strings.ToLower(relStamp("rel"))
-	req, _ := http.NewRequest(http.MethodPut, moto+"/"+bucket, nil)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		t.Fatalf("create bucket %s on moto: %s", bucket, resp.Status)
-	}
+	bucket := testenv.Bucket(t, moto, "rel")
 	c, err := aws.NewClient(context.Background(), aws.ClientOptions{Region: "us-east-1", EndpointURL: moto,
 		AccessKeyID: relAccessKeyID, SecretAccessKey: relSecretKey})
 	if err != nil {
 		t.Fatal(err)
 	}
 	return c, bucket
-}
-
-func relNoMoto(t *testing.T, err error) {
-	t.Helper()
-	if os.Getenv("CI") != "" {
-		t.Fatalf("moto server: %v", err)
-	}
-	t.Skipf("moto server unavailable: %v", err)
 }
 
 // relCheckTerminalSafe fails when out could drive a terminal: a C0 or C1
@@ -461,7 +302,7 @@ func relCheckTerminalSafe(t *testing.T, what, out string) {
 // prints them raw for scripts, and --json round-trips them. `rm` and
 // `download` escape them too, and an error about one is one line.
 func TestReliabilityHostileKeysOnTerminal(t *testing.T) {
-	moto := relMoto(t)
+	moto := testenv.Moto(t)
 	te := newTestEnv(t)
 	relCreds(t, te)
 	c, bucket := relMotoBucket(t, moto)
@@ -695,8 +536,8 @@ func TestReliabilitySecretsNeverLeak(t *testing.T) {
 	os.WriteFile(truncated, pemBytes[:len(pemBytes)/2], 0o600)
 	logPath := filepath.Join(t.TempDir(), "debug.log")
 	te.set("CFSIGN_DEBUG", logPath)
-	silent := relSilent(t)
-	denied := relS3Error(t, http.StatusForbidden, "SignatureDoesNotMatch")
+	silent := testenv.Silent(t)
+	denied := testenv.Refusing(t, http.StatusForbidden, "SignatureDoesNotMatch")
 	sign := []string{"sign", "https://d1.cloudfront.net/a.txt", "--expires", "1h", "--key-pair-id", "KTESTKEYPAIRID"}
 
 	runs := []struct {

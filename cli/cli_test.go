@@ -10,6 +10,8 @@ import (
 	"testing"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/cfsign/cfsign/internal/testenv"
 )
 
 func TestHelpOnEveryCommand(t *testing.T) {
@@ -158,7 +160,7 @@ func TestPanicIsOneLine(t *testing.T) {
 
 func TestSaveSettingsOnSandboxKeepsConfigClean(t *testing.T) {
 	te := newTestEnv(t)
-	s := sharedSandbox(t)
+	s := testenv.Sandbox(t)
 	app := AppConfig{ConfigPath: filepath.Join(t.TempDir(), "c.toml"), Sandbox: s}
 	app.Settings.Domain = "cdn.example.com"
 	edited := app.SandboxSettings()

@@ -11,6 +11,9 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/cfsign/cfsign/aws/doctor"
+	"github.com/cfsign/cfsign/aws/signedurl"
+
 	"github.com/cfsign/cfsign/aws"
 	"github.com/cfsign/cfsign/config"
 )
@@ -220,7 +223,7 @@ func runDoctor(ctx context.Context, r *runner, args []string) error {
 
 	if target != "" && t.err == nil {
 		link := target
-		if sp, err := aws.ParseSigned(target); err != nil || sp.Signature == "" {
+		if sp, err := signedurl.ParseSigned(target); err != nil || sp.Signature == "" {
 			// Not a signed URL: sign a short-lived one.
 			if link, err = s.signOne(target); err != nil {
 				failf("sign %s: %v", target, err)
@@ -228,7 +231,7 @@ func runDoctor(ctx context.Context, r *runner, args []string) error {
 			}
 		}
 		if link != "" {
-			d, err := aws.Diagnose(ctx, link, aws.DiagnoseOptions{Now: r.now(), Timeout: 10 * time.Second})
+			d, err := doctor.Diagnose(ctx, link, doctor.Options{Now: r.now(), Timeout: 10 * time.Second})
 			switch {
 			case err != nil:
 				failf("%v", err)

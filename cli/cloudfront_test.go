@@ -8,13 +8,14 @@ import (
 	"testing"
 
 	"github.com/cfsign/cfsign/aws"
+	"github.com/cfsign/cfsign/internal/testenv"
 )
 
 // keys register and distributions against moto's CloudFront: registering the
 // same key twice gives one ID, --key-group creates the group, and the table
 // shows a distribution's domain, origin bucket and trusted group by name.
 func TestKeysRegisterAndDistributionsOnMoto(t *testing.T) {
-	moto := relMoto(t)
+	moto := testenv.Moto(t)
 	t.Setenv("AWS_ACCESS_KEY_ID", "testing")
 	t.Setenv("AWS_SECRET_ACCESS_KEY", "testing")
 	t.Setenv("AWS_REGION", "us-east-1")
@@ -71,7 +72,7 @@ func TestKeysRegisterAndDistributionsOnMoto(t *testing.T) {
 // "no" creates nothing; --yes creates the distribution for the key group and
 // merges the read statement into the bucket policy, keeping what was there.
 func TestDistributionsCreateOnMoto(t *testing.T) {
-	moto := relMoto(t)
+	moto := testenv.Moto(t)
 	t.Setenv("AWS_ACCESS_KEY_ID", "testing")
 	t.Setenv("AWS_SECRET_ACCESS_KEY", "testing")
 	t.Setenv("AWS_REGION", "us-east-1")

@@ -5,59 +5,19 @@ import (
 	"context"
 	"os"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
-	"github.com/cfsign/cfsign/aws"
+	"github.com/cfsign/cfsign/aws/sandbox"
+	"github.com/cfsign/cfsign/internal/testenv"
 )
 
 func TestMain(m *testing.M) {
-	// Loopback only: the SDK must never probe EC2 metadata or read the
-	// developer's own AWS profile.
-	os.Setenv("AWS_EC2_METADATA_DISABLED", "true")
-	os.Setenv("AWS_CONFIG_FILE", os.DevNull)
-	os.Setenv("AWS_SHARED_CREDENTIALS_FILE", os.DevNull)
-	os.Unsetenv("AWS_PROFILE")
-	os.Unsetenv("AWS_ENDPOINT_URL_S3")
-	code := m.Run()
-	stopSharedSandbox()
-	if keyRoot != "" {
-		os.RemoveAll(keyRoot)
-	}
-	os.Exit(code)
-}
-
-var (
-	sbOnce sync.Once
-	sbDir  string
-	sb     *aws.Sandbox
-	sbErr  error
-)
-
-// sharedSandbox is one in-memory sandbox for the whole test binary.
-func sharedSandbox(t testing.TB) *aws.Sandbox {
-	t.Helper()
-	sbOnce.Do(func() {
-		sbDir, sbErr = os.MkdirTemp("", "cfsign-cli-sandbox-")
-		if sbErr != nil {
-			return
+	testenv.Main(m, func() {
+		if keyRoot != "" {
+			os.RemoveAll(keyRoot)
 		}
-		sb, sbErr = aws.StartSandbox(context.Background(), aws.SandboxOptions{DataDir: sbDir, Memory: true})
 	})
-	if sbErr != nil {
-		t.Fatalf("start sandbox: %v", sbErr)
-	}
-	return sb
-}
-
-func stopSharedSandbox() {
-	if sb != nil {
-		sb.Close()
-	}
-	if sbDir != "" {
-		os.RemoveAll(sbDir)
-	}
 }
 
 // testEnv is an Env over buffers with a private config/home directory.
@@ -83,8 +43,8 @@ func (te *testEnv) set(k, v string) *testEnv { te.vars[k] = v; return te }
 
 // withSandbox makes --sandbox use the shared in-memory sandbox.
 func (te *testEnv) withSandbox() *testEnv {
-	s := sharedSandbox(te.t)
-	te.env.Sandbox = func(context.Context) (*aws.Sandbox, func(), error) { return s, func() {}, nil }
+	s := testenv.Sandbox(te.t)
+	te.env.Sandbox = func(context.Context) (*sandbox.Sandbox, func(), error) { return s, func() {}, nil }
 	return te
 }
 

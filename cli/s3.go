@@ -14,6 +14,8 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/cfsign/cfsign/aws/signedurl"
+
 	"github.com/cfsign/cfsign/aws"
 )
 
@@ -560,7 +562,7 @@ func runPresign(ctx context.Context, r *runner, args []string) error {
 		return usagef(hint, "presign: missing --expires WHEN (e.g. --expires 1h)")
 	}
 	now := r.now()
-	at, err := aws.ParseWhen(expires, now)
+	at, err := signedurl.ParseWhen(expires, now)
 	if err != nil {
 		return fmt.Errorf("--expires: %w", err)
 	}

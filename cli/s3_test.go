@@ -15,6 +15,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cfsign/cfsign/aws/sandbox"
+	"github.com/cfsign/cfsign/internal/testenv"
+
 	"github.com/cfsign/cfsign/aws"
 	"github.com/cfsign/cfsign/keys"
 )
@@ -66,7 +69,7 @@ func TestKeysGenerateAndShow(t *testing.T) {
 
 func TestS3CommandsOnSandbox(t *testing.T) {
 	te := newTestEnv(t).withSandbox()
-	s := sharedSandbox(t)
+	s := testenv.Sandbox(t)
 	dir := t.TempDir()
 	small := filepath.Join(dir, "small file.txt")
 	os.WriteFile(small, []byte("hello, sandbox\n"), 0o644)
@@ -166,7 +169,7 @@ func TestS3CommandsOnSandbox(t *testing.T) {
 
 func TestLsEscapesKeysOnTerminal(t *testing.T) {
 	te := newTestEnv(t).withSandbox()
-	s := sharedSandbox(t)
+	s := testenv.Sandbox(t)
 	c, err := aws.NewClient(context.Background(), aws.ClientOptions{Region: s.Region, EndpointURL: s.S3Endpoint,
 		AccessKeyID: s.AccessKeyID, SecretAccessKey: s.SecretAccessKey})
 	if err != nil {
@@ -194,7 +197,7 @@ func TestLsEscapesKeysOnTerminal(t *testing.T) {
 
 func TestUploadInterruptedAbortsMultipart(t *testing.T) {
 	te := newTestEnv(t).withSandbox()
-	s := sharedSandbox(t)
+	s := testenv.Sandbox(t)
 	big := filepath.Join(t.TempDir(), "big.bin")
 	data := make([]byte, 64<<20)
 	os.WriteFile(big, data, 0o644)
@@ -258,7 +261,7 @@ func TestSandboxCommandJSON(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var info aws.SandboxInfo
+	var info sandbox.Info
 	if err := json.Unmarshal([]byte(line), &info); err != nil {
 		t.Fatalf("first line is not JSON: %q", line)
 	}

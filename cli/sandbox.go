@@ -6,7 +6,8 @@ import (
 	"fmt"
 	"io"
 
-	"github.com/cfsign/cfsign/aws"
+	"github.com/cfsign/cfsign/aws/sandbox"
+
 	"github.com/cfsign/cfsign/config"
 )
 
@@ -52,7 +53,7 @@ func runSandbox(ctx context.Context, r *runner, args []string) error {
 	if data == "" {
 		data = config.SandboxDir(r.env.Getenv)
 	}
-	sb, err := aws.StartSandbox(ctx, aws.SandboxOptions{DataDir: data, Memory: memory,
+	sb, err := sandbox.Start(ctx, sandbox.Options{DataDir: data, Memory: memory,
 		S3Addr: s3Addr, EdgeAddr: addr, Log: r.env.Stderr})
 	if err != nil {
 		return fmt.Errorf("sandbox: %w", err)
@@ -75,7 +76,7 @@ func runSandbox(ctx context.Context, r *runner, args []string) error {
 	return nil
 }
 
-func printSandbox(w io.Writer, sb *aws.Sandbox) {
+func printSandbox(w io.Writer, sb *sandbox.Sandbox) {
 	fmt.Fprintf(w, `cfsign sandbox: local S3 and a CloudFront-style edge (Ctrl-C stops it)
 
   S3 endpoint   %s

@@ -15,7 +15,9 @@ import (
 	"sync"
 	"time"
 
-	"github.com/cfsign/cfsign/aws"
+	"github.com/cfsign/cfsign/aws/sandbox"
+	"github.com/cfsign/cfsign/aws/signedurl"
+
 	"github.com/cfsign/cfsign/config"
 	"github.com/cfsign/cfsign/keys"
 )
@@ -146,26 +148,26 @@ type signSession struct {
 	r       *runner
 	f       signFlags
 	now     time.Time
-	policy  aws.PolicyOptions
-	sandbox *aws.Sandbox
+	policy  signedurl.PolicyOptions
+	sandbox *sandbox.Sandbox
 	release func()
 
 	mu      sync.Mutex
-	targets map[string]*signTarget // by bucket ("" for the default)
-	signers map[string]*aws.Signer // by key pair ID, key path and hash
-	shared  map[*aws.Signer]*aws.SharedPolicy
+	targets map[string]*signTarget       // by bucket ("" for the default)
+	signers map[string]*signedurl.Signer // by key pair ID, key path and hash
+	shared  map[*signedurl.Signer]*signedurl.SharedPolicy
 }
 
 // signTarget is the resolved signing setup for one bucket (or the default).
 type signTarget struct {
 	domain, originPath string
-	signer             *aws.Signer
+	signer             *signedurl.Signer
 	err                error
 }
 
 func newSignSession(ctx context.Context, r *runner, f signFlags) (*signSession, error) {
 	s := &signSession{r: r, f: f, now: r.now(), release: func() {},
-		targets: map[string]*signTarget{}, signers: map[string]*aws.Signer{}}
+		targets: map[string]*signTarget{}, signers: map[string]*signedurl.Signer{}}
 	base, err := r.settings("")
 	if err != nil {
 		return nil, err
@@ -177,11 +179,11 @@ func newSignSession(ctx context.Context, r *runner, f signFlags) (*signSession, 
 	if exp == "" {
 		return nil, usagef("Run 'cfsign sign --help' for usage.", "sign: missing --expires WHEN (e.g. --expires 1h), or set %s or default_expiry in config.toml", config.EnvExpires)
 	}
-	if s.policy.Expires, err = aws.ParseWhen(exp, s.now); err != nil {
+	if s.policy.Expires, err = signedurl.ParseWhen(exp, s.now); err != nil {
 		return nil, fmt.Errorf("--expires: %w", err)
 	}
 	if f.starts != "" {
-		if s.policy.Starts, err = aws.ParseWhen(f.starts, s.now); err != nil {
+		if s.policy.Starts, err = signedurl.ParseWhen(f.starts, s.now); err != nil {
 			return nil, fmt.Errorf("--starts: %w", err)
 		}
 	}
@@ -214,7 +216,7 @@ func (s *signSession) resolve(bucket string) *signTarget {
 
 // build resolves settings for bucket (flags > env > [buckets.NAME] > file)
 // and loads the signer. Called with s.mu held.
-func (s *signSession) build(bucket string) (domain, originPath string, signer *aws.Signer, err error) {
+func (s *signSession) build(bucket string) (domain, originPath string, signer *signedurl.Signer, err error) {
 	set, err := s.r.settings(bucket)
 	if err != nil {
 		return "", "", nil, err
@@ -233,7 +235,7 @@ func (s *signSession) build(bucket string) (domain, originPath string, signer *a
 	over(&set.KeyPairID, s.f.keyPairID)
 	over(&set.PrivateKey, s.f.privateKey)
 	over(&set.Hash, s.f.hash)
-	hash, err := aws.ParseHash(set.Hash)
+	hash, err := signedurl.ParseHash(set.Hash)
 	if err != nil {
 		return "", "", nil, err
 	}
@@ -263,7 +265,7 @@ func (s *signSession) build(bucket string) (domain, originPath string, signer *a
 		s.r.warn("%s", warning)
 	}
 	// With -tags openssl, RSA signs through libcrypto (same bytes, faster).
-	sg, err := aws.NewSigner(set.KeyPairID, keys.Accelerate(key), hash)
+	sg, err := signedurl.NewSigner(set.KeyPairID, keys.Accelerate(key), hash)
 	if err != nil {
 		return "", "", nil, err
 	}
@@ -273,7 +275,7 @@ func (s *signSession) build(bucket string) (domain, originPath string, signer *a
 }
 
 // targetURL maps a target to the URL to sign and the signer for it.
-func (s *signSession) targetURL(target string) (string, *aws.Signer, error) {
+func (s *signSession) targetURL(target string) (string, *signedurl.Signer, error) {
 	target = strings.TrimSpace(target)
 	if rest, ok := strings.CutPrefix(target, "s3://"); ok {
 		bucket, key, _ := strings.Cut(rest, "/")
@@ -287,7 +289,7 @@ func (s *signSession) targetURL(target string) (string, *aws.Signer, error) {
 		if t.domain == "" {
 			return "", nil, fmt.Errorf("no CloudFront domain for bucket %s: pass --domain, or set domain in [buckets.%s] or at the top of config.toml", bucket, bucket)
 		}
-		u, err := aws.ObjectURL(t.domain, t.originPath, key)
+		u, err := signedurl.ObjectURL(t.domain, t.originPath, key)
 		return u, t.signer, err
 	}
 	t := s.resolve("")
@@ -300,7 +302,7 @@ func (s *signSession) targetURL(target string) (string, *aws.Signer, error) {
 	if t.domain == "" {
 		return "", nil, fmt.Errorf("no domain to map key %q onto: pass --domain HOST, set %s or domain in config.toml, or give a full URL", target, config.EnvDomain)
 	}
-	u, err := aws.ObjectURL(t.domain, t.originPath, target)
+	u, err := signedurl.ObjectURL(t.domain, t.originPath, target)
 	return u, t.signer, err
 }
 
@@ -322,7 +324,7 @@ func (s *signSession) sign(target string, n int) (string, error) {
 	if !s.f.cookies {
 		var signed string
 		if s.f.shared {
-			var sp *aws.SharedPolicy
+			var sp *signedurl.SharedPolicy
 			if sp, err = s.sharedPolicy(signer); err == nil {
 				signed, err = sp.Apply(u)
 			}
@@ -355,7 +357,7 @@ func (s *signSession) sign(target string, n int) (string, error) {
 }
 
 // sharedPolicy signs the session's policy once per signer (--shared-policy).
-func (s *signSession) sharedPolicy(signer *aws.Signer) (*aws.SharedPolicy, error) {
+func (s *signSession) sharedPolicy(signer *signedurl.Signer) (*signedurl.SharedPolicy, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if sp, ok := s.shared[signer]; ok {
@@ -366,7 +368,7 @@ func (s *signSession) sharedPolicy(signer *aws.Signer) (*aws.SharedPolicy, error
 		return nil, err
 	}
 	if s.shared == nil {
-		s.shared = map[*aws.Signer]*aws.SharedPolicy{}
+		s.shared = map[*signedurl.Signer]*signedurl.SharedPolicy{}
 	}
 	s.shared[signer] = sp
 	return sp, nil

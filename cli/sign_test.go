@@ -13,7 +13,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/cfsign/cfsign/aws"
+	"github.com/cfsign/cfsign/aws/signedurl"
+
 	"github.com/cfsign/cfsign/keys"
 )
 
@@ -61,9 +62,9 @@ func signEnv(t testing.TB) *testEnv {
 	return te
 }
 
-func verifyAt(t *testing.T, signed string, pub crypto.PublicKey) aws.Verdict {
+func verifyAt(t *testing.T, signed string, pub crypto.PublicKey) signedurl.Verdict {
 	t.Helper()
-	return aws.Verify(aws.VerifyRequest{URL: signed, At: fixedNow}, aws.PublicKeys{keyPairID: pub})
+	return signedurl.Verify(signedurl.VerifyRequest{URL: signed, At: fixedNow}, signedurl.PublicKeys{keyPairID: pub})
 }
 
 func TestSignTargets(t *testing.T) {
@@ -199,8 +200,8 @@ func TestSignCookiesAndJSON(t *testing.T) {
 	if obj.Cookies["CloudFront-Policy"] == "" || obj.Cookies["CloudFront-Signature"] == "" {
 		t.Errorf("json cookies: %+v", obj)
 	}
-	v := aws.Verify(aws.VerifyRequest{URL: "https://d.example/k", Cookies: obj.Cookies, At: fixedNow,
-		ClientIP: mustAddr("10.1.2.3")}, aws.PublicKeys{keyPairID: rsaPub})
+	v := signedurl.Verify(signedurl.VerifyRequest{URL: "https://d.example/k", Cookies: obj.Cookies, At: fixedNow,
+		ClientIP: mustAddr("10.1.2.3")}, signedurl.PublicKeys{keyPairID: rsaPub})
 	if !v.OK {
 		t.Errorf("signed cookies do not verify: %+v", v)
 	}
@@ -273,11 +274,11 @@ func TestVerifyCommand(t *testing.T) {
 		args  []string
 		check string
 	}{
-		{"expired", []string{"verify", signed, "--ip", "192.0.2.9", "--at", "2026-03-02"}, aws.CheckExpired},
-		{"wrong ip", []string{"verify", signed, "--ip", "198.51.100.1"}, aws.CheckIPMismatch},
-		{"wrong key", []string{"verify", signed, "--ip", "192.0.2.9", "--public-key", filepath.Join(ecdsaDir, keys.PublicFile)}, aws.CheckBadSignature},
-		{"tampered", []string{"verify", strings.Replace(signed, "/k?", "/K?", 1), "--ip", "192.0.2.9"}, aws.CheckResourceMismatch},
-		{"unsigned", []string{"verify", "https://d.example/k"}, aws.CheckUnsigned},
+		{"expired", []string{"verify", signed, "--ip", "192.0.2.9", "--at", "2026-03-02"}, signedurl.CheckExpired},
+		{"wrong ip", []string{"verify", signed, "--ip", "198.51.100.1"}, signedurl.CheckIPMismatch},
+		{"wrong key", []string{"verify", signed, "--ip", "192.0.2.9", "--public-key", filepath.Join(ecdsaDir, keys.PublicFile)}, signedurl.CheckBadSignature},
+		{"tampered", []string{"verify", strings.Replace(signed, "/k?", "/K?", 1), "--ip", "192.0.2.9"}, signedurl.CheckResourceMismatch},
+		{"unsigned", []string{"verify", "https://d.example/k"}, signedurl.CheckUnsigned},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -319,7 +320,7 @@ func TestSignSharedPolicyBatch(t *testing.T) {
 		if v := verifyAt(t, l, rsaPub); !v.OK {
 			t.Fatalf("line %d does not verify: %+v", i+1, v)
 		}
-		p, err := aws.ParseSigned(l)
+		p, err := signedurl.ParseSigned(l)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -11,7 +11,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/cfsign/cfsign/aws"
+	"github.com/cfsign/cfsign/aws/signedurl"
+
 	"github.com/cfsign/cfsign/config"
 	"github.com/cfsign/cfsign/keys"
 )
@@ -50,9 +51,9 @@ func runVerify(ctx context.Context, r *runner, args []string) error {
 	}
 	rawURL := pos[0]
 	now := r.now()
-	req := aws.VerifyRequest{URL: rawURL, At: now}
+	req := signedurl.VerifyRequest{URL: rawURL, At: now}
 	if at != "" {
-		if req.At, err = aws.ParseWhen(at, now); err != nil {
+		if req.At, err = signedurl.ParseWhen(at, now); err != nil {
 			return fmt.Errorf("--at: %w", err)
 		}
 	}
@@ -66,12 +67,12 @@ func runVerify(ctx context.Context, r *runner, args []string) error {
 		return err
 	}
 	// The keys' IDs are unknown here: trust each under the URL's key pair ID.
-	sp, _ := aws.ParseSigned(rawURL)
+	sp, _ := signedurl.ParseSigned(rawURL)
 	id := sp.KeyPairID
-	var v aws.Verdict
+	var v signedurl.Verdict
 	for i, pub := range pubKeys {
-		got := aws.Verify(req, aws.PublicKeys{id: pub})
-		if i == 0 || got.OK || (v.Check == aws.CheckBadSignature && got.Check != aws.CheckBadSignature) {
+		got := signedurl.Verify(req, signedurl.PublicKeys{id: pub})
+		if i == 0 || got.OK || (v.Check == signedurl.CheckBadSignature && got.Check != signedurl.CheckBadSignature) {
 			v = got
 		}
 		if got.OK {
@@ -146,7 +147,7 @@ func loadAnyPublic(r *runner, path string) (crypto.PublicKey, error) {
 	return pub, nil
 }
 
-func printVerdict(w io.Writer, v aws.Verdict, at time.Time) {
+func printVerdict(w io.Writer, v signedurl.Verdict, at time.Time) {
 	kind := "custom"
 	if v.Canned {
 		kind = "canned"
@@ -157,7 +158,7 @@ func printVerdict(w io.Writer, v aws.Verdict, at time.Time) {
 	if v.Policy != "" {
 		hash := v.Hash
 		if hash == "" {
-			hash = aws.SHA1
+			hash = signedurl.SHA1
 		}
 		fmt.Fprintf(w, "hash:        %s\n", strings.ToUpper(string(hash)))
 		fmt.Fprintf(w, "policy:      %s\n", kind)

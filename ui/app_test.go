@@ -11,6 +11,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cfsign/cfsign/aws/signedurl"
+	"github.com/cfsign/cfsign/internal/testenv"
+
 	"github.com/cfsign/cfsign/aws"
 	"github.com/cfsign/cfsign/config"
 	"github.com/cfsign/cfsign/keys"
@@ -320,11 +323,7 @@ func TestAppTeatestFlow(t *testing.T) {
 func TestAppSandbox(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	sb, err := aws.StartSandbox(ctx, aws.SandboxOptions{DataDir: t.TempDir(), Memory: true})
-	if err != nil {
-		t.Skipf("sandbox unavailable: %v", err)
-	}
-	defer sb.Close()
+	sb := testenv.NewSandbox(t)
 	c, err := aws.NewClient(ctx, aws.ClientOptions{EndpointURL: sb.S3Endpoint, Region: sb.Region,
 		AccessKeyID: sb.AccessKeyID, SecretAccessKey: sb.SecretAccessKey})
 	if err != nil {
@@ -468,12 +467,12 @@ func TestAppTeatestSignFlow(t *testing.T) {
 	}
 	deps := btDeps(newBTLister(1000, btKeysSample...))
 	deps.Settings.Domain, deps.Settings.KeyPairID, deps.Settings.PrivateKey = "d111111abcdef8.cloudfront.net", "K2JCJMDEHXQW5F", pair.PrivatePath
-	deps.NewSigner = func(id, path string, hash aws.Hash) (URLSigner, error) {
+	deps.NewSigner = func(id, path string, hash signedurl.Hash) (URLSigner, error) {
 		priv, _, err := keys.LoadPrivate(path)
 		if err != nil {
 			return nil, err
 		}
-		return aws.NewSigner(id, priv, hash)
+		return signedurl.NewSigner(id, priv, hash)
 	}
 	env := defaultEnv()
 	env.loc = time.UTC
@@ -512,7 +511,7 @@ func TestAppTeatestSignFlow(t *testing.T) {
 	if len(sv.result) != 1 {
 		t.Fatalf("sign: %q", sv.err)
 	}
-	v := aws.Verify(aws.VerifyRequest{URL: sv.result[0].url, At: time.Now()}, aws.PublicKeys{"K2JCJMDEHXQW5F": pub})
+	v := signedurl.Verify(signedurl.VerifyRequest{URL: sv.result[0].url, At: time.Now()}, signedurl.PublicKeys{"K2JCJMDEHXQW5F": pub})
 	if !v.OK {
 		t.Fatalf("signed URL does not verify: %s %s", v.Check, v.Detail)
 	}

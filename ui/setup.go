@@ -11,6 +11,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/cfsign/cfsign/aws/doctor"
+	"github.com/cfsign/cfsign/aws/signedurl"
+
 	"github.com/cfsign/cfsign/aws"
 	"github.com/cfsign/cfsign/config"
 	"github.com/cfsign/cfsign/keys"
@@ -197,13 +200,13 @@ func validBucket(s string) string {
 	return ""
 }
 
-// validDomain accepts what aws.ObjectURL accepts: a host, optionally with a
+// validDomain accepts what signedurl.ObjectURL accepts: a host, optionally with a
 // scheme, and no path.
 func validDomain(s string) string {
 	if s == "" {
 		return ""
 	}
-	if _, err := aws.ObjectURL(s, "", "x"); err != nil {
+	if _, err := signedurl.ObjectURL(s, "", "x"); err != nil {
 		return err.Error()
 	}
 	return ""
@@ -235,7 +238,7 @@ func (v *setupView) validExpiry(s string) string {
 		return ""
 	}
 	now := v.now()
-	t, err := aws.ParseWhen(s, now)
+	t, err := signedurl.ParseWhen(s, now)
 	switch {
 	case err != nil:
 		return err.Error()
@@ -255,7 +258,7 @@ func (v *setupView) revalidate(i int) {
 	}
 	if i == fExpiry && val != "" && f.err == "" {
 		now := v.now()
-		if t, err := aws.ParseWhen(val, now); err == nil {
+		if t, err := signedurl.ParseWhen(val, now); err == nil {
 			f.note = "links expire " + humanDuration(t.Sub(now)) + " after signing unless you choose otherwise"
 		}
 	}
@@ -645,7 +648,7 @@ type (
 	testLinkMsg struct {
 		seq  int
 		url  string
-		diag aws.Diagnosis
+		diag doctor.Diagnosis
 		err  error
 	}
 )
@@ -660,10 +663,10 @@ type setupCloudFront struct {
 	cursor   int
 	choosing bool
 	warnings []string
-	diag     *aws.Diagnosis
+	diag     *doctor.Diagnosis
 	diagURL  string
-	// diagnose is aws.Diagnose; tests may point it elsewhere.
-	diagnose func(ctx context.Context, signedURL string, opts aws.DiagnoseOptions) (aws.Diagnosis, error)
+	// diagnose is doctor.Diagnose; tests may point it elsewhere.
+	diagnose func(ctx context.Context, signedURL string, opts doctor.Options) (doctor.Diagnosis, error)
 }
 
 func (c *setupCloudFront) picking() bool { return c.choosing }
@@ -777,12 +780,12 @@ func (c *setupCloudFront) testLink(v *setupView) tea.Cmd {
 	}
 	newSigner, diagnose := v.deps.NewSigner, c.diagnose
 	if diagnose == nil {
-		diagnose = aws.Diagnose
+		diagnose = doctor.Diagnose
 	}
 	domain, origin, id, priv := v.value(fDomain), v.value(fOrigin), v.value(fKeyPairID), expandHome(v.value(fPrivateKey))
-	hash := aws.SHA1
-	if strings.EqualFold(v.deps.Settings.Hash, string(aws.SHA256)) {
-		hash = aws.SHA256
+	hash := signedurl.SHA1
+	if strings.EqualFold(v.deps.Settings.Hash, string(signedurl.SHA256)) {
+		hash = signedurl.SHA256
 	}
 	now := v.now()
 	ctx, seq := c.begin("Testing a link to " + escapeKey(object) + "…")
@@ -793,15 +796,15 @@ func (c *setupCloudFront) testLink(v *setupView) tea.Cmd {
 		if err != nil {
 			return testLinkMsg{seq: seq, err: fmt.Errorf("load signing key: %w", err)}
 		}
-		raw, err := aws.ObjectURL(domain, origin, object)
+		raw, err := signedurl.ObjectURL(domain, origin, object)
 		if err != nil {
 			return testLinkMsg{seq: seq, err: err}
 		}
-		signed, err := signer.SignURL(raw, aws.PolicyOptions{Expires: now.Add(testLinkTTL)}, now)
+		signed, err := signer.SignURL(raw, signedurl.PolicyOptions{Expires: now.Add(testLinkTTL)}, now)
 		if err != nil {
 			return testLinkMsg{seq: seq, err: err}
 		}
-		d, err := diagnose(ctx, signed, aws.DiagnoseOptions{Now: now})
+		d, err := diagnose(ctx, signed, doctor.Options{Now: now})
 		return testLinkMsg{seq: seq, url: raw, diag: d, err: err}
 	}
 }

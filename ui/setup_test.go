@@ -14,6 +14,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cfsign/cfsign/aws/signedurl"
+
 	"github.com/cfsign/cfsign/aws"
 	"github.com/cfsign/cfsign/config"
 	"github.com/cfsign/cfsign/keys"
@@ -495,7 +497,7 @@ func TestSetupTestLink(t *testing.T) {
 	defer srv.Close()
 	h := newSetupHarness(t, config.Settings{Domain: srv.URL, OriginPath: "/pub", KeyPairID: "K2JCJMDEHXQW5F", PrivateKey: "/k.pem"})
 	signer := &fakeURLSigner{}
-	h.v.deps.NewSigner = func(id, path string, hash aws.Hash) (URLSigner, error) {
+	h.v.deps.NewSigner = func(id, path string, hash signedurl.Hash) (URLSigner, error) {
 		signer.id = id
 		return signer, nil
 	}

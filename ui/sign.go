@@ -9,7 +9,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/cfsign/cfsign/aws"
+	"github.com/cfsign/cfsign/aws/signedurl"
+
 	"github.com/charmbracelet/bubbles/key"
 	"github.com/charmbracelet/bubbles/textinput"
 	tea "github.com/charmbracelet/bubbletea"
@@ -94,7 +95,7 @@ type signView struct {
 	preset                      int
 	custom, start, ip, resource textinput.Model
 	mode                        signMode
-	hash                        aws.Hash
+	hash                        signedurl.Hash
 
 	reqID   int
 	cancel  context.CancelFunc
@@ -131,15 +132,15 @@ func newSignView(deps Deps, st *Styles, bucket string, keys []string) *signView 
 		target:     t,
 		cloudFront: t.domain != "" || deps.Sandbox,
 		preset:     1,
-		hash:       aws.SHA1,
+		hash:       signedurl.SHA1,
 		clip:       defaultClipboard(),
 		opener:     defaultOpener(),
 		now:        time.Now,
 		loc:        time.Local,
 		width:      80, height: 20,
 	}
-	if strings.EqualFold(s.Hash, string(aws.SHA256)) || strings.EqualFold(s.Hash, "sha-256") {
-		v.hash = aws.SHA256
+	if strings.EqualFold(s.Hash, string(signedurl.SHA256)) || strings.EqualFold(s.Hash, "sha-256") {
+		v.hash = signedurl.SHA256
 	}
 	mk := func(ph string) textinput.Model {
 		ti := newFormInput()
@@ -309,10 +310,10 @@ func (v *signView) handleKey(msg tea.KeyMsg) tea.Cmd {
 		return nil
 	case sfHash:
 		if key.Matches(msg, v.keys.Left) || key.Matches(msg, v.keys.Right) {
-			if v.hash == aws.SHA1 {
-				v.hash = aws.SHA256
+			if v.hash == signedurl.SHA1 {
+				v.hash = signedurl.SHA256
 			} else {
-				v.hash = aws.SHA1
+				v.hash = signedurl.SHA1
 			}
 		}
 		return nil
@@ -361,7 +362,7 @@ func (v *signView) expiry(now time.Time) (time.Time, error) {
 	if s == "" {
 		return time.Time{}, errors.New("type an expiry: 2h, 2w, 2026-12-31, RFC 3339 or Unix seconds")
 	}
-	t, err := aws.ParseWhen(s, now)
+	t, err := signedurl.ParseWhen(s, now)
 	if err != nil {
 		return time.Time{}, fmt.Errorf("expiry %q: %w", s, err)
 	}
@@ -369,15 +370,15 @@ func (v *signView) expiry(now time.Time) (time.Time, error) {
 }
 
 // options builds the policy options at now, or says what is wrong.
-func (v *signView) options(now time.Time) (aws.PolicyOptions, error) {
+func (v *signView) options(now time.Time) (signedurl.PolicyOptions, error) {
 	exp, err := v.expiry(now)
 	if err != nil {
-		return aws.PolicyOptions{}, err
+		return signedurl.PolicyOptions{}, err
 	}
 	if !exp.After(now) {
-		return aws.PolicyOptions{}, errors.New("the expiry is in the past")
+		return signedurl.PolicyOptions{}, errors.New("the expiry is in the past")
 	}
-	opts := aws.PolicyOptions{Expires: exp}
+	opts := signedurl.PolicyOptions{Expires: exp}
 	if v.mode == modePresigned {
 		if exp.Sub(now) > presignLimit {
 			return opts, errors.New("S3 presigned URLs live at most 7 days: choose 7d or less")
@@ -385,7 +386,7 @@ func (v *signView) options(now time.Time) (aws.PolicyOptions, error) {
 		return opts, nil
 	}
 	if s := strings.TrimSpace(v.start.Value()); s != "" {
-		t, err := aws.ParseWhen(s, now)
+		t, err := signedurl.ParseWhen(s, now)
 		if err != nil {
 			return opts, fmt.Errorf("start %q: %w", s, err)
 		}
@@ -439,8 +440,8 @@ func (v *signView) sign() tea.Cmd {
 }
 
 // signCmd loads the key and signs every key's CloudFront URL (or cookies).
-func signCmd(ctx context.Context, id int, newSigner func(string, string, aws.Hash) (URLSigner, error),
-	t cfTarget, hash aws.Hash, cookies bool, keys []string, opts aws.PolicyOptions, now time.Time) tea.Cmd {
+func signCmd(ctx context.Context, id int, newSigner func(string, string, signedurl.Hash) (URLSigner, error),
+	t cfTarget, hash signedurl.Hash, cookies bool, keys []string, opts signedurl.PolicyOptions, now time.Time) tea.Cmd {
 	return func() tea.Msg {
 		fail := func(err error) tea.Msg { return signedMsg{id: id, err: err} }
 		if newSigner == nil {
@@ -455,7 +456,7 @@ func signCmd(ctx context.Context, id int, newSigner func(string, string, aws.Has
 			if err := ctx.Err(); err != nil {
 				return fail(err)
 			}
-			raw, err := aws.ObjectURL(t.domain, t.originPath, k)
+			raw, err := signedurl.ObjectURL(t.domain, t.originPath, k)
 			if err != nil {
 				return fail(fmt.Errorf("URL of %s: %w", escapeKey(k), err))
 			}
@@ -592,7 +593,7 @@ func (v *signView) View() string {
 		add(v.row(sfMode, "Output", v.choice(modeNames[modePresigned], true, true)+" "+st.Muted.Render("(no CloudFront domain: K sets one)")))
 	}
 	if v.mode != modePresigned {
-		add(v.row(sfHash, "Hash", v.choice("SHA-1", v.hash == aws.SHA1, true)+" "+v.choice("SHA-256", v.hash == aws.SHA256, true)))
+		add(v.row(sfHash, "Hash", v.choice("SHA-1", v.hash == signedurl.SHA1, true)+" "+v.choice("SHA-256", v.hash == signedurl.SHA256, true)))
 		add(v.row(sfStart, "Starts", v.start.View()))
 		add(v.row(sfIP, "IP/CIDR", v.ip.View()))
 		add(v.row(sfResource, "Resource", v.resource.View()))

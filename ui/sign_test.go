@@ -11,7 +11,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/cfsign/cfsign/aws"
+	"github.com/cfsign/cfsign/aws/signedurl"
+
 	"github.com/cfsign/cfsign/config"
 	"github.com/cfsign/cfsign/keys"
 	tea "github.com/charmbracelet/bubbletea"
@@ -21,18 +22,18 @@ import (
 type fakeURLSigner struct {
 	mu   sync.Mutex
 	id   string
-	hash aws.Hash
-	opts []aws.PolicyOptions
+	hash signedurl.Hash
+	opts []signedurl.PolicyOptions
 }
 
-func (f *fakeURLSigner) SignURL(raw string, o aws.PolicyOptions, now time.Time) (string, error) {
+func (f *fakeURLSigner) SignURL(raw string, o signedurl.PolicyOptions, now time.Time) (string, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.opts = append(f.opts, o)
 	return fmt.Sprintf("%s?Expires=%d&Signature=FAKE-%s&Key-Pair-Id=%s", raw, o.Expires.Unix(), f.hash, f.id), nil
 }
 
-func (f *fakeURLSigner) SignCookies(raw string, o aws.PolicyOptions, now time.Time) ([]*http.Cookie, error) {
+func (f *fakeURLSigner) SignCookies(raw string, o signedurl.PolicyOptions, now time.Time) ([]*http.Cookie, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.opts = append(f.opts, o)
@@ -74,7 +75,7 @@ func newSignHarness(t *testing.T, s config.Settings, objKeys ...string) *signHar
 	deps := Deps{
 		Settings:  s,
 		Presigner: h.pre,
-		NewSigner: func(id, path string, hash aws.Hash) (URLSigner, error) {
+		NewSigner: func(id, path string, hash signedurl.Hash) (URLSigner, error) {
 			h.signer.id, h.signer.hash = id, hash
 			return h.signer, nil
 		},
@@ -307,7 +308,7 @@ func TestSignCustomPolicyFields(t *testing.T) {
 	if !o.Starts.Equal(vtNow.Add(10*time.Minute)) || o.IP != "203.0.113.0/24" || o.Resource != "https://d111111abcdef8.cloudfront.net/*" || !o.Custom() {
 		t.Fatalf("options %+v", o)
 	}
-	if h.signer.hash != aws.SHA256 {
+	if h.signer.hash != signedurl.SHA256 {
 		t.Fatalf("hash %q", h.signer.hash)
 	}
 	h.press("shift+tab", "shift+tab", "ctrl+u")
@@ -383,7 +384,7 @@ func TestSignHostileKeyShownEscaped(t *testing.T) {
 	}
 }
 
-// TestSignRealSignerVerifies signs through the view with the real aws.Signer
+// TestSignRealSignerVerifies signs through the view with the real signedurl.Signer
 // and checks what it produced the way CloudFront does.
 func TestSignRealSignerVerifies(t *testing.T) {
 	priv, err := keys.Generate(keys.RSA)
@@ -402,8 +403,8 @@ func TestSignRealSignerVerifies(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			h := newSignHarness(t, vtSignSettings, "photos/ünï code.jpg")
-			h.v.deps.NewSigner = func(keyPairID, path string, hash aws.Hash) (URLSigner, error) {
-				return aws.NewSigner(keyPairID, priv, hash)
+			h.v.deps.NewSigner = func(keyPairID, path string, hash signedurl.Hash) (URLSigner, error) {
+				return signedurl.NewSigner(keyPairID, priv, hash)
 			}
 			for _, p := range tc.presses {
 				if len(p) > 9 {
@@ -417,26 +418,26 @@ func TestSignRealSignerVerifies(t *testing.T) {
 				t.Fatalf("no result: %q", h.v.err)
 			}
 			it := h.v.result[0]
-			req := aws.VerifyRequest{URL: it.url, At: vtNow.Add(time.Minute), ClientIP: netip.MustParseAddr("203.0.113.7")}
+			req := signedurl.VerifyRequest{URL: it.url, At: vtNow.Add(time.Minute), ClientIP: netip.MustParseAddr("203.0.113.7")}
 			if tc.cookies {
 				req.Cookies = map[string]string{}
 				for _, c := range it.cookies {
 					req.Cookies[c.Name] = c.Value
 				}
 			}
-			pub := aws.PublicKeys{id: priv.Public().(crypto.PublicKey)}
-			if v := aws.Verify(req, pub); !v.OK {
+			pub := signedurl.PublicKeys{id: priv.Public().(crypto.PublicKey)}
+			if v := signedurl.Verify(req, pub); !v.OK {
 				t.Fatalf("Verify: %+v\nurl %s", v, it.url)
 			}
 			if strings.Contains(tc.name, "IP") {
 				other := req
 				other.ClientIP = netip.MustParseAddr("198.51.100.1")
-				if v := aws.Verify(other, pub); v.OK {
+				if v := signedurl.Verify(other, pub); v.OK {
 					t.Fatal("Verify accepted the link from another address")
 				}
 			}
 			req.At = vtNow.Add(2 * time.Hour)
-			if v := aws.Verify(req, pub); v.OK {
+			if v := signedurl.Verify(req, pub); v.OK {
 				t.Fatal("Verify accepted the link after its expiry")
 			}
 		})

@@ -15,6 +15,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cfsign/cfsign/aws/signedurl"
+	"github.com/cfsign/cfsign/internal/testenv"
+
 	"github.com/cfsign/cfsign/aws"
 	"github.com/cfsign/cfsign/config"
 	"github.com/cfsign/cfsign/keys"
@@ -400,11 +403,7 @@ func TestUploadSignSandbox(t *testing.T) {
 	}()
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	sb, err := aws.StartSandbox(ctx, aws.SandboxOptions{DataDir: t.TempDir(), Memory: true})
-	if err != nil {
-		t.Skipf("sandbox unavailable: %v", err)
-	}
-	defer sb.Close()
+	sb := testenv.NewSandbox(t)
 	c, err := aws.NewClient(ctx, aws.ClientOptions{EndpointURL: sb.S3Endpoint, Region: sb.Region,
 		AccessKeyID: sb.AccessKeyID, SecretAccessKey: sb.SecretAccessKey})
 	if err != nil {
@@ -435,12 +434,12 @@ func TestUploadSignSandbox(t *testing.T) {
 	}
 
 	deps := Deps{Sandbox: true, Settings: config.Settings{Domain: sb.EdgeURL, KeyPairID: sb.KeyPairID, PrivateKey: sb.PrivateKeyPath},
-		NewSigner: func(id, path string, hash aws.Hash) (URLSigner, error) {
+		NewSigner: func(id, path string, hash signedurl.Hash) (URLSigner, error) {
 			priv, _, err := keys.LoadPrivate(path)
 			if err != nil {
 				return nil, err
 			}
-			return aws.NewSigner(id, priv, hash)
+			return signedurl.NewSigner(id, priv, hash)
 		}}
 	sv := newSignView(deps, NewStyles(), sb.Bucket, done.keys)
 	_, cmd := sv.Update(vtKey("enter"))

@@ -10,6 +10,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/cfsign/cfsign/aws/signedurl"
+
 	"github.com/cfsign/cfsign/aws"
 	"github.com/cfsign/cfsign/config"
 	"github.com/cfsign/cfsign/keys"
@@ -45,10 +47,10 @@ type Presigner interface {
 	Presign(ctx context.Context, bucket, key string, d time.Duration) (url, warning string, err error)
 }
 
-// URLSigner signs CloudFront URLs and cookies. *aws.Signer satisfies it.
+// URLSigner signs CloudFront URLs and cookies. *signedurl.Signer satisfies it.
 type URLSigner interface {
-	SignURL(rawURL string, opts aws.PolicyOptions, now time.Time) (string, error)
-	SignCookies(rawURL string, opts aws.PolicyOptions, now time.Time) ([]*http.Cookie, error)
+	SignURL(rawURL string, opts signedurl.PolicyOptions, now time.Time) (string, error)
+	SignCookies(rawURL string, opts signedurl.PolicyOptions, now time.Time) ([]*http.Cookie, error)
 }
 
 // KeyMaker makes key pairs; the keys package satisfies it through keyFuncs.
@@ -79,7 +81,7 @@ type Deps struct {
 	Store     SettingsStore
 	// NewSigner builds a CloudFront signer from the settings' key pair ID and
 	// private key path; it reads the key file, so call it inside a tea.Cmd.
-	NewSigner func(keyPairID, privateKeyPath string, hash aws.Hash) (URLSigner, error)
+	NewSigner func(keyPairID, privateKeyPath string, hash signedurl.Hash) (URLSigner, error)
 	// CloudFront backs setup's Register/Pick distribution actions (upload/sign/setup); may be nil.
 	CloudFront CloudFrontAdmin
 

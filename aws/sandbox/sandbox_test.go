@@ -1,4 +1,4 @@
-package aws
+package sandbox
 
 import (
 	"bytes"
@@ -17,6 +17,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/cfsign/cfsign/aws/signedurl"
 
 	sdkaws "github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
@@ -49,9 +51,9 @@ func (l *sbLog) String() string {
 func sbStart(t *testing.T) (*Sandbox, *sbLog) {
 	t.Helper()
 	log := &sbLog{}
-	sb, err := StartSandbox(context.Background(), SandboxOptions{DataDir: t.TempDir(), Memory: true, Log: log})
+	sb, err := Start(context.Background(), Options{DataDir: t.TempDir(), Memory: true, Log: log})
 	if err != nil {
-		t.Fatalf("StartSandbox: %v", err)
+		t.Fatalf("Start: %v", err)
 	}
 	t.Cleanup(func() { sb.Close() })
 	return sb, log
@@ -119,13 +121,13 @@ func sbMultipart(t *testing.T, c *s3.Client, bucket, key string, body []byte, pa
 
 func TestSandboxFirstStart(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "data")
-	sb, err := StartSandbox(context.Background(), SandboxOptions{DataDir: dir, Memory: true})
+	sb, err := Start(context.Background(), Options{DataDir: dir, Memory: true})
 	if err != nil {
-		t.Fatalf("StartSandbox: %v", err)
+		t.Fatalf("Start: %v", err)
 	}
 	defer sb.Close()
 
-	if !sandboxValidKeyPairID(sb.KeyPairID) || !strings.HasPrefix(sb.KeyPairID, "K") || len(sb.KeyPairID) != 14 {
+	if !validKeyPairID(sb.KeyPairID) || !strings.HasPrefix(sb.KeyPairID, "K") || len(sb.KeyPairID) != 14 {
 		t.Errorf("KeyPairID = %q, want K + 13 upper-case letters and digits", sb.KeyPairID)
 	}
 	if sb.Bucket != "sandbox" || sb.Region != "us-east-1" {
@@ -143,11 +145,11 @@ func TestSandboxFirstStart(t *testing.T) {
 	if fi, err := os.Stat(dir); err != nil || fi.Mode().Perm() != 0o700 {
 		t.Errorf("data dir mode = %v, %v; want 0700", fi.Mode().Perm(), err)
 	}
-	if fi, err := os.Stat(filepath.Join(dir, sandboxStateFile)); err != nil || fi.Mode().Perm() != 0o600 {
+	if fi, err := os.Stat(filepath.Join(dir, stateFile)); err != nil || fi.Mode().Perm() != 0o600 {
 		t.Errorf("state file: %v, %v; want mode 0600", fi, err)
 	}
-	if _, err := os.Stat(filepath.Join(dir, sandboxBoltFile)); !errors.Is(err, os.ErrNotExist) {
-		t.Errorf("memory sandbox wrote %s: %v", sandboxBoltFile, err)
+	if _, err := os.Stat(filepath.Join(dir, boltFile)); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("memory sandbox wrote %s: %v", boltFile, err)
 	}
 	for _, p := range []string{sb.PrivateKeyPath, sb.PublicKeyPath} {
 		if !strings.HasPrefix(p, dir+string(filepath.Separator)) {
@@ -200,16 +202,16 @@ func TestSandboxFirstStart(t *testing.T) {
 
 func TestSandboxDefaultDir(t *testing.T) {
 	t.Setenv("XDG_DATA_HOME", "/xdg/data")
-	if got := DefaultSandboxDir(); got != "/xdg/data/cfsign/sandbox" {
+	if got := DefaultDir(); got != "/xdg/data/cfsign/sandbox" {
 		t.Errorf("with XDG_DATA_HOME: %q", got)
 	}
 	t.Setenv("XDG_DATA_HOME", "")
 	t.Setenv("HOME", "/home/u")
-	if got := DefaultSandboxDir(); got != "/home/u/.local/share/cfsign/sandbox" {
+	if got := DefaultDir(); got != "/home/u/.local/share/cfsign/sandbox" {
 		t.Errorf("without XDG_DATA_HOME: %q", got)
 	}
 	t.Setenv("XDG_DATA_HOME", "relative/dir") // the XDG spec says to ignore it
-	if got := DefaultSandboxDir(); got != "/home/u/.local/share/cfsign/sandbox" {
+	if got := DefaultDir(); got != "/home/u/.local/share/cfsign/sandbox" {
 		t.Errorf("with a relative XDG_DATA_HOME: %q", got)
 	}
 }
@@ -220,9 +222,9 @@ func TestSandboxDefaultDir(t *testing.T) {
 func TestSandboxRestart(t *testing.T) {
 	dir := t.TempDir()
 	ctx := context.Background()
-	sb, err := StartSandbox(ctx, SandboxOptions{DataDir: dir})
+	sb, err := Start(ctx, Options{DataDir: dir})
 	if err != nil {
-		t.Fatalf("StartSandbox: %v", err)
+		t.Fatalf("Start: %v", err)
 	}
 	c := sbClient(sb)
 	small := []byte("kept across restarts\n")
@@ -234,13 +236,13 @@ func TestSandboxRestart(t *testing.T) {
 	if err := sb.Close(); err != nil {
 		t.Fatalf("Close: %v", err)
 	}
-	if _, err := os.Stat(filepath.Join(dir, sandboxBoltFile)); err != nil {
+	if _, err := os.Stat(filepath.Join(dir, boltFile)); err != nil {
 		t.Fatalf("no bolt database after the first run: %v", err)
 	}
 
-	sb2, err := StartSandbox(ctx, SandboxOptions{DataDir: dir})
+	sb2, err := Start(ctx, Options{DataDir: dir})
 	if err != nil {
-		t.Fatalf("second StartSandbox: %v", err)
+		t.Fatalf("second Start: %v", err)
 	}
 	defer sb2.Close()
 	second := sb2.Info()
@@ -280,7 +282,7 @@ func TestSandboxRestart(t *testing.T) {
 	}
 
 	// The reloaded key under the same ID signs URLs the edge accepts.
-	status, got2, _ := edgeGet(t, "GET", edgeSignURL(t, sb2, "/keep/small.txt", PolicyOptions{Expires: time.Now().Add(time.Hour)}), nil, nil)
+	status, got2, _ := edgeGet(t, "GET", edgeSignURL(t, sb2, "/keep/small.txt", signedurl.PolicyOptions{Expires: time.Now().Add(time.Hour)}), nil, nil)
 	if status != 200 || !bytes.Equal(got2, small) {
 		t.Errorf("edge after restart: %d %q", status, got2)
 	}
@@ -290,7 +292,7 @@ func TestSandboxRestart(t *testing.T) {
 // sandbox still starts, on another free port.
 func TestSandboxPortTakenFallsBack(t *testing.T) {
 	dir := t.TempDir()
-	sb, err := StartSandbox(context.Background(), SandboxOptions{DataDir: dir, Memory: true})
+	sb, err := Start(context.Background(), Options{DataDir: dir, Memory: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -301,7 +303,7 @@ func TestSandboxPortTakenFallsBack(t *testing.T) {
 		t.Skipf("port %s was taken by someone else meanwhile: %v", edge, err)
 	}
 	defer l.Close()
-	sb2, err := StartSandbox(context.Background(), SandboxOptions{DataDir: dir, Memory: true})
+	sb2, err := Start(context.Background(), Options{DataDir: dir, Memory: true})
 	if err != nil {
 		t.Fatalf("second start with the old port taken: %v", err)
 	}
@@ -315,12 +317,12 @@ func TestSandboxPortTakenFallsBack(t *testing.T) {
 // clear error instead of hanging on bolt's file lock.
 func TestSandboxDataDirInUse(t *testing.T) {
 	dir := t.TempDir()
-	sb, err := StartSandbox(context.Background(), SandboxOptions{DataDir: dir})
+	sb, err := Start(context.Background(), Options{DataDir: dir})
 	if err != nil {
-		t.Fatalf("StartSandbox: %v", err)
+		t.Fatalf("Start: %v", err)
 	}
 	defer sb.Close()
-	_, err = StartSandbox(context.Background(), SandboxOptions{DataDir: dir})
+	_, err = Start(context.Background(), Options{DataDir: dir})
 	if err == nil || !strings.Contains(err.Error(), "in use") {
 		t.Errorf("second sandbox on the same dir: err = %v, want 'in use'", err)
 	}
@@ -330,21 +332,21 @@ func TestSandboxDataDirInUse(t *testing.T) {
 // new key pair ID, as uploading a new public key to CloudFront would.
 func TestSandboxNewKeyNewID(t *testing.T) {
 	dir := t.TempDir()
-	sb, err := StartSandbox(context.Background(), SandboxOptions{DataDir: dir, Memory: true})
+	sb, err := Start(context.Background(), Options{DataDir: dir, Memory: true})
 	if err != nil {
-		t.Fatalf("StartSandbox: %v", err)
+		t.Fatalf("Start: %v", err)
 	}
 	id1 := sb.KeyPairID
 	sb.Close()
-	if _, err := keys.GenerateFiles(filepath.Join(dir, sandboxKeysDir), keys.RSA, true); err != nil {
+	if _, err := keys.GenerateFiles(filepath.Join(dir, keysDir), keys.RSA, true); err != nil {
 		t.Fatalf("replace keys: %v", err)
 	}
-	sb2, err := StartSandbox(context.Background(), SandboxOptions{DataDir: dir, Memory: true})
+	sb2, err := Start(context.Background(), Options{DataDir: dir, Memory: true})
 	if err != nil {
-		t.Fatalf("StartSandbox: %v", err)
+		t.Fatalf("Start: %v", err)
 	}
 	defer sb2.Close()
-	if sb2.KeyPairID == id1 || !sandboxValidKeyPairID(sb2.KeyPairID) {
+	if sb2.KeyPairID == id1 || !validKeyPairID(sb2.KeyPairID) {
 		t.Errorf("after a key change: ID %s (was %s), want a new valid ID", sb2.KeyPairID, id1)
 	}
 }
@@ -445,7 +447,7 @@ func TestFakeS3MultipartETag(t *testing.T) {
 	}
 
 	// The edge shows the same ETag.
-	status, _, h := edgeGet(t, "HEAD", edgeSignURL(t, sb, "/"+key, PolicyOptions{Expires: time.Now().Add(time.Hour)}), nil, nil)
+	status, _, h := edgeGet(t, "HEAD", edgeSignURL(t, sb, "/"+key, signedurl.PolicyOptions{Expires: time.Now().Add(time.Hour)}), nil, nil)
 	if status != 200 || h.Get("ETag") != etag {
 		t.Errorf("edge HEAD: %d ETag %s, want 200 %s", status, h.Get("ETag"), etag)
 	}
@@ -559,9 +561,9 @@ func TestFakeS3AWSCLI(t *testing.T) {
 // for, warned about, and the advertised endpoint is still dialable.
 func TestSandboxNonLoopbackWarns(t *testing.T) {
 	log := &sbLog{}
-	sb, err := StartSandbox(context.Background(), SandboxOptions{DataDir: t.TempDir(), Memory: true, S3Addr: "0.0.0.0:0", Log: log})
+	sb, err := Start(context.Background(), Options{DataDir: t.TempDir(), Memory: true, S3Addr: "0.0.0.0:0", Log: log})
 	if err != nil {
-		t.Fatalf("StartSandbox: %v", err)
+		t.Fatalf("Start: %v", err)
 	}
 	defer sb.Close()
 	if !strings.Contains(log.String(), "warning: the S3 server listens on ") || strings.Contains(log.String(), "the edge listens") {

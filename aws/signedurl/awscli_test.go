@@ -1,4 +1,4 @@
-package aws
+package signedurl
 
 import (
 	"bufio"
@@ -166,7 +166,7 @@ func TestAWSCLICustomPolicy(t *testing.T) {
 //
 //	while read u; do printf '%s\t%s\n' "$u" "$(aws cloudfront sign --url "$u" ...)"; done
 func TestAWSCLIGolden(t *testing.T) {
-	pemBytes, err := os.ReadFile(filepath.Join("..", "testdata", "sign", "rsa2048_pkcs1.pem"))
+	pemBytes, err := os.ReadFile(filepath.Join("..", "..", "testdata", "sign", "rsa2048_pkcs1.pem"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -176,7 +176,7 @@ func TestAWSCLIGolden(t *testing.T) {
 		t.Fatal(err)
 	}
 	s := mustSigner(t, key, SHA1)
-	f, err := os.Open(filepath.Join("..", "testdata", "sign", "awscli_canned.txt"))
+	f, err := os.Open(filepath.Join("..", "..", "testdata", "sign", "awscli_canned.txt"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -232,7 +232,7 @@ func TestOpenSSLVerifiesSignatures(t *testing.T) {
 					if err != nil {
 						t.Fatal(err)
 					}
-					sig, err := cfDecode(sp.Signature)
+					sig, err := decodeBase64(sp.Signature)
 					if err != nil {
 						t.Fatal(err)
 					}

@@ -1,4 +1,4 @@
-package aws
+package signedurl
 
 import (
 	"crypto/ed25519"
@@ -49,7 +49,7 @@ func queryParam(u, name string) string {
 
 // rawPolicyURL is u carrying an arbitrary (possibly malformed) policy.
 func rawPolicyURL(u, policyJSON string) string {
-	return u + "?Policy=" + cfEncode([]byte(policyJSON)) + "&Signature=AAAA&Key-Pair-Id=" + testKeyID
+	return u + "?Policy=" + encodeBase64([]byte(policyJSON)) + "&Signature=AAAA&Key-Pair-Id=" + testKeyID
 }
 
 func TestVerifyChecks(t *testing.T) {
@@ -131,7 +131,7 @@ func TestVerifyChecks(t *testing.T) {
 		{"sha256 claimed sha1", dropQueryParam(canned256, "Hash-Algorithm"), nil, at, in, nil, CheckBadSignature, CodeAccessDenied},
 		{"sha1 claimed sha256", canned + "&Hash-Algorithm=SHA256", nil, at, in, nil, CheckBadSignature, CodeAccessDenied},
 		{"wrong private key", sign(otherS, u, PolicyOptions{Expires: testExpires}), nil, at, in, nil, CheckBadSignature, CodeAccessDenied},
-		{"tampered policy", setQueryParam(custom, "Policy", cfEncode([]byte(strings.Replace(mustDecode(t, queryParam(custom, "Policy")), "192.0.2.0/24", "0.0.0.0/0", 1)))), nil, at, in, nil, CheckBadSignature, CodeAccessDenied},
+		{"tampered policy", setQueryParam(custom, "Policy", encodeBase64([]byte(strings.Replace(mustDecode(t, queryParam(custom, "Policy")), "192.0.2.0/24", "0.0.0.0/0", 1)))), nil, at, in, nil, CheckBadSignature, CodeAccessDenied},
 		{"expired", canned, nil, testExpires.Add(time.Second), in, nil, CheckExpired, CodeAccessDenied},
 		{"expired at the second", canned, nil, testExpires, in, nil, CheckExpired, CodeAccessDenied},
 		{"not yet valid", custom, nil, testNow.Add(5 * time.Minute), in, nil, CheckNotYetValid, CodeAccessDenied},
@@ -167,7 +167,7 @@ func TestVerifyChecks(t *testing.T) {
 
 func mustDecode(t *testing.T, s string) string {
 	t.Helper()
-	b, err := cfDecode(s)
+	b, err := decodeBase64(s)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,34 +1,26 @@
-package aws
+package bucketpolicy
 
 import (
-	"context"
 	"encoding/json"
 	"reflect"
 	"strings"
 	"testing"
-
-	sdkaws "github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/s3"
 )
 
 const bpTestARN = "arn:aws:cloudfront::123456789012:distribution/E1A2B3C4D5E6F7"
 
-// bpTestStatements decodes a policy's statements (a list or a lone object).
+// bpTestStatements decodes a policy's statements or fails the test.
 func bpTestStatements(t *testing.T, policy string) []map[string]any {
 	t.Helper()
-	var doc map[string]json.RawMessage
-	if err := json.Unmarshal([]byte(policy), &doc); err != nil {
-		t.Fatalf("policy is not JSON: %v\n%s", err, policy)
-	}
-	var list []map[string]any
-	if err := json.Unmarshal(doc["Statement"], &list); err != nil {
-		t.Fatalf("Statement is not a list: %v\n%s", err, policy)
+	list, err := Statements(policy)
+	if err != nil {
+		t.Fatalf("%v\n%s", err, policy)
 	}
 	return list
 }
 
-func TestBucketPolicyStatement(t *testing.T) {
-	raw, err := DistributionReadStatement("media", bpTestARN)
+func TestStatement(t *testing.T) {
+	raw, err := DistributionRead("media", bpTestARN)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -36,7 +28,7 @@ func TestBucketPolicyStatement(t *testing.T) {
 	if string(raw) != want {
 		t.Errorf("statement\n got %s\nwant %s", raw, want)
 	}
-	cn, err := DistributionReadStatement("media", "arn:aws-cn:cloudfront::123456789012:distribution/E9")
+	cn, err := DistributionRead("media", "arn:aws-cn:cloudfront::123456789012:distribution/E9")
 	if err != nil || !strings.Contains(string(cn), `"arn:aws-cn:s3:::media/*"`) {
 		t.Errorf("China partition: %s %v", cn, err)
 	}
@@ -48,14 +40,14 @@ func TestBucketPolicyStatement(t *testing.T) {
 		{"", bpTestARN},
 		{"me*dia", bpTestARN},
 	} {
-		if _, err := DistributionReadStatement(bad.bucket, bad.arn); err == nil {
-			t.Errorf("DistributionReadStatement(%q, %q) succeeded", bad.bucket, bad.arn)
+		if _, err := DistributionRead(bad.bucket, bad.arn); err == nil {
+			t.Errorf("DistributionRead(%q, %q) succeeded", bad.bucket, bad.arn)
 		}
 	}
 }
 
-func TestBucketPolicyMerge(t *testing.T) {
-	stmt, err := DistributionReadStatement("media", bpTestARN)
+func TestMerge(t *testing.T) {
+	stmt, err := DistributionRead("media", bpTestARN)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -118,7 +110,7 @@ func TestBucketPolicyMerge(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			merged, changed, err := MergeBucketPolicy(tc.policy, stmt)
+			merged, changed, err := Merge(tc.policy, stmt)
 			if tc.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
 					t.Fatalf("err = %v, want %q", err, tc.wantErr)
@@ -158,7 +150,7 @@ func TestBucketPolicyMerge(t *testing.T) {
 				t.Errorf("added statement %v, want %v", added, want)
 			}
 			if tc.fields != nil {
-				doc, err := bpFields(merged)
+				doc, err := topFields(merged)
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -171,65 +163,10 @@ func TestBucketPolicyMerge(t *testing.T) {
 				}
 			}
 			// Merging again is a no-op.
-			again, changed, err := MergeBucketPolicy(merged, stmt)
+			again, changed, err := Merge(merged, stmt)
 			if err != nil || changed || again != merged {
 				t.Errorf("second merge changed=%v err=%v", changed, err)
 			}
 		})
-	}
-}
-
-func TestBucketPolicyAllowMoto(t *testing.T) {
-	c := cfTestClient(t, motoEndpoint(t))
-	ctx := context.Background()
-
-	// A bucket with no policy gets a new one.
-	fresh := cfMotoBucket(t, c)
-	changed, err := c.AllowDistributionRead(ctx, fresh, bpTestARN)
-	if err != nil || !changed {
-		t.Fatalf("fresh bucket: changed %v err %v", changed, err)
-	}
-	got, err := c.s3.GetBucketPolicy(ctx, &s3.GetBucketPolicyInput{Bucket: sdkaws.String(fresh)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if list := bpTestStatements(t, sdkaws.ToString(got.Policy)); len(list) != 1 || list[0]["Resource"] != "arn:aws:s3:::"+fresh+"/*" {
-		t.Errorf("fresh policy %s", sdkaws.ToString(got.Policy))
-	}
-
-	// A bucket with a policy keeps it and gains one statement, once.
-	bucket := cfMotoBucket(t, c)
-	existing := `{"Version":"2012-10-17","Id":"keep-me","Statement":[{"Sid":"ReadForAuditors","Effect":"Allow","Principal":{"AWS":"arn:aws:iam::123456789012:root"},"Action":"s3:GetObject","Resource":"arn:aws:s3:::` + bucket + `/audit/*"}]}`
-	if _, err := c.s3.PutBucketPolicy(ctx, &s3.PutBucketPolicyInput{Bucket: sdkaws.String(bucket), Policy: sdkaws.String(existing)}); err != nil {
-		t.Fatal(err)
-	}
-	changed, err = c.AllowDistributionRead(ctx, bucket, bpTestARN)
-	if err != nil || !changed {
-		t.Fatalf("first allow: changed %v err %v", changed, err)
-	}
-	got, err = c.s3.GetBucketPolicy(ctx, &s3.GetBucketPolicyInput{Bucket: sdkaws.String(bucket)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	policy := sdkaws.ToString(got.Policy)
-	list := bpTestStatements(t, policy)
-	if len(list) != 2 || list[0]["Sid"] != "ReadForAuditors" || !strings.Contains(policy, `"Id":"keep-me"`) {
-		t.Fatalf("merged policy %s", policy)
-	}
-	cond, _ := json.Marshal(list[1]["Condition"])
-	if !strings.Contains(string(cond), bpTestARN) {
-		t.Errorf("added statement %v", list[1])
-	}
-	changed, err = c.AllowDistributionRead(ctx, bucket, bpTestARN)
-	if err != nil || changed {
-		t.Errorf("second allow: changed %v err %v", changed, err)
-	}
-	got, _ = c.s3.GetBucketPolicy(ctx, &s3.GetBucketPolicyInput{Bucket: sdkaws.String(bucket)})
-	if n := len(bpTestStatements(t, sdkaws.ToString(got.Policy))); n != 2 {
-		t.Errorf("%d statements after the second allow, want 2", n)
-	}
-
-	if _, err := c.AllowDistributionRead(ctx, cfUnique("cfsign-missing"), bpTestARN); err == nil || !strings.Contains(err.Error(), "does not exist") {
-		t.Errorf("missing bucket: %v", err)
 	}
 }

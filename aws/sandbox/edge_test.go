@@ -1,4 +1,4 @@
-package aws
+package sandbox
 
 import (
 	"bufio"
@@ -17,6 +17,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cfsign/cfsign/aws/signedurl"
+
 	sdkaws "github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
@@ -33,9 +35,9 @@ func edgeKey(t *testing.T, sb *Sandbox) crypto.Signer {
 	return k
 }
 
-func edgeSigner(t *testing.T, sb *Sandbox, keyPairID string, key crypto.Signer) *Signer {
+func edgeSigner(t *testing.T, sb *Sandbox, keyPairID string, key crypto.Signer) *signedurl.Signer {
 	t.Helper()
-	s, err := NewSigner(keyPairID, key, SHA1)
+	s, err := signedurl.NewSigner(keyPairID, key, signedurl.SHA1)
 	if err != nil {
 		t.Fatalf("NewSigner: %v", err)
 	}
@@ -43,16 +45,16 @@ func edgeSigner(t *testing.T, sb *Sandbox, keyPairID string, key crypto.Signer) 
 }
 
 // edgeSignURL signs the sandbox edge URL of path with the sandbox key.
-func edgeSignURL(t *testing.T, sb *Sandbox, path string, opts PolicyOptions) string {
+func edgeSignURL(t *testing.T, sb *Sandbox, path string, opts signedurl.PolicyOptions) string {
 	t.Helper()
-	s, err := sb.Signer(SHA1)
+	s, err := sb.Signer(signedurl.SHA1)
 	if err != nil {
 		t.Fatalf("sandbox Signer: %v", err)
 	}
 	return edgeSignWith(t, s, sb.EdgeURL+path, opts, time.Now())
 }
 
-func edgeSignWith(t *testing.T, s *Signer, rawURL string, opts PolicyOptions, now time.Time) string {
+func edgeSignWith(t *testing.T, s *signedurl.Signer, rawURL string, opts signedurl.PolicyOptions, now time.Time) string {
 	t.Helper()
 	u, err := s.SignURL(rawURL, opts, now)
 	if err != nil {
@@ -102,12 +104,12 @@ func edgeSetup(t *testing.T) (*Sandbox, *sbLog, []byte) {
 
 func TestEdgeSignedURL(t *testing.T) {
 	sb, log, body := edgeSetup(t)
-	for _, hash := range []Hash{SHA1, SHA256} {
-		s, err := NewSigner(sb.KeyPairID, edgeKey(t, sb), hash)
+	for _, hash := range []signedurl.Hash{signedurl.SHA1, signedurl.SHA256} {
+		s, err := signedurl.NewSigner(sb.KeyPairID, edgeKey(t, sb), hash)
 		if err != nil {
 			t.Fatal(err)
 		}
-		for _, opts := range []PolicyOptions{
+		for _, opts := range []signedurl.PolicyOptions{
 			{Expires: time.Now().Add(time.Hour)},
 			{Expires: time.Now().Add(time.Hour), Starts: time.Now().Add(-time.Minute), IP: "127.0.0.0/8"},
 		} {
@@ -145,7 +147,7 @@ func TestEdgeAWSCLISigned(t *testing.T) {
 	if status != 200 || string(got) != string(body) {
 		t.Errorf("CLI-signed URL: %d %q; log:\n%s", status, got, log)
 	}
-	ours := edgeSignURL(t, sb, "/docs/hello.txt", PolicyOptions{Expires: expires})
+	ours := edgeSignURL(t, sb, "/docs/hello.txt", signedurl.PolicyOptions{Expires: expires})
 	if ours != cli {
 		t.Errorf("our URL differs from the CLI's:\nours %s\ncli  %s", ours, cli)
 	}
@@ -198,28 +200,28 @@ func TestEdgeRefusals(t *testing.T) {
 	unknownID := edgeSigner(t, sb, "K0NOSUCHKEY000", key)
 	now := time.Now()
 	obj := sb.EdgeURL + "/docs/hello.txt"
-	hour := PolicyOptions{Expires: now.Add(time.Hour)}
+	hour := signedurl.PolicyOptions{Expires: now.Add(time.Hour)}
 
 	cases := []struct {
 		name, url   string
 		code, check string
 	}{
-		{"unsigned", obj, CodeMissingKey, CheckUnsigned},
-		{"tampered", edgeTamper(t, edgeSignWith(t, ours, obj, hour, now)), CodeAccessDenied, CheckBadSignature},
-		{"expired", edgeSignWith(t, ours, obj, PolicyOptions{Expires: now.Add(-time.Minute)}, now.Add(-time.Hour)), CodeAccessDenied, CheckExpired},
-		{"wrong key", edgeSignWith(t, wrongKey, obj, hour, now), CodeAccessDenied, CheckBadSignature},
-		{"unknown key pair ID", edgeSignWith(t, unknownID, obj, hour, now), CodeInvalidKey, CheckUnknownKey},
-		{"wrong IP", edgeSignWith(t, ours, obj, PolicyOptions{Expires: now.Add(time.Hour), IP: "10.0.0.0/8"}, now), CodeAccessDenied, CheckIPMismatch},
-		{"not yet valid", edgeSignWith(t, ours, obj, PolicyOptions{Expires: now.Add(2 * time.Hour), Starts: now.Add(time.Hour)}, now), CodeAccessDenied, CheckNotYetValid},
-		{"wildcard mismatch", strings.Replace(edgeSignWith(t, ours, sb.EdgeURL+"/private/x", PolicyOptions{Expires: now.Add(time.Hour), Resource: "http*://" + strings.TrimPrefix(sb.EdgeURL, "http://") + "/private/*"}, now), "/private/x", "/docs/hello.txt", 1), CodeAccessDenied, CheckResourceMismatch},
-		{"other object", strings.Replace(edgeSignWith(t, ours, obj, hour, now), "/docs/hello.txt", "/docs/other.txt", 1), CodeAccessDenied, CheckBadSignature},
-		{"malformed policy", obj + "?Policy=bm90LWpzb24_&Signature=AAAA&Key-Pair-Id=" + sb.KeyPairID, CodeMalformedPolicy, CheckMalformedPolicy},
+		{"unsigned", obj, signedurl.CodeMissingKey, signedurl.CheckUnsigned},
+		{"tampered", edgeTamper(t, edgeSignWith(t, ours, obj, hour, now)), signedurl.CodeAccessDenied, signedurl.CheckBadSignature},
+		{"expired", edgeSignWith(t, ours, obj, signedurl.PolicyOptions{Expires: now.Add(-time.Minute)}, now.Add(-time.Hour)), signedurl.CodeAccessDenied, signedurl.CheckExpired},
+		{"wrong key", edgeSignWith(t, wrongKey, obj, hour, now), signedurl.CodeAccessDenied, signedurl.CheckBadSignature},
+		{"unknown key pair ID", edgeSignWith(t, unknownID, obj, hour, now), signedurl.CodeInvalidKey, signedurl.CheckUnknownKey},
+		{"wrong IP", edgeSignWith(t, ours, obj, signedurl.PolicyOptions{Expires: now.Add(time.Hour), IP: "10.0.0.0/8"}, now), signedurl.CodeAccessDenied, signedurl.CheckIPMismatch},
+		{"not yet valid", edgeSignWith(t, ours, obj, signedurl.PolicyOptions{Expires: now.Add(2 * time.Hour), Starts: now.Add(time.Hour)}, now), signedurl.CodeAccessDenied, signedurl.CheckNotYetValid},
+		{"wildcard mismatch", strings.Replace(edgeSignWith(t, ours, sb.EdgeURL+"/private/x", signedurl.PolicyOptions{Expires: now.Add(time.Hour), Resource: "http*://" + strings.TrimPrefix(sb.EdgeURL, "http://") + "/private/*"}, now), "/private/x", "/docs/hello.txt", 1), signedurl.CodeAccessDenied, signedurl.CheckResourceMismatch},
+		{"other object", strings.Replace(edgeSignWith(t, ours, obj, hour, now), "/docs/hello.txt", "/docs/other.txt", 1), signedurl.CodeAccessDenied, signedurl.CheckBadSignature},
+		{"malformed policy", obj + "?Policy=bm90LWpzb24_&Signature=AAAA&Key-Pair-Id=" + sb.KeyPairID, signedurl.CodeMalformedPolicy, signedurl.CheckMalformedPolicy},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			before := len(log.String())
 			status, body, h := edgeGet(t, "GET", c.url, nil, nil)
-			if status != 403 || string(body) != edgeErrorXML(c.code, CodeMessage(c.code)) {
+			if status != 403 || string(body) != edgeErrorXML(c.code, signedurl.CodeMessage(c.code)) {
 				t.Errorf("got %d %s, want 403 %s", status, body, c.code)
 			}
 			if ct := h.Get("Content-Type"); ct != "text/xml" {
@@ -245,12 +247,12 @@ func TestEdgeRefusals(t *testing.T) {
 // address; X-Forwarded-For and friends are not trusted.
 func TestEdgeClientAddress(t *testing.T) {
 	sb, log, body := edgeSetup(t)
-	u := edgeSignURL(t, sb, "/docs/hello.txt", PolicyOptions{Expires: time.Now().Add(time.Hour), IP: "10.0.0.0/8"})
+	u := edgeSignURL(t, sb, "/docs/hello.txt", signedurl.PolicyOptions{Expires: time.Now().Add(time.Hour), IP: "10.0.0.0/8"})
 	spoof := http.Header{"X-Forwarded-For": {"10.1.2.3"}, "X-Real-Ip": {"10.1.2.3"}, "Forwarded": {"for=10.1.2.3"}}
 	if status, _, _ := edgeGet(t, "GET", u, nil, spoof); status != 403 || !strings.Contains(log.String(), "client address 127.0.0.1") {
 		t.Errorf("spoofed X-Forwarded-For: %d, log:\n%s", status, log)
 	}
-	u = edgeSignURL(t, sb, "/docs/hello.txt", PolicyOptions{Expires: time.Now().Add(time.Hour), IP: "127.0.0.1"})
+	u = edgeSignURL(t, sb, "/docs/hello.txt", signedurl.PolicyOptions{Expires: time.Now().Add(time.Hour), IP: "127.0.0.1"})
 	if status, got, _ := edgeGet(t, "GET", u, nil, nil); status != 200 || string(got) != string(body) {
 		t.Errorf("policy for 127.0.0.1/32: %d %q", status, got)
 	}
@@ -277,11 +279,11 @@ func TestEdgeObjectURLKeys(t *testing.T) {
 	} {
 		body := []byte(fmt.Sprintf("object %d", i))
 		sbPut(t, c, sb.Bucket, key, body, "")
-		raw, err := ObjectURL(sb.EdgeURL, "", key)
+		raw, err := signedurl.ObjectURL(sb.EdgeURL, "", key)
 		if err != nil {
 			t.Fatalf("ObjectURL %q: %v", key, err)
 		}
-		u := edgeSignWith(t, edgeSigner(t, sb, sb.KeyPairID, edgeKey(t, sb)), raw, PolicyOptions{Expires: time.Now().Add(time.Hour)}, time.Now())
+		u := edgeSignWith(t, edgeSigner(t, sb, sb.KeyPairID, edgeKey(t, sb)), raw, signedurl.PolicyOptions{Expires: time.Now().Add(time.Hour)}, time.Now())
 		if status, got, _ := edgeGet(t, "GET", u, nil, nil); status != 200 || string(got) != string(body) {
 			t.Errorf("key %q at %s: %d %q; log:\n%s", key, raw, status, got, log)
 		}
@@ -298,7 +300,7 @@ func TestEdgeWildcard(t *testing.T) {
 	sbPut(t, c, sb.Bucket, "dir/b", []byte("B"), "")
 	sbPut(t, c, sb.Bucket, "dirt", []byte("T"), "")
 	host := strings.TrimPrefix(sb.EdgeURL, "http://")
-	opts := PolicyOptions{Expires: time.Now().Add(time.Hour), Resource: "http*://" + host + "/dir/*"}
+	opts := signedurl.PolicyOptions{Expires: time.Now().Add(time.Hour), Resource: "http*://" + host + "/dir/*"}
 	signed := edgeSignURL(t, sb, "/dir/a", opts)
 	u, _ := url.Parse(signed)
 	for key, want := range map[string]string{"dir/a": "A", "dir/b": "B"} {
@@ -330,7 +332,7 @@ func TestEdgeCookies(t *testing.T) {
 	s := edgeSigner(t, sb, sb.KeyPairID, edgeKey(t, sb))
 	obj := sb.EdgeURL + "/docs/hello.txt"
 	now := time.Now()
-	good, err := s.SignCookies(obj, PolicyOptions{Expires: now.Add(time.Hour)}, now)
+	good, err := s.SignCookies(obj, signedurl.PolicyOptions{Expires: now.Add(time.Hour)}, now)
 	if err != nil {
 		t.Fatalf("SignCookies: %v", err)
 	}
@@ -340,10 +342,10 @@ func TestEdgeCookies(t *testing.T) {
 	}
 
 	// Expired URL parameters with good cookies: the URL decides.
-	expired := edgeSignWith(t, s, obj, PolicyOptions{Expires: now.Add(-time.Minute)}, now.Add(-time.Hour))
+	expired := edgeSignWith(t, s, obj, signedurl.PolicyOptions{Expires: now.Add(-time.Minute)}, now.Add(-time.Hour))
 	before := len(log.String())
 	status, got, _ = edgeGet(t, "GET", expired, good, nil)
-	if status != 403 || !strings.Contains(log.String()[before:], "check "+CheckExpired+" failed") {
+	if status != 403 || !strings.Contains(log.String()[before:], "check "+signedurl.CheckExpired+" failed") {
 		t.Errorf("expired URL + good cookies: %d %s, want 403 expired", status, got)
 	}
 	// Good URL parameters with bad cookies: the URL decides.
@@ -352,7 +354,7 @@ func TestEdgeCookies(t *testing.T) {
 		{Name: "CloudFront-Signature", Value: "AAAA"},
 		{Name: "CloudFront-Key-Pair-Id", Value: "K0NOSUCHKEY000"},
 	}
-	status, got, _ = edgeGet(t, "GET", edgeSignWith(t, s, obj, PolicyOptions{Expires: now.Add(time.Hour)}, now), bad, nil)
+	status, got, _ = edgeGet(t, "GET", edgeSignWith(t, s, obj, signedurl.PolicyOptions{Expires: now.Add(time.Hour)}, now), bad, nil)
 	if status != 200 || string(got) != string(body) {
 		t.Errorf("good URL + bad cookies: %d %q", status, got)
 	}
@@ -378,7 +380,7 @@ func TestEdgeCookies(t *testing.T) {
 
 func TestEdgeHeadAndRange(t *testing.T) {
 	sb, _, body := edgeSetup(t)
-	u := edgeSignURL(t, sb, "/docs/hello.txt", PolicyOptions{Expires: time.Now().Add(time.Hour)})
+	u := edgeSignURL(t, sb, "/docs/hello.txt", signedurl.PolicyOptions{Expires: time.Now().Add(time.Hour)})
 
 	status, got, h := edgeGet(t, "HEAD", u, nil, nil)
 	if status != 200 || len(got) != 0 || h.Get("Content-Length") != fmt.Sprint(len(body)) {
@@ -415,7 +417,7 @@ func TestEdgeLargeRanges(t *testing.T) {
 	sb, _ := sbStart(t)
 	body := sbRandom(t, 3<<20)
 	sbPut(t, sbClient(sb), sb.Bucket, "big.bin", body, "")
-	u := edgeSignURL(t, sb, "/big.bin", PolicyOptions{Expires: time.Now().Add(time.Hour)})
+	u := edgeSignURL(t, sb, "/big.bin", signedurl.PolicyOptions{Expires: time.Now().Add(time.Hour)})
 	status, got, _ := edgeGet(t, "GET", u, nil, nil)
 	if status != 200 || string(got) != string(body) {
 		t.Fatalf("whole object: %d, %d bytes", status, len(got))
@@ -429,13 +431,13 @@ func TestEdgeLargeRanges(t *testing.T) {
 
 func TestEdgeNotFoundAndMethods(t *testing.T) {
 	sb, log, _ := edgeSetup(t)
-	u := edgeSignURL(t, sb, "/docs/missing.txt", PolicyOptions{Expires: time.Now().Add(time.Hour)})
+	u := edgeSignURL(t, sb, "/docs/missing.txt", signedurl.PolicyOptions{Expires: time.Now().Add(time.Hour)})
 	status, body, _ := edgeGet(t, "GET", u, nil, nil)
 	if status != 404 || string(body) != edgeErrorXML("NoSuchKey", "The specified key does not exist.") {
 		t.Errorf("missing object: %d %s", status, body)
 	}
 	for _, m := range []string{"POST", "PUT", "DELETE", "OPTIONS"} {
-		status, _, h := edgeGet(t, m, edgeSignURL(t, sb, "/docs/hello.txt", PolicyOptions{Expires: time.Now().Add(time.Hour)}), nil, nil)
+		status, _, h := edgeGet(t, m, edgeSignURL(t, sb, "/docs/hello.txt", signedurl.PolicyOptions{Expires: time.Now().Add(time.Hour)}), nil, nil)
 		if status != 405 || h.Get("Allow") != "GET, HEAD" {
 			t.Errorf("%s: %d Allow %q, want 405", m, status, h.Get("Allow"))
 		}
@@ -489,7 +491,7 @@ func TestEdgeTraversal(t *testing.T) {
 		// Signed for exactly that path, so only the traversal rule can refuse it.
 		// (Falls back to unsigned if the signer will not sign such a URL.)
 		query := ""
-		if signed, err := s.SignURL(sb.EdgeURL+p, PolicyOptions{Expires: time.Now().Add(time.Hour)}, time.Now()); err == nil {
+		if signed, err := s.SignURL(sb.EdgeURL+p, signedurl.PolicyOptions{Expires: time.Now().Add(time.Hour)}, time.Now()); err == nil {
 			if u, err := url.Parse(signed); err == nil {
 				query = "?" + u.RawQuery
 			}
@@ -502,7 +504,7 @@ func TestEdgeTraversal(t *testing.T) {
 		t.Errorf("no log line for traversal:\n%s", log)
 	}
 	// The other bucket's key is just a key in the sandbox bucket: not found.
-	status, _, _ := edgeGet(t, "GET", edgeSignURL(t, sb, "/other/secret.txt", PolicyOptions{Expires: time.Now().Add(time.Hour)}), nil, nil)
+	status, _, _ := edgeGet(t, "GET", edgeSignURL(t, sb, "/other/secret.txt", signedurl.PolicyOptions{Expires: time.Now().Add(time.Hour)}), nil, nil)
 	if status != 404 {
 		t.Errorf("other/secret.txt: %d, want 404", status)
 	}
@@ -510,7 +512,7 @@ func TestEdgeTraversal(t *testing.T) {
 
 func TestEdgeOversizedHeader(t *testing.T) {
 	sb, _, _ := edgeSetup(t)
-	u := edgeSignURL(t, sb, "/docs/hello.txt", PolicyOptions{Expires: time.Now().Add(time.Hour)})
+	u := edgeSignURL(t, sb, "/docs/hello.txt", signedurl.PolicyOptions{Expires: time.Now().Add(time.Hour)})
 	pu, _ := url.Parse(u)
 	line := "GET " + pu.RequestURI() + " HTTP/1.1"
 	if got := edgeRaw(t, sb.EdgeURL, line, "X-Big: "+strings.Repeat("a", 64<<10)+"\r\n"); got != 431 {
@@ -527,7 +529,7 @@ func TestEdgeOversizedHeader(t *testing.T) {
 
 // TestEdgeStandalone: NewEdge serves any ObjectSource, refusing unsigned requests.
 func TestEdgeStandalone(t *testing.T) {
-	f, err := newFakeS3("")
+	f, err := newS3Server("")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -535,7 +537,7 @@ func TestEdgeStandalone(t *testing.T) {
 	if err := f.ensureBucket("b"); err != nil {
 		t.Fatal(err)
 	}
-	e := NewEdge(fakeSource{f: f, bucket: "b"}, PublicKeys{}, nil)
+	e := NewEdge(bucketSource{f: f, bucket: "b"}, signedurl.PublicKeys{}, nil)
 	srv := newEdgeServer(e)
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -544,7 +546,7 @@ func TestEdgeStandalone(t *testing.T) {
 	go srv.Serve(l)
 	defer srv.Close()
 	status, body, _ := edgeGet(t, "GET", "http://"+l.Addr().String()+"/x", nil, nil)
-	if status != 403 || string(body) != edgeErrorXML(CodeMissingKey, CodeMessage(CodeMissingKey)) {
+	if status != 403 || string(body) != edgeErrorXML(signedurl.CodeMissingKey, signedurl.CodeMessage(signedurl.CodeMissingKey)) {
 		t.Errorf("unsigned: %d %s", status, body)
 	}
 }
@@ -556,7 +558,7 @@ func TestEdgeConcurrent(t *testing.T) {
 	c := sbClient(sb)
 	body := sbRandom(t, 256<<10)
 	sbPut(t, c, sb.Bucket, "stable.bin", body, "")
-	u := edgeSignURL(t, sb, "/stable.bin", PolicyOptions{Expires: time.Now().Add(time.Hour)})
+	u := edgeSignURL(t, sb, "/stable.bin", signedurl.PolicyOptions{Expires: time.Now().Add(time.Hour)})
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
@@ -610,7 +612,7 @@ func TestEdgeLogSafe(t *testing.T) {
 		"&Signature=" + cf.Replace(base64.StdEncoding.EncodeToString(sig)) + "&Key-Pair-Id=" + sb.KeyPairID
 	status, _, _ := edgeGet(t, "GET", u, nil, nil)
 	line := log.String()
-	if status != 403 || !strings.Contains(line, "check "+CheckResourceMismatch+" failed") {
+	if status != 403 || !strings.Contains(line, "check "+signedurl.CheckResourceMismatch+" failed") {
 		t.Fatalf("status %d, log %q; want a resource mismatch", status, line)
 	}
 	if strings.ContainsAny(line, "\x1b\x07") || strings.Count(line, "\n") != 1 || !strings.Contains(line, `\u001b]0;owned`) {

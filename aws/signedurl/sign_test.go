@@ -1,4 +1,4 @@
-package aws
+package signedurl
 
 import (
 	"crypto"
@@ -286,7 +286,7 @@ func TestSignURLShape(t *testing.T) {
 				}
 			}
 			if tt.wantPolicy != "" {
-				js, err := cfDecode(q.Get("Policy"))
+				js, err := decodeBase64(q.Get("Policy"))
 				if err != nil {
 					t.Fatal(err)
 				}

@@ -1,8 +1,11 @@
-package aws
+// Package bucketpolicy edits S3 bucket policy documents: it makes the statement
+// that lets one CloudFront distribution read a bucket through its origin
+// access control, and merges a statement into an existing policy without
+// disturbing anything else in it. It does no I/O.
+package bucketpolicy
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -11,13 +14,10 @@ import (
 	"regexp"
 	"sort"
 	"strings"
-
-	sdkaws "github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/s3"
 )
 
-// bpStatement is the statement cfsign adds; field order follows the AWS console.
-type bpStatement struct {
+// statement is the statement cfsign adds; field order follows the AWS console.
+type statement struct {
 	Sid       string                       `json:"Sid,omitempty"`
 	Effect    string                       `json:"Effect"`
 	Principal map[string]string            `json:"Principal"`
@@ -26,18 +26,18 @@ type bpStatement struct {
 	Condition map[string]map[string]string `json:"Condition"`
 }
 
-// DistributionReadStatement returns the bucket-policy statement that lets the
+// DistributionRead returns the bucket-policy statement that lets the
 // distribution with distributionARN, and only it, read the bucket's objects
 // through its origin access control.
-func DistributionReadStatement(bucket, distributionARN string) (json.RawMessage, error) {
-	partition, distID, err := bpParseDistributionARN(distributionARN)
+func DistributionRead(bucket, distributionARN string) (json.RawMessage, error) {
+	partition, distID, err := parseDistributionARN(distributionARN)
 	if err != nil {
 		return nil, err
 	}
 	if bucket == "" || strings.ContainsAny(bucket, "/*\"") {
 		return nil, fmt.Errorf("bucket policy: bad bucket name %q", bucket)
 	}
-	st := bpStatement{
+	st := statement{
 		Sid:       "AllowCloudFrontRead" + distID,
 		Effect:    "Allow",
 		Principal: map[string]string{"Service": "cloudfront.amazonaws.com"},
@@ -48,43 +48,43 @@ func DistributionReadStatement(bucket, distributionARN string) (json.RawMessage,
 	return json.Marshal(st)
 }
 
-var bpDistributionRe = regexp.MustCompile(`^distribution/[A-Za-z0-9]+$`)
+var distributionRe = regexp.MustCompile(`^distribution/[A-Za-z0-9]+$`)
 
-// bpParseDistributionARN reads "arn:PARTITION:cloudfront::ACCOUNT:distribution/ID".
+// parseDistributionARN reads "arn:PARTITION:cloudfront::ACCOUNT:distribution/ID".
 // It also takes moto's form, which lacks the empty region field.
-func bpParseDistributionARN(arn string) (partition, id string, err error) {
+func parseDistributionARN(arn string) (partition, id string, err error) {
 	parts := strings.Split(arn, ":")
 	last := parts[len(parts)-1]
 	if len(parts) < 5 || len(parts) > 6 || parts[0] != "arn" || parts[1] == "" || parts[2] != "cloudfront" ||
-		!bpDistributionRe.MatchString(last) {
+		!distributionRe.MatchString(last) {
 		return "", "", fmt.Errorf("bucket policy: %q is not a CloudFront distribution ARN (arn:aws:cloudfront::ACCOUNT:distribution/ID)", arn)
 	}
 	return parts[1], strings.TrimPrefix(last, "distribution/"), nil
 }
 
-// MergeBucketPolicy adds stmt to the bucket policy document policy ("" when the
+// Merge adds stmt to the bucket policy document policy ("" when the
 // bucket has none) and returns the new document. Every existing statement and
 // top-level field is kept as it was; when an equivalent statement (equal apart
 // from Sid, the order of lists and one-element lists written as strings) is
 // already there, the policy comes back unchanged with changed=false. A Sid
 // that another statement already uses gets a numeric suffix.
-func MergeBucketPolicy(policy string, stmt json.RawMessage) (merged string, changed bool, err error) {
+func Merge(policy string, stmt json.RawMessage) (merged string, changed bool, err error) {
 	var add map[string]any
 	if err := json.Unmarshal(stmt, &add); err != nil {
 		return "", false, fmt.Errorf("bucket policy statement: %w", err)
 	}
 	if strings.TrimSpace(policy) == "" {
-		doc := []bpField{
+		doc := []topField{
 			{"Version", json.RawMessage(`"2012-10-17"`)},
 			{"Statement", nil},
 		}
-		body, err := bpStatements(doc, 1, []json.RawMessage{stmt})
+		body, err := withStatements(doc, 1, []json.RawMessage{stmt})
 		if err != nil {
 			return "", false, err
 		}
 		return body, true, nil
 	}
-	doc, err := bpFields(policy)
+	doc, err := topFields(policy)
 	if err != nil {
 		return "", false, err
 	}
@@ -96,7 +96,7 @@ func MergeBucketPolicy(policy string, stmt json.RawMessage) (merged string, chan
 	}
 	var existing []json.RawMessage
 	if si < 0 {
-		doc = append(doc, bpField{Key: "Statement"})
+		doc = append(doc, topField{Key: "Statement"})
 		si = len(doc) - 1
 	} else {
 		raw := bytes.TrimSpace(doc[si].Value)
@@ -111,14 +111,14 @@ func MergeBucketPolicy(policy string, stmt json.RawMessage) (merged string, chan
 			return "", false, errors.New("read bucket policy: Statement is neither a list nor an object")
 		}
 	}
-	want := bpNormalize(add, "")
+	want := normalize(add, "")
 	sids := map[string]bool{}
 	for _, raw := range existing {
 		var st map[string]any
 		if err := json.Unmarshal(raw, &st); err != nil {
 			return "", false, fmt.Errorf("read bucket policy: statement: %w", err)
 		}
-		if reflect.DeepEqual(bpNormalize(st, ""), want) {
+		if reflect.DeepEqual(normalize(st, ""), want) {
 			return policy, false, nil
 		}
 		if sid, ok := st["Sid"].(string); ok {
@@ -131,21 +131,21 @@ func MergeBucketPolicy(policy string, stmt json.RawMessage) (merged string, chan
 			n++
 		}
 		add["Sid"] = fmt.Sprintf("%s%d", sid, n)
-		if stmt, err = bpMarshalStatement(add); err != nil {
+		if stmt, err = marshalStatement(add); err != nil {
 			return "", false, err
 		}
 	}
-	body, err := bpStatements(doc, si, append(existing, stmt))
+	body, err := withStatements(doc, si, append(existing, stmt))
 	if err != nil {
 		return "", false, err
 	}
 	return body, true, nil
 }
 
-// bpMarshalStatement re-encodes a statement with the usual keys first.
-func bpMarshalStatement(st map[string]any) (json.RawMessage, error) {
+// marshalStatement re-encodes a statement with the usual keys first.
+func marshalStatement(st map[string]any) (json.RawMessage, error) {
 	order := []string{"Sid", "Effect", "Principal", "NotPrincipal", "Action", "NotAction", "Resource", "NotResource", "Condition"}
-	var fields []bpField
+	var fields []topField
 	done := map[string]bool{}
 	for _, k := range order {
 		if v, ok := st[k]; ok {
@@ -153,7 +153,7 @@ func bpMarshalStatement(st map[string]any) (json.RawMessage, error) {
 			if err != nil {
 				return nil, err
 			}
-			fields = append(fields, bpField{k, b})
+			fields = append(fields, topField{k, b})
 			done[k] = true
 		}
 	}
@@ -169,25 +169,25 @@ func bpMarshalStatement(st map[string]any) (json.RawMessage, error) {
 		if err != nil {
 			return nil, err
 		}
-		fields = append(fields, bpField{k, b})
+		fields = append(fields, topField{k, b})
 	}
-	return bpEncode(fields)
+	return encodeFields(fields)
 }
 
-// bpField is one top-level member of a JSON object, kept in document order.
-type bpField struct {
+// topField is one top-level member of a JSON object, kept in document order.
+type topField struct {
 	Key   string
 	Value json.RawMessage
 }
 
-// bpFields reads the top-level members of a JSON object in order.
-func bpFields(doc string) ([]bpField, error) {
+// topFields reads the top-level members of a JSON object in order.
+func topFields(doc string) ([]topField, error) {
 	dec := json.NewDecoder(strings.NewReader(doc))
 	tok, err := dec.Token()
 	if err != nil || tok != json.Delim('{') {
 		return nil, errors.New("read bucket policy: not a JSON object")
 	}
-	var out []bpField
+	var out []topField
 	for dec.More() {
 		tok, err := dec.Token()
 		if err != nil {
@@ -198,7 +198,7 @@ func bpFields(doc string) ([]bpField, error) {
 		if err := dec.Decode(&v); err != nil {
 			return nil, fmt.Errorf("read bucket policy: %s: %w", key, err)
 		}
-		out = append(out, bpField{key, v})
+		out = append(out, topField{key, v})
 	}
 	if _, err := dec.Token(); err != nil {
 		return nil, fmt.Errorf("read bucket policy: %w", err)
@@ -209,10 +209,10 @@ func bpFields(doc string) ([]bpField, error) {
 	return out, nil
 }
 
-// bpStatements sets doc[i] to the statement list and encodes doc. The
+// withStatements sets doc[i] to the statement list and encodes doc. The
 // statements are only compacted, never re-escaped, so existing ones survive
 // as written.
-func bpStatements(doc []bpField, i int, stmts []json.RawMessage) (string, error) {
+func withStatements(doc []topField, i int, stmts []json.RawMessage) (string, error) {
 	var list bytes.Buffer
 	list.WriteByte('[')
 	for j, st := range stmts {
@@ -225,11 +225,11 @@ func bpStatements(doc []bpField, i int, stmts []json.RawMessage) (string, error)
 	}
 	list.WriteByte(']')
 	doc[i].Value = list.Bytes()
-	b, err := bpEncode(doc)
+	b, err := encodeFields(doc)
 	return string(b), err
 }
 
-func bpEncode(fields []bpField) (json.RawMessage, error) {
+func encodeFields(fields []topField) (json.RawMessage, error) {
 	var buf bytes.Buffer
 	buf.WriteByte('{')
 	for i, f := range fields {
@@ -247,10 +247,10 @@ func bpEncode(fields []bpField) (json.RawMessage, error) {
 	return buf.Bytes(), nil
 }
 
-// bpNormalize makes equivalent statements compare equal: no Sid, one-element
+// normalize makes equivalent statements compare equal: no Sid, one-element
 // lists as their element, lists of strings sorted, condition keys (which IAM
 // compares case-insensitively) in lower case.
-func bpNormalize(v any, parent string) any {
+func normalize(v any, parent string) any {
 	switch x := v.(type) {
 	case map[string]any:
 		out := make(map[string]any, len(x))
@@ -270,17 +270,17 @@ func bpNormalize(v any, parent string) any {
 			default:
 				child = parent + "/" + k
 			}
-			out[nk] = bpNormalize(e, child)
+			out[nk] = normalize(e, child)
 		}
 		return out
 	case []any:
 		if len(x) == 1 {
-			return bpNormalize(x[0], parent)
+			return normalize(x[0], parent)
 		}
 		out := make([]any, len(x))
 		strs := true
 		for i, e := range x {
-			out[i] = bpNormalize(e, parent)
+			out[i] = normalize(e, parent)
 			if _, ok := out[i].(string); !ok {
 				strs = false
 			}
@@ -293,39 +293,16 @@ func bpNormalize(v any, parent string) any {
 	return v
 }
 
-// AllowDistributionRead adds (after the caller has asked the user) the
-// statement letting the distribution read bucket's objects to the bucket
-// policy, merging with the statements already there. changed is false when
-// an equivalent statement was already present.
-func (c *CloudFront) AllowDistributionRead(ctx context.Context, bucket, distributionARN string) (changed bool, err error) {
-	stmt, err := DistributionReadStatement(bucket, distributionARN)
-	if err != nil {
-		return false, err
+// Statements decodes the statements of a policy document, which must hold a
+// list of them (as Merge writes it).
+func Statements(policy string) ([]map[string]any, error) {
+	var doc map[string]json.RawMessage
+	if err := json.Unmarshal([]byte(policy), &doc); err != nil {
+		return nil, fmt.Errorf("bucket policy is not JSON: %w", err)
 	}
-	current := ""
-	got, err := c.s3.GetBucketPolicy(ctx, &s3.GetBucketPolicyInput{Bucket: sdkaws.String(bucket)})
-	switch {
-	case err == nil:
-		current = sdkaws.ToString(got.Policy)
-	case cfErrorCode(err) == "NoSuchBucketPolicy":
-	case cfErrorCode(err) == "NoSuchBucket":
-		return false, fmt.Errorf("bucket %s does not exist", bucket)
-	default:
-		return false, fmt.Errorf("read policy of bucket %s: %w", bucket, err)
+	var list []map[string]any
+	if err := json.Unmarshal(doc["Statement"], &list); err != nil {
+		return nil, fmt.Errorf("bucket policy's Statement is not a list: %w", err)
 	}
-	merged, changed, err := MergeBucketPolicy(current, stmt)
-	if err != nil {
-		return false, fmt.Errorf("bucket %s: %w", bucket, err)
-	}
-	if !changed {
-		return false, nil
-	}
-	_, err = c.s3.PutBucketPolicy(ctx, &s3.PutBucketPolicyInput{
-		Bucket: sdkaws.String(bucket),
-		Policy: sdkaws.String(merged),
-	})
-	if err != nil {
-		return false, fmt.Errorf("write policy of bucket %s: %w", bucket, err)
-	}
-	return true, nil
+	return list, nil
 }

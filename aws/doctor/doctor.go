@@ -1,6 +1,11 @@
-package aws
+// Package doctor explains why a signed CloudFront URL gets the answer it gets:
+// it requests the URL, reads who refused it (the edge or the origin) and why,
+// and names the likely cause and the fix. It is cfsign's `doctor` command and
+// the setup screen's "Test link".
+package doctor
 
 import (
+	"cmp"
 	"context"
 	"crypto/tls"
 	"crypto/x509"
@@ -15,6 +20,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/cfsign/cfsign/aws/signedurl"
 )
 
 // Where an error response came from.
@@ -36,24 +43,24 @@ type Diagnosis struct {
 	Skew    time.Duration // server clock minus local clock, when the response had a Date
 }
 
-// DiagnoseOptions tune Diagnose.
-type DiagnoseOptions struct {
+// Options tune Diagnose.
+type Options struct {
 	Client  *http.Client  // nil uses a client with Timeout and no redirects
 	Timeout time.Duration // per request; 0 means 10s
 	Now     time.Time     // the local clock; zero means time.Now()
 }
 
-// doctorBodyLimit caps how much of an error body is read.
-const doctorBodyLimit = 64 << 10
+// bodyLimit caps how much of an error body is read.
+const bodyLimit = 64 << 10
 
-// doctorSkewLimit is the clock difference worth mentioning.
-const doctorSkewLimit = 30 * time.Second
+// skewLimit is the clock difference worth mentioning.
+const skewLimit = 30 * time.Second
 
 // Diagnose requests signedURL (HEAD, then a one-byte GET to read the error
 // body when the HEAD fails) and explains the outcome. The error is only for a
 // URL that cannot be requested at all; every network or HTTP outcome is a
 // Diagnosis.
-func Diagnose(ctx context.Context, signedURL string, opts DiagnoseOptions) (Diagnosis, error) {
+func Diagnose(ctx context.Context, signedURL string, opts Options) (Diagnosis, error) {
 	u, err := url.Parse(signedURL)
 	if err != nil {
 		return Diagnosis{}, fmt.Errorf("doctor: %q is not a URL: %w", signedURL, err)
@@ -76,15 +83,15 @@ func Diagnose(ctx context.Context, signedURL string, opts DiagnoseOptions) (Diag
 			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 		}
 	}
-	resp, err := doctorDo(ctx, client, http.MethodHead, signedURL, opts.Timeout, false)
+	resp, err := request(ctx, client, http.MethodHead, signedURL, opts.Timeout, false)
 	if err != nil {
-		return doctorNetError(u, err), nil
+		return netError(u, err), nil
 	}
 	if resp.StatusCode < 300 {
-		return Diagnosis{OK: true, Status: resp.StatusCode, Cause: "the link works", Skew: doctorSkew(resp, now)}, nil
+		return Diagnosis{OK: true, Status: resp.StatusCode, Cause: "the link works", Skew: clockSkew(resp, now)}, nil
 	}
 	// HEAD answers carry no body, and the body holds the error code.
-	full, err := doctorDo(ctx, client, http.MethodGet, signedURL, opts.Timeout, true)
+	full, err := request(ctx, client, http.MethodGet, signedURL, opts.Timeout, true)
 	if err == nil && full.StatusCode == resp.StatusCode {
 		resp = full
 	}
@@ -94,8 +101,8 @@ func Diagnose(ctx context.Context, signedURL string, opts DiagnoseOptions) (Diag
 // DiagnoseObject signs a short-lived (five-minute) URL for key through domain
 // with signer and diagnoses it, as the setup screen's "Test link" and
 // `cfsign doctor s3://bucket/key` do.
-func DiagnoseObject(ctx context.Context, signer *Signer, domain, originPath, key string, opts DiagnoseOptions) (Diagnosis, error) {
-	u, err := ObjectURL(domain, originPath, key)
+func DiagnoseObject(ctx context.Context, signer *signedurl.Signer, domain, originPath, key string, opts Options) (Diagnosis, error) {
+	u, err := signedurl.ObjectURL(domain, originPath, key)
 	if err != nil {
 		return Diagnosis{}, fmt.Errorf("doctor: %w", err)
 	}
@@ -103,14 +110,14 @@ func DiagnoseObject(ctx context.Context, signer *Signer, domain, originPath, key
 	if now.IsZero() {
 		now = time.Now()
 	}
-	signed, err := signer.SignURL(u, PolicyOptions{Expires: now.Add(5 * time.Minute)}, now)
+	signed, err := signer.SignURL(u, signedurl.PolicyOptions{Expires: now.Add(5 * time.Minute)}, now)
 	if err != nil {
 		return Diagnosis{}, fmt.Errorf("doctor: sign %s: %w", u, err)
 	}
 	return Diagnose(ctx, signed, opts)
 }
 
-func doctorDo(ctx context.Context, client *http.Client, method, rawURL string, timeout time.Duration, withBody bool) (*http.Response, error) {
+func request(ctx context.Context, client *http.Client, method, rawURL string, timeout time.Duration, withBody bool) (*http.Response, error) {
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, method, rawURL, nil)
@@ -126,7 +133,7 @@ func doctorDo(ctx context.Context, client *http.Client, method, rawURL string, t
 		return nil, err
 	}
 	defer resp.Body.Close()
-	body, err := io.ReadAll(io.LimitReader(resp.Body, doctorBodyLimit))
+	body, err := io.ReadAll(io.LimitReader(resp.Body, bodyLimit))
 	if err != nil {
 		return nil, err
 	}
@@ -135,8 +142,8 @@ func doctorDo(ctx context.Context, client *http.Client, method, rawURL string, t
 	return resp, nil
 }
 
-// doctorErrorXML is the error document CloudFront and S3 both send.
-type doctorErrorXML struct {
+// errorXML is the error document CloudFront and S3 both send.
+type errorXML struct {
 	Code      string `xml:"Code"`
 	Message   string `xml:"Message"`
 	RequestID string `xml:"RequestId"`
@@ -149,15 +156,15 @@ type doctorErrorXML struct {
 func ClassifyResponse(resp *http.Response, signedURL string, now time.Time) Diagnosis {
 	var body []byte
 	if resp.Body != nil {
-		body, _ = io.ReadAll(io.LimitReader(resp.Body, doctorBodyLimit))
+		body, _ = io.ReadAll(io.LimitReader(resp.Body, bodyLimit))
 	}
-	d := Diagnosis{Status: resp.StatusCode, Skew: doctorSkew(resp, now)}
-	var ex doctorErrorXML
+	d := Diagnosis{Status: resp.StatusCode, Skew: clockSkew(resp, now)}
+	var ex errorXML
 	if len(body) > 0 && xml.Unmarshal(body, &ex) == nil {
 		d.Code, d.Message = strings.TrimSpace(ex.Code), strings.TrimSpace(ex.Message)
 	}
-	d.Source = doctorSource(resp, ex)
-	sig := doctorParseSigned(signedURL)
+	d.Source = source(resp, ex)
+	sig := parseSigned(signedURL)
 	serverNow := now.Add(d.Skew)
 
 	switch {
@@ -175,13 +182,13 @@ func ClassifyResponse(resp *http.Response, signedURL string, now time.Time) Diag
 			d.Fix = "share the whole signed URL; something cut or re-encoded its query string"
 		}
 	case d.Source == SourceCloudFront && d.Code == "InvalidKey":
-		d.Cause = fmt.Sprintf("key pair ID %s is not in any key group this cache behaviour trusts (wrong key pair ID, or the key is not in a trusted group)", doctorOr(sig.keyPairID, "(none)"))
+		d.Cause = fmt.Sprintf("key pair ID %s is not in any key group this cache behaviour trusts (wrong key pair ID, or the key is not in a trusted group)", cmp.Or(sig.keyPairID, "(none)"))
 		d.Fix = "check key_pair_id, then add that public key to a key group the distribution trusts (cfsign keys register --key-group GROUP)"
 	case d.Source == SourceCloudFront && d.Code == "MalformedPolicy":
 		d.Cause = "the edge could not read the signed policy"
 		d.Fix = "sign the URL again; the Policy parameter was damaged or hand-edited"
 	case d.Source == SourceCloudFront && resp.StatusCode == http.StatusForbidden && (d.Code == "AccessDenied" || d.Code == ""):
-		d.Cause, d.Fix = doctorAccessDenied(sig, now, serverNow, d.Skew)
+		d.Cause, d.Fix = accessDeniedCause(sig, now, serverNow, d.Skew)
 	case d.Source == SourceOrigin && (d.Code == "AccessDenied" || resp.StatusCode == http.StatusForbidden):
 		d.Cause = "CloudFront accepted the signature but S3 refused CloudFront: the bucket policy does not let this distribution read (no OAC or no policy statement), or the object does not exist (S3 says 403, not 404, when CloudFront may not list the bucket)"
 		d.Fix = "check the object key and origin path, and add the bucket-policy statement for this distribution (cfsign can add it from the setup screen)"
@@ -192,7 +199,7 @@ func ClassifyResponse(resp *http.Response, signedURL string, now time.Time) Diag
 		d.Cause = "the signature is good but the object does not exist"
 		d.Fix = "check the object key and the distribution's origin path"
 	case resp.StatusCode == http.StatusForbidden:
-		d.Cause, d.Fix = doctorAccessDenied(sig, now, serverNow, d.Skew)
+		d.Cause, d.Fix = accessDeniedCause(sig, now, serverNow, d.Skew)
 	case resp.StatusCode == http.StatusBadGateway || resp.StatusCode == http.StatusGatewayTimeout || resp.StatusCode == http.StatusServiceUnavailable:
 		d.Cause = "the edge could not reach the origin"
 		d.Fix = "check the distribution's origin domain and that the bucket exists"
@@ -203,11 +210,11 @@ func ClassifyResponse(resp *http.Response, signedURL string, now time.Time) Diag
 	return d
 }
 
-// doctorSource tells whether an error was made by the edge or by S3 behind
+// source tells whether an error was made by the edge or by S3 behind
 // it. S3 adds x-amz-request-id / x-amz-id-2 and a RequestId to its errors;
 // CloudFront's own refusals have none of them (its x-amz-cf-* headers are
 // its own) and use codes S3 never sends.
-func doctorSource(resp *http.Response, ex doctorErrorXML) string {
+func source(resp *http.Response, ex errorXML) string {
 	switch ex.Code {
 	case "MissingKey", "InvalidKey", "MalformedPolicy":
 		return SourceCloudFront
@@ -225,10 +232,10 @@ func doctorSource(resp *http.Response, ex doctorErrorXML) string {
 	return ""
 }
 
-// doctorAccessDenied explains CloudFront's AccessDenied for a signed URL
+// accessDeniedCause explains CloudFront's AccessDenied for a signed URL
 // from the policy the URL carries and the two clocks.
-func doctorAccessDenied(sig doctorSigned, now, serverNow time.Time, skew time.Duration) (cause, fix string) {
-	big := skew > doctorSkewLimit || skew < -doctorSkewLimit
+func accessDeniedCause(sig signedParts, now, serverNow time.Time, skew time.Duration) (cause, fix string) {
+	big := skew > skewLimit || skew < -skewLimit
 	switch {
 	case sig.keyPairID == "":
 		return "access denied and the URL is not signed", "sign the URL (cfsign sign) before sharing it"
@@ -237,14 +244,14 @@ func doctorAccessDenied(sig doctorSigned, now, serverNow time.Time, skew time.Du
 	case !sig.expires.IsZero() && !serverNow.Before(sig.expires):
 		if big && now.Before(sig.expires) {
 			return fmt.Sprintf("clock skew: the link expires %s by this computer's clock, but the edge's clock is %s ahead, so it has already expired there",
-				sig.expires.UTC().Format(time.RFC3339), doctorRound(skew)), "correct this computer's clock (NTP), or sign with a longer expiry"
+				sig.expires.UTC().Format(time.RFC3339), round(skew)), "correct this computer's clock (NTP), or sign with a longer expiry"
 		}
-		return fmt.Sprintf("the link expired at %s (%s ago)", sig.expires.UTC().Format(time.RFC3339), doctorRound(serverNow.Sub(sig.expires))),
+		return fmt.Sprintf("the link expired at %s (%s ago)", sig.expires.UTC().Format(time.RFC3339), round(serverNow.Sub(sig.expires))),
 			"sign a new link with a later expiry"
 	case !sig.starts.IsZero() && serverNow.Before(sig.starts):
 		if big && !now.Before(sig.starts) {
 			return fmt.Sprintf("clock skew: the link starts %s, already past by this computer's clock, but the edge's clock is %s behind",
-				sig.starts.UTC().Format(time.RFC3339), doctorRound(-skew)), "correct this computer's clock (NTP), or sign without a start time"
+				sig.starts.UTC().Format(time.RFC3339), round(-skew)), "correct this computer's clock (NTP), or sign without a start time"
 		}
 		return fmt.Sprintf("the link is not valid until %s", sig.starts.UTC().Format(time.RFC3339)), "wait, or sign without a start time"
 	case sig.ip != "":
@@ -255,8 +262,8 @@ func doctorAccessDenied(sig doctorSigned, now, serverNow time.Time, skew time.Du
 		"sign with the private key whose public key is registered as " + sig.keyPairID + ", and share the URL exactly as signed"
 }
 
-// doctorSigned is what Diagnose reads from a signed URL's parameters.
-type doctorSigned struct {
+// signedParts is what Diagnose reads from a signed URL's parameters.
+type signedParts struct {
 	keyPairID string
 	expires   time.Time
 	starts    time.Time
@@ -264,14 +271,14 @@ type doctorSigned struct {
 	bad       string // why the parameters could not be read
 }
 
-// doctorParseSigned reads the key pair ID and policy conditions of a signed URL.
-func doctorParseSigned(rawURL string) doctorSigned {
+// parseSigned reads the key pair ID and policy conditions of a signed URL.
+func parseSigned(rawURL string) signedParts {
 	u, err := url.Parse(rawURL)
 	if err != nil {
-		return doctorSigned{}
+		return signedParts{}
 	}
 	q := u.Query()
-	s := doctorSigned{keyPairID: q.Get("Key-Pair-Id")}
+	s := signedParts{keyPairID: q.Get("Key-Pair-Id")}
 	if e := q.Get("Expires"); e != "" {
 		n, err := strconv.ParseInt(e, 10, 64)
 		if err != nil {
@@ -284,7 +291,7 @@ func doctorParseSigned(rawURL string) doctorSigned {
 	if p == "" {
 		return s
 	}
-	info, _, err := DecodePolicy(p)
+	info, _, err := signedurl.DecodePolicy(p)
 	if err != nil {
 		s.bad = err.Error()
 		return s
@@ -293,9 +300,9 @@ func doctorParseSigned(rawURL string) doctorSigned {
 	return s
 }
 
-// doctorSkew is the response's Date minus now (0 without a Date). Date has
+// clockSkew is the response's Date minus now (0 without a Date). Date has
 // one-second resolution, so differences under a second are noise.
-func doctorSkew(resp *http.Response, now time.Time) time.Duration {
+func clockSkew(resp *http.Response, now time.Time) time.Duration {
 	t, err := http.ParseTime(resp.Header.Get("Date"))
 	if err != nil {
 		return 0
@@ -307,22 +314,15 @@ func doctorSkew(resp *http.Response, now time.Time) time.Duration {
 	return skew
 }
 
-func doctorRound(d time.Duration) string {
+func round(d time.Duration) string {
 	if d < 0 {
 		d = -d
 	}
 	return d.Round(time.Second).String()
 }
 
-func doctorOr(s, alt string) string {
-	if s == "" {
-		return alt
-	}
-	return s
-}
-
-// doctorNetError explains a request that got no HTTP answer.
-func doctorNetError(u *url.URL, err error) Diagnosis {
+// netError explains a request that got no HTTP answer.
+func netError(u *url.URL, err error) Diagnosis {
 	d := Diagnosis{Message: err.Error()}
 	var dnsErr *net.DNSError
 	var certErr *tls.CertificateVerificationError
@@ -334,7 +334,7 @@ func doctorNetError(u *url.URL, err error) Diagnosis {
 	case errors.As(err, &hostErr) || errors.As(err, &certErr):
 		d.Cause = fmt.Sprintf("the TLS certificate does not match %s", u.Hostname())
 		d.Fix = "add the alias and its certificate to the distribution, or use the cloudfront.net domain"
-	case errors.Is(err, context.DeadlineExceeded) || errors.Is(err, os.ErrDeadlineExceeded) || doctorIsTimeout(err):
+	case errors.Is(err, context.DeadlineExceeded) || errors.Is(err, os.ErrDeadlineExceeded) || isTimeout(err):
 		d.Cause = fmt.Sprintf("no answer from %s in time", u.Host)
 		d.Fix = "check the domain and your network"
 	case errors.Is(err, context.Canceled):
@@ -346,71 +346,7 @@ func doctorNetError(u *url.URL, err error) Diagnosis {
 	return d
 }
 
-func doctorIsTimeout(err error) bool {
+func isTimeout(err error) bool {
 	var ne net.Error
 	return errors.As(err, &ne) && ne.Timeout()
-}
-
-// CheckDistribution returns warnings, with no request made, when d will not
-// serve links signed with keyPairID from bucket: it does not serve bucket,
-// no behaviour for that origin trusts a key group holding the key, a
-// behaviour does not require signatures at all, or the origin has no access
-// control. Empty keyPairID or bucket skips those checks.
-func CheckDistribution(d Distribution, keyPairID, bucket string) []string {
-	var warns []string
-	name := d.ID
-	if !d.Enabled {
-		warns = append(warns, fmt.Sprintf("distribution %s is disabled: it serves nothing", name))
-	}
-	origins := map[string]DistributionOrigin{}
-	var match []DistributionOrigin
-	for _, o := range d.Origins {
-		origins[o.ID] = o
-		if bucket != "" && o.Bucket == bucket {
-			match = append(match, o)
-		}
-	}
-	if bucket != "" && len(match) == 0 {
-		var have []string
-		for _, o := range d.Origins {
-			have = append(have, o.DomainName)
-		}
-		warns = append(warns, fmt.Sprintf("distribution %s does not serve bucket %s (its origins: %s)", name, bucket, doctorOr(strings.Join(have, ", "), "none")))
-	}
-	for _, o := range match {
-		if o.OriginAccessControlID == "" && o.OriginAccessIdentity == "" {
-			warns = append(warns, fmt.Sprintf("origin %s has no origin access control: the bucket must be public for CloudFront to read it, and then anyone can bypass signed URLs", o.ID))
-		}
-	}
-	// Behaviours that serve the bucket; all of them when it is not an origin.
-	var relevant []DistributionBehavior
-	for _, b := range d.Behaviors {
-		o, ok := origins[b.TargetOriginID]
-		if len(match) == 0 || (ok && o.Bucket == bucket) {
-			relevant = append(relevant, b)
-		}
-	}
-	for _, b := range relevant {
-		if !b.RestrictsViewers() {
-			warns = append(warns, fmt.Sprintf("cache behaviour %s does not require signed URLs: anyone with the plain URL can read it", b.PathPattern))
-			continue
-		}
-		if keyPairID == "" {
-			continue
-		}
-		in := false
-		for _, g := range b.KeyGroups {
-			in = in || g.Has(keyPairID)
-		}
-		if in {
-			continue
-		}
-		var labels []string
-		for _, g := range b.KeyGroups {
-			labels = append(labels, cfGroupLabel(g))
-		}
-		warns = append(warns, fmt.Sprintf("cache behaviour %s trusts key groups %s, none of which holds key pair ID %s: links will get InvalidKey",
-			b.PathPattern, strings.Join(labels, ", "), keyPairID))
-	}
-	return warns
 }

@@ -1,4 +1,4 @@
-package aws
+package signedurl
 
 import (
 	"bytes"
@@ -53,9 +53,9 @@ func encodePolicy(p *sign.Policy) ([]byte, error) {
 	return bytes.TrimSpace(buf.Bytes()), nil
 }
 
-// cfEncoding is base64 with CloudFront's URL-safe substitutions: + becomes -,
+// encodeBase64 is base64 with CloudFront's URL-safe substitutions: + becomes -,
 // = becomes _ and / becomes ~.
-func cfEncode(b []byte) string {
+func encodeBase64(b []byte) string {
 	s := base64.StdEncoding.EncodeToString(b)
 	return strings.Map(func(r rune) rune {
 		switch r {
@@ -70,8 +70,8 @@ func cfEncode(b []byte) string {
 	}, s)
 }
 
-// cfDecode reverses cfEncode. It also takes plain standard base64.
-func cfDecode(s string) ([]byte, error) {
+// decodeBase64 reverses encodeBase64. It also takes plain standard base64.
+func decodeBase64(s string) ([]byte, error) {
 	s = strings.Map(func(r rune) rune {
 		switch r {
 		case '-':
@@ -135,7 +135,7 @@ type PolicyInfo struct {
 // CloudFront would accept: one statement, a DateLessThan, a valid CIDR.
 // It returns the policy JSON the signature covers.
 func DecodePolicy(b64 string) (PolicyInfo, []byte, error) {
-	raw, err := cfDecode(b64)
+	raw, err := decodeBase64(b64)
 	if err != nil {
 		return PolicyInfo{}, nil, fmt.Errorf("policy is not valid base64: %w", err)
 	}

@@ -1,4 +1,4 @@
-package aws
+package sandbox
 
 import (
 	"context"
@@ -15,7 +15,7 @@ import (
 // answer on it.
 func TestReliabilitySandboxLoopbackOnly(t *testing.T) {
 	log := &sbLog{}
-	sb, err := StartSandbox(context.Background(), SandboxOptions{DataDir: t.TempDir(), Memory: true, Log: log})
+	sb, err := Start(context.Background(), Options{DataDir: t.TempDir(), Memory: true, Log: log})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,4 +1,4 @@
-package aws
+package sandbox
 
 import (
 	"context"
@@ -17,12 +17,14 @@ import (
 	"sync"
 	"time"
 
+	"github.com/cfsign/cfsign/aws/signedurl"
+
 	"github.com/cfsign/cfsign/keys"
 )
 
-// SandboxOptions configure the local sandbox.
-type SandboxOptions struct {
-	DataDir  string    // holds the key pair and, unless Memory, the bolt database; "" means DefaultSandboxDir()
+// Options configure the local sandbox.
+type Options struct {
+	DataDir  string    // holds the key pair and, unless Memory, the bolt database; "" means DefaultDir()
 	Memory   bool      // keep objects in memory (tests)
 	S3Addr   string    // listen address of the S3 server; "" means 127.0.0.1:0
 	EdgeAddr string    // listen address of the edge; "" means 127.0.0.1:0
@@ -46,7 +48,7 @@ type Sandbox struct {
 	// Edge is the edge's handler, for callers that want to serve it themselves.
 	Edge *Edge
 
-	s3       *fakeS3
+	s3       *s3Server
 	s3srv    *http.Server
 	edgeSrv  *http.Server
 	served   sync.WaitGroup
@@ -54,8 +56,8 @@ type Sandbox struct {
 	stopErr  error
 }
 
-// SandboxInfo describes a running sandbox, as `cfsign sandbox --json` prints it.
-type SandboxInfo struct {
+// Info describes a running sandbox, as `cfsign sandbox --json` prints it.
+type Info struct {
 	S3Endpoint      string `json:"s3_endpoint"`
 	EdgeURL         string `json:"edge_url"`
 	Bucket          string `json:"bucket"`
@@ -68,8 +70,8 @@ type SandboxInfo struct {
 }
 
 // Info returns the sandbox's description.
-func (s *Sandbox) Info() SandboxInfo {
-	return SandboxInfo{
+func (s *Sandbox) Info() Info {
+	return Info{
 		S3Endpoint:      s.S3Endpoint,
 		EdgeURL:         s.EdgeURL,
 		Bucket:          s.Bucket,
@@ -83,30 +85,30 @@ func (s *Sandbox) Info() SandboxInfo {
 }
 
 // Signer returns a Signer for the sandbox's key pair, which its edge trusts.
-func (s *Sandbox) Signer(hash Hash) (*Signer, error) {
+func (s *Sandbox) Signer(hash signedurl.Hash) (*signedurl.Signer, error) {
 	key, _, err := keys.LoadPrivate(s.PrivateKeyPath)
 	if err != nil {
 		return nil, fmt.Errorf("load sandbox key: %w", err)
 	}
-	return NewSigner(s.KeyPairID, key, hash)
+	return signedurl.NewSigner(s.KeyPairID, key, hash)
 }
 
 // Sandbox constants.
 const (
-	SandboxBucket = "sandbox"   // the one bucket the edge serves
-	SandboxRegion = "us-east-1" // the region clients should sign for
+	Bucket = "sandbox"   // the one bucket the edge serves
+	Region = "us-east-1" // the region clients should sign for
 )
 
 const (
-	sandboxStateFile = "sandbox.json"
-	sandboxBoltFile  = "s3.bolt"
-	sandboxKeysDir   = "keys"
+	stateFile = "sandbox.json"
+	boltFile  = "s3.bolt"
+	keysDir   = "keys"
 )
 
-// DefaultSandboxDir is where the app keeps its sandbox:
+// DefaultDir is where the app keeps its sandbox:
 // $XDG_DATA_HOME/cfsign/sandbox, or ~/.local/share/cfsign/sandbox. It is ""
 // when neither is known.
-func DefaultSandboxDir() string {
+func DefaultDir() string {
 	// The XDG spec says to ignore a relative XDG_DATA_HOME.
 	if d := os.Getenv("XDG_DATA_HOME"); d != "" && filepath.IsAbs(d) {
 		return filepath.Join(d, "cfsign", "sandbox")
@@ -118,8 +120,8 @@ func DefaultSandboxDir() string {
 	return filepath.Join(home, ".local", "share", "cfsign", "sandbox")
 }
 
-// sandboxState is what a sandbox remembers between starts (sandbox.json).
-type sandboxState struct {
+// savedState is what a sandbox remembers between starts (sandbox.json).
+type savedState struct {
 	KeyPairID       string `json:"key_pair_id"`
 	Fingerprint     string `json:"fingerprint"` // of the public key the ID was given to
 	AccessKeyID     string `json:"access_key_id"`
@@ -130,17 +132,17 @@ type sandboxState struct {
 	EdgePort int `json:"edge_port,omitempty"`
 }
 
-// StartSandbox starts both servers; the first start creates the bucket and the
+// Start starts both servers; the first start creates the bucket and the
 // key pair, later starts reuse them. ctx bounds the start only: the servers run
 // until Close.
-func StartSandbox(ctx context.Context, opts SandboxOptions) (*Sandbox, error) {
+func Start(ctx context.Context, opts Options) (*Sandbox, error) {
 	log := opts.Log
 	if log == nil {
 		log = io.Discard
 	}
 	dir := opts.DataDir
 	if dir == "" {
-		dir = DefaultSandboxDir()
+		dir = DefaultDir()
 		if dir == "" {
 			return nil, errors.New("start sandbox: no data directory: set XDG_DATA_HOME or HOME, or pass one")
 		}
@@ -157,42 +159,42 @@ func StartSandbox(ctx context.Context, opts SandboxOptions) (*Sandbox, error) {
 		return nil, fmt.Errorf("start sandbox: %w", err)
 	}
 
-	state, pub, privPath, pubPath, err := sandboxKeys(dir, log)
+	state, pub, privPath, pubPath, err := loadKeys(dir, log)
 	if err != nil {
 		return nil, err
 	}
 
 	boltPath := ""
 	if !opts.Memory {
-		boltPath = filepath.Join(dir, sandboxBoltFile)
+		boltPath = filepath.Join(dir, boltFile)
 	}
-	f, err := newFakeS3(boltPath)
+	f, err := newS3Server(boltPath)
 	if err != nil {
 		return nil, err
 	}
-	if err := f.ensureBucket(SandboxBucket); err != nil {
+	if err := f.ensureBucket(Bucket); err != nil {
 		f.close()
 		return nil, fmt.Errorf("start sandbox: %w", err)
 	}
 
 	s := &Sandbox{
-		Bucket:          SandboxBucket,
-		Region:          SandboxRegion,
+		Bucket:          Bucket,
+		Region:          Region,
 		AccessKeyID:     state.AccessKeyID,
 		SecretAccessKey: state.SecretAccessKey,
 		KeyPairID:       state.KeyPairID,
 		PrivateKeyPath:  privPath,
 		PublicKeyPath:   pubPath,
-		Edge:            NewEdge(fakeSource{f: f, bucket: SandboxBucket}, PublicKeys{state.KeyPairID: pub}, log),
+		Edge:            NewEdge(bucketSource{f: f, bucket: Bucket}, signedurl.PublicKeys{state.KeyPairID: pub}, log),
 		s3:              f,
 	}
 
-	s3l, err := sandboxListen(ctx, opts.S3Addr, state.S3Port)
+	s3l, err := listen(ctx, opts.S3Addr, state.S3Port)
 	if err != nil {
 		f.close()
 		return nil, fmt.Errorf("start sandbox S3 server: %w", err)
 	}
-	edgeL, err := sandboxListen(ctx, opts.EdgeAddr, state.EdgePort)
+	edgeL, err := listen(ctx, opts.EdgeAddr, state.EdgePort)
 	if err != nil {
 		s3l.Close()
 		f.close()
@@ -206,13 +208,13 @@ func StartSandbox(ctx context.Context, opts SandboxOptions) (*Sandbox, error) {
 			fmt.Fprintf(log, "sandbox: warning: the %s listens on %s, beyond this machine; it has no real access control\n", l.name, ap)
 		}
 	}
-	s.S3Endpoint = "http://" + sandboxDialAddr(s3l.Addr())
-	s.EdgeURL = "http://" + sandboxDialAddr(edgeL.Addr())
+	s.S3Endpoint = "http://" + dialAddr(s3l.Addr())
+	s.EdgeURL = "http://" + dialAddr(edgeL.Addr())
 	if opts.S3Addr == "" && opts.EdgeAddr == "" {
 		s3Port, edgePort := s3l.Addr().(*net.TCPAddr).Port, edgeL.Addr().(*net.TCPAddr).Port
 		if s3Port != state.S3Port || edgePort != state.EdgePort {
 			state.S3Port, state.EdgePort = s3Port, edgePort
-			if err := saveSandboxState(filepath.Join(dir, sandboxStateFile), state); err != nil {
+			if err := saveState(filepath.Join(dir, stateFile), state); err != nil {
 				fmt.Fprintf(log, "sandbox: warning: %v\n", err)
 			}
 		}
@@ -255,17 +257,17 @@ func (s *Sandbox) Close() error {
 	return s.stopErr
 }
 
-// sandboxAddr applies the loopback default.
-func sandboxAddr(addr string) string {
+// listenAddr applies the loopback default.
+func listenAddr(addr string) string {
 	if addr == "" {
 		return "127.0.0.1:0"
 	}
 	return addr
 }
 
-// sandboxDialAddr is an address clients can dial: an unspecified listen
+// dialAddr is an address clients can dial: an unspecified listen
 // address (0.0.0.0, ::) is reached on 127.0.0.1.
-func sandboxDialAddr(a net.Addr) string {
+func dialAddr(a net.Addr) string {
 	ta, ok := a.(*net.TCPAddr)
 	if !ok {
 		return a.String()
@@ -277,12 +279,12 @@ func sandboxDialAddr(a net.Addr) string {
 	return ta.String()
 }
 
-// sandboxKeys loads or creates the key pair and the state file in dir.
-func sandboxKeys(dir string, log io.Writer) (st sandboxState, pub crypto.PublicKey, privPath, pubPath string, err error) {
-	keyDir := filepath.Join(dir, sandboxKeysDir)
+// loadKeys loads or creates the key pair and the state file in dir.
+func loadKeys(dir string, log io.Writer) (st savedState, pub crypto.PublicKey, privPath, pubPath string, err error) {
+	keyDir := filepath.Join(dir, keysDir)
 	privPath = filepath.Join(keyDir, keys.PrivateFile)
 	pubPath = filepath.Join(keyDir, keys.PublicFile)
-	statePath := filepath.Join(dir, sandboxStateFile)
+	statePath := filepath.Join(dir, stateFile)
 
 	if b, rerr := os.ReadFile(statePath); rerr == nil {
 		if jerr := json.Unmarshal(b, &st); jerr != nil {
@@ -325,53 +327,53 @@ func sandboxKeys(dir string, log io.Writer) (st sandboxState, pub crypto.PublicK
 	}
 
 	changed := false
-	if st.KeyPairID == "" || st.Fingerprint != fp || !sandboxValidKeyPairID(st.KeyPairID) {
+	if st.KeyPairID == "" || st.Fingerprint != fp || !validKeyPairID(st.KeyPairID) {
 		// A new public key gets a new ID, as CloudFront gives one per uploaded key.
-		if st.KeyPairID, err = sandboxRandomID("K", 13); err != nil {
+		if st.KeyPairID, err = randomID("K", 13); err != nil {
 			return st, nil, "", "", err
 		}
 		st.Fingerprint = fp
 		changed = true
 	}
 	if st.AccessKeyID == "" || st.SecretAccessKey == "" {
-		if st.AccessKeyID, err = sandboxRandomID("AKIA", 16); err != nil {
+		if st.AccessKeyID, err = randomID("AKIA", 16); err != nil {
 			return st, nil, "", "", err
 		}
-		if st.SecretAccessKey, err = sandboxRandomSecret(40); err != nil {
+		if st.SecretAccessKey, err = randomSecret(40); err != nil {
 			return st, nil, "", "", err
 		}
 		changed = true
 	}
 	if changed {
-		if err := saveSandboxState(statePath, st); err != nil {
+		if err := saveState(statePath, st); err != nil {
 			return st, nil, "", "", err
 		}
 	}
 	return st, pub, privPath, pubPath, nil
 }
 
-func saveSandboxState(path string, st sandboxState) error {
+func saveState(path string, st savedState) error {
 	b, _ := json.MarshalIndent(st, "", "  ")
-	if err := sandboxWriteFile(path, append(b, '\n'), 0o600); err != nil {
+	if err := writeFile(path, append(b, '\n'), 0o600); err != nil {
 		return fmt.Errorf("save sandbox state: %w", err)
 	}
 	return nil
 }
 
-// sandboxListen listens on addr; with no addr, on loopback at the port of the
+// listen listens on addr; with no addr, on loopback at the port of the
 // last start if it is free, else on any free port.
-func sandboxListen(ctx context.Context, addr string, lastPort int) (net.Listener, error) {
+func listen(ctx context.Context, addr string, lastPort int) (net.Listener, error) {
 	var lc net.ListenConfig
 	if addr == "" && lastPort > 0 {
 		if l, err := lc.Listen(ctx, "tcp", net.JoinHostPort("127.0.0.1", fmt.Sprint(lastPort))); err == nil {
 			return l, nil
 		}
 	}
-	return lc.Listen(ctx, "tcp", sandboxAddr(addr))
+	return lc.Listen(ctx, "tcp", listenAddr(addr))
 }
 
-// sandboxValidKeyPairID reports whether id looks like a CloudFront public key ID.
-func sandboxValidKeyPairID(id string) bool {
+// validKeyPairID reports whether id looks like a CloudFront public key ID.
+func validKeyPairID(id string) bool {
 	if len(id) != 14 || id[0] != 'K' {
 		return false
 	}
@@ -383,18 +385,18 @@ func sandboxValidKeyPairID(id string) bool {
 	return true
 }
 
-const sandboxIDAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+const idAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
 
-// sandboxRandomID is prefix and n random upper-case letters and digits.
-func sandboxRandomID(prefix string, n int) (string, error) {
-	return sandboxRandomFrom(prefix, sandboxIDAlphabet, n)
+// randomID is prefix and n random upper-case letters and digits.
+func randomID(prefix string, n int) (string, error) {
+	return randomFrom(prefix, idAlphabet, n)
 }
 
-func sandboxRandomSecret(n int) (string, error) {
-	return sandboxRandomFrom("", "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/", n)
+func randomSecret(n int) (string, error) {
+	return randomFrom("", "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/", n)
 }
 
-func sandboxRandomFrom(prefix, alphabet string, n int) (string, error) {
+func randomFrom(prefix, alphabet string, n int) (string, error) {
 	b := make([]byte, n)
 	if _, err := rand.Read(b); err != nil {
 		return "", fmt.Errorf("random ID: %w", err)
@@ -408,9 +410,9 @@ func sandboxRandomFrom(prefix, alphabet string, n int) (string, error) {
 	return sb.String(), nil
 }
 
-// sandboxWriteFile writes data to path through a temporary file in the same
+// writeFile writes data to path through a temporary file in the same
 // directory, renamed into place.
-func sandboxWriteFile(path string, data []byte, perm os.FileMode) error {
+func writeFile(path string, data []byte, perm os.FileMode) error {
 	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
 	if err != nil {
 		return err

@@ -1,4 +1,4 @@
-package aws
+package signedurl
 
 import (
 	"crypto"
@@ -243,7 +243,7 @@ func checkSigned(req VerifyRequest, keys PublicKeys, sp *SignedParts) *verifyFai
 	default:
 		return verifyFail(CheckUnknownKey, CodeInvalidKey, "trusted key %q is a %T, not RSA or ECDSA", sp.KeyPairID, pub)
 	}
-	sig, err := cfDecode(sp.Signature)
+	sig, err := decodeBase64(sp.Signature)
 	if err != nil {
 		return verifyFail(CheckMalformedSignature, CodeAccessDenied, "signature is not CloudFront base64: %v", err)
 	}

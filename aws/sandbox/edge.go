@@ -1,4 +1,4 @@
-package aws
+package sandbox
 
 // The sandbox edge: a local stand-in for a CloudFront distribution whose one
 // cache behaviour restricts viewer access to a trusted key group.
@@ -30,10 +30,12 @@ import (
 	"time"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/cfsign/cfsign/aws/signedurl"
 )
 
-// EdgeObject is one object an edge serves.
-type EdgeObject struct {
+// Object is one object an edge serves.
+type Object struct {
 	Size         int64
 	ETag         string // quoted, as S3 sends it
 	ContentType  string
@@ -49,14 +51,14 @@ var ErrNoSuchObject = errors.New("no such object")
 // ObjectSource is the bucket behind an edge.
 type ObjectSource interface {
 	// Open returns the object stored under key, or an error wrapping ErrNoSuchObject.
-	Open(ctx context.Context, key string) (*EdgeObject, error)
+	Open(ctx context.Context, key string) (*Object, error)
 }
 
 // Edge is an http.Handler that serves objects of one bucket only to viewers
 // holding a CloudFront signed URL or signed cookies made with a trusted key.
 type Edge struct {
 	src  ObjectSource
-	keys PublicKeys
+	keys signedurl.PublicKeys
 	now  func() time.Time
 
 	logMu sync.Mutex
@@ -65,15 +67,15 @@ type Edge struct {
 
 // NewEdge returns an edge serving src to viewers signed by one of keys; each
 // refusal is logged as one line to log (nil discards), signatures redacted.
-func NewEdge(src ObjectSource, keys PublicKeys, log io.Writer) *Edge {
+func NewEdge(src ObjectSource, keys signedurl.PublicKeys, log io.Writer) *Edge {
 	if log == nil {
 		log = io.Discard
 	}
 	return &Edge{src: src, keys: keys, now: time.Now, log: log}
 }
 
-// edgeMaxHeaderBytes bounds request headers; larger ones get 431.
-const edgeMaxHeaderBytes = 16 << 10
+// maxHeaderBytes bounds request headers; larger ones get 431.
+const maxHeaderBytes = 16 << 10
 
 // newEdgeServer wraps h in an http.Server with the limits the edge needs.
 func newEdgeServer(h http.Handler) *http.Server {
@@ -81,7 +83,7 @@ func newEdgeServer(h http.Handler) *http.Server {
 		Handler:           h,
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       2 * time.Minute,
-		MaxHeaderBytes:    edgeMaxHeaderBytes,
+		MaxHeaderBytes:    maxHeaderBytes,
 	}
 }
 
@@ -93,7 +95,7 @@ func (e *Edge) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			"The specified method is not allowed against this resource.", "method", r.Method+" is not allowed: the behaviour allows GET and HEAD")
 		return
 	}
-	if seg, bad := edgeDotSegment(r); bad {
+	if seg, bad := dotSegment(r); bad {
 		e.refuse(w, r, http.StatusBadRequest, "InvalidURI",
 			"Couldn't parse the specified URI.", "path", fmt.Sprintf("path has a %q segment; keys are never resolved outside the bucket", seg))
 		return
@@ -109,7 +111,7 @@ func (e *Edge) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if !strings.HasPrefix(target, "/") {
 		target = r.URL.RequestURI() // absolute-form target ("GET http://host/path")
 	}
-	req := VerifyRequest{
+	req := signedurl.VerifyRequest{
 		URL:     scheme + "://" + r.Host + target,
 		Cookies: map[string]string{},
 		At:      e.now(),
@@ -122,7 +124,7 @@ func (e *Edge) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if ap, err := netip.ParseAddrPort(r.RemoteAddr); err == nil {
 		req.ClientIP = ap.Addr().Unmap()
 	}
-	v := Verify(req, e.keys)
+	v := signedurl.Verify(req, e.keys)
 	if !v.OK {
 		code, msg := v.Code, v.Message
 		if code == "" {
@@ -168,9 +170,9 @@ func (e *Edge) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	http.ServeContent(w, r, "", obj.LastModified, obj.Body)
 }
 
-// edgeDotSegment reports a "." or ".." path segment, whether it came literally,
+// dotSegment reports a "." or ".." path segment, whether it came literally,
 // percent-encoded or separated by backslashes.
-func edgeDotSegment(r *http.Request) (string, bool) {
+func dotSegment(r *http.Request) (string, bool) {
 	paths := []string{r.URL.Path}
 	if raw, err := url.PathUnescape(r.URL.EscapedPath()); err == nil {
 		paths = append(paths, raw)
@@ -203,7 +205,7 @@ func (e *Edge) refuse(w http.ResponseWriter, r *http.Request, status int, code, 
 		io.WriteString(w, body.String())
 	}
 	e.logf("edge: %d %s %s %q from %s: check %s failed: %s", status, code, r.Method,
-		edgeRedactURL(r.URL), r.RemoteAddr, check, edgeRedact(r, detail))
+		redactURL(r.URL), r.RemoteAddr, check, redact(r, detail))
 }
 
 func (e *Edge) logf(format string, args ...any) {
@@ -213,8 +215,8 @@ func (e *Edge) logf(format string, args ...any) {
 	io.WriteString(e.log, line+"\n")
 }
 
-// edgeRedactURL is the request URI with the Signature parameter's value hidden.
-func edgeRedactURL(u *url.URL) string {
+// redactURL is the request URI with the Signature parameter's value hidden.
+func redactURL(u *url.URL) string {
 	if u.RawQuery == "" {
 		return u.EscapedPath()
 	}
@@ -228,9 +230,9 @@ func edgeRedactURL(u *url.URL) string {
 	return u.EscapedPath() + "?" + strings.Join(parts, "&")
 }
 
-// edgeRedact removes any signature the request carries from s (a Verify
+// redact removes any signature the request carries from s (a Verify
 // detail could quote one) and makes it safe to print.
-func edgeRedact(r *http.Request, s string) string {
+func redact(r *http.Request, s string) string {
 	var secrets []string
 	for name, vs := range r.URL.Query() {
 		if strings.EqualFold(name, "Signature") {
@@ -247,13 +249,13 @@ func edgeRedact(r *http.Request, s string) string {
 			s = strings.ReplaceAll(s, sec, "REDACTED")
 		}
 	}
-	return edgeSanitize(s)
+	return sanitize(s)
 }
 
-// edgeSanitize escapes control characters and invalid UTF-8, so that text
+// sanitize escapes control characters and invalid UTF-8, so that text
 // taken from a request (a policy's Resource, say) cannot break the log into
 // lines or drive the terminal it is shown on.
-func edgeSanitize(s string) string {
+func sanitize(s string) string {
 	var b strings.Builder
 	for i := 0; i < len(s); {
 		r, size := utf8.DecodeRuneInString(s[i:])

@@ -1,4 +1,4 @@
-package aws
+package sandbox
 
 import (
 	"bytes"
@@ -24,8 +24,8 @@ import (
 	"github.com/johannesboyne/gofakes3/backend/s3mem"
 )
 
-// fakeErrCode is the S3 error code of a backend error, "" for none.
-func fakeErrCode(err error) string {
+// errCode is the S3 error code of a backend error, "" for none.
+func errCode(err error) string {
 	if err == nil {
 		return ""
 	}
@@ -37,19 +37,19 @@ func fakeErrCode(err error) string {
 }
 
 // TestFakeMemMatchesS3mem runs the same random puts, deletes and copies on
-// fakeMem and on gofakes3's s3mem (which the sandbox used before) and checks
+// memStore and on gofakes3's s3mem (which the sandbox used before) and checks
 // that listings (every page, with prefixes, delimiters and markers), reads,
 // ranges, metadata and errors agree.
 func TestFakeMemMatchesS3mem(t *testing.T) {
-	mem, ref := newFakeMem(), s3mem.New()
+	mem, ref := newMemStore(), s3mem.New()
 	both := []gofakes3.Backend{mem, ref}
 	same := func(what string, errs [2]error, vals [2]any) {
 		t.Helper()
-		if fakeErrCode(errs[0]) != fakeErrCode(errs[1]) {
+		if errCode(errs[0]) != errCode(errs[1]) {
 			t.Fatalf("%s: error %v, s3mem %v", what, errs[0], errs[1])
 		}
 		if !reflect.DeepEqual(vals[0], vals[1]) {
-			t.Fatalf("%s:\n fakeMem %+v\n   s3mem %+v", what, vals[0], vals[1])
+			t.Fatalf("%s:\n memStore %+v\n   s3mem %+v", what, vals[0], vals[1])
 		}
 	}
 	for _, name := range []string{"bkt", "empty"} {
@@ -187,7 +187,7 @@ func TestFakeMemMatchesS3mem(t *testing.T) {
 func TestFakeBodyReadAt(t *testing.T) {
 	parts := [][]byte{[]byte("abc"), []byte("defgh"), []byte("i"), []byte("jk")}
 	whole := bytes.Join(parts, nil)
-	b := newFakeBody(parts)
+	b := newPartsBody(parts)
 	for off := 0; off <= len(whole); off++ {
 		for n := 0; n <= len(whole)-off+2; n++ {
 			p := make([]byte, n)
@@ -203,7 +203,7 @@ func TestFakeBodyReadAt(t *testing.T) {
 	}
 }
 
-func fakeAPICode(err error) string {
+func apiCode(err error) string {
 	var ae smithy.APIError
 	if errors.As(err, &ae) {
 		return ae.ErrorCode()
@@ -216,17 +216,17 @@ func fakeAPICode(err error) string {
 func TestFakeS3MultipartRules(t *testing.T) {
 	for _, memory := range []bool{true, false} {
 		t.Run(fmt.Sprintf("memory=%v", memory), func(t *testing.T) {
-			sb, err := StartSandbox(context.Background(), SandboxOptions{DataDir: t.TempDir(), Memory: memory})
+			sb, err := Start(context.Background(), Options{DataDir: t.TempDir(), Memory: memory})
 			if err != nil {
 				t.Fatal(err)
 			}
 			t.Cleanup(func() { sb.Close() })
-			fakeMultipartRules(t, sbClient(sb), sb.Bucket)
+			multipartRules(t, sbClient(sb), sb.Bucket)
 		})
 	}
 }
 
-func fakeMultipartRules(t *testing.T, c *s3.Client, bucket string) {
+func multipartRules(t *testing.T, c *s3.Client, bucket string) {
 	ctx := context.Background()
 	create := func(key string) string {
 		t.Helper()
@@ -308,16 +308,16 @@ func fakeMultipartRules(t *testing.T, c *s3.Client, bucket string) {
 	}
 
 	// Wrong upload, wrong key, bad Content-MD5.
-	if _, err := put("mp/a.bin", "no-such-upload", 1, p3); fakeAPICode(err) != "NoSuchUpload" {
+	if _, err := put("mp/a.bin", "no-such-upload", 1, p3); apiCode(err) != "NoSuchUpload" {
 		t.Errorf("part for an unknown upload: %v", err)
 	}
-	if _, err := put("other.bin", u1, 1, p3); fakeAPICode(err) != "NoSuchUpload" {
+	if _, err := put("other.bin", u1, 1, p3); apiCode(err) != "NoSuchUpload" {
 		t.Errorf("part for another key's upload: %v", err)
 	}
 	wrong := md5.Sum([]byte("something else"))
 	if _, err := put("mp/sub/b.bin", u3, 1, p3, func(in *s3.UploadPartInput) {
 		in.ContentMD5 = sdkaws.String(base64.StdEncoding.EncodeToString(wrong[:]))
-	}); fakeAPICode(err) != "BadDigest" {
+	}); apiCode(err) != "BadDigest" {
 		t.Errorf("part with a wrong Content-MD5: %v", err)
 	}
 
@@ -332,13 +332,13 @@ func fakeMultipartRules(t *testing.T, c *s3.Client, bucket string) {
 	part := func(n int32, etag string) s3types.CompletedPart {
 		return s3types.CompletedPart{PartNumber: &n, ETag: &etag}
 	}
-	if _, err := complete(part(1, e1), part(2, `"`+md5hex(p1)+`"`), part(3, e3)); fakeAPICode(err) != "InvalidPart" {
+	if _, err := complete(part(1, e1), part(2, `"`+md5hex(p1)+`"`), part(3, e3)); apiCode(err) != "InvalidPart" {
 		t.Errorf("Complete naming a replaced part: %v", err)
 	}
-	if _, err := complete(part(2, e2), part(1, e1), part(3, e3)); fakeAPICode(err) != "InvalidPartOrder" {
+	if _, err := complete(part(2, e2), part(1, e1), part(3, e3)); apiCode(err) != "InvalidPartOrder" {
 		t.Errorf("Complete out of order: %v", err)
 	}
-	if _, err := complete(part(1, e1), part(4, e3)); fakeAPICode(err) != "InvalidPart" {
+	if _, err := complete(part(1, e1), part(4, e3)); apiCode(err) != "InvalidPart" {
 		t.Errorf("Complete naming a missing part: %v", err)
 	}
 	etag, err := complete(part(1, e1), part(2, e2), part(3, e3))
@@ -349,10 +349,10 @@ func fakeMultipartRules(t *testing.T, c *s3.Client, bucket string) {
 	if want := `"` + md5hex(sums) + `-3"`; etag != want {
 		t.Errorf("Complete ETag %s, want %s", etag, want)
 	}
-	if _, err := complete(part(1, e1), part(2, e2), part(3, e3)); fakeAPICode(err) != "NoSuchUpload" {
+	if _, err := complete(part(1, e1), part(2, e2), part(3, e3)); apiCode(err) != "NoSuchUpload" {
 		t.Errorf("second Complete: %v", err)
 	}
-	if _, err := put("mp/a.bin", u1, 4, p3); fakeAPICode(err) != "NoSuchUpload" {
+	if _, err := put("mp/a.bin", u1, 4, p3); apiCode(err) != "NoSuchUpload" {
 		t.Errorf("part after Complete: %v", err)
 	}
 
@@ -407,10 +407,10 @@ func fakeMultipartRules(t *testing.T, c *s3.Client, bucket string) {
 	if _, err := c.AbortMultipartUpload(ctx, &s3.AbortMultipartUploadInput{Bucket: &bucket, Key: sdkaws.String("mp/a.bin"), UploadId: &u2}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := put("mp/a.bin", u2, 1, p3); fakeAPICode(err) != "NoSuchUpload" {
+	if _, err := put("mp/a.bin", u2, 1, p3); apiCode(err) != "NoSuchUpload" {
 		t.Errorf("part after Abort: %v", err)
 	}
-	if _, err := c.AbortMultipartUpload(ctx, &s3.AbortMultipartUploadInput{Bucket: &bucket, Key: sdkaws.String("mp/a.bin"), UploadId: &u2}); fakeAPICode(err) != "NoSuchUpload" {
+	if _, err := c.AbortMultipartUpload(ctx, &s3.AbortMultipartUploadInput{Bucket: &bucket, Key: sdkaws.String("mp/a.bin"), UploadId: &u2}); apiCode(err) != "NoSuchUpload" {
 		t.Errorf("second Abort: %v", err)
 	}
 	out, err = c.ListMultipartUploads(ctx, &s3.ListMultipartUploadsInput{Bucket: &bucket})
@@ -420,12 +420,12 @@ func fakeMultipartRules(t *testing.T, c *s3.Client, bucket string) {
 }
 
 // BenchmarkFakeS3List pages through 100,000 keys, 1,000 at a time, as a
-// recursive listing of the sandbox does: fakeMem against s3mem.
+// recursive listing of the sandbox does: memStore against s3mem.
 func BenchmarkFakeS3List(b *testing.B) {
 	for _, tc := range []struct {
 		name string
 		new  func() gofakes3.Backend
-	}{{"fakeMem", func() gofakes3.Backend { return newFakeMem() }}, {"s3mem", func() gofakes3.Backend { return s3mem.New() }}} {
+	}{{"memStore", func() gofakes3.Backend { return newMemStore() }}, {"s3mem", func() gofakes3.Backend { return s3mem.New() }}} {
 		b.Run(tc.name, func(b *testing.B) {
 			be := tc.new()
 			be.CreateBucket("b")
@@ -460,7 +460,7 @@ func BenchmarkFakeS3List(b *testing.B) {
 // GET still streaming across such writes must neither crash the sandbox nor
 // serve other bytes.
 func TestFakeS3BoltGetWhileGrowing(t *testing.T) {
-	sb, err := StartSandbox(context.Background(), SandboxOptions{DataDir: t.TempDir()})
+	sb, err := Start(context.Background(), Options{DataDir: t.TempDir()})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,9 +1,9 @@
-package aws
+package sandbox
 
 // The sandbox's S3 server: gofakes3 behind a thin http.Handler that fixes the
 // quirks users would otherwise see.
 //
-//   - Multipart uploads are ours (fakeUploads, below), through gofakes3's
+//   - Multipart uploads are ours (multipartUploads, below), through gofakes3's
 //     MultipartBackend hook; gofakes3 still parses the requests and writes
 //     the answers. Its own uploader read each part into a growing buffer and
 //     hashed it under one global lock, and Complete copied the whole object
@@ -12,13 +12,13 @@ package aws
 //     as it arrives, in parallel with other parts. It also answers an empty
 //     ListMultipartUploadsResult for a bucket that never had an upload, where
 //     gofakes3 answers NoSuchUpload.
-//   - In memory mode objects live in fakeMem (below) rather than s3mem: it
+//   - In memory mode objects live in memStore (below) rather than s3mem: it
 //     keeps a completed upload as its parts, with no copy and no hash of the
 //     whole object, as S3 does. The bolt backend is still s3bolt, which
 //     copies and hashes a completed upload once.
 //   - After CompleteMultipartUpload answered an "md5-N" ETag, gofakes3's HEAD,
 //     GET and listings show the plain hash the backend keeps (s3bolt: the MD5
-//     of the whole object; fakeMem: the MD5 of the parts' MD5s). We remember
+//     of the whole object; memStore: the MD5 of the parts' MD5s). We remember
 //     the ETag Complete returned, together with that hash, and show it
 //     instead wherever the object still has that hash. Any other write to the
 //     key forgets it. With the bolt backend the remembered ETags live in the
@@ -51,29 +51,29 @@ import (
 	"gopkg.in/mgo.v2/bson"
 )
 
-// fakeS3 is the in-process S3 server of the sandbox.
-type fakeS3 struct {
-	backend *fakeBackend
+// s3Server is the in-process S3 server of the sandbox.
+type s3Server struct {
+	backend *store
 	handler http.Handler
 	db      *bolt.DB // nil in memory mode
 }
 
-// fakeMmapSize is the address space bolt maps up front (address space only:
-// the file stays its size), so the map rarely moves; fakeBolt.GetObject is
+// mmapSize is the address space bolt maps up front (address space only:
+// the file stays its size), so the map rarely moves; boltStore.GetObject is
 // what keeps reads safe when it does.
-const fakeMmapSize = (strconv.IntSize / 64) * 64 << 30
+const mmapSize = (strconv.IntSize / 64) * 64 << 30
 
-// fakeBolt is s3bolt with reads that copy. s3bolt decodes an object straight
+// boltStore is s3bolt with reads that copy. s3bolt decodes an object straight
 // from bolt's memory map and hands out slices of it after the read
 // transaction ends; a later write may then reuse those pages (or grow and
 // remap the file), so a GET still streaming served other bytes or faulted.
-type fakeBolt struct {
+type boltStore struct {
 	*s3bolt.Backend
 	db *bolt.DB
 }
 
-// fakeBoltObject mirrors s3bolt's object record (its schema.go).
-type fakeBoltObject struct {
+// boltObject mirrors s3bolt's object record (its schema.go).
+type boltObject struct {
 	Name         string
 	Metadata     map[string]string
 	LastModified time.Time
@@ -83,8 +83,8 @@ type fakeBoltObject struct {
 }
 
 // GetObject reads the object out of bolt inside the transaction.
-func (f fakeBolt) GetObject(bucket, key string, rangeRequest *gofakes3.ObjectRangeRequest) (*gofakes3.Object, error) {
-	var o fakeBoltObject
+func (f boltStore) GetObject(bucket, key string, rangeRequest *gofakes3.ObjectRangeRequest) (*gofakes3.Object, error) {
+	var o boltObject
 	err := f.db.View(func(tx *bolt.Tx) error {
 		b := tx.Bucket([]byte(bucket))
 		if b == nil {
@@ -122,7 +122,7 @@ func (f fakeBolt) GetObject(bucket, key string, rangeRequest *gofakes3.ObjectRan
 }
 
 // HeadObject reads the object's record without its body.
-func (f fakeBolt) HeadObject(bucket, key string) (*gofakes3.Object, error) {
+func (f boltStore) HeadObject(bucket, key string) (*gofakes3.Object, error) {
 	var o struct {
 		Metadata map[string]string
 		Size     int64
@@ -150,16 +150,16 @@ func (f fakeBolt) HeadObject(bucket, key string) (*gofakes3.Object, error) {
 		Contents: io.NopCloser(bytes.NewReader(nil))}, nil
 }
 
-// newFakeS3 opens the S3 server: objects in boltPath, or in memory when
+// newS3Server opens the S3 server: objects in boltPath, or in memory when
 // boltPath is "".
-func newFakeS3(boltPath string) (*fakeS3, error) {
-	f := &fakeS3{}
+func newS3Server(boltPath string) (*s3Server, error) {
+	f := &s3Server{}
 	var inner gofakes3.Backend
 	if boltPath == "" {
-		inner = newFakeMem()
-		f.backend = newFakeBackend(inner, &fakeETags{mem: map[string]fakeETag{}})
+		inner = newMemStore()
+		f.backend = newStore(inner, &etagStore{mem: map[string]etagRecord{}})
 	} else {
-		db, err := bolt.Open(boltPath, 0o600, &bolt.Options{Timeout: time.Second, InitialMmapSize: fakeMmapSize})
+		db, err := bolt.Open(boltPath, 0o600, &bolt.Options{Timeout: time.Second, InitialMmapSize: mmapSize})
 		if errors.Is(err, bolt.ErrTimeout) {
 			return nil, fmt.Errorf("open sandbox database %s: in use by another running sandbox", boltPath)
 		}
@@ -167,10 +167,10 @@ func newFakeS3(boltPath string) (*fakeS3, error) {
 			return nil, fmt.Errorf("open sandbox database %s: %w", boltPath, err)
 		}
 		f.db = db
-		inner = fakeBolt{Backend: s3bolt.New(db), db: db}
-		f.backend = newFakeBackend(inner, &fakeETags{db: db})
+		inner = boltStore{Backend: s3bolt.New(db), db: db}
+		f.backend = newStore(inner, &etagStore{db: db})
 	}
-	// fakeMem, like the wrapper around s3bolt, has no versioning: memory
+	// memStore, like the wrapper around s3bolt, has no versioning: memory
 	// mode behaves like the bolt backend the app uses.
 	g := gofakes3.New(f.backend,
 		gofakes3.WithAutoBucket(false),
@@ -181,7 +181,7 @@ func newFakeS3(boltPath string) (*fakeS3, error) {
 }
 
 // close releases the database.
-func (f *fakeS3) close() error {
+func (f *s3Server) close() error {
 	if f.db == nil {
 		return nil
 	}
@@ -189,7 +189,7 @@ func (f *fakeS3) close() error {
 }
 
 // ensureBucket creates bucket unless it exists.
-func (f *fakeS3) ensureBucket(bucket string) error {
+func (f *s3Server) ensureBucket(bucket string) error {
 	ok, err := f.backend.BucketExists(bucket)
 	if err != nil {
 		return fmt.Errorf("check bucket %s: %w", bucket, err)
@@ -205,7 +205,7 @@ func (f *fakeS3) ensureBucket(bucket string) error {
 
 // ServeHTTP routes like gofakes3 (path-style: /bucket/key) and patches the
 // answers that differ from S3.
-func (f *fakeS3) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+func (f *s3Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	path := strings.TrimPrefix(r.URL.Path, "/")
 	bucket, key, _ := strings.Cut(path, "/")
 	q := r.URL.Query()
@@ -223,7 +223,7 @@ func (f *fakeS3) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // object handles GET, HEAD and PUT of one object: the ETag of a multipart
 // object is shown as Complete returned it, and conditional headers naming that
 // ETag are understood.
-func (f *fakeS3) object(w http.ResponseWriter, r *http.Request, bucket, key string) {
+func (f *s3Server) object(w http.ResponseWriter, r *http.Request, bucket, key string) {
 	rec, ok, err := f.backend.etags.get(bucket, key)
 	if err != nil || !ok {
 		f.handler.ServeHTTP(w, r)
@@ -239,22 +239,22 @@ func (f *fakeS3) object(w http.ResponseWriter, r *http.Request, bucket, key stri
 		f.handler.ServeHTTP(w, r)
 		return
 	}
-	ew := &fakeETagWriter{ResponseWriter: w, plain: plain, etag: rec.ETag}
+	ew := &etagWriter{ResponseWriter: w, plain: plain, etag: rec.ETag}
 	f.handler.ServeHTTP(ew, r)
 	// A HEAD answer may never call WriteHeader or Write: its headers go out
 	// after the handler returns, so they can still be patched here.
 	ew.patch()
 }
 
-// fakeETagWriter replaces the plain MD5 ETag by the multipart one as the
+// etagWriter replaces the plain MD5 ETag by the multipart one as the
 // headers go out.
-type fakeETagWriter struct {
+type etagWriter struct {
 	http.ResponseWriter
 	plain, etag string
 	done        bool
 }
 
-func (w *fakeETagWriter) patch() {
+func (w *etagWriter) patch() {
 	if w.done {
 		return
 	}
@@ -264,33 +264,33 @@ func (w *fakeETagWriter) patch() {
 	}
 }
 
-func (w *fakeETagWriter) WriteHeader(code int) {
+func (w *etagWriter) WriteHeader(code int) {
 	w.patch()
 	w.ResponseWriter.WriteHeader(code)
 }
 
-func (w *fakeETagWriter) Write(p []byte) (int, error) {
+func (w *etagWriter) Write(p []byte) (int, error) {
 	w.patch()
 	return w.ResponseWriter.Write(p)
 }
 
-// fakeBackend wraps a gofakes3 backend: every write to a key forgets its
+// store wraps a gofakes3 backend: every write to a key forgets its
 // remembered multipart ETag, and listings show the remembered ones.
-type fakeBackend struct {
+type store struct {
 	gofakes3.Backend
-	etags   *fakeETags
-	uploads fakeUploads
+	etags   *etagStore
+	uploads multipartUploads
 
 	locks  [64]sync.Mutex // Completes of one key take turns
 	mu     sync.Mutex
 	writes map[string]int // writes to keys a Complete is watching
 }
 
-func newFakeBackend(inner gofakes3.Backend, etags *fakeETags) *fakeBackend {
-	return &fakeBackend{Backend: inner, etags: etags, uploads: newFakeUploads()}
+func newStore(inner gofakes3.Backend, etags *etagStore) *store {
+	return &store{Backend: inner, etags: etags, uploads: newMultipartUploads()}
 }
 
-func (b *fakeBackend) lock(bucket, key string) *sync.Mutex {
+func (b *store) lock(bucket, key string) *sync.Mutex {
 	h := fnv.New32a()
 	h.Write([]byte(bucket))
 	h.Write([]byte{0})
@@ -298,40 +298,40 @@ func (b *fakeBackend) lock(bucket, key string) *sync.Mutex {
 	return &b.locks[h.Sum32()%uint32(len(b.locks))]
 }
 
-func (b *fakeBackend) watch(bucket, key string) {
+func (b *store) watch(bucket, key string) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if b.writes == nil {
 		b.writes = map[string]int{}
 	}
-	b.writes[fakeETagKey(bucket, key)] = 0
+	b.writes[etagKey(bucket, key)] = 0
 }
 
-func (b *fakeBackend) unwatch(bucket, key string) {
+func (b *store) unwatch(bucket, key string) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	delete(b.writes, fakeETagKey(bucket, key))
+	delete(b.writes, etagKey(bucket, key))
 }
 
-func (b *fakeBackend) writesTo(bucket, key string) int {
+func (b *store) writesTo(bucket, key string) int {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	return b.writes[fakeETagKey(bucket, key)]
+	return b.writes[etagKey(bucket, key)]
 }
 
 // wrote counts a write to watched keys and forgets their multipart ETags.
-func (b *fakeBackend) wrote(bucket string, keys ...string) error {
+func (b *store) wrote(bucket string, keys ...string) error {
 	b.mu.Lock()
 	for _, key := range keys {
-		if n, ok := b.writes[fakeETagKey(bucket, key)]; ok {
-			b.writes[fakeETagKey(bucket, key)] = n + 1
+		if n, ok := b.writes[etagKey(bucket, key)]; ok {
+			b.writes[etagKey(bucket, key)] = n + 1
 		}
 	}
 	b.mu.Unlock()
 	return b.etags.del(bucket, keys...)
 }
 
-func (b *fakeBackend) ListBucket(name string, prefix *gofakes3.Prefix, page gofakes3.ListBucketPage) (*gofakes3.ObjectList, error) {
+func (b *store) ListBucket(name string, prefix *gofakes3.Prefix, page gofakes3.ListBucketPage) (*gofakes3.ObjectList, error) {
 	list, err := b.Backend.ListBucket(name, prefix, page)
 	if err != nil || list == nil || !b.etags.any(name) {
 		return list, err
@@ -345,7 +345,7 @@ func (b *fakeBackend) ListBucket(name string, prefix *gofakes3.Prefix, page gofa
 	return list, nil
 }
 
-func (b *fakeBackend) PutObject(bucket, key string, meta map[string]string, input io.Reader, size int64, cond *gofakes3.PutConditions) (gofakes3.PutObjectResult, error) {
+func (b *store) PutObject(bucket, key string, meta map[string]string, input io.Reader, size int64, cond *gofakes3.PutConditions) (gofakes3.PutObjectResult, error) {
 	res, err := b.Backend.PutObject(bucket, key, meta, input, size, cond)
 	if err == nil {
 		err = b.wrote(bucket, key)
@@ -354,12 +354,12 @@ func (b *fakeBackend) PutObject(bucket, key string, meta map[string]string, inpu
 }
 
 // CopyObject copies like gofakes3's CopyObject helper (which s3bolt and
-// fakeMem use), with two differences. The ETag it answers is the MD5 of the
+// memStore use), with two differences. The ETag it answers is the MD5 of the
 // bytes copied, which is what the new object shows: the source's hash is not,
 // when the source is a multipart upload. And it reads no hash after the
 // write: s3bolt's points into the database's memory map, which the write may
 // move, and reading it afterwards crashed the sandbox.
-func (b *fakeBackend) CopyObject(srcBucket, srcKey, dstBucket, dstKey string, meta map[string]string) (gofakes3.CopyObjectResult, error) {
+func (b *store) CopyObject(srcBucket, srcKey, dstBucket, dstKey string, meta map[string]string) (gofakes3.CopyObjectResult, error) {
 	src, err := b.Backend.GetObject(srcBucket, srcKey, nil)
 	if err != nil {
 		return gofakes3.CopyObjectResult{}, err
@@ -375,7 +375,7 @@ func (b *fakeBackend) CopyObject(srcBucket, srcKey, dstBucket, dstKey string, me
 	return gofakes3.CopyObjectResult{ETag: gofakes3.FormatETag(h.Sum(nil)), LastModified: gofakes3.NewContentTime(time.Now())}, nil
 }
 
-func (b *fakeBackend) DeleteObject(bucket, key string) (gofakes3.ObjectDeleteResult, error) {
+func (b *store) DeleteObject(bucket, key string) (gofakes3.ObjectDeleteResult, error) {
 	res, err := b.Backend.DeleteObject(bucket, key)
 	if err == nil {
 		err = b.wrote(bucket, key)
@@ -383,7 +383,7 @@ func (b *fakeBackend) DeleteObject(bucket, key string) (gofakes3.ObjectDeleteRes
 	return res, err
 }
 
-func (b *fakeBackend) DeleteMulti(bucket string, keys ...string) (gofakes3.MultiDeleteResult, error) {
+func (b *store) DeleteMulti(bucket string, keys ...string) (gofakes3.MultiDeleteResult, error) {
 	res, err := b.Backend.DeleteMulti(bucket, keys...)
 	if err == nil {
 		err = b.wrote(bucket, keys...)
@@ -391,48 +391,48 @@ func (b *fakeBackend) DeleteMulti(bucket string, keys ...string) (gofakes3.Multi
 	return res, err
 }
 
-func (b *fakeBackend) ForceDeleteBucket(name string) error {
+func (b *store) ForceDeleteBucket(name string) error {
 	if err := b.Backend.ForceDeleteBucket(name); err != nil {
 		return err
 	}
 	return b.etags.dropBucket(name)
 }
 
-// fakeETag is a remembered multipart ETag and the MD5 of the object it names.
-type fakeETag struct {
+// etagRecord is a remembered multipart ETag and the MD5 of the object it names.
+type etagRecord struct {
 	MD5  string // hex, unquoted
 	ETag string // quoted, "md5-N"
 }
 
-// fakeETags stores multipart ETags in memory or, with bolt, in a bucket nested
+// etagStore stores multipart ETags in memory or, with bolt, in a bucket nested
 // inside s3bolt's "_meta" bucket: a top-level bolt bucket would show up as an
 // S3 bucket in ListBuckets.
-type fakeETags struct {
+type etagStore struct {
 	db *bolt.DB
 
 	mu  sync.Mutex
-	mem map[string]fakeETag
+	mem map[string]etagRecord
 }
 
 var (
-	fakeMetaBucket  = []byte("_meta")
-	fakeETagsBucket = []byte("cfsign-multipart-etags")
+	metaBoltBucket  = []byte("_meta")
+	etagsBoltBucket = []byte("cfsign-multipart-etags")
 )
 
-func fakeETagKey(bucket, key string) string { return bucket + "\x00" + key }
+func etagKey(bucket, key string) string { return bucket + "\x00" + key }
 
-func (s *fakeETags) get(bucket, key string) (fakeETag, bool, error) {
-	k := fakeETagKey(bucket, key)
+func (s *etagStore) get(bucket, key string) (etagRecord, bool, error) {
+	k := etagKey(bucket, key)
 	if s.db == nil {
 		s.mu.Lock()
 		defer s.mu.Unlock()
 		rec, ok := s.mem[k]
 		return rec, ok, nil
 	}
-	var rec fakeETag
+	var rec etagRecord
 	var ok bool
 	err := s.db.View(func(tx *bolt.Tx) error {
-		b := fakeETagBucket(tx)
+		b := etagBucket(tx)
 		if b == nil {
 			return nil
 		}
@@ -442,7 +442,7 @@ func (s *fakeETags) get(bucket, key string) (fakeETag, bool, error) {
 		}
 		md5hex, etag, found := strings.Cut(string(v), " ")
 		if found {
-			rec, ok = fakeETag{MD5: md5hex, ETag: etag}, true
+			rec, ok = etagRecord{MD5: md5hex, ETag: etag}, true
 		}
 		return nil
 	})
@@ -451,7 +451,7 @@ func (s *fakeETags) get(bucket, key string) (fakeETag, bool, error) {
 
 // any reports whether bucket may hold remembered ETags; it saves a lookup per
 // listed object in the common case.
-func (s *fakeETags) any(bucket string) bool {
+func (s *etagStore) any(bucket string) bool {
 	prefix := bucket + "\x00"
 	if s.db == nil {
 		s.mu.Lock()
@@ -465,7 +465,7 @@ func (s *fakeETags) any(bucket string) bool {
 	}
 	found := false
 	s.db.View(func(tx *bolt.Tx) error {
-		if b := fakeETagBucket(tx); b != nil {
+		if b := etagBucket(tx); b != nil {
 			k, _ := b.Cursor().Seek([]byte(prefix))
 			found = k != nil && bytes.HasPrefix(k, []byte(prefix))
 		}
@@ -474,8 +474,8 @@ func (s *fakeETags) any(bucket string) bool {
 	return found
 }
 
-func (s *fakeETags) set(bucket, key string, rec fakeETag) error {
-	k := fakeETagKey(bucket, key)
+func (s *etagStore) set(bucket, key string, rec etagRecord) error {
+	k := etagKey(bucket, key)
 	if s.db == nil {
 		s.mu.Lock()
 		defer s.mu.Unlock()
@@ -483,11 +483,11 @@ func (s *fakeETags) set(bucket, key string, rec fakeETag) error {
 		return nil
 	}
 	return s.db.Update(func(tx *bolt.Tx) error {
-		meta, err := tx.CreateBucketIfNotExists(fakeMetaBucket)
+		meta, err := tx.CreateBucketIfNotExists(metaBoltBucket)
 		if err != nil {
 			return err
 		}
-		b, err := meta.CreateBucketIfNotExists(fakeETagsBucket)
+		b, err := meta.CreateBucketIfNotExists(etagsBoltBucket)
 		if err != nil {
 			return err
 		}
@@ -495,12 +495,12 @@ func (s *fakeETags) set(bucket, key string, rec fakeETag) error {
 	})
 }
 
-func (s *fakeETags) del(bucket string, keys ...string) error {
+func (s *etagStore) del(bucket string, keys ...string) error {
 	if s.db == nil {
 		s.mu.Lock()
 		defer s.mu.Unlock()
 		for _, key := range keys {
-			delete(s.mem, fakeETagKey(bucket, key))
+			delete(s.mem, etagKey(bucket, key))
 		}
 		return nil
 	}
@@ -508,9 +508,9 @@ func (s *fakeETags) del(bucket string, keys ...string) error {
 	// transaction.
 	need := false
 	s.db.View(func(tx *bolt.Tx) error {
-		if b := fakeETagBucket(tx); b != nil {
+		if b := etagBucket(tx); b != nil {
 			for _, key := range keys {
-				if b.Get([]byte(fakeETagKey(bucket, key))) != nil {
+				if b.Get([]byte(etagKey(bucket, key))) != nil {
 					need = true
 					break
 				}
@@ -522,12 +522,12 @@ func (s *fakeETags) del(bucket string, keys ...string) error {
 		return nil
 	}
 	return s.db.Update(func(tx *bolt.Tx) error {
-		b := fakeETagBucket(tx)
+		b := etagBucket(tx)
 		if b == nil {
 			return nil
 		}
 		for _, key := range keys {
-			if err := b.Delete([]byte(fakeETagKey(bucket, key))); err != nil {
+			if err := b.Delete([]byte(etagKey(bucket, key))); err != nil {
 				return err
 			}
 		}
@@ -535,7 +535,7 @@ func (s *fakeETags) del(bucket string, keys ...string) error {
 	})
 }
 
-func (s *fakeETags) dropBucket(bucket string) error {
+func (s *etagStore) dropBucket(bucket string) error {
 	prefix := bucket + "\x00"
 	if s.db == nil {
 		s.mu.Lock()
@@ -548,7 +548,7 @@ func (s *fakeETags) dropBucket(bucket string) error {
 		return nil
 	}
 	return s.db.Update(func(tx *bolt.Tx) error {
-		b := fakeETagBucket(tx)
+		b := etagBucket(tx)
 		if b == nil {
 			return nil
 		}
@@ -562,23 +562,23 @@ func (s *fakeETags) dropBucket(bucket string) error {
 	})
 }
 
-func fakeETagBucket(tx *bolt.Tx) *bolt.Bucket {
-	meta := tx.Bucket(fakeMetaBucket)
+func etagBucket(tx *bolt.Tx) *bolt.Bucket {
+	meta := tx.Bucket(metaBoltBucket)
 	if meta == nil {
 		return nil
 	}
-	return meta.Bucket(fakeETagsBucket)
+	return meta.Bucket(etagsBoltBucket)
 }
 
-// fakeSource is one bucket of a fakeS3 as the edge's ObjectSource: it reads
+// bucketSource is one bucket of a s3Server as the edge's ObjectSource: it reads
 // the backend directly, with the ETags users see through the S3 API.
-type fakeSource struct {
-	f      *fakeS3
+type bucketSource struct {
+	f      *s3Server
 	bucket string
 }
 
 // Open implements ObjectSource.
-func (s fakeSource) Open(ctx context.Context, key string) (*EdgeObject, error) {
+func (s bucketSource) Open(ctx context.Context, key string) (*Object, error) {
 	obj, err := s.f.backend.GetObject(s.bucket, key, nil)
 	if gofakes3.HasErrorCode(err, gofakes3.ErrNoSuchKey) {
 		return nil, fmt.Errorf("%s/%s: %w", s.bucket, key, ErrNoSuchObject)
@@ -590,7 +590,7 @@ func (s fakeSource) Open(ctx context.Context, key string) (*EdgeObject, error) {
 	if rec, ok, err := s.f.backend.etags.get(s.bucket, key); err == nil && ok && rec.MD5 == hex.EncodeToString(obj.Hash) {
 		etag = rec.ETag
 	}
-	out := &EdgeObject{
+	out := &Object{
 		Size:   obj.Size,
 		ETag:   etag,
 		Header: http.Header{},
@@ -606,7 +606,7 @@ func (s fakeSource) Open(ctx context.Context, key string) (*EdgeObject, error) {
 			out.Header.Set(ck, v)
 		}
 	}
-	rs := &fakeSeeker{
+	rs := &objectSeeker{
 		size: obj.Size,
 		hash: obj.Hash,
 		rc:   obj.Contents,
@@ -619,10 +619,10 @@ func (s fakeSource) Open(ctx context.Context, key string) (*EdgeObject, error) {
 	return out, nil
 }
 
-// fakeSeeker makes a backend object's sequential reader seekable: seeking
+// objectSeeker makes a backend object's sequential reader seekable: seeking
 // forward skips, seeking back reopens at the offset with a range request (and
 // fails if the object changed meanwhile).
-type fakeSeeker struct {
+type objectSeeker struct {
 	size   int64
 	hash   []byte
 	pos    int64 // where the next Read reads
@@ -631,7 +631,7 @@ type fakeSeeker struct {
 	reopen func(off int64) (*gofakes3.Object, error)
 }
 
-func (s *fakeSeeker) Seek(off int64, whence int) (int64, error) {
+func (s *objectSeeker) Seek(off int64, whence int) (int64, error) {
 	switch whence {
 	case io.SeekStart:
 	case io.SeekCurrent:
@@ -648,7 +648,7 @@ func (s *fakeSeeker) Seek(off int64, whence int) (int64, error) {
 	return off, nil
 }
 
-func (s *fakeSeeker) Read(p []byte) (int, error) {
+func (s *objectSeeker) Read(p []byte) (int, error) {
 	if s.pos >= s.size {
 		return 0, io.EOF
 	}
@@ -681,7 +681,7 @@ func (s *fakeSeeker) Read(p []byte) (int, error) {
 }
 
 // Close releases the reader.
-func (s *fakeSeeker) Close() error {
+func (s *objectSeeker) Close() error {
 	if s.rc == nil {
 		return nil
 	}
@@ -692,58 +692,58 @@ func (s *fakeSeeker) Close() error {
 
 // Multipart uploads of the sandbox, through gofakes3's MultipartBackend hook:
 // gofakes3 parses the requests, checks part numbers and Content-MD5, and
-// writes the answers; fakeBackend keeps the uploads. Uploads in progress live
+// writes the answers; store keeps the uploads. Uploads in progress live
 // in memory, as with gofakes3's own uploader.
 //
 // An upload's cost is dominated by hashing: S3 names each part by its MD5.
 // Parts are read straight into a buffer of their Content-Length and hashed as
 // they arrive, each in its own request goroutine (no global lock), so parts
-// sent at once hash in parallel. Complete hands the parts to fakeMem as they
+// sent at once hash in parallel. Complete hands the parts to memStore as they
 // are, or to s3bolt as one reader without joining them first. The "md5-N"
 // ETag it answers is the MD5 of the parts' MD5s, as S3 computes it.
 
-var _ gofakes3.MultipartBackend = (*fakeBackend)(nil)
+var _ gofakes3.MultipartBackend = (*store)(nil)
 
-// fakeUploads is the set of multipart uploads in progress.
-type fakeUploads struct {
+// multipartUploads is the set of multipart uploads in progress.
+type multipartUploads struct {
 	mu   sync.Mutex
 	seq  uint64
-	byID map[gofakes3.UploadID]*fakeUpload
+	byID map[gofakes3.UploadID]*multipartUpload
 }
 
-func newFakeUploads() fakeUploads {
+func newMultipartUploads() multipartUploads {
 	// IDs start from the clock, so an ID from an earlier run of the sandbox
 	// never names a new upload, and sort in the order uploads began.
-	return fakeUploads{seq: uint64(time.Now().UnixNano()), byID: map[gofakes3.UploadID]*fakeUpload{}}
+	return multipartUploads{seq: uint64(time.Now().UnixNano()), byID: map[gofakes3.UploadID]*multipartUpload{}}
 }
 
-// fakeUpload is one multipart upload. Its fields above mu never change.
-type fakeUpload struct {
+// multipartUpload is one multipart upload. Its fields above mu never change.
+type multipartUpload struct {
 	id          gofakes3.UploadID
 	bucket, key string
 	meta        map[string]string
 	initiated   time.Time
 
 	mu    sync.Mutex
-	parts map[int]*fakePart
+	parts map[int]*uploadPart
 	done  bool // completed or aborted: no more parts
 }
 
-// fakePart is one uploaded part.
-type fakePart struct {
+// uploadPart is one uploaded part.
+type uploadPart struct {
 	md5      [md5.Size]byte
 	body     []byte
 	modified time.Time
 }
 
-func (p *fakePart) etag() string { return `"` + hex.EncodeToString(p.md5[:]) + `"` }
+func (p *uploadPart) etag() string { return `"` + hex.EncodeToString(p.md5[:]) + `"` }
 
-// fakePartReadChunk is how much of a part is read before it is hashed: small
+// partReadChunk is how much of a part is read before it is hashed: small
 // enough to hash while still in the CPU cache.
-const fakePartReadChunk = 256 << 10
+const partReadChunk = 256 << 10
 
 // upload finds an upload in progress, which must be for bucket and key.
-func (b *fakeBackend) upload(bucket, key string, id gofakes3.UploadID) (*fakeUpload, error) {
+func (b *store) upload(bucket, key string, id gofakes3.UploadID) (*multipartUpload, error) {
 	b.uploads.mu.Lock()
 	defer b.uploads.mu.Unlock()
 	up := b.uploads.byID[id]
@@ -754,7 +754,7 @@ func (b *fakeBackend) upload(bucket, key string, id gofakes3.UploadID) (*fakeUpl
 }
 
 // forget removes a finished upload; the caller holds up.mu.
-func (b *fakeBackend) forget(up *fakeUpload) {
+func (b *store) forget(up *multipartUpload) {
 	up.done = true
 	up.parts = nil
 	b.uploads.mu.Lock()
@@ -763,7 +763,7 @@ func (b *fakeBackend) forget(up *fakeUpload) {
 }
 
 // CreateMultipartUpload implements gofakes3.MultipartBackend.
-func (b *fakeBackend) CreateMultipartUpload(bucket, key string, meta map[string]string) (gofakes3.UploadID, error) {
+func (b *store) CreateMultipartUpload(bucket, key string, meta map[string]string) (gofakes3.UploadID, error) {
 	var r [8]byte
 	if _, err := rand.Read(r[:]); err != nil {
 		return "", err
@@ -771,13 +771,13 @@ func (b *fakeBackend) CreateMultipartUpload(bucket, key string, meta map[string]
 	b.uploads.mu.Lock()
 	defer b.uploads.mu.Unlock()
 	b.uploads.seq++
-	up := &fakeUpload{
+	up := &multipartUpload{
 		id:        gofakes3.UploadID(fmt.Sprintf("%016x%s", b.uploads.seq, hex.EncodeToString(r[:]))),
 		bucket:    bucket,
 		key:       key,
 		meta:      meta,
 		initiated: time.Now(),
-		parts:     map[int]*fakePart{},
+		parts:     map[int]*uploadPart{},
 	}
 	b.uploads.byID[up.id] = up
 	return up.id, nil
@@ -786,18 +786,18 @@ func (b *fakeBackend) CreateMultipartUpload(bucket, key string, meta map[string]
 // UploadPart implements gofakes3.MultipartBackend. gofakes3 has checked the
 // part number and that Content-Length is positive; input verifies
 // Content-MD5, when the client sent one, at EOF.
-func (b *fakeBackend) UploadPart(bucket, key string, id gofakes3.UploadID, partNumber int, contentLength int64, input io.Reader) (string, error) {
+func (b *store) UploadPart(bucket, key string, id gofakes3.UploadID, partNumber int, contentLength int64, input io.Reader) (string, error) {
 	up, err := b.upload(bucket, key, id)
 	if err != nil {
 		return "", err
 	}
-	if contentLength > fakeMaxPartSize {
+	if contentLength > maxPartSize {
 		return "", gofakes3.ErrorMessagef(gofakes3.ErrInvalidArgument, "part of %d bytes is above the 5 GiB maximum", contentLength)
 	}
 	body := make([]byte, contentLength)
 	h := md5.New()
 	for n := 0; n < len(body); {
-		m, err := io.ReadFull(input, body[n:min(n+fakePartReadChunk, len(body))])
+		m, err := io.ReadFull(input, body[n:min(n+partReadChunk, len(body))])
 		h.Write(body[n : n+m])
 		n += m
 		if err == io.EOF || err == io.ErrUnexpectedEOF {
@@ -815,7 +815,7 @@ func (b *fakeBackend) UploadPart(bucket, key string, id gofakes3.UploadID, partN
 	} else if err != io.EOF {
 		return "", err
 	}
-	part := &fakePart{body: body, modified: time.Now()}
+	part := &uploadPart{body: body, modified: time.Now()}
 	h.Sum(part.md5[:0])
 
 	up.mu.Lock()
@@ -827,13 +827,13 @@ func (b *fakeBackend) UploadPart(bucket, key string, id gofakes3.UploadID, partN
 	return part.etag(), nil
 }
 
-// fakeMaxPartSize is S3's largest part.
-const fakeMaxPartSize = 5 << 30
+// maxPartSize is S3's largest part.
+const maxPartSize = 5 << 30
 
 // CompleteMultipartUpload implements gofakes3.MultipartBackend: it checks the
 // list of parts as S3 does (ascending part numbers, each uploaded with that
 // ETag), stores the object and remembers its "md5-N" ETag.
-func (b *fakeBackend) CompleteMultipartUpload(bucket, key string, id gofakes3.UploadID, input *gofakes3.CompleteMultipartUploadRequest) (gofakes3.VersionID, string, error) {
+func (b *store) CompleteMultipartUpload(bucket, key string, id gofakes3.UploadID, input *gofakes3.CompleteMultipartUploadRequest) (gofakes3.VersionID, string, error) {
 	up, err := b.upload(bucket, key, id)
 	if err != nil {
 		return "", "", err
@@ -874,13 +874,13 @@ func (b *fakeBackend) CompleteMultipartUpload(bucket, key string, id gofakes3.Up
 }
 
 // putMultipart stores a completed upload and remembers its ETag, with the
-// hash the backend keeps for the object (fakeMem keeps sum, the MD5 of the
+// hash the backend keeps for the object (memStore keeps sum, the MD5 of the
 // parts' MD5s; s3bolt hashes the whole object). Writes to the key by other
 // requests meanwhile are counted: if any landed, which object the hash
 // belongs to is unknown, and nothing is remembered (the plain hash shows). A
 // write in the last instant leaves a record whose hash no longer matches the
 // object, and such records are ignored.
-func (b *fakeBackend) putMultipart(bucket, key string, meta map[string]string, parts [][]byte, size int64, sum []byte, etag string) error {
+func (b *store) putMultipart(bucket, key string, meta map[string]string, parts [][]byte, size int64, sum []byte, etag string) error {
 	mu := b.lock(bucket, key)
 	mu.Lock()
 	defer mu.Unlock()
@@ -893,7 +893,7 @@ func (b *fakeBackend) putMultipart(bucket, key string, meta map[string]string, p
 		m[k] = v
 	}
 	hash := sum
-	if mem, ok := b.Backend.(*fakeMem); ok {
+	if mem, ok := b.Backend.(*memStore); ok {
 		if err := mem.putParts(bucket, key, m, parts, size, sum); err != nil {
 			return err
 		}
@@ -920,13 +920,13 @@ func (b *fakeBackend) putMultipart(bucket, key string, meta map[string]string, p
 	}
 	if b.writesTo(bucket, key) == 1 {
 		// Best effort: if this fails the object keeps its plain ETag.
-		_ = b.etags.set(bucket, key, fakeETag{MD5: hex.EncodeToString(hash), ETag: etag})
+		_ = b.etags.set(bucket, key, etagRecord{MD5: hex.EncodeToString(hash), ETag: etag})
 	}
 	return nil
 }
 
 // AbortMultipartUpload implements gofakes3.MultipartBackend.
-func (b *fakeBackend) AbortMultipartUpload(bucket, key string, id gofakes3.UploadID) error {
+func (b *store) AbortMultipartUpload(bucket, key string, id gofakes3.UploadID) error {
 	up, err := b.upload(bucket, key, id)
 	if err != nil {
 		return err
@@ -942,7 +942,7 @@ func (b *fakeBackend) AbortMultipartUpload(bucket, key string, id gofakes3.Uploa
 
 // ListParts implements gofakes3.MultipartBackend: parts after marker, in
 // order, at most limit of them.
-func (b *fakeBackend) ListParts(bucket, key string, id gofakes3.UploadID, marker int, limit int64) (*gofakes3.ListMultipartUploadPartsResult, error) {
+func (b *store) ListParts(bucket, key string, id gofakes3.UploadID, marker int, limit int64) (*gofakes3.ListMultipartUploadPartsResult, error) {
 	up, err := b.upload(bucket, key, id)
 	if err != nil {
 		return nil, err
@@ -988,9 +988,9 @@ func (b *fakeBackend) ListParts(bucket, key string, id gofakes3.UploadID, marker
 // uploads sorted by key, then by when they began; with a delimiter, keys
 // below the prefix that hold it roll up into common prefixes, which count
 // towards limit like uploads. gofakes3 has checked that the bucket exists.
-func (b *fakeBackend) ListMultipartUploads(bucket string, marker *gofakes3.UploadListMarker, prefix gofakes3.Prefix, limit int64) (*gofakes3.ListMultipartUploadsResult, error) {
+func (b *store) ListMultipartUploads(bucket string, marker *gofakes3.UploadListMarker, prefix gofakes3.Prefix, limit int64) (*gofakes3.ListMultipartUploadsResult, error) {
 	b.uploads.mu.Lock()
-	var ups []*fakeUpload
+	var ups []*multipartUpload
 	for _, up := range b.uploads.byID {
 		if up.bucket == bucket && strings.HasPrefix(up.key, prefix.Prefix) {
 			ups = append(ups, up)
@@ -998,7 +998,7 @@ func (b *fakeBackend) ListMultipartUploads(bucket string, marker *gofakes3.Uploa
 	}
 	b.uploads.mu.Unlock()
 	// IDs sort in the order uploads began.
-	slices.SortFunc(ups, func(x, y *fakeUpload) int {
+	slices.SortFunc(ups, func(x, y *multipartUpload) int {
 		if c := strings.Compare(x.key, y.key); c != 0 {
 			return c
 		}
@@ -1060,363 +1060,4 @@ func (b *fakeBackend) ListMultipartUploads(bucket string, marker *gofakes3.Uploa
 		out.NextKeyMarker, out.NextUploadIDMarker = "", ""
 	}
 	return out, nil
-}
-
-// fakeMem is the sandbox's in-memory object store (memory mode), in place of
-// gofakes3's s3mem, which stores a completed multipart upload only after
-// copying it into one buffer and hashing all of it: S3 itself never hashes a
-// whole multipart object (that is why its ETag is the MD5 of the parts'
-// MD5s). fakeMem keeps a completed upload's parts as they arrived. Single
-// PUTs are stored and hashed as s3mem does; listings page through a sorted
-// index of keys, kept up to date lazily, with gofakes3's prefix rules. It has
-// no versioning: the wrapper never offered it.
-type fakeMem struct {
-	mu      sync.RWMutex
-	buckets map[string]*fakeMemBucket
-}
-
-type fakeMemBucket struct {
-	created time.Time
-	objects map[string]*fakeMemObject
-
-	// keys is sorted; added holds keys put since it was sorted, and stale
-	// says deleted keys may still be in keys. index() brings keys up to date.
-	keys  []string
-	added []string
-	stale bool
-}
-
-// fakeMemObject is one stored object. Nothing in it changes once stored.
-type fakeMemObject struct {
-	body     *fakeBody // one chunk, or a multipart upload's parts
-	size     int64
-	hash     []byte // MD5 of the body, or of the parts' MD5s for a multipart upload
-	meta     map[string]string
-	modified time.Time
-}
-
-var _ gofakes3.Backend = (*fakeMem)(nil)
-
-func newFakeMem() *fakeMem { return &fakeMem{buckets: map[string]*fakeMemBucket{}} }
-
-// index sorts the keys put since the last listing into keys and drops
-// deleted ones; the caller holds the write lock.
-func (b *fakeMemBucket) index() {
-	if len(b.added) == 0 && !b.stale {
-		return
-	}
-	slices.Sort(b.added)
-	merged := make([]string, 0, len(b.objects))
-	i, j := 0, 0
-	for i < len(b.keys) || j < len(b.added) {
-		var k string
-		if j == len(b.added) || (i < len(b.keys) && b.keys[i] <= b.added[j]) {
-			k, i = b.keys[i], i+1
-		} else {
-			k, j = b.added[j], j+1
-		}
-		if _, ok := b.objects[k]; ok && (len(merged) == 0 || merged[len(merged)-1] != k) {
-			merged = append(merged, k)
-		}
-	}
-	b.keys, b.added, b.stale = merged, nil, false
-}
-
-func (b *fakeMemBucket) put(key string, obj *fakeMemObject) {
-	if _, ok := b.objects[key]; !ok {
-		b.added = append(b.added, key)
-	}
-	b.objects[key] = obj
-}
-
-func (b *fakeMemBucket) remove(key string) {
-	if _, ok := b.objects[key]; ok {
-		delete(b.objects, key)
-		b.stale = true
-	}
-}
-
-// ListBuckets implements gofakes3.Backend.
-func (m *fakeMem) ListBuckets() ([]gofakes3.BucketInfo, error) {
-	m.mu.RLock()
-	defer m.mu.RUnlock()
-	out := make([]gofakes3.BucketInfo, 0, len(m.buckets))
-	for name, b := range m.buckets {
-		out = append(out, gofakes3.BucketInfo{Name: name, CreationDate: gofakes3.NewContentTime(b.created)})
-	}
-	slices.SortFunc(out, func(x, y gofakes3.BucketInfo) int { return strings.Compare(x.Name, y.Name) })
-	return out, nil
-}
-
-// ListBucket implements gofakes3.Backend, paging as s3mem does: keys after
-// the marker, common prefixes counted once, at most MaxKeys entries.
-func (m *fakeMem) ListBucket(name string, prefix *gofakes3.Prefix, page gofakes3.ListBucketPage) (*gofakes3.ObjectList, error) {
-	if prefix == nil {
-		prefix = &gofakes3.Prefix{}
-	}
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	b := m.buckets[name]
-	if b == nil {
-		return nil, gofakes3.BucketNotFound(name)
-	}
-	b.index()
-	out := gofakes3.NewObjectList()
-	start := 0
-	if page.Marker != "" {
-		start, _ = slices.BinarySearch(b.keys, page.Marker)
-		if start < len(b.keys) && b.keys[start] == page.Marker {
-			start++
-		}
-	}
-	var match gofakes3.PrefixMatch
-	var lastPrefix string
-	var n int64
-	for i := start; i < len(b.keys); i++ {
-		key := b.keys[i]
-		switch {
-		case !prefix.Match(key, &match):
-			continue
-		case match.CommonPrefix:
-			if match.MatchedPart == lastPrefix {
-				continue // counted already
-			}
-			out.AddPrefix(match.MatchedPart)
-			lastPrefix = match.MatchedPart
-		default:
-			obj := b.objects[key]
-			out.Add(&gofakes3.Content{
-				Key:          key,
-				LastModified: gofakes3.NewContentTime(obj.modified),
-				ETag:         gofakes3.FormatETag(obj.hash),
-				Size:         obj.size,
-			})
-		}
-		n++
-		if page.MaxKeys > 0 && n >= page.MaxKeys {
-			out.NextMarker = key
-			out.IsTruncated = i+1 < len(b.keys)
-			break
-		}
-	}
-	return out, nil
-}
-
-// CreateBucket implements gofakes3.Backend.
-func (m *fakeMem) CreateBucket(name string) error {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	if m.buckets[name] != nil {
-		return gofakes3.ResourceError(gofakes3.ErrBucketAlreadyExists, name)
-	}
-	m.buckets[name] = &fakeMemBucket{created: time.Now(), objects: map[string]*fakeMemObject{}}
-	return nil
-}
-
-// BucketExists implements gofakes3.Backend.
-func (m *fakeMem) BucketExists(name string) (bool, error) {
-	m.mu.RLock()
-	defer m.mu.RUnlock()
-	return m.buckets[name] != nil, nil
-}
-
-// DeleteBucket implements gofakes3.Backend.
-func (m *fakeMem) DeleteBucket(name string) error {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	b := m.buckets[name]
-	if b == nil {
-		return gofakes3.ErrNoSuchBucket
-	}
-	if len(b.objects) > 0 {
-		return gofakes3.ResourceError(gofakes3.ErrBucketNotEmpty, name)
-	}
-	delete(m.buckets, name)
-	return nil
-}
-
-// ForceDeleteBucket implements gofakes3.Backend.
-func (m *fakeMem) ForceDeleteBucket(name string) error {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	if m.buckets[name] == nil {
-		return gofakes3.ErrNoSuchBucket
-	}
-	delete(m.buckets, name)
-	return nil
-}
-
-func (m *fakeMem) lookup(bucket, key string) (*fakeMemObject, error) {
-	m.mu.RLock()
-	defer m.mu.RUnlock()
-	b := m.buckets[bucket]
-	if b == nil {
-		return nil, gofakes3.BucketNotFound(bucket)
-	}
-	obj := b.objects[key]
-	if obj == nil {
-		return nil, gofakes3.KeyNotFound(key)
-	}
-	return obj, nil
-}
-
-// GetObject implements gofakes3.Backend.
-func (m *fakeMem) GetObject(bucket, key string, rangeRequest *gofakes3.ObjectRangeRequest) (*gofakes3.Object, error) {
-	obj, err := m.lookup(bucket, key)
-	if err != nil {
-		return nil, err
-	}
-	rng, err := rangeRequest.Range(obj.size)
-	if err != nil {
-		return nil, err
-	}
-	start, length := int64(0), obj.size
-	if rng != nil {
-		start, length = rng.Start, rng.Length
-	}
-	return &gofakes3.Object{
-		Name:     key,
-		Hash:     obj.hash,
-		Metadata: obj.meta,
-		Size:     obj.size,
-		Range:    rng,
-		Contents: io.NopCloser(io.NewSectionReader(obj.body, start, length)),
-	}, nil
-}
-
-// HeadObject implements gofakes3.Backend.
-func (m *fakeMem) HeadObject(bucket, key string) (*gofakes3.Object, error) {
-	obj, err := m.lookup(bucket, key)
-	if err != nil {
-		return nil, err
-	}
-	return &gofakes3.Object{
-		Name:     key,
-		Hash:     obj.hash,
-		Metadata: obj.meta,
-		Size:     obj.size,
-		Contents: io.NopCloser(strings.NewReader("")),
-	}, nil
-}
-
-// DeleteObject implements gofakes3.Backend; deleting a missing key is no
-// error, as in S3.
-func (m *fakeMem) DeleteObject(bucket, key string) (gofakes3.ObjectDeleteResult, error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	b := m.buckets[bucket]
-	if b == nil {
-		return gofakes3.ObjectDeleteResult{}, gofakes3.BucketNotFound(bucket)
-	}
-	b.remove(key)
-	return gofakes3.ObjectDeleteResult{}, nil
-}
-
-// DeleteMulti implements gofakes3.Backend.
-func (m *fakeMem) DeleteMulti(bucket string, keys ...string) (gofakes3.MultiDeleteResult, error) {
-	var out gofakes3.MultiDeleteResult
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	b := m.buckets[bucket]
-	if b == nil {
-		return out, gofakes3.BucketNotFound(bucket)
-	}
-	for _, key := range keys {
-		b.remove(key)
-		out.Deleted = append(out.Deleted, gofakes3.ObjectID{Key: key})
-	}
-	return out, nil
-}
-
-// PutObject implements gofakes3.Backend like s3mem: the body is read whole,
-// metadata not given is carried over from the object it replaces, and the
-// ETag is the body's MD5.
-func (m *fakeMem) PutObject(bucket, key string, meta map[string]string, input io.Reader, size int64, cond *gofakes3.PutConditions) (gofakes3.PutObjectResult, error) {
-	body, err := gofakes3.ReadAll(input, size)
-	if err != nil {
-		return gofakes3.PutObjectResult{}, err
-	}
-	sum := md5.Sum(body)
-	return gofakes3.PutObjectResult{}, m.store(bucket, key, meta, cond, &fakeMemObject{
-		body: newFakeBody([][]byte{body}), size: int64(len(body)), hash: sum[:],
-	})
-}
-
-// putParts stores a completed multipart upload as its parts, under hash.
-func (m *fakeMem) putParts(bucket, key string, meta map[string]string, parts [][]byte, size int64, hash []byte) error {
-	return m.store(bucket, key, meta, nil, &fakeMemObject{body: newFakeBody(parts), size: size, hash: hash})
-}
-
-func (m *fakeMem) store(bucket, key string, meta map[string]string, cond *gofakes3.PutConditions, obj *fakeMemObject) error {
-	if meta == nil {
-		meta = map[string]string{}
-	}
-	if err := gofakes3.MergeMetadata(m, bucket, key, meta); err != nil {
-		return err
-	}
-	obj.meta = meta
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	b := m.buckets[bucket]
-	if b == nil {
-		return gofakes3.BucketNotFound(bucket)
-	}
-	if cond != nil {
-		info := &gofakes3.ConditionalObjectInfo{}
-		if old := b.objects[key]; old != nil {
-			info.Exists, info.Hash = true, old.hash
-		}
-		if err := gofakes3.CheckPutConditions(cond, info); err != nil {
-			return err
-		}
-	}
-	obj.modified = time.Now()
-	b.put(key, obj)
-	return nil
-}
-
-// CopyObject implements gofakes3.Backend with gofakes3's helper.
-func (m *fakeMem) CopyObject(srcBucket, srcKey, dstBucket, dstKey string, meta map[string]string) (gofakes3.CopyObjectResult, error) {
-	return gofakes3.CopyObject(m, srcBucket, srcKey, dstBucket, dstKey, meta)
-}
-
-// fakeBody reads a body kept in pieces.
-type fakeBody struct {
-	chunks [][]byte
-	starts []int64 // offset of each chunk
-}
-
-func newFakeBody(chunks [][]byte) *fakeBody {
-	b := &fakeBody{chunks: chunks, starts: make([]int64, len(chunks))}
-	var off int64
-	for i, c := range chunks {
-		b.starts[i] = off
-		off += int64(len(c))
-	}
-	return b
-}
-
-// ReadAt implements io.ReaderAt.
-func (b *fakeBody) ReadAt(p []byte, off int64) (int, error) {
-	// The last chunk starting at or before off.
-	i, found := slices.BinarySearch(b.starts, off)
-	if !found {
-		i--
-	}
-	n := 0
-	for ; i >= 0 && i < len(b.chunks) && n < len(p); i++ {
-		c := b.chunks[i]
-		if skip := off - b.starts[i]; skip > 0 {
-			if skip >= int64(len(c)) {
-				continue
-			}
-			c = c[skip:]
-		}
-		n += copy(p[n:], c)
-		off = b.starts[i] + int64(len(b.chunks[i]))
-	}
-	if n < len(p) {
-		return n, io.EOF
-	}
-	return n, nil
 }

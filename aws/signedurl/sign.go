@@ -1,4 +1,4 @@
-package aws
+package signedurl
 
 import (
 	"crypto"
@@ -336,7 +336,7 @@ func (s *Signer) signPolicy(p *sign.Policy) (b64Sig, b64Policy string, err error
 	if err != nil {
 		return "", "", fmt.Errorf("sign policy: %w", err)
 	}
-	return cfEncode(sig), cfEncode(js), nil
+	return encodeBase64(sig), encodeBase64(js), nil
 }
 
 // checkURL refuses URLs CloudFront cannot serve signed, or that were signed

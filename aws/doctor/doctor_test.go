@@ -1,4 +1,4 @@
-package aws
+package doctor
 
 import (
 	"context"
@@ -16,6 +16,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cfsign/cfsign/aws/signedurl"
+	"github.com/cfsign/cfsign/internal/testenv"
+
 	sdkaws "github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
@@ -23,8 +26,8 @@ import (
 	"github.com/cfsign/cfsign/keys"
 )
 
-// doctorCFHeaders are the headers CloudFront puts on a refusal it makes itself.
-func doctorCFHeaders(h http.Header) {
+// cfHeaders are the headers CloudFront puts on a refusal it makes itself.
+func cfHeaders(h http.Header) {
 	h.Set("Server", "CloudFront")
 	h.Set("Content-Type", "text/xml")
 	h.Set("X-Cache", "Error from cloudfront")
@@ -33,9 +36,9 @@ func doctorCFHeaders(h http.Header) {
 	h.Set("X-Amz-Cf-Id", "Qx1m0p3bVw5xgA2o4JtT7lZ2K9sS3nE8yU6rD1cF0hG4jI7kL5mN==")
 }
 
-// doctorS3Headers are the headers of an S3 error passed on by CloudFront.
-func doctorS3Headers(h http.Header) {
-	doctorCFHeaders(h)
+// s3Headers are the headers of an S3 error passed on by CloudFront.
+func s3Headers(h http.Header) {
+	cfHeaders(h)
 	h.Set("Server", "AmazonS3")
 	h.Set("Content-Type", "application/xml")
 	h.Set("X-Amz-Request-Id", "4B1X7Q9ZK2M3N5P8")
@@ -43,18 +46,18 @@ func doctorS3Headers(h http.Header) {
 }
 
 const (
-	doctorS3AccessDenied = `<?xml version="1.0" encoding="UTF-8"?>
+	s3AccessDenied = `<?xml version="1.0" encoding="UTF-8"?>
 <Error><Code>AccessDenied</Code><Message>Access Denied</Message><RequestId>4B1X7Q9ZK2M3N5P8</RequestId><HostId>fK8Xc2V5m3Q9bN1r7T0yL4wE6uI2oP8aS5dF3gH1jK9lZ7xC4vB2nM6qW0eR3tY5uI8oP1aS4dF7gH0j=</HostId></Error>`
-	doctorS3NoSuchKey = `<?xml version="1.0" encoding="UTF-8"?>
+	s3NoSuchKey = `<?xml version="1.0" encoding="UTF-8"?>
 <Error><Code>NoSuchKey</Code><Message>The specified key does not exist.</Message><Key>docs/missing.pdf</Key><RequestId>4B1X7Q9ZK2M3N5P8</RequestId><HostId>fK8Xc2V5=</HostId></Error>`
 )
 
-func doctorCFError(code, msg string) string {
+func cfError(code, msg string) string {
 	return `<?xml version="1.0" encoding="UTF-8"?><Error><Code>` + code + `</Code><Message>` + msg + `</Message></Error>`
 }
 
-// doctorPolicyParam encodes a custom policy as CloudFront's URL-safe base64.
-func doctorPolicyParam(resource string, expires, starts time.Time, ip string) string {
+// policyParam encodes a custom policy as CloudFront's URL-safe base64.
+func policyParam(resource string, expires, starts time.Time, ip string) string {
 	cond := fmt.Sprintf(`"DateLessThan":{"AWS:EpochTime":%d}`, expires.Unix())
 	if !starts.IsZero() {
 		cond += fmt.Sprintf(`,"DateGreaterThan":{"AWS:EpochTime":%d}`, starts.Unix())
@@ -66,13 +69,13 @@ func doctorPolicyParam(resource string, expires, starts time.Time, ip string) st
 	return strings.NewReplacer("+", "-", "=", "_", "/", "~").Replace(base64.StdEncoding.EncodeToString([]byte(pol)))
 }
 
-func TestDoctorDiagnoseClassifies(t *testing.T) {
+func TestDiagnoseClassifies(t *testing.T) {
 	now := time.Now()
 	canned := func(base string, expires time.Time) string {
 		return fmt.Sprintf("%s/docs/report.pdf?Expires=%d&Signature=c2lnbmF0dXJl&Key-Pair-Id=K2JCJMDEHXQW5F", base, expires.Unix())
 	}
 	custom := func(base string, expires, starts time.Time, ip string) string {
-		return base + "/docs/report.pdf?Policy=" + doctorPolicyParam(base+"/docs/*", expires, starts, ip) + "&Signature=c2lnbmF0dXJl&Key-Pair-Id=K2JCJMDEHXQW5F"
+		return base + "/docs/report.pdf?Policy=" + policyParam(base+"/docs/*", expires, starts, ip) + "&Signature=c2lnbmF0dXJl&Key-Pair-Id=K2JCJMDEHXQW5F"
 	}
 	tests := []struct {
 		name    string
@@ -96,9 +99,9 @@ func TestDoctorDiagnoseClassifies(t *testing.T) {
 		{
 			name: "unsigned URL",
 			handler: func(w http.ResponseWriter, r *http.Request) {
-				doctorCFHeaders(w.Header())
+				cfHeaders(w.Header())
 				w.WriteHeader(403)
-				w.Write([]byte(doctorCFError("MissingKey", "Missing Key-Pair-Id query parameter or cookie value")))
+				w.Write([]byte(cfError("MissingKey", "Missing Key-Pair-Id query parameter or cookie value")))
 			},
 			url:    func(b string) string { return b + "/docs/report.pdf" },
 			status: 403, code: "MissingKey", source: SourceCloudFront, cause: "not signed",
@@ -106,9 +109,9 @@ func TestDoctorDiagnoseClassifies(t *testing.T) {
 		{
 			name: "unknown key pair ID",
 			handler: func(w http.ResponseWriter, r *http.Request) {
-				doctorCFHeaders(w.Header())
+				cfHeaders(w.Header())
 				w.WriteHeader(403)
-				w.Write([]byte(doctorCFError("InvalidKey", "Unknown Key")))
+				w.Write([]byte(cfError("InvalidKey", "Unknown Key")))
 			},
 			url:    func(b string) string { return canned(b, now.Add(time.Hour)) },
 			status: 403, code: "InvalidKey", source: SourceCloudFront, cause: "not in any key group",
@@ -116,9 +119,9 @@ func TestDoctorDiagnoseClassifies(t *testing.T) {
 		{
 			name: "expired",
 			handler: func(w http.ResponseWriter, r *http.Request) {
-				doctorCFHeaders(w.Header())
+				cfHeaders(w.Header())
 				w.WriteHeader(403)
-				w.Write([]byte(doctorCFError("AccessDenied", "Access denied")))
+				w.Write([]byte(cfError("AccessDenied", "Access denied")))
 			},
 			url:    func(b string) string { return canned(b, now.Add(-2*time.Hour)) },
 			status: 403, code: "AccessDenied", source: SourceCloudFront, cause: "expired at",
@@ -126,11 +129,11 @@ func TestDoctorDiagnoseClassifies(t *testing.T) {
 		{
 			name: "clock skew",
 			handler: func(w http.ResponseWriter, r *http.Request) {
-				doctorCFHeaders(w.Header())
+				cfHeaders(w.Header())
 				// The edge's clock is an hour ahead of ours.
 				w.Header().Set("Date", now.Add(time.Hour).UTC().Format(http.TimeFormat))
 				w.WriteHeader(403)
-				w.Write([]byte(doctorCFError("AccessDenied", "Access denied")))
+				w.Write([]byte(cfError("AccessDenied", "Access denied")))
 			},
 			url:    func(b string) string { return canned(b, now.Add(10*time.Minute)) },
 			status: 403, code: "AccessDenied", source: SourceCloudFront, cause: "clock skew",
@@ -138,9 +141,9 @@ func TestDoctorDiagnoseClassifies(t *testing.T) {
 		{
 			name: "not yet valid",
 			handler: func(w http.ResponseWriter, r *http.Request) {
-				doctorCFHeaders(w.Header())
+				cfHeaders(w.Header())
 				w.WriteHeader(403)
-				w.Write([]byte(doctorCFError("AccessDenied", "Access denied")))
+				w.Write([]byte(cfError("AccessDenied", "Access denied")))
 			},
 			url:    func(b string) string { return custom(b, now.Add(2*time.Hour), now.Add(time.Hour), "") },
 			status: 403, code: "AccessDenied", source: SourceCloudFront, cause: "not valid until",
@@ -148,9 +151,9 @@ func TestDoctorDiagnoseClassifies(t *testing.T) {
 		{
 			name: "IP restricted",
 			handler: func(w http.ResponseWriter, r *http.Request) {
-				doctorCFHeaders(w.Header())
+				cfHeaders(w.Header())
 				w.WriteHeader(403)
-				w.Write([]byte(doctorCFError("AccessDenied", "Access denied")))
+				w.Write([]byte(cfError("AccessDenied", "Access denied")))
 			},
 			url:    func(b string) string { return custom(b, now.Add(time.Hour), time.Time{}, "192.0.2.0/24") },
 			status: 403, code: "AccessDenied", source: SourceCloudFront, cause: "limited to 192.0.2.0/24",
@@ -158,9 +161,9 @@ func TestDoctorDiagnoseClassifies(t *testing.T) {
 		{
 			name: "wrong private key",
 			handler: func(w http.ResponseWriter, r *http.Request) {
-				doctorCFHeaders(w.Header())
+				cfHeaders(w.Header())
 				w.WriteHeader(403)
-				w.Write([]byte(doctorCFError("AccessDenied", "Access denied")))
+				w.Write([]byte(cfError("AccessDenied", "Access denied")))
 			},
 			url:    func(b string) string { return canned(b, now.Add(time.Hour)) },
 			status: 403, code: "AccessDenied", source: SourceCloudFront, cause: "does not verify",
@@ -168,9 +171,9 @@ func TestDoctorDiagnoseClassifies(t *testing.T) {
 		{
 			name: "malformed policy",
 			handler: func(w http.ResponseWriter, r *http.Request) {
-				doctorCFHeaders(w.Header())
+				cfHeaders(w.Header())
 				w.WriteHeader(403)
-				w.Write([]byte(doctorCFError("MalformedPolicy", "Malformed Policy")))
+				w.Write([]byte(cfError("MalformedPolicy", "Malformed Policy")))
 			},
 			url:    func(b string) string { return b + "/x?Policy=bm90IGpzb24_&Signature=c2ln&Key-Pair-Id=K2JCJMDEHXQW5F" },
 			status: 403, code: "MalformedPolicy", source: SourceCloudFront, cause: "could not read the signed policy",
@@ -178,9 +181,9 @@ func TestDoctorDiagnoseClassifies(t *testing.T) {
 		{
 			name: "S3 refuses CloudFront",
 			handler: func(w http.ResponseWriter, r *http.Request) {
-				doctorS3Headers(w.Header())
+				s3Headers(w.Header())
 				w.WriteHeader(403)
-				w.Write([]byte(doctorS3AccessDenied))
+				w.Write([]byte(s3AccessDenied))
 			},
 			url:    func(b string) string { return canned(b, now.Add(time.Hour)) },
 			status: 403, code: "AccessDenied", source: SourceOrigin, cause: "bucket policy",
@@ -188,7 +191,7 @@ func TestDoctorDiagnoseClassifies(t *testing.T) {
 		{
 			name: "S3 refuses, headers only",
 			handler: func(w http.ResponseWriter, r *http.Request) {
-				doctorS3Headers(w.Header())
+				s3Headers(w.Header())
 				w.WriteHeader(403)
 			},
 			url:    func(b string) string { return canned(b, now.Add(time.Hour)) },
@@ -197,9 +200,9 @@ func TestDoctorDiagnoseClassifies(t *testing.T) {
 		{
 			name: "object missing",
 			handler: func(w http.ResponseWriter, r *http.Request) {
-				doctorS3Headers(w.Header())
+				s3Headers(w.Header())
 				w.WriteHeader(404)
-				w.Write([]byte(doctorS3NoSuchKey))
+				w.Write([]byte(s3NoSuchKey))
 			},
 			url:    func(b string) string { return canned(b, now.Add(time.Hour)) },
 			status: 404, code: "NoSuchKey", source: SourceOrigin, cause: "object does not exist",
@@ -207,7 +210,7 @@ func TestDoctorDiagnoseClassifies(t *testing.T) {
 		{
 			name: "origin unreachable",
 			handler: func(w http.ResponseWriter, r *http.Request) {
-				doctorCFHeaders(w.Header())
+				cfHeaders(w.Header())
 				w.WriteHeader(502)
 			},
 			url:    func(b string) string { return canned(b, now.Add(time.Hour)) },
@@ -216,7 +219,7 @@ func TestDoctorDiagnoseClassifies(t *testing.T) {
 		{
 			name: "redirect",
 			handler: func(w http.ResponseWriter, r *http.Request) {
-				doctorCFHeaders(w.Header())
+				cfHeaders(w.Header())
 				http.Redirect(w, r, "https://d111111abcdef8.cloudfront.net"+r.URL.RequestURI(), http.StatusMovedPermanently)
 			},
 			url:    func(b string) string { return canned(b, now.Add(time.Hour)) },
@@ -234,7 +237,7 @@ func TestDoctorDiagnoseClassifies(t *testing.T) {
 				tc.handler(w, r)
 			}))
 			defer srv.Close()
-			d, err := Diagnose(context.Background(), tc.url(srv.URL), DiagnoseOptions{Now: now})
+			d, err := Diagnose(context.Background(), tc.url(srv.URL), Options{Now: now})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -258,7 +261,7 @@ func TestDoctorDiagnoseClassifies(t *testing.T) {
 	}
 }
 
-func TestDoctorDiagnoseNetwork(t *testing.T) {
+func TestDiagnoseNetwork(t *testing.T) {
 	// Connection refused: a port nobody listens on any more.
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -266,7 +269,7 @@ func TestDoctorDiagnoseNetwork(t *testing.T) {
 	}
 	addr := l.Addr().String()
 	l.Close()
-	d, err := Diagnose(context.Background(), "http://"+addr+"/x", DiagnoseOptions{})
+	d, err := Diagnose(context.Background(), "http://"+addr+"/x", Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -279,7 +282,7 @@ func TestDoctorDiagnoseNetwork(t *testing.T) {
 		<-r.Context().Done()
 	}))
 	defer srv.Close()
-	d, err = Diagnose(context.Background(), srv.URL+"/slow", DiagnoseOptions{Timeout: 200 * time.Millisecond})
+	d, err = Diagnose(context.Background(), srv.URL+"/slow", Options{Timeout: 200 * time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -288,37 +291,33 @@ func TestDoctorDiagnoseNetwork(t *testing.T) {
 	}
 
 	for _, bad := range []string{"", "ftp://example.com/x", "d111111abcdef8.cloudfront.net/x", "http://%zz"} {
-		if _, err := Diagnose(context.Background(), bad, DiagnoseOptions{}); err == nil {
+		if _, err := Diagnose(context.Background(), bad, Options{}); err == nil {
 			t.Errorf("Diagnose(%q) accepted", bad)
 		}
 	}
 }
 
-// TestDoctorNetErrors classifies errors a real network gives, without making
+// TestNetErrors classifies errors a real network gives, without making
 // requests that would leave loopback.
-func TestDoctorNetErrors(t *testing.T) {
+func TestNetErrors(t *testing.T) {
 	u, _ := url.Parse("https://d111111abcdef8.cloudfront.net/x")
 	dns := &url.Error{Op: "Head", URL: u.String(), Err: &net.OpError{Op: "dial", Net: "tcp", Err: &net.DNSError{Err: "no such host", Name: u.Host, IsNotFound: true}}}
-	if d := doctorNetError(u, dns); !strings.Contains(d.Cause, "does not resolve") || !strings.Contains(d.Fix, "domain") {
+	if d := netError(u, dns); !strings.Contains(d.Cause, "does not resolve") || !strings.Contains(d.Fix, "domain") {
 		t.Errorf("DNS: %+v", d)
 	}
-	if d := doctorNetError(u, &url.Error{Op: "Head", URL: u.String(), Err: context.Canceled}); d.Cause != "cancelled" {
+	if d := netError(u, &url.Error{Op: "Head", URL: u.String(), Err: context.Canceled}); d.Cause != "cancelled" {
 		t.Errorf("cancel: %+v", d)
 	}
-	if d := doctorNetError(u, errors.New("boom")); !strings.Contains(d.Cause, "could not connect") {
+	if d := netError(u, errors.New("boom")); !strings.Contains(d.Cause, "could not connect") {
 		t.Errorf("other: %+v", d)
 	}
 }
 
-// TestDoctorSandbox diagnoses links against the sandbox's CloudFront-style edge.
-func TestDoctorSandbox(t *testing.T) {
+// TestSandbox diagnoses links against the sandbox's CloudFront-style edge.
+func TestSandbox(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	sb, err := StartSandbox(ctx, SandboxOptions{DataDir: t.TempDir(), Memory: true})
-	if err != nil {
-		t.Fatalf("StartSandbox: %v", err)
-	}
-	defer sb.Close()
+	sb := testenv.NewSandbox(t)
 	priv, _, err := keys.LoadPrivate(sb.PrivateKeyPath)
 	if err != nil {
 		t.Fatal(err)
@@ -333,11 +332,11 @@ func TestDoctorSandbox(t *testing.T) {
 	if _, err := api.PutObject(ctx, &s3.PutObjectInput{Bucket: sdkaws.String(sb.Bucket), Key: sdkaws.String(key), Body: strings.NewReader("%PDF-1.7 hello")}); err != nil {
 		t.Fatal(err)
 	}
-	objURL, err := ObjectURL(sb.EdgeURL, "", key)
+	objURL, err := signedurl.ObjectURL(sb.EdgeURL, "", key)
 	if err != nil {
 		t.Fatal(err)
 	}
-	good, err := NewSigner(sb.KeyPairID, priv, SHA1)
+	good, err := signedurl.NewSigner(sb.KeyPairID, priv, signedurl.SHA1)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -345,25 +344,25 @@ func TestDoctorSandbox(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	unknown, err := NewSigner("KUNKNOWN4CFSIGN", other, SHA1)
+	unknown, err := signedurl.NewSigner("KUNKNOWN4CFSIGN", other, signedurl.SHA1)
 	if err != nil {
 		t.Fatal(err)
 	}
-	impostor, err := NewSigner(sb.KeyPairID, other, SHA1)
+	impostor, err := signedurl.NewSigner(sb.KeyPairID, other, signedurl.SHA1)
 	if err != nil {
 		t.Fatal(err)
 	}
 	now := time.Now()
 	slow := now.Add(-10 * time.Minute) // a local clock ten minutes behind
-	sign := func(s *Signer, u string, expires, at time.Time) string {
+	sign := func(s *signedurl.Signer, u string, expires, at time.Time) string {
 		t.Helper()
-		signed, err := s.SignURL(u, PolicyOptions{Expires: expires}, at)
+		signed, err := s.SignURL(u, signedurl.PolicyOptions{Expires: expires}, at)
 		if err != nil {
 			t.Fatal(err)
 		}
 		return signed
 	}
-	missing, _ := ObjectURL(sb.EdgeURL, "", "docs/missing.pdf")
+	missing, _ := signedurl.ObjectURL(sb.EdgeURL, "", "docs/missing.pdf")
 	tests := []struct {
 		name   string
 		url    string
@@ -381,74 +380,21 @@ func TestDoctorSandbox(t *testing.T) {
 		{"unsigned", objURL, now, false, 403, "MissingKey", "not signed"},
 		{"object missing", sign(good, missing, now.Add(5*time.Minute), now), now, false, 404, "NoSuchKey", "does not exist"},
 	}
-	d, err := DiagnoseObject(ctx, good, sb.EdgeURL, "", key, DiagnoseOptions{})
+	d, err := DiagnoseObject(ctx, good, sb.EdgeURL, "", key, Options{})
 	if err != nil || !d.OK || d.Status != 200 {
 		t.Errorf("DiagnoseObject = %+v, %v; want 200 OK", d, err)
 	}
-	if d, err := DiagnoseObject(ctx, good, sb.EdgeURL, "", "docs/missing.pdf", DiagnoseOptions{}); err != nil || d.Status != 404 {
+	if d, err := DiagnoseObject(ctx, good, sb.EdgeURL, "", "docs/missing.pdf", Options{}); err != nil || d.Status != 404 {
 		t.Errorf("DiagnoseObject(missing) = %+v, %v; want 404", d, err)
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			d, err := Diagnose(ctx, tc.url, DiagnoseOptions{Now: tc.now, Timeout: 10 * time.Second})
+			d, err := Diagnose(ctx, tc.url, Options{Now: tc.now, Timeout: 10 * time.Second})
 			if err != nil {
 				t.Fatal(err)
 			}
 			if d.OK != tc.ok || d.Status != tc.status || d.Code != tc.code || !strings.Contains(d.Cause, tc.cause) {
 				t.Errorf("got %+v\nwant ok=%v status=%d code=%q cause ~ %q", d, tc.ok, tc.status, tc.code, tc.cause)
-			}
-		})
-	}
-}
-
-func TestDoctorCheckDistribution(t *testing.T) {
-	group := KeyGroupInfo{ID: "kg-1", Name: "signers", KeyIDs: []string{"K1", "K2"}}
-	base := Distribution{
-		ID: "E1", Enabled: true,
-		Origins:   []DistributionOrigin{{ID: "o1", DomainName: "media.s3.eu-west-1.amazonaws.com", Bucket: "media", OriginAccessControlID: "OAC1"}},
-		Behaviors: []DistributionBehavior{{PathPattern: "*", Default: true, TargetOriginID: "o1", KeyGroups: []KeyGroupInfo{group}}},
-	}
-	tests := []struct {
-		name   string
-		edit   func(d *Distribution)
-		key    string
-		bucket string
-		want   []string // substrings, one per expected warning
-	}{
-		{name: "all good", key: "K2", bucket: "media"},
-		{name: "no key or bucket to check", key: "", bucket: ""},
-		{name: "key not trusted", key: "K9", bucket: "media", want: []string{"signers (kg-1), none of which holds key pair ID K9"}},
-		{name: "other bucket", key: "K1", bucket: "photos", want: []string{"does not serve bucket photos (its origins: media.s3.eu-west-1.amazonaws.com)"}},
-		{name: "disabled", edit: func(d *Distribution) { d.Enabled = false }, key: "K1", bucket: "media", want: []string{"disabled"}},
-		{name: "no OAC", edit: func(d *Distribution) { d.Origins[0].OriginAccessControlID = "" }, key: "K1", bucket: "media", want: []string{"no origin access control"}},
-		{name: "legacy OAI is access control", edit: func(d *Distribution) {
-			d.Origins[0].OriginAccessControlID = ""
-			d.Origins[0].OriginAccessIdentity = "origin-access-identity/cloudfront/E2OAI"
-		}, key: "K1", bucket: "media"},
-		{name: "open behaviour", edit: func(d *Distribution) {
-			d.Behaviors = append(d.Behaviors, DistributionBehavior{PathPattern: "/public/*", TargetOriginID: "o1"})
-		}, key: "K1", bucket: "media", want: []string{"/public/* does not require signed URLs"}},
-		{name: "other origin's behaviour ignored", edit: func(d *Distribution) {
-			d.Origins = append(d.Origins, DistributionOrigin{ID: "api", DomainName: "api.example.com"})
-			d.Behaviors = append(d.Behaviors, DistributionBehavior{PathPattern: "/api/*", TargetOriginID: "api"})
-		}, key: "K1", bucket: "media"},
-	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			d := base
-			d.Origins = append([]DistributionOrigin(nil), base.Origins...)
-			d.Behaviors = append([]DistributionBehavior(nil), base.Behaviors...)
-			if tc.edit != nil {
-				tc.edit(&d)
-			}
-			got := CheckDistribution(d, tc.key, tc.bucket)
-			if len(got) != len(tc.want) {
-				t.Fatalf("warnings %q, want %d", got, len(tc.want))
-			}
-			for i, w := range tc.want {
-				if !strings.Contains(got[i], w) {
-					t.Errorf("warning %q, want it to contain %q", got[i], w)
-				}
 			}
 		})
 	}

@@ -1,0 +1,10 @@
+// Package sandbox is cfsign's local stand-in for AWS: an S3 server (gofakes3
+// behind a wrapper that fixes its quirks, objects on disk or in memory) and a
+// CloudFront-style edge that serves the sandbox bucket only to requests
+// signed as CloudFront requires, answering CloudFront's errors otherwise.
+//
+// Start creates the bucket and a key pair on first use and reuses them on
+// later starts. The servers listen on loopback unless told otherwise. The
+// cfsign client package (aws) does not import this one: the command line and
+// main wire it in.
+package sandbox
