@@ -106,7 +106,8 @@ head -c $((upload_mib * 1024 * 1024)) /dev/urandom >"$work/big.bin"
 bytes=$((upload_mib * 1024 * 1024))
 t0=$(now_ms); aws s3 cp --quiet --endpoint-url "$s3" "$work/big.bin" "s3://$bucket/bench/aws.bin"; t1=$(now_ms)
 aws_up=$(mbps $bytes $((t1 - t0)))
-t0=$(now_ms); curl -sS -f -o /dev/null -T "$work/big.bin" "$s3/$bucket/bench/curl.bin"; t1=$(now_ms)
+t0=$(now_ms); curl -sS -f -o /dev/null --aws-sigv4 "aws:amz:us-east-1:s3" --user "$AWS_ACCESS_KEY_ID:$AWS_SECRET_ACCESS_KEY" \
+  -H "x-amz-content-sha256: UNSIGNED-PAYLOAD" -T "$work/big.bin" "$s3/$bucket/bench/curl.bin"; t1=$(now_ms)
 curl_up=$(mbps $bytes $((t1 - t0)))
 t0=$(now_ms); "$cf" upload "$work/big.bin" "s3://$bucket/bench/cfsign.bin" 2>/dev/null; t1=$(now_ms)
 cf_up=$(mbps $bytes $((t1 - t0)))

@@ -250,9 +250,18 @@ func TestReliabilityCredentialErrors(t *testing.T) {
 			te.run("ls", "s3://sandbox/", "--endpoint-url", testenv.Refusing(t, http.StatusForbidden, code)).oneLineError(t, ExitError, want)
 		})
 	}
-	t.Run("CA bundle honoured", func(t *testing.T) {
+	t.Run("the sandbox refuses other credentials", func(t *testing.T) {
 		te := newTestEnv(t)
 		relCreds(t, te)
+		te.run("ls", "s3://sandbox/", "--endpoint-url", s.S3Endpoint).oneLineError(t, ExitError, "AWS credentials rejected (InvalidAccessKeyId)")
+	})
+	t.Run("CA bundle honoured", func(t *testing.T) {
+		te := newTestEnv(t)
+		for k, v := range map[string]string{"AWS_ACCESS_KEY_ID": s.AccessKeyID, "AWS_SECRET_ACCESS_KEY": s.SecretAccessKey} {
+			t.Setenv(k, v)
+			te.set(k, v)
+		}
+		t.Setenv("AWS_REGION", "us-east-1")
 		if os.Getenv("AWS_CA_BUNDLE") == "" {
 			t.Setenv("AWS_CA_BUNDLE", "/etc/ssl/certs/ca-certificates.crt")
 		}

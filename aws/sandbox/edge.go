@@ -170,6 +170,11 @@ func (e *Edge) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	http.ServeContent(w, r, "", obj.LastModified, obj.Body)
 }
 
+// refuseHost answers the guard's refusals in CloudFront's format.
+func (e *Edge) refuseHost(w http.ResponseWriter, r *http.Request, status int, code, msg string) {
+	e.refuse(w, r, status, code, msg, "request", msg)
+}
+
 // dotSegment reports a "." or ".." path segment, whether it came literally,
 // percent-encoded or separated by backslashes.
 func dotSegment(r *http.Request) (string, bool) {

@@ -24,9 +24,8 @@ package sandbox
 //     key forgets it. With the bolt backend the remembered ETags live in the
 //     same database file, so they survive restarts with the objects.
 //
-// gofakes3 does no authentication at all: any credentials (or none) are
-// accepted. The sandbox still hands out fixed credentials so that clients that
-// insist on signing have something to sign with.
+// gofakes3 does no authentication at all; the guard in front of it (guard.go)
+// checks every request's signature against the sandbox's credentials.
 
 import (
 	"bytes"

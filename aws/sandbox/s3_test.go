@@ -469,7 +469,7 @@ func TestFakeS3BoltGetWhileGrowing(t *testing.T) {
 	big := sbRandom(t, 8<<20)
 	sbPut(t, c, sb.Bucket, "big.bin", big, "application/octet-stream")
 
-	resp, err := http.Get(sb.S3Endpoint + "/" + sb.Bucket + "/big.bin")
+	resp, err := http.Get(sbPresign(t, sb, "big.bin"))
 	if err != nil {
 		t.Fatal(err)
 	}

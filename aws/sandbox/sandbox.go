@@ -29,11 +29,15 @@ type Options struct {
 	S3Addr   string    // listen address of the S3 server; "" means 127.0.0.1:0
 	EdgeAddr string    // listen address of the edge; "" means 127.0.0.1:0
 	Log      io.Writer // where the edge logs each refusal; nil discards
+	// CORSOrigin is the one web origin (scheme://host[:port]) whose pages
+	// may call the servers from a browser; "" allows none.
+	CORSOrigin string
 }
 
 // Sandbox is a running local S3 server plus a CloudFront-style edge in front of
-// its bucket. The S3 server does no authentication: the credentials are only
-// there for clients that insist on signing.
+// its bucket. The S3 server accepts only requests signed (SigV4, or SigV2 as
+// S3 still takes in us-east-1) with AccessKeyID and SecretAccessKey; both
+// servers answer only to their own address (see guard).
 type Sandbox struct {
 	S3Endpoint      string // http://127.0.0.1:PORT
 	EdgeURL         string // http://127.0.0.1:PORT
@@ -221,11 +225,11 @@ func Start(ctx context.Context, opts Options) (*Sandbox, error) {
 	}
 
 	s.s3srv = &http.Server{
-		Handler:           f,
+		Handler:           newGuard(f, s3l.Addr(), opts.CORSOrigin, &account{accessKeyID: s.AccessKeyID, secret: s.SecretAccessKey, service: "s3"}, s3Refuse),
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       2 * time.Minute,
 	}
-	s.edgeSrv = newEdgeServer(s.Edge)
+	s.edgeSrv = newEdgeServer(newGuard(s.Edge, edgeL.Addr(), opts.CORSOrigin, nil, s.Edge.refuseHost))
 	s.served.Add(2)
 	go func() { defer s.served.Done(); s.s3srv.Serve(s3l) }()
 	go func() { defer s.served.Done(); s.edgeSrv.Serve(edgeL) }()

@@ -70,6 +70,17 @@ func sbClient(sb *Sandbox) *s3.Client {
 	})
 }
 
+// sbPresign is a presigned GET URL of key in the sandbox bucket.
+func sbPresign(t *testing.T, sb *Sandbox, key string) string {
+	t.Helper()
+	req, err := s3.NewPresignClient(sbClient(sb)).PresignGetObject(context.Background(),
+		&s3.GetObjectInput{Bucket: sdkaws.String(sb.Bucket), Key: sdkaws.String(key)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return req.URL
+}
+
 func sbPut(t *testing.T, c *s3.Client, bucket, key string, body []byte, contentType string) {
 	t.Helper()
 	in := &s3.PutObjectInput{Bucket: &bucket, Key: &key, Body: bytes.NewReader(body)}
