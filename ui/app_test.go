@@ -78,12 +78,12 @@ func TestAppQuitKeys(t *testing.T) {
 	// While the filter has focus q types; ctrl+c still quits.
 	a := newBTApp(t, btDeps(newBTLister(1000, btKeysSample...)), 80, 24)
 	a.press("/", "q")
-	if a.quit || a.m.browser.pattern != "q" {
-		t.Fatalf("q in the filter: quit=%v pattern=%q", a.quit, a.m.browser.pattern)
+	if a.quit || a.m.browser.list.pattern != "q" {
+		t.Fatalf("q in the filter: quit=%v pattern=%q", a.quit, a.m.browser.list.pattern)
 	}
 	a.press("?")
-	if a.m.help.ShowAll || a.m.browser.pattern != "q?" {
-		t.Fatalf("? in the filter toggled help or was lost: pattern %q", a.m.browser.pattern)
+	if a.m.help.ShowAll || a.m.browser.list.pattern != "q?" {
+		t.Fatalf("? in the filter toggled help or was lost: pattern %q", a.m.browser.list.pattern)
 	}
 	a.press("ctrl+c")
 	if !a.quit {
@@ -237,8 +237,8 @@ func TestAppNavigation(t *testing.T) {
 	}
 	l.objects["media"] = append(l.objects["media"], aws.ObjectInfo{Key: "new.png", Size: 5})
 	a.send(uploadsDoneMsg{bucket: "media", keys: []string{"new.png"}})
-	if a.m.browser.selectedKey() != "new.png" {
-		t.Fatalf("after uploads selected %q, want new.png", a.m.browser.selectedKey())
+	if a.m.browser.list.selectedKey() != "new.png" {
+		t.Fatalf("after uploads selected %q, want new.png", a.m.browser.list.selectedKey())
 	}
 	s := a.m.deps.Settings
 	s.Bucket = "sandbox"
@@ -313,8 +313,8 @@ func TestAppTeatestFlow(t *testing.T) {
 	tm.Type("q")
 	tm.WaitFinished(t, teatest.WithFinalTimeout(5*time.Second))
 	final := tm.FinalModel(t).(*app)
-	if final.browser.prefix != "b/" || final.browser.pattern != "x.j" || final.browser.selectedKey() != "b/x.jpg" {
-		t.Fatalf("final state: prefix %q pattern %q selected %q", final.browser.prefix, final.browser.pattern, final.browser.selectedKey())
+	if final.browser.prefix != "b/" || final.browser.list.pattern != "x.j" || final.browser.list.selectedKey() != "b/x.jpg" {
+		t.Fatalf("final state: prefix %q pattern %q selected %q", final.browser.prefix, final.browser.list.pattern, final.browser.list.selectedKey())
 	}
 }
 
@@ -343,8 +343,8 @@ func TestAppSandbox(t *testing.T) {
 	a := newBTApp(t, deps, 100, 30)
 	b := a.m.browser
 	var names []string
-	for _, r := range b.rows {
-		names = append(names, b.at(r).key)
+	for _, r := range b.list.rows {
+		names = append(names, b.list.at(r).key)
 	}
 	if !slices.Equal(names, []string{"docs/", "hello.txt", "world.txt"}) {
 		t.Fatalf("sandbox rows = %v (error %q)", names, b.lastErr)
@@ -355,8 +355,8 @@ func TestAppSandbox(t *testing.T) {
 	}
 	a.press("esc", "d", "y")
 	names = names[:0]
-	for _, r := range b.rows {
-		names = append(names, b.at(r).key)
+	for _, r := range b.list.rows {
+		names = append(names, b.list.at(r).key)
 	}
 	if !slices.Equal(names, []string{"docs/", "world.txt"}) {
 		t.Fatalf("after delete rows = %v", names)
@@ -403,8 +403,8 @@ func TestAppFirstRunOpensSetup(t *testing.T) {
 	if _, ok := a.m.cur.(*setupView); !ok {
 		t.Fatalf("first run without a key shows %T, want setup", a.m.cur)
 	}
-	if len(a.m.browser.rows) != 5 {
-		t.Fatalf("the browser did not list behind setup: %d rows", len(a.m.browser.rows))
+	if len(a.m.browser.list.rows) != 5 {
+		t.Fatalf("the browser did not list behind setup: %d rows", len(a.m.browser.list.rows))
 	}
 	deps.Settings.KeyPairID, deps.Settings.PrivateKey = "K2JXXXXXXXXXXX", "/keys/private.pem"
 	a = newBTApp(t, deps, 80, 24)

@@ -26,7 +26,7 @@ func BenchmarkBrowserKey(b *testing.B) {
 		}
 		for _, name := range []string{"down", "pagedown", "filter"} {
 			b.Run(fmt.Sprintf("%s/n=%d", name, n), func(b *testing.B) {
-				br.cursor, br.offset = 0, 0
+				br.list.cursor, br.list.offset = 0, 0
 				if name == "filter" {
 					br.Update(btKeys("/")[0])
 					br.Update(btKeys("img")[0])
@@ -35,8 +35,8 @@ func BenchmarkBrowserKey(b *testing.B) {
 				b.ReportAllocs()
 				b.ResetTimer()
 				for i := 0; i < b.N; i++ {
-					if br.cursor >= len(br.rows)-br.listHeight() {
-						br.cursor = 0
+					if br.list.cursor >= len(br.list.rows)-br.listHeight() {
+						br.list.cursor = 0
 					}
 					br.Update(seq[i%len(seq)])
 					_ = br.View()
@@ -57,8 +57,8 @@ func BenchmarkBrowserFilterCmd(b *testing.B) {
 		br := btLoaded(n, 1000)
 		b.Run(fmt.Sprintf("n=%d", n), func(b *testing.B) {
 			for i := 0; i < b.N; i++ {
-				br.narrow.refs = nil
-				br.pattern = "img-09"
+				br.list.narrow.refs = nil
+				br.list.pattern = "img-09"
 				if msg := br.fuzzyCmd()(); msg == nil {
 					b.Fatal("filter cancelled")
 				}
@@ -90,7 +90,7 @@ func BenchmarkBytesPerEntry(b *testing.B) {
 // TestBrowserFilterCancels: a newer filter stops an older one between chunks.
 func TestBrowserFilterCancels(t *testing.T) {
 	br := btLoaded(3*filterChunk, 1000)
-	br.pattern = "img"
+	br.list.pattern = "img"
 	cmd := br.fuzzyCmd()
 	br.cancelFilter()
 	if msg := cmd(); msg != nil {

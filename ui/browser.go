@@ -1,7 +1,6 @@
 package ui
 
 import (
-	"cmp"
 	"context"
 	"fmt"
 	"slices"
@@ -17,42 +16,7 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/x/ansi"
 	"github.com/dustin/go-humanize"
-	"github.com/sahilm/fuzzy"
 )
-
-// entryFlags describe an entry; a bit set keeps entry small.
-type entryFlags uint8
-
-const (
-	flagFolder entryFlags = 1 << iota
-	flagBucket
-	flagMarked
-)
-
-// entry is one loaded row. It is kept compact (40 bytes plus the key's bytes)
-// because a folder may hold millions of objects.
-type entry struct {
-	key   string // full key (folders end in "/"), or a bucket's name
-	size  int64
-	mtime int64 // Unix seconds; 0 when unknown
-	class uint8 // index into browserView.classes
-	flags entryFlags
-}
-
-func (e *entry) folder() bool { return e.flags&(flagFolder|flagBucket) != 0 }
-
-// sortMode orders objects; folders always come first, by name.
-type sortMode uint8
-
-const (
-	sortName sortMode = iota
-	sortSize          // largest first
-	sortDate          // newest first
-)
-
-func (s sortMode) String() string {
-	return [...]string{"name", "size", "date"}[s]
-}
 
 // uiEnv holds what tests replace: the clock, the time zone, timers and the
 // request timeout.
@@ -120,14 +84,14 @@ type (
 )
 
 const (
-	filterChunk     = 1 << 15 // entries fuzzy-matched between cancellation checks
-	inlineSortLimit = 20000   // larger lists sort in a command
-	loadAhead       = 50      // load the next page when the cursor is this close to the end
+	inlineSortLimit = 20000 // larger lists sort in a command
+	loadAhead       = 50    // load the next page when the cursor is this close to the end
 )
 
-// browserView lists buckets, folders and objects. It renders only the rows on
-// screen and never does O(n) work per keystroke: moves and pages are O(1),
-// filtering and big sorts run in commands.
+// browserView lists buckets, folders and objects. Its listing holds what is
+// shown; the view runs the commands that fill it and draws it. It renders only
+// the rows on screen and never does O(n) work per keystroke: moves and pages
+// are O(1), filtering and big sorts run in commands.
 type browserView struct {
 	deps Deps
 	st   *Styles
@@ -138,43 +102,18 @@ type browserView struct {
 
 	bucket, prefix string
 	gen            int
-	entries        []entry
-	// order is the display order as indexes into entries: folders first, then
-	// objects in sort order. It is copy-on-write except for appends, so a
-	// command may keep reading an older order[:n].
-	order    []int32
-	orderVer int
-	nFolders int
-	classes  []string
-	lastKey  string
-	token    string
-	complete bool
-	loading  bool // the first page is on its way
-	more     bool // a further page is on its way
-	lastErr  string
-	spin     spinner.Model
-	spinning bool
-	sort     sortMode
-	sorting  bool
+	list           listing
+	loading        bool // the first page is on its way
+	more           bool // a further page is on its way
+	lastErr        string
+	spin           spinner.Model
+	spinning       bool
+	sorting        bool // a sort runs in a command
 
-	rows           []int32 // what is shown: order, or the filter's matches (negative: found[-r-1])
-	cursor, offset int
+	input      textinput.Model
+	filtering  bool // the filter input has focus
+	filterBusy bool // a match runs in a command
 
-	input        textinput.Model
-	filtering    bool   // the filter input has focus
-	pattern      string // the filter in force
-	shownPattern string // the filter the rows shown were computed for
-	results      []int32
-	found        []entry // server-side prefix matches not yet loaded
-	foundRefs    []int32
-	filterBusy   bool
-	narrow       struct { // the last complete filter result, to narrow from
-		pattern       string
-		gen, orderVer int
-		refs          []int32
-	}
-
-	marked      int
 	details     *aws.ObjectInfo
 	detailsBusy bool
 	confirm     []string // keys awaiting a delete confirmation
@@ -203,8 +142,7 @@ func newBrowserView(deps Deps, st *Styles, env uiEnv) *browserView {
 		width: 80, height: 20,
 		bucket: deps.Settings.Bucket,
 		input:  in, spin: sp,
-		prefix:  deps.Prefix,
-		classes: []string{""},
+		prefix: deps.Prefix,
 	}
 	b.syncKeys()
 	return b
@@ -223,21 +161,17 @@ func (b *browserView) InputFocused() bool { return b.filtering }
 func (b *browserView) SetSize(w, h int) {
 	b.width, b.height = max(w, 1), max(h, 1)
 	b.input.Width = max(b.width-3, 1)
-	b.scrollToCursor()
+	b.list.scrollToCursor(b.listHeight())
 }
 
 // reset forgets the listing and cancels everything in flight.
 func (b *browserView) reset() {
 	b.cancelAll()
 	b.gen++
-	b.entries, b.order, b.rows = nil, nil, nil
-	b.orderVer++
-	b.nFolders, b.classes = 0, []string{""}
-	b.lastKey, b.token, b.complete = "", "", false
+	b.list.reset()
 	b.loading, b.more, b.lastErr, b.sorting = false, false, "", false
-	b.cursor, b.offset = 0, 0
 	b.clearFilter()
-	b.marked, b.details, b.detailsBusy, b.confirm = 0, nil, false, nil
+	b.details, b.detailsBusy, b.confirm = nil, false, nil
 }
 
 func (b *browserView) cancelAll() {
@@ -260,10 +194,8 @@ func (b *browserView) clearFilter() {
 	b.filtering = false
 	b.input.Blur()
 	b.input.SetValue("")
-	b.dropFound()
-	b.pattern, b.results, b.filterBusy = "", nil, false
-	b.narrow.refs = nil
-	b.rebuildRows()
+	b.filterBusy = false
+	b.list.clearFilter(b.heightFor(""))
 }
 
 // reload lists the current location from the start.
@@ -424,15 +356,12 @@ func (b *browserView) Update(msg tea.Msg) (view, tea.Cmd) {
 			cmd = status(msg.err.Error(), true)
 			break
 		}
-		keep := b.selectedKey()
+		keep := b.list.selectedKey()
 		cmd = tea.Batch(b.reload(), status(fmt.Sprintf("deleted %s", plural(len(msg.keys), "object")), false))
 		b.selectKey = keep
 	case brFilteredMsg:
-		if msg.gen == b.gen && msg.req == b.filterReq && msg.orderVer == b.orderVer {
-			b.results = msg.refs
+		if msg.gen == b.gen && msg.req == b.filterReq && b.list.setResults(msg.pattern, msg.orderVer, msg.refs, b.listHeight()) {
 			b.filterBusy = false
-			b.narrow.pattern, b.narrow.gen, b.narrow.orderVer, b.narrow.refs = msg.pattern, msg.gen, msg.orderVer, msg.refs
-			b.rebuildRows()
 		}
 	case brFoundMsg:
 		cmd = b.gotFound(msg)
@@ -482,15 +411,15 @@ func (b *browserView) handleKey(msg tea.KeyMsg) tea.Cmd {
 	case key.Matches(msg, km.PageDown):
 		b.move(b.listHeight())
 	case key.Matches(msg, km.Top):
-		b.move(-len(b.rows))
+		b.move(-len(b.list.rows))
 	case key.Matches(msg, km.Bottom):
-		b.move(len(b.rows))
+		b.move(len(b.list.rows))
 	case key.Matches(msg, km.Open):
 		return b.open()
 	case key.Matches(msg, km.Parent):
 		return b.up()
 	case key.Matches(msg, km.Refresh):
-		keep := b.selectedKey()
+		keep := b.list.selectedKey()
 		cmd := b.reload()
 		b.selectKey = keep
 		return cmd
@@ -499,15 +428,9 @@ func (b *browserView) handleKey(msg tea.KeyMsg) tea.Cmd {
 		b.input.Focus()
 		return nil
 	case key.Matches(msg, km.Sort):
-		return b.setSort((b.sort + 1) % 3)
+		return b.setSort((b.list.sort + 1) % 3)
 	case key.Matches(msg, km.Mark):
-		if e := b.current(); e != nil && !e.folder() {
-			e.flags ^= flagMarked
-			if e.flags&flagMarked != 0 {
-				b.marked++
-			} else {
-				b.marked--
-			}
+		if b.list.toggleMark() {
 			b.move(1)
 		}
 	case key.Matches(msg, km.Delete):
@@ -524,7 +447,7 @@ func (b *browserView) handleKey(msg tea.KeyMsg) tea.Cmd {
 		}
 	case key.Matches(msg, km.Back):
 		switch {
-		case b.pattern != "":
+		case b.list.pattern != "":
 			b.clearFilter()
 		case b.loading || b.more:
 			b.cancelAll()
@@ -548,7 +471,7 @@ func (b *browserView) filterKey(msg tea.KeyMsg) tea.Cmd {
 	case tea.KeyEnter:
 		b.filtering = false
 		b.input.Blur()
-		if b.pattern == "" {
+		if b.list.pattern == "" {
 			b.input.SetValue("")
 		}
 		return nil
@@ -567,7 +490,7 @@ func (b *browserView) filterKey(msg tea.KeyMsg) tea.Cmd {
 	}
 	var cmd tea.Cmd
 	b.input, cmd = b.input.Update(msg)
-	if v := b.input.Value(); v != b.pattern {
+	if v := b.input.Value(); v != b.list.pattern {
 		return tea.Batch(cmd, b.setFilter(v))
 	}
 	return cmd
@@ -586,15 +509,13 @@ func (b *browserView) setFilter(pattern string) tea.Cmd {
 	}
 	b.seq++
 	b.filterReq = b.seq
-	b.pattern = pattern
-	b.dropFound()
+	b.list.setPattern(pattern, b.heightFor(pattern))
 	if pattern == "" {
-		b.results, b.filterBusy = nil, false
-		b.rebuildRows()
+		b.filterBusy = false
 		return nil
 	}
 	cmds := []tea.Cmd{b.fuzzyCmd()}
-	if lit := literalPrefix(pattern); lit != "" && !b.complete && b.bucket != "" {
+	if lit := literalPrefix(pattern); lit != "" && !b.list.complete && b.bucket != "" {
 		cmds = append(cmds, b.foundCmd(lit))
 	}
 	b.filterBusy = true
@@ -607,81 +528,22 @@ func (b *browserView) setFilter(pattern string) tea.Cmd {
 func (b *browserView) fuzzyCmd() tea.Cmd {
 	ctx, cancel := context.WithCancel(context.Background())
 	b.cancelFilter = cancel
-	cands := b.order
-	if n := b.narrow; n.refs != nil && n.gen == b.gen && n.orderVer == b.orderVer &&
-		n.pattern != "" && strings.HasPrefix(b.pattern, n.pattern) {
-		cands = n.refs
-	}
-	ents, cut, pattern := b.entries, len(b.prefix), b.pattern
-	gen, req, ver := b.gen, b.filterReq, b.orderVer
+	ents, cands, cut, pattern := b.list.entries, b.list.candidates(), len(b.prefix), b.list.pattern
+	gen, req, ver := b.gen, b.filterReq, b.list.orderVer
 	return func() tea.Msg {
 		defer cancel()
 		return matchLoaded(ctx, gen, req, ver, pattern, ents, cands, cut)
 	}
 }
 
-// matchLoaded fuzzy-matches pattern against the names of cands, in chunks so
-// a newer filter can cancel it. sahilm/fuzzy accepts a name when the pattern
-// is a case-insensitive subsequence of it; for an ASCII pattern that test is
-// done here directly (sahilm also scores every match, about 1-2 µs a name,
-// 2 s for a million), for any other pattern sahilm decides.
+// matchLoaded is fuzzyCmd's work: the matches as a message, or nil once a
+// newer filter cancelled it.
 func matchLoaded(ctx context.Context, gen, req, ver int, pattern string, ents []entry, cands []int32, cut int) tea.Msg {
-	refs := make([]int32, 0, 64)
-	lower := strings.ToLower(pattern)
-	ascii := isASCII(lower)
-	var names []string
-	var idx []int32
-	for start := 0; start < len(cands); start += filterChunk {
-		if ctx.Err() != nil {
-			return nil
-		}
-		names, idx = names[:0], idx[:0]
-		for _, r := range cands[start:min(start+filterChunk, len(cands))] {
-			name := ents[r].key[cut:]
-			switch {
-			case !mayMatch(lower, name):
-			case ascii:
-				refs = append(refs, r)
-			default:
-				names = append(names, name)
-				idx = append(idx, r)
-			}
-		}
-		for _, m := range fuzzy.FindNoSort(pattern, names) {
-			refs = append(refs, idx[m.Index])
-		}
+	refs, err := matchRefs(ctx, pattern, ents, cands, cut)
+	if err != nil {
+		return nil
 	}
 	return brFilteredMsg{gen: gen, req: req, orderVer: ver, pattern: pattern, refs: refs}
-}
-
-func isASCII(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if s[i] >= 0x80 {
-			return false
-		}
-	}
-	return true
-}
-
-// mayMatch reports whether lower (a lower-cased pattern) can be a fuzzy match
-// of s: false only when an ASCII pattern is not a case-insensitive
-// subsequence of s's bytes.
-func mayMatch(lower, s string) bool {
-	j := 0
-	for i := 0; i < len(s) && j < len(lower); i++ {
-		p := lower[j]
-		if p >= 0x80 {
-			return true // leave Unicode folding to fuzzy
-		}
-		c := s[i]
-		if 'A' <= c && c <= 'Z' {
-			c += 'a' - 'A'
-		}
-		if c == p {
-			j++
-		}
-	}
-	return j == len(lower)
 }
 
 // foundCmd lists prefix+lit on the server, so names not yet loaded are found.
@@ -689,7 +551,7 @@ func (b *browserView) foundCmd(lit string) tea.Cmd {
 	ctx, cancel := b.ctx()
 	b.cancelFound = cancel
 	b.foundReq = b.filterReq
-	lister, gen, req, bucket, prefix, pattern := b.deps.Lister, b.gen, b.filterReq, b.bucket, b.prefix, b.pattern
+	lister, gen, req, bucket, prefix, pattern := b.deps.Lister, b.gen, b.filterReq, b.bucket, b.prefix, b.list.pattern
 	return func() tea.Msg {
 		defer cancel()
 		page, err := lister.List(ctx, bucket, prefix+lit, "")
@@ -698,16 +560,6 @@ func (b *browserView) foundCmd(lit string) tea.Cmd {
 		}
 		return brFoundMsg{gen: gen, req: req, pattern: pattern, page: page, err: err}
 	}
-}
-
-// dropFound forgets the server-side matches of the last filter, with their marks.
-func (b *browserView) dropFound() {
-	for i := range b.found {
-		if b.found[i].flags&flagMarked != 0 {
-			b.marked--
-		}
-	}
-	b.found, b.foundRefs = nil, nil
 }
 
 // literalPrefix is the part of a typed filter that can be a key prefix on the
@@ -720,94 +572,15 @@ func literalPrefix(p string) string {
 }
 
 func (b *browserView) gotFound(msg brFoundMsg) tea.Cmd {
-	if msg.gen != b.gen || msg.req != b.foundReq || msg.pattern != b.pattern {
+	if msg.gen != b.gen || msg.req != b.foundReq || msg.pattern != b.list.pattern {
 		return nil
 	}
 	b.cancelFound = nil
 	if msg.err != nil {
 		return nil // the loaded matches still show; the server search is a bonus
 	}
-	var found []entry
-	for _, e := range msg.page.Entries {
-		if e.Key > b.lastKey && strings.HasPrefix(e.Key, b.prefix) {
-			found = append(found, b.toEntry(e))
-		}
-	}
-	b.found, b.foundRefs = found, nil
-	names := make([]string, len(found))
-	for i := range found {
-		names[i] = found[i].key[len(b.prefix):]
-	}
-	for _, m := range fuzzy.FindNoSort(b.pattern, names) {
-		b.foundRefs = append(b.foundRefs, int32(-m.Index-1))
-	}
-	b.rebuildRows()
+	b.list.setFound(msg.page.Entries, b.prefix, b.listHeight())
 	return nil
-}
-
-// rebuildRows recomputes what is shown after the order or the filter changed.
-func (b *browserView) rebuildRows() {
-	keep := b.currentRef()
-	switch {
-	case b.pattern == "":
-		b.rows = b.order
-	case b.results == nil && b.foundRefs == nil:
-		return // the first result is on its way: keep showing what was there
-	default:
-		rows := make([]int32, 0, len(b.results)+len(b.foundRefs))
-		b.rows = append(append(rows, b.results...), b.foundRefs...)
-	}
-	if b.pattern != b.shownPattern {
-		// A new filter: start at its first match.
-		b.shownPattern = b.pattern
-		b.cursor, b.offset = 0, 0
-		if b.pattern == "" && keep != nil {
-			// Back from a filter: stay on the entry it found.
-			b.cursor = max(slices.Index(b.rows, *keep), 0)
-		}
-	} else if keep != nil && (b.cursor >= len(b.rows) || b.rows[b.cursor] != *keep) {
-		// Same filter, more rows: stay on the same entry (once per result).
-		if i := slices.Index(b.rows, *keep); i >= 0 {
-			b.cursor = i
-		}
-	}
-	b.clampCursor()
-}
-
-func (b *browserView) at(ref int32) *entry {
-	if ref < 0 {
-		i := int(-ref - 1)
-		if i >= len(b.found) {
-			return nil
-		}
-		return &b.found[i]
-	}
-	if int(ref) >= len(b.entries) {
-		return nil
-	}
-	return &b.entries[ref]
-}
-
-func (b *browserView) current() *entry {
-	if b.cursor < 0 || b.cursor >= len(b.rows) {
-		return nil
-	}
-	return b.at(b.rows[b.cursor])
-}
-
-func (b *browserView) currentRef() *int32 {
-	if b.cursor < 0 || b.cursor >= len(b.rows) {
-		return nil
-	}
-	r := b.rows[b.cursor]
-	return &r
-}
-
-func (b *browserView) selectedKey() string {
-	if e := b.current(); e != nil {
-		return e.key
-	}
-	return ""
 }
 
 // targets are the marked objects, or else the object under the cursor.
@@ -815,62 +588,25 @@ func (b *browserView) targets() []string {
 	if b.bucket == "" {
 		return nil
 	}
-	if b.marked > 0 {
-		keys := make([]string, 0, b.marked)
-		for i := range b.entries {
-			if b.entries[i].flags&flagMarked != 0 {
-				keys = append(keys, b.entries[i].key)
-			}
-		}
-		for i := range b.found {
-			if b.found[i].flags&flagMarked != 0 {
-				keys = append(keys, b.found[i].key)
-			}
-		}
-		return keys
-	}
-	if e := b.current(); e != nil && !e.folder() {
-		return []string{e.key}
-	}
-	return nil
+	return b.list.targets()
 }
 
-func (b *browserView) move(d int) {
-	b.cursor += d
-	b.clampCursor()
-}
-
-func (b *browserView) clampCursor() {
-	b.cursor = min(b.cursor, len(b.rows)-1)
-	b.cursor = max(b.cursor, 0)
-	b.scrollToCursor()
-}
-
-func (b *browserView) scrollToCursor() {
-	h := b.listHeight()
-	if b.cursor < b.offset {
-		b.offset = b.cursor
-	}
-	if b.cursor >= b.offset+h {
-		b.offset = b.cursor - h + 1
-	}
-	b.offset = max(0, min(b.offset, len(b.rows)-h))
-}
+func (b *browserView) move(d int) { b.list.move(d, b.listHeight()) }
 
 // maybeLoadMore fetches the next page when the cursor nears the end.
 func (b *browserView) maybeLoadMore() tea.Cmd {
-	if b.complete || b.loading || b.more || b.bucket == "" || b.token == "" {
+	if !b.list.morePages() || b.loading || b.more || b.bucket == "" {
 		return nil
 	}
-	if b.cursor < len(b.rows)-max(loadAhead, 2*b.listHeight()) {
+	if b.list.cursor < len(b.list.rows)-max(loadAhead, 2*b.listHeight()) {
 		return nil
 	}
 	b.more = true
-	return tea.Batch(b.listCmd(b.token), b.startSpin())
+	return tea.Batch(b.listCmd(b.list.token), b.startSpin())
 }
 
 func (b *browserView) open() tea.Cmd {
-	e := b.current()
+	e := b.list.current()
 	switch {
 	case e == nil:
 		return nil
@@ -924,12 +660,7 @@ func (b *browserView) gotBuckets(msg brBucketsMsg) tea.Cmd {
 		b.lastErr = msg.err.Error()
 		return status(b.lastErr, true)
 	}
-	page := aws.Page{Entries: make([]aws.Entry, len(msg.buckets))}
-	for i, bk := range msg.buckets {
-		page.Entries[i] = aws.Entry{Key: bk.Name, LastModified: bk.Created}
-	}
-	b.addEntries(page.Entries, flagBucket)
-	b.complete = true
+	b.list.addBuckets(msg.buckets)
 	return b.afterAdd()
 }
 
@@ -943,80 +674,17 @@ func (b *browserView) gotPage(msg brListedMsg) tea.Cmd {
 		return status(b.lastErr, true)
 	}
 	b.lastErr = ""
-	b.addEntries(msg.page.Entries, 0)
-	b.token = msg.page.NextToken
-	b.complete = b.token == ""
+	b.list.addPage(msg.page)
 	return b.afterAdd()
-}
-
-func (b *browserView) toEntry(e aws.Entry) entry {
-	out := entry{key: e.Key, size: e.Size, class: b.classIndex(e.StorageClass)}
-	if !e.LastModified.IsZero() {
-		out.mtime = e.LastModified.Unix()
-	}
-	if e.Folder {
-		out.flags |= flagFolder
-	}
-	return out
-}
-
-func (b *browserView) classIndex(c string) uint8 {
-	for i, s := range b.classes {
-		if s == c {
-			return uint8(i)
-		}
-	}
-	if len(b.classes) >= 255 {
-		return 0
-	}
-	b.classes = append(b.classes, c)
-	return uint8(len(b.classes) - 1)
-}
-
-// addEntries appends a page: folders go after the folders already loaded
-// (a copy, so commands reading the old order are undisturbed), objects at the
-// end. S3 lists keys in order, so by name the result stays sorted.
-func (b *browserView) addEntries(es []aws.Entry, extra entryFlags) {
-	var folders, objects []int32
-	for _, e := range es {
-		en := b.toEntry(e)
-		en.flags |= extra
-		ref := int32(len(b.entries))
-		b.entries = append(b.entries, en)
-		if en.folder() {
-			folders = append(folders, ref)
-		} else {
-			objects = append(objects, ref)
-		}
-		if e.Key > b.lastKey {
-			b.lastKey = e.Key
-		}
-	}
-	if len(folders) > 0 {
-		order := make([]int32, 0, len(b.order)+len(folders)+len(objects))
-		order = append(order, b.order[:b.nFolders]...)
-		order = append(order, folders...)
-		order = append(order, b.order[b.nFolders:]...)
-		b.order = order
-		b.nFolders += len(folders)
-	}
-	b.order = append(b.order, objects...)
-	b.orderVer++
-	// Found entries now loaded are shown from the loaded ones.
-	if len(b.found) > 0 {
-		b.foundRefs = slices.DeleteFunc(slices.Clone(b.foundRefs), func(r int32) bool {
-			return b.found[-r-1].key <= b.lastKey
-		})
-	}
 }
 
 // afterAdd re-sorts, re-filters and selects a pending key after a page arrived.
 func (b *browserView) afterAdd() tea.Cmd {
 	var cmds []tea.Cmd
-	if b.sort != sortName {
+	if b.list.sort != sortName {
 		cmds = append(cmds, b.resort())
 	}
-	if b.pattern != "" {
+	if b.list.pattern != "" {
 		b.seq++
 		b.filterReq = b.seq
 		if b.cancelFilter != nil {
@@ -1025,16 +693,13 @@ func (b *browserView) afterAdd() tea.Cmd {
 		b.filterBusy = true
 		cmds = append(cmds, b.fuzzyCmd())
 	}
-	b.rebuildRows()
+	b.list.rebuildRows(b.listHeight())
 	if b.selectKey != "" {
-		if i := b.indexOfKey(b.selectKey); i >= 0 {
-			b.cursor = i
+		if b.list.selectKey(b.selectKey, b.listHeight()) {
 			b.selectKey = ""
-			b.offset = max(0, i-b.listHeight()/2)
-			b.clampCursor()
-		} else if !b.complete && b.token != "" {
+		} else if b.list.morePages() {
 			b.more = true
-			cmds = append(cmds, b.listCmd(b.token))
+			cmds = append(cmds, b.listCmd(b.list.token))
 		} else {
 			b.selectKey = ""
 		}
@@ -1042,33 +707,11 @@ func (b *browserView) afterAdd() tea.Cmd {
 	return tea.Batch(cmds...)
 }
 
-// indexOfKey finds a key among the rows: O(n), only after a page arrives.
-func (b *browserView) indexOfKey(k string) int {
-	for i, r := range b.rows {
-		if e := b.at(r); e != nil && e.key == k {
-			return i
-		}
-	}
-	return -1
-}
-
 // setSort changes the order: by name in place (a linear rebuild), by size or
 // date in a command when the list is big.
 func (b *browserView) setSort(s sortMode) tea.Cmd {
-	b.sort = s
+	b.list.setSort(s, b.listHeight())
 	if s == sortName {
-		order := make([]int32, 0, len(b.order))
-		for i := range b.entries {
-			if b.entries[i].folder() {
-				order = append(order, int32(i))
-			}
-		}
-		for i := range b.entries {
-			if !b.entries[i].folder() {
-				order = append(order, int32(i))
-			}
-		}
-		b.installOrder(order)
 		b.sorting = false
 		return nil
 	}
@@ -1078,8 +721,8 @@ func (b *browserView) setSort(s sortMode) tea.Cmd {
 func (b *browserView) resort() tea.Cmd {
 	b.seq++
 	b.sortReq = b.seq
-	cmd := sortCmd(b.gen, b.seq, b.sort, b.entries)
-	if len(b.entries) <= inlineSortLimit {
+	cmd := sortCmd(b.gen, b.seq, b.list.sort, b.list.entries)
+	if len(b.list.entries) <= inlineSortLimit {
 		return b.gotSorted(cmd().(brSortedMsg))
 	}
 	b.sorting = true
@@ -1088,20 +731,7 @@ func (b *browserView) resort() tea.Cmd {
 
 func sortCmd(gen, req int, mode sortMode, ents []entry) tea.Cmd {
 	return func() tea.Msg {
-		objs := make([]int32, 0, len(ents))
-		for i := range ents {
-			if !ents[i].folder() {
-				objs = append(objs, int32(i))
-			}
-		}
-		slices.SortStableFunc(objs, func(x, y int32) int {
-			a, b := &ents[x], &ents[y]
-			if mode == sortSize {
-				return cmp.Compare(b.size, a.size)
-			}
-			return cmp.Compare(b.mtime, a.mtime)
-		})
-		return brSortedMsg{gen: gen, req: req, n: len(ents), objects: objs}
+		return brSortedMsg{gen: gen, req: req, n: len(ents), objects: sortObjects(mode, ents)}
 	}
 }
 
@@ -1109,40 +739,22 @@ func (b *browserView) gotSorted(msg brSortedMsg) tea.Cmd {
 	if msg.gen != b.gen || msg.req != b.sortReq {
 		return nil
 	}
-	if msg.n != len(b.entries) {
+	if !b.list.installSorted(msg.n, msg.objects, b.listHeight()) {
 		return b.resort() // pages arrived meanwhile
 	}
 	b.sorting = false
-	order := make([]int32, 0, b.nFolders+len(msg.objects))
-	order = append(append(order, b.order[:b.nFolders]...), msg.objects...)
-	b.installOrder(order)
-	if b.pattern != "" {
-		return b.setFilter(b.pattern)
+	if b.list.pattern != "" {
+		return b.setFilter(b.list.pattern)
 	}
 	return nil
-}
-
-// installOrder swaps in a new order, keeping the cursor on the same entry.
-func (b *browserView) installOrder(order []int32) {
-	keep := b.currentRef()
-	b.order = order
-	b.orderVer++
-	b.narrow.refs = nil
-	b.rebuildRows()
-	if keep != nil && b.pattern == "" {
-		if i := slices.Index(b.rows, *keep); i >= 0 {
-			b.cursor = i
-			b.clampCursor()
-		}
-	}
 }
 
 // syncKeys enables the bindings that do something now, so help never lies.
 func (b *browserView) syncKeys() {
 	km := &b.km
 	normal := b.confirm == nil && b.details == nil && !b.detailsBusy && !b.filtering
-	has := len(b.rows) > 0
-	e := b.current()
+	has := len(b.list.rows) > 0
+	e := b.list.current()
 	isObj := e != nil && !e.folder()
 	for _, k := range []*key.Binding{&km.Up, &km.Down, &km.PageUp, &km.PageDown, &km.Top, &km.Bottom} {
 		k.SetEnabled(has && (normal || b.filtering))
@@ -1150,15 +762,15 @@ func (b *browserView) syncKeys() {
 	km.Open.SetEnabled(normal && has)
 	km.Parent.SetEnabled(normal && (b.prefix != "" || (b.bucket != "" && b.deps.Settings.Bucket == "")))
 	km.Refresh.SetEnabled(normal)
-	km.Filter.SetEnabled(normal && has || normal && b.pattern != "")
+	km.Filter.SetEnabled(normal && has || normal && b.list.pattern != "")
 	km.Sort.SetEnabled(normal && b.bucket != "" && has)
 	km.Mark.SetEnabled(normal && isObj)
-	km.Delete.SetEnabled(normal && b.bucket != "" && (isObj || b.marked > 0))
+	km.Delete.SetEnabled(normal && b.bucket != "" && (isObj || b.list.marked > 0))
 	km.Upload.SetEnabled(normal && b.bucket != "")
-	km.Sign.SetEnabled((normal && b.bucket != "" && (isObj || b.marked > 0)) || b.details != nil)
+	km.Sign.SetEnabled((normal && b.bucket != "" && (isObj || b.list.marked > 0)) || b.details != nil)
 	km.Yes.SetEnabled(b.confirm != nil)
 	km.No.SetEnabled(b.confirm != nil)
-	km.Back.SetEnabled(!normal || b.pattern != "" || b.loading || b.more)
+	km.Back.SetEnabled(!normal || b.list.pattern != "" || b.loading || b.more)
 	km.Confirm.SetEnabled(b.filtering)
 }
 
@@ -1182,7 +794,7 @@ func (b *browserView) ShortHelp() []key.Binding {
 		down.SetHelp("↓", "down")
 		return []key.Binding{c, back, up, down}
 	}
-	if b.pattern != "" {
+	if b.list.pattern != "" {
 		back.SetHelp("esc", "clear filter")
 	}
 	return []key.Binding{km.Open, km.Parent, km.Filter, km.Mark, km.Sign, km.Upload, km.Delete, km.Sort, km.Refresh, back}
@@ -1235,9 +847,13 @@ func (b *browserView) columns() columns {
 }
 
 // listHeight is how many rows fit under the column header and above the info line.
-func (b *browserView) listHeight() int {
+func (b *browserView) listHeight() int { return b.heightFor(b.list.pattern) }
+
+// heightFor is listHeight once pattern is the filter in force: the filter
+// line shows while typing or while a filter is in force.
+func (b *browserView) heightFor(pattern string) int {
 	h := b.height - 2 // column header, info line
-	if b.filtering || b.pattern != "" {
+	if b.filtering || pattern != "" {
 		h--
 	}
 	if b.confirm != nil {
@@ -1249,24 +865,24 @@ func (b *browserView) listHeight() int {
 // View draws the browser into width x height.
 func (b *browserView) View() string {
 	var s strings.Builder
-	if b.filtering || b.pattern != "" {
+	if b.filtering || b.list.pattern != "" {
 		if b.filtering {
 			s.WriteString(b.input.View())
 		} else {
-			s.WriteString(b.st.Muted.Render("filter: ") + escapeKey(b.pattern))
+			s.WriteString(b.st.Muted.Render("filter: ") + escapeKey(b.list.pattern))
 		}
 		s.WriteByte('\n')
 	}
 	switch {
 	case b.details != nil || b.detailsBusy:
 		s.WriteString(b.detailsView())
-	case b.loading && len(b.rows) == 0:
+	case b.loading && len(b.list.rows) == 0:
 		where := "buckets"
 		if b.bucket != "" {
 			where = "s3://" + b.bucket + "/" + b.prefix
 		}
 		s.WriteString(b.spin.View() + " listing " + escapeKey(where) + "…")
-	case b.lastErr != "" && len(b.rows) == 0:
+	case b.lastErr != "" && len(b.list.rows) == 0:
 		s.WriteString(b.st.Error.Render(truncate(b.lastErr, b.width)))
 	default:
 		b.writeList(&s)
@@ -1296,17 +912,17 @@ func (b *browserView) writeList(s *strings.Builder) {
 	}
 	s.WriteString(b.st.ColumnHead.Render(truncate(head, b.width)))
 	h := b.listHeight()
-	end := min(b.offset+h, len(b.rows))
-	for i := b.offset; i < end; i++ {
+	end := min(b.list.offset+h, len(b.list.rows))
+	for i := b.list.offset; i < end; i++ {
 		s.WriteByte('\n')
-		if e := b.at(b.rows[i]); e != nil {
-			s.WriteString(b.row(e, c, i == b.cursor))
+		if e := b.list.at(b.list.rows[i]); e != nil {
+			s.WriteString(b.row(e, c, i == b.list.cursor))
 		}
 	}
-	if len(b.rows) == 0 {
+	if len(b.list.rows) == 0 {
 		s.WriteByte('\n')
 		msg := "(empty)"
-		if b.pattern != "" {
+		if b.list.pattern != "" {
 			msg = "no match"
 			if b.filterBusy {
 				msg = "filtering…"
@@ -1315,7 +931,7 @@ func (b *browserView) writeList(s *strings.Builder) {
 		s.WriteString(b.st.Muted.Render(msg))
 		end++
 	}
-	for i := end - b.offset; i < h; i++ {
+	for i := end - b.list.offset; i < h; i++ {
 		s.WriteByte('\n')
 	}
 	s.WriteByte('\n')
@@ -1323,7 +939,7 @@ func (b *browserView) writeList(s *strings.Builder) {
 }
 
 func (b *browserView) arrow(s sortMode) string {
-	if b.bucket != "" && b.sort == s {
+	if b.bucket != "" && b.list.sort == s {
 		if s == sortName {
 			return " ↑"
 		}
@@ -1364,8 +980,8 @@ func (b *browserView) row(e *entry, c columns, selected bool) string {
 	}
 	if c.class > 0 {
 		cl := ""
-		if !e.folder() && int(e.class) < len(b.classes) {
-			cl = b.classes[e.class]
+		if !e.folder() {
+			cl = b.list.className(e.class)
 		}
 		rest.WriteString(pad("", gap) + pad(truncate(escapeKey(cl), c.class), c.class))
 	}
@@ -1384,33 +1000,33 @@ func (b *browserView) row(e *entry, c columns, selected bool) string {
 
 func (b *browserView) infoLine() string {
 	var parts []string
-	n := len(b.entries)
+	n := len(b.list.entries)
 	noun := "item"
 	if b.bucket == "" {
 		noun = "bucket"
 	}
 	switch {
-	case b.complete:
+	case b.list.complete:
 		parts = append(parts, plural(n, noun))
 	default:
 		parts = append(parts, humanize.Comma(int64(n))+" loaded")
 	}
-	if b.pattern != "" {
-		parts = append(parts, pluralNoun(len(b.rows), "match", "matches"))
+	if b.list.pattern != "" {
+		parts = append(parts, pluralNoun(len(b.list.rows), "match", "matches"))
 	}
-	if b.marked > 0 {
-		parts = append(parts, humanize.Comma(int64(b.marked))+" marked")
+	if b.list.marked > 0 {
+		parts = append(parts, humanize.Comma(int64(b.list.marked))+" marked")
 	}
 	if b.bucket != "" {
-		parts = append(parts, "by "+b.sort.String())
+		parts = append(parts, "by "+b.list.sort.String())
 	}
 	if b.more || b.filterBusy || b.sorting || (b.loading && n > 0) {
 		parts = append(parts, b.spin.View())
-	} else if !b.complete && n > 0 {
+	} else if !b.list.complete && n > 0 {
 		parts = append(parts, "more…")
 	}
-	if len(b.rows) > 0 {
-		parts = append([]string{strconv.Itoa(b.cursor+1) + "/" + humanize.Comma(int64(len(b.rows)))}, parts...)
+	if len(b.list.rows) > 0 {
+		parts = append([]string{strconv.Itoa(b.list.cursor+1) + "/" + humanize.Comma(int64(len(b.list.rows)))}, parts...)
 	}
 	return b.st.Muted.Render(truncate(strings.Join(parts, " · "), b.width))
 }

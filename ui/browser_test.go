@@ -254,14 +254,14 @@ func btKeys(k string) []tea.KeyMsg {
 
 func (bb *btBrowser) names() []string {
 	var out []string
-	for _, r := range bb.b.rows {
-		e := bb.b.at(r)
+	for _, r := range bb.b.list.rows {
+		e := bb.b.list.at(r)
 		out = append(out, strings.TrimPrefix(e.key, bb.b.prefix))
 	}
 	return out
 }
 
-func (bb *btBrowser) selected() string { return bb.b.selectedKey() }
+func (bb *btBrowser) selected() string { return bb.b.list.selectedKey() }
 
 // btGolden compares got with testdata/name.golden; -update rewrites it.
 func btGolden(t *testing.T, name, got string) {
@@ -315,8 +315,8 @@ func TestBrowserListsFoldersFirst(t *testing.T) {
 	if got := bb.names(); !slices.Equal(got, want) {
 		t.Fatalf("rows = %v, want %v", got, want)
 	}
-	if !bb.b.complete || bb.b.loading {
-		t.Fatalf("complete=%v loading=%v after the only page", bb.b.complete, bb.b.loading)
+	if !bb.b.list.complete || bb.b.loading {
+		t.Fatalf("complete=%v loading=%v after the only page", bb.b.list.complete, bb.b.loading)
 	}
 }
 
@@ -359,8 +359,8 @@ func TestBrowserBucketList(t *testing.T) {
 		t.Fatalf("bucket rows = %v", got)
 	}
 	bb.press("enter")
-	if bb.b.bucket != "media" || len(bb.b.rows) != 5 {
-		t.Fatalf("after enter: bucket %q with %d rows", bb.b.bucket, len(bb.b.rows))
+	if bb.b.bucket != "media" || len(bb.b.list.rows) != 5 {
+		t.Fatalf("after enter: bucket %q with %d rows", bb.b.bucket, len(bb.b.list.rows))
 	}
 	bb.press("h")
 	if bb.b.bucket != "" || bb.selected() != "media" {
@@ -375,8 +375,8 @@ func TestBrowserPagesLoadNearEnd(t *testing.T) {
 	}
 	l := newBTLister(100, keys...)
 	bb := newBTBrowser(t, l, "media")
-	if len(bb.b.entries) != 100 || bb.b.complete {
-		t.Fatalf("after Init: %d entries complete=%v, want the first page only", len(bb.b.entries), bb.b.complete)
+	if len(bb.b.list.entries) != 100 || bb.b.list.complete {
+		t.Fatalf("after Init: %d entries complete=%v, want the first page only", len(bb.b.list.entries), bb.b.list.complete)
 	}
 	if !strings.Contains(bb.b.View(), "more…") || !strings.Contains(bb.b.View(), "100 loaded") {
 		t.Fatalf("info line lacks the loaded count or more…: %q", bb.b.infoLine())
@@ -386,12 +386,12 @@ func TestBrowserPagesLoadNearEnd(t *testing.T) {
 		t.Fatalf("a move far from the end listed again: %v", l.lists)
 	}
 	bb.press("G")
-	if len(bb.b.entries) != 200 {
-		t.Fatalf("after G: %d entries, want 200", len(bb.b.entries))
+	if len(bb.b.list.entries) != 200 {
+		t.Fatalf("after G: %d entries, want 200", len(bb.b.list.entries))
 	}
 	bb.press("G")
-	if len(bb.b.entries) != 250 || !bb.b.complete {
-		t.Fatalf("after G twice: %d entries complete=%v", len(bb.b.entries), bb.b.complete)
+	if len(bb.b.list.entries) != 250 || !bb.b.list.complete {
+		t.Fatalf("after G twice: %d entries complete=%v", len(bb.b.list.entries), bb.b.list.complete)
 	}
 	if got := bb.b.infoLine(); !strings.Contains(got, "250 items") || strings.Contains(got, "more") {
 		t.Fatalf("info line = %q", got)
@@ -407,7 +407,7 @@ func TestBrowserDropsStaleResults(t *testing.T) {
 	wrongPrefix := brListedMsg{gen: bb.b.gen, req: bb.b.listReq, bucket: "media", prefix: "b/",
 		page: aws.Page{Entries: []aws.Entry{{Key: "b/ghost"}}}}
 	bb.b.Update(wrongPrefix)
-	if slices.Contains(bb.names(), "ghost") || len(bb.b.entries) != 5 {
+	if slices.Contains(bb.names(), "ghost") || len(bb.b.list.entries) != 5 {
 		t.Fatalf("a stale page was applied: %v", bb.names())
 	}
 	// Two filters typed quickly: the first result arrives after the second.
@@ -416,8 +416,8 @@ func TestBrowserDropsStaleResults(t *testing.T) {
 	_, second := bb.b.Update(btKeys("l")[0])
 	bb.run(second)
 	bb.run(first)
-	if bb.b.pattern != "cl" || !slices.Equal(bb.names(), []string{"clip.mp4"}) {
-		t.Fatalf("pattern %q rows %v, want cl -> clip.mp4", bb.b.pattern, bb.names())
+	if bb.b.list.pattern != "cl" || !slices.Equal(bb.names(), []string{"clip.mp4"}) {
+		t.Fatalf("pattern %q rows %v, want cl -> clip.mp4", bb.b.list.pattern, bb.names())
 	}
 }
 
@@ -432,20 +432,20 @@ func TestBrowserFilter(t *testing.T) {
 		t.Fatalf("filter zb rows = %v", got)
 	}
 	bb.press("enter")
-	if bb.b.InputFocused() || bb.b.pattern != "zb" {
-		t.Fatalf("enter: focused=%v pattern=%q, want the filter kept", bb.b.InputFocused(), bb.b.pattern)
+	if bb.b.InputFocused() || bb.b.list.pattern != "zb" {
+		t.Fatalf("enter: focused=%v pattern=%q, want the filter kept", bb.b.InputFocused(), bb.b.list.pattern)
 	}
 	bb.press("j") // a move again, not typing
-	if bb.b.pattern != "zb" {
-		t.Fatalf("j typed into the filter: %q", bb.b.pattern)
+	if bb.b.list.pattern != "zb" {
+		t.Fatalf("j typed into the filter: %q", bb.b.list.pattern)
 	}
 	bb.press("esc")
-	if bb.b.pattern != "" || len(bb.b.rows) != 5 || bb.selected() != "zeta.bin" {
-		t.Fatalf("esc: pattern %q rows %d selected %q", bb.b.pattern, len(bb.b.rows), bb.selected())
+	if bb.b.list.pattern != "" || len(bb.b.list.rows) != 5 || bb.selected() != "zeta.bin" {
+		t.Fatalf("esc: pattern %q rows %d selected %q", bb.b.list.pattern, len(bb.b.list.rows), bb.selected())
 	}
 	bb.press("/", "doc", "esc")
-	if bb.b.pattern != "" || bb.b.InputFocused() || len(bb.b.rows) != 5 {
-		t.Fatalf("esc while typing: pattern %q focused %v rows %d", bb.b.pattern, bb.b.InputFocused(), len(bb.b.rows))
+	if bb.b.list.pattern != "" || bb.b.InputFocused() || len(bb.b.list.rows) != 5 {
+		t.Fatalf("esc while typing: pattern %q focused %v rows %d", bb.b.list.pattern, bb.b.InputFocused(), len(bb.b.list.rows))
 	}
 }
 
@@ -474,11 +474,11 @@ func TestBrowserSort(t *testing.T) {
 		t.Fatalf("by size: %v", got)
 	}
 	bb.press("S") // date: newest first, same order as size here
-	if bb.b.sort != sortDate || !slices.Equal(bb.names()[2:], []string{"zeta.bin", "clip.mp4", "a.txt"}) {
+	if bb.b.list.sort != sortDate || !slices.Equal(bb.names()[2:], []string{"zeta.bin", "clip.mp4", "a.txt"}) {
 		t.Fatalf("by date: %v", bb.names())
 	}
 	bb.press("S")
-	if got := bb.names(); bb.b.sort != sortName || !slices.Equal(got, []string{"b/", "docs/", "a.txt", "clip.mp4", "zeta.bin"}) {
+	if got := bb.names(); bb.b.list.sort != sortName || !slices.Equal(got, []string{"b/", "docs/", "a.txt", "clip.mp4", "zeta.bin"}) {
 		t.Fatalf("by name: %v", got)
 	}
 }
@@ -490,7 +490,7 @@ func TestBrowserBigSortRunsInCommand(t *testing.T) {
 		t.Fatal("a big sort ran inside Update")
 	}
 	btDrive(t, func(msg tea.Msg) tea.Cmd { _, c := b.Update(msg); return c }, cmd)
-	if b.sorting || b.at(b.rows[0]).size < b.at(b.rows[1]).size {
+	if b.sorting || b.list.at(b.list.rows[0]).size < b.list.at(b.list.rows[1]).size {
 		t.Fatalf("sorted result not installed: sorting=%v", b.sorting)
 	}
 }
@@ -517,12 +517,12 @@ func TestBrowserMarkSignDelete(t *testing.T) {
 	l := newBTLister(1000, btKeysSample...)
 	bb := newBTBrowser(t, l, "media")
 	bb.press("space") // on a folder: nothing
-	if bb.b.marked != 0 {
+	if bb.b.list.marked != 0 {
 		t.Fatal("a folder was marked")
 	}
 	bb.press("down", "down", "space", "down", "space") // a.txt, zeta.bin
-	if bb.b.marked != 2 {
-		t.Fatalf("marked = %d, want 2", bb.b.marked)
+	if bb.b.list.marked != 2 {
+		t.Fatalf("marked = %d, want 2", bb.b.list.marked)
 	}
 	bb.press("s")
 	sign, ok := bb.nav[len(bb.nav)-1].(openSignMsg)
@@ -545,8 +545,8 @@ func TestBrowserMarkSignDelete(t *testing.T) {
 	if !slices.Equal(l.deleted, []string{"a.txt", "zeta.bin"}) {
 		t.Fatalf("deleted %v", l.deleted)
 	}
-	if got := bb.names(); !slices.Equal(got, []string{"b/", "docs/", "clip.mp4"}) || bb.b.marked != 0 {
-		t.Fatalf("after delete rows %v marked %d", got, bb.b.marked)
+	if got := bb.names(); !slices.Equal(got, []string{"b/", "docs/", "clip.mp4"}) || bb.b.list.marked != 0 {
+		t.Fatalf("after delete rows %v marked %d", got, bb.b.list.marked)
 	}
 }
 
@@ -560,7 +560,7 @@ func TestBrowserRefreshSelectsUploadedKey(t *testing.T) {
 	l.objects["media"] = append(l.objects["media"], aws.ObjectInfo{Key: "f0240-new", Size: 1})
 	bb.run(bb.b.refreshSelect("media", "f0240-new"))
 	if bb.selected() != "f0240-new" {
-		t.Fatalf("selected %q after the upload refresh, want f0240-new (loaded %d)", bb.selected(), len(bb.b.entries))
+		t.Fatalf("selected %q after the upload refresh, want f0240-new (loaded %d)", bb.selected(), len(bb.b.list.entries))
 	}
 	// A key in a subfolder selects the folder.
 	bb.run(bb.b.refreshSelect("media", "deep/er/file"))
@@ -581,8 +581,8 @@ func TestBrowserEscCancelsListing(t *testing.T) {
 	}
 	// The cancelled request's answer is dropped.
 	btDrive(t, func(msg tea.Msg) tea.Cmd { _, c := b.Update(msg); return c }, cmd)
-	if len(b.entries) != 0 {
-		t.Fatalf("a cancelled listing was applied: %d entries", len(b.entries))
+	if len(b.list.entries) != 0 {
+		t.Fatalf("a cancelled listing was applied: %d entries", len(b.list.entries))
 	}
 }
 

@@ -1,6 +1,8 @@
 // Package ui is cfsign's terminal app: a Bubble Tea root model that routes
 // between the browser, upload, sign and setup views and dispatches all I/O to
-// the aws and keys layers as commands.
+// the aws and keys layers as commands. Each view's file holds its Bubble Tea
+// parts: keys, commands and drawing. The browser draws a listing
+// (listing.go): plain state with its own tests, no Bubble Tea and no I/O.
 package ui
 
 import (
