@@ -400,15 +400,19 @@ func (r *runner) runApp(ctx context.Context, bucket, prefix string) error {
 	return r.env.RunApp(ctx, app)
 }
 
-// startSandbox returns the sandbox --sandbox uses: Env.Sandbox's, else one
-// started in-process on the data directory.
+// startSandbox returns the sandbox --sandbox uses: Env.Sandbox's, else the
+// one already running on the data directory (another cfsign's), else one
+// started in-process.
 func (r *runner) startSandbox(ctx context.Context) (*sandbox.Sandbox, func(), error) {
 	if r.env.Sandbox != nil {
 		return r.env.Sandbox(ctx)
 	}
-	sb, err := sandbox.Start(ctx, sandbox.Options{DataDir: config.SandboxDir(r.env.Getenv), Log: r.debug})
+	sb, err := sandbox.Open(ctx, sandbox.Options{DataDir: config.SandboxDir(r.env.Getenv), Log: r.debug})
 	if err != nil {
 		return nil, nil, fmt.Errorf("start sandbox: %w", err)
+	}
+	if sb.SharedPID != 0 {
+		r.debugf("sandbox: using the one pid %d runs (S3 %s)", sb.SharedPID, sb.S3Endpoint)
 	}
 	return sb, func() { sb.Close() }, nil
 }

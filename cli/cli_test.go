@@ -3,6 +3,8 @@ package cli
 import (
 	"context"
 	"errors"
+	"io"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -11,6 +13,8 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/cfsign/cfsign/aws/sandbox"
+	"github.com/cfsign/cfsign/config"
 	"github.com/cfsign/cfsign/internal/testenv"
 )
 
@@ -341,4 +345,49 @@ func FuzzSanitize(f *testing.F) {
 			}
 		}
 	})
+}
+
+// A sandbox running on the default data directory (as `cfsign sandbox` runs
+// it, here in-process on the on-disk store) is used, not fought over, by
+// --sandbox commands and by the app: they share its bucket, and closing
+// them leaves it running.
+func TestSandboxSharedBetweenProcesses(t *testing.T) {
+	te := newTestEnv(t)
+	dir := config.SandboxDir(func(k string) string { return te.vars[k] })
+	owner, err := sandbox.Start(context.Background(), sandbox.Options{DataDir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer owner.Close()
+
+	src := filepath.Join(t.TempDir(), "shared.txt")
+	os.WriteFile(src, []byte("shared between processes\n"), 0o600)
+	te.run("--sandbox", "upload", src, "s3://sandbox/shared/").mustOK(t)
+	if r := te.run("--sandbox", "ls", "s3://sandbox/shared/").mustOK(t); !strings.Contains(r.stdout, "shared.txt") {
+		t.Errorf("ls through the running sandbox: %q", r.stdout)
+	}
+	r := te.run("--sandbox", "sign", "s3://sandbox/shared/shared.txt", "--expires", "10m").mustOK(t)
+	if !strings.HasPrefix(r.stdout, owner.EdgeURL+"/shared/shared.txt?") {
+		t.Errorf("signed for %q, want the running sandbox's edge %s", r.stdout, owner.EdgeURL)
+	}
+	resp, err := http.Get(strings.TrimSpace(r.stdout))
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || string(body) != "shared between processes\n" {
+		t.Errorf("the signed link: %d %q", resp.StatusCode, body)
+	}
+
+	var app *AppConfig
+	te.env.RunApp = func(ctx context.Context, a AppConfig) error { app = &a; return nil }
+	te.run().mustOK(t)
+	if app == nil || app.Sandbox == nil || app.Sandbox.S3Endpoint != owner.S3Endpoint || app.Client.SecretAccessKey != owner.SecretAccessKey {
+		t.Fatalf("the app did not use the running sandbox: %+v", app)
+	}
+	// The owner still serves after every user closed its handle.
+	if _, err := sandbox.Open(context.Background(), sandbox.Options{DataDir: dir}); err != nil {
+		t.Fatalf("the running sandbox after its users closed: %v", err)
+	}
 }

@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 
@@ -55,6 +56,9 @@ func runSandbox(ctx context.Context, r *runner, args []string) error {
 	}
 	sb, err := sandbox.Start(ctx, sandbox.Options{DataDir: data, Memory: memory,
 		S3Addr: s3Addr, EdgeAddr: addr, Log: r.env.Stderr})
+	if errors.Is(err, sandbox.ErrRunning) {
+		return fmt.Errorf("sandbox: %w; other cfsign commands and the app use it with --sandbox", err)
+	}
 	if err != nil {
 		return fmt.Errorf("sandbox: %w", err)
 	}

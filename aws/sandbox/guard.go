@@ -2,6 +2,7 @@ package sandbox
 
 import (
 	"encoding/xml"
+	"io"
 	"net"
 	"net/http"
 	"strconv"
@@ -21,6 +22,7 @@ type guard struct {
 	hosts  map[string]bool // host names (no port) it answers to; nil means any IP literal or localhost
 	origin string          // the one CORS origin allowed; "" allows none
 	auth   *account        // nil: no signature needed (the edge checks CloudFront signatures itself)
+	health string          // answered unsigned at healthPath; "" for none
 	now    func() time.Time
 	// refuse writes an error in the server's own format.
 	refuse func(w http.ResponseWriter, r *http.Request, status int, code, msg string)
@@ -52,6 +54,11 @@ func (g *guard) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			"The Host header "+strconv.Quote(r.Host)+" does not name this sandbox server (use its address, 127.0.0.1:"+g.port+").")
 		return
 	}
+	if g.health != "" && r.URL.Path == healthPath && r.Method == http.MethodGet {
+		w.Header().Set("Content-Type", "text/plain")
+		io.WriteString(w, g.health)
+		return
+	}
 	origin := r.Header.Get("Origin")
 	corsOK := origin != "" && g.origin != "" && origin == g.origin
 	if r.Method == http.MethodOptions && r.Header.Get("Access-Control-Request-Method") != "" {
@@ -79,6 +86,12 @@ func (g *guard) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	w = &corsWriter{ResponseWriter: w, origin: origin, allow: corsOK}
 	g.next.ServeHTTP(w, r)
+}
+
+// withHealth makes the guard answer the liveness check with token.
+func (g *guard) withHealth(token string) *guard {
+	g.health = token
+	return g
 }
 
 func (g *guard) hostOK(host string) bool {

@@ -50,6 +50,9 @@ import (
 	"gopkg.in/mgo.v2/bson"
 )
 
+// errLocked is the store held by another process.
+var errLocked = errors.New("in use by another running sandbox")
+
 // s3Server is the in-process S3 server of the sandbox.
 type s3Server struct {
 	backend *store
@@ -160,7 +163,7 @@ func newS3Server(boltPath string) (*s3Server, error) {
 	} else {
 		db, err := bolt.Open(boltPath, 0o600, &bolt.Options{Timeout: time.Second, InitialMmapSize: mmapSize})
 		if errors.Is(err, bolt.ErrTimeout) {
-			return nil, fmt.Errorf("open sandbox database %s: in use by another running sandbox", boltPath)
+			return nil, fmt.Errorf("open sandbox database %s: %w", boltPath, errLocked)
 		}
 		if err != nil {
 			return nil, fmt.Errorf("open sandbox database %s: %w", boltPath, err)

@@ -49,8 +49,21 @@ type Sandbox struct {
 	PrivateKeyPath  string
 	PublicKeyPath   string
 
-	// Edge is the edge's handler, for callers that want to serve it themselves.
+	// CloudFrontEndpoint is the sandbox's CloudFront API, and DistributionID
+	// its one distribution (the edge).
+	CloudFrontEndpoint string
+	DistributionID     string
+
+	// SharedPID is the pid of the process running this sandbox when it is
+	// another process's (see Open); 0 when this process runs it.
+	SharedPID int
+
+	// Edge is the edge's handler, for callers that want to serve it
+	// themselves; nil for a shared sandbox.
 	Edge *Edge
+
+	instance   string // the token the S3 server answers at healthPath
+	recordPath string // running.json, while this process runs the sandbox
 
 	s3       *s3Server
 	s3srv    *http.Server
@@ -71,6 +84,10 @@ type Info struct {
 	KeyPairID       string `json:"key_pair_id"`
 	PrivateKey      string `json:"private_key"`
 	PublicKey       string `json:"public_key"`
+	// CloudFrontEndpoint serves CloudFront's key and distribution API for
+	// DistributionID, the edge.
+	CloudFrontEndpoint string `json:"cloudfront_endpoint,omitempty"`
+	DistributionID     string `json:"distribution_id,omitempty"`
 }
 
 // Info returns the sandbox's description.
@@ -85,6 +102,9 @@ func (s *Sandbox) Info() Info {
 		KeyPairID:       s.KeyPairID,
 		PrivateKey:      s.PrivateKeyPath,
 		PublicKey:       s.PublicKeyPath,
+
+		CloudFrontEndpoint: s.CloudFrontEndpoint,
+		DistributionID:     s.DistributionID,
 	}
 }
 
@@ -144,23 +164,19 @@ func Start(ctx context.Context, opts Options) (*Sandbox, error) {
 	if log == nil {
 		log = io.Discard
 	}
-	dir := opts.DataDir
-	if dir == "" {
-		dir = DefaultDir()
-		if dir == "" {
-			return nil, errors.New("start sandbox: no data directory: set XDG_DATA_HOME or HOME, or pass one")
-		}
-	}
-	// Absolute, so the key paths in Info mean the same to any reader.
-	dir, err := filepath.Abs(dir)
+	dir, err := dataDir(opts.DataDir)
 	if err != nil {
-		return nil, fmt.Errorf("sandbox directory: %w", err)
+		return nil, err
 	}
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("create sandbox directory: %w", err)
 	}
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("start sandbox: %w", err)
+	}
+	instance, err := claim(ctx, dir)
+	if err != nil {
+		return nil, err
 	}
 
 	state, pub, privPath, pubPath, err := loadKeys(dir, log)
@@ -189,6 +205,7 @@ func Start(ctx context.Context, opts Options) (*Sandbox, error) {
 		KeyPairID:       state.KeyPairID,
 		PrivateKeyPath:  privPath,
 		PublicKeyPath:   pubPath,
+		instance:        instance,
 		Edge:            NewEdge(bucketSource{f: f, bucket: Bucket}, signedurl.PublicKeys{state.KeyPairID: pub}, log),
 		s3:              f,
 	}
@@ -225,7 +242,7 @@ func Start(ctx context.Context, opts Options) (*Sandbox, error) {
 	}
 
 	s.s3srv = &http.Server{
-		Handler:           newGuard(f, s3l.Addr(), opts.CORSOrigin, &account{accessKeyID: s.AccessKeyID, secret: s.SecretAccessKey, service: "s3"}, s3Refuse),
+		Handler:           newGuard(f, s3l.Addr(), opts.CORSOrigin, &account{accessKeyID: s.AccessKeyID, secret: s.SecretAccessKey, service: "s3"}, s3Refuse).withHealth(instance),
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       2 * time.Minute,
 	}
@@ -233,12 +250,37 @@ func Start(ctx context.Context, opts Options) (*Sandbox, error) {
 	s.served.Add(2)
 	go func() { defer s.served.Done(); s.s3srv.Serve(s3l) }()
 	go func() { defer s.served.Done(); s.edgeSrv.Serve(edgeL) }()
+	if err := s.publish(dir, opts.Memory); err != nil {
+		s.Close()
+		return nil, err
+	}
 	return s, nil
 }
 
-// Close stops both servers and closes the database.
+// dataDir is dir made absolute, or the default directory.
+func dataDir(dir string) (string, error) {
+	if dir == "" {
+		dir = DefaultDir()
+		if dir == "" {
+			return "", errors.New("start sandbox: no data directory: set XDG_DATA_HOME or HOME, or pass one")
+		}
+	}
+	// Absolute, so the key paths in Info mean the same to any reader.
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return "", fmt.Errorf("sandbox directory: %w", err)
+	}
+	return abs, nil
+}
+
+// Close stops both servers and closes the database. It does nothing to a
+// sandbox another process runs.
 func (s *Sandbox) Close() error {
+	if s.SharedPID != 0 {
+		return nil
+	}
 	s.stopOnce.Do(func() {
+		s.unpublish()
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
 		var errs []error
@@ -354,6 +396,21 @@ func loadKeys(dir string, log io.Writer) (st savedState, pub crypto.PublicKey, p
 		}
 	}
 	return st, pub, privPath, pubPath, nil
+}
+
+// readKeys reads the state and key paths a running sandbox created in dir.
+func readKeys(dir string) (st savedState, pub crypto.PublicKey, privPath, pubPath string, err error) {
+	keyDir := filepath.Join(dir, keysDir)
+	privPath = filepath.Join(keyDir, keys.PrivateFile)
+	pubPath = filepath.Join(keyDir, keys.PublicFile)
+	b, err := os.ReadFile(filepath.Join(dir, stateFile))
+	if err != nil {
+		return st, nil, "", "", fmt.Errorf("read sandbox state: %w", err)
+	}
+	if err := json.Unmarshal(b, &st); err != nil {
+		return st, nil, "", "", fmt.Errorf("read sandbox state %s: %v", filepath.Join(dir, stateFile), err)
+	}
+	return st, nil, privPath, pubPath, nil
 }
 
 func saveState(path string, st savedState) error {

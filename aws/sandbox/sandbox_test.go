@@ -324,8 +324,9 @@ func TestSandboxPortTakenFallsBack(t *testing.T) {
 	}
 }
 
-// TestSandboxDataDirInUse: a second sandbox on a data dir in use fails with a
-// clear error instead of hanging on bolt's file lock.
+// TestSandboxDataDirInUse: a second Start on a data dir in use fails at once
+// naming the running one; Open uses the running one instead (same servers,
+// same credentials), and its Close leaves the owner's sandbox running.
 func TestSandboxDataDirInUse(t *testing.T) {
 	dir := t.TempDir()
 	sb, err := Start(context.Background(), Options{DataDir: dir})
@@ -334,8 +335,57 @@ func TestSandboxDataDirInUse(t *testing.T) {
 	}
 	defer sb.Close()
 	_, err = Start(context.Background(), Options{DataDir: dir})
-	if err == nil || !strings.Contains(err.Error(), "in use") {
-		t.Errorf("second sandbox on the same dir: err = %v, want 'in use'", err)
+	if !errors.Is(err, ErrRunning) || !strings.Contains(err.Error(), sb.S3Endpoint) || !strings.Contains(err.Error(), fmt.Sprint(os.Getpid())) {
+		t.Errorf("second Start on the same dir: err = %v, want ErrRunning naming the pid and endpoint", err)
+	}
+	shared, err := Open(context.Background(), Options{DataDir: dir})
+	if err != nil {
+		t.Fatalf("Open: %v", err)
+	}
+	if shared.S3Endpoint != sb.S3Endpoint || shared.EdgeURL != sb.EdgeURL || shared.SecretAccessKey != sb.SecretAccessKey ||
+		shared.KeyPairID != sb.KeyPairID || shared.PrivateKeyPath != sb.PrivateKeyPath || shared.SharedPID != os.Getpid() {
+		t.Fatalf("Open gave %+v, want the running sandbox %+v", shared, sb)
+	}
+	sbPut(t, sbClient(shared), shared.Bucket, "via-shared.txt", []byte("x"), "")
+	shared.Close()
+	if _, err := sbClient(sb).HeadObject(context.Background(), &s3.HeadObjectInput{Bucket: sdkaws.String(sb.Bucket), Key: sdkaws.String("via-shared.txt")}); err != nil {
+		t.Fatalf("the owner's sandbox after the shared one closed: %v", err)
+	}
+	sb.Close()
+	if _, err := os.Stat(filepath.Join(dir, runningFile)); !os.IsNotExist(err) {
+		t.Errorf("running.json left after Close: %v", err)
+	}
+}
+
+// TestSandboxStaleRecord: a record left by a crashed sandbox (its server
+// gone) does not stop Open from starting a new one, which takes its place.
+func TestSandboxStaleRecord(t *testing.T) {
+	dir := t.TempDir()
+	first, err := Start(context.Background(), Options{DataDir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	record, err := os.ReadFile(filepath.Join(dir, runningFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	first.Close()
+	// As after a crash: the record stays, nothing answers at its address.
+	if err := os.WriteFile(filepath.Join(dir, runningFile), record, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	sb, err := Open(context.Background(), Options{DataDir: dir})
+	if err != nil {
+		t.Fatalf("Open over a stale record: %v", err)
+	}
+	defer sb.Close()
+	if sb.SharedPID != 0 {
+		t.Fatalf("Open attached to a dead sandbox (pid %d)", sb.SharedPID)
+	}
+	var rec running
+	b, _ := os.ReadFile(filepath.Join(dir, runningFile))
+	if err := json.Unmarshal(b, &rec); err != nil || rec.Instance != sb.instance || rec.S3Endpoint != sb.S3Endpoint {
+		t.Errorf("record after the restart: %s (%v)", b, err)
 	}
 }
 
