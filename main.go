@@ -42,15 +42,14 @@ func runApp(ctx context.Context, app cli.AppConfig) error {
 		return err
 	}
 	wd, _ := os.Getwd()
-	var cf ui.CloudFrontAdmin
-	if app.Sandbox == nil {
-		// The sandbox has no CloudFront API; setup's Register and Pick
-		// distribution say so.
-		c, err := aws.NewCloudFront(ctx, aws.CloudFrontOptions{ClientOptions: app.Client})
-		if err != nil {
-			return err
-		}
-		cf = c
+	// On the sandbox, CloudFront is the sandbox's own CloudFront API.
+	cfOpts := aws.CloudFrontOptions{ClientOptions: app.Client}
+	if app.Sandbox != nil {
+		cfOpts.CloudFrontEndpointURL = app.Sandbox.CloudFrontEndpoint
+	}
+	cf, err := aws.NewCloudFront(ctx, cfOpts)
+	if err != nil {
+		return err
 	}
 	return ui.Run(ctx, ui.Deps{
 		CloudFront: cf,

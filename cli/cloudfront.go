@@ -54,10 +54,11 @@ func runDistributions(ctx context.Context, r *runner, args []string) error {
 	if len(pos) > 0 {
 		return usagef("Run 'cfsign distributions --help' for usage.", "distributions: unexpected argument %q", pos[0])
 	}
-	cf, err := r.cloudFront(ctx)
+	cf, release, err := r.cloudFront(ctx)
 	if err != nil {
 		return err
 	}
+	defer release()
 	ds, err := cf.ListDistributions(ctx)
 	if err != nil {
 		return fmt.Errorf("distributions: %w", err)
@@ -189,8 +190,11 @@ func runDoctor(ctx context.Context, r *runner, args []string) error {
 		}
 	}
 
-	if checkDist && t.err == nil && t.domain != "" && s.sandbox == nil {
-		cf, err := r.cloudFront(ctx)
+	if checkDist && t.err == nil && t.domain != "" {
+		cf, release, err := r.cloudFront(ctx)
+		if err == nil {
+			defer release()
+		}
 		if err != nil {
 			warnf("cannot check the distribution: %v", err)
 		} else if ds, err := cf.ListDistributions(ctx); err != nil {
@@ -286,7 +290,7 @@ func hostOf(domain string) string {
 }
 
 func servesHost(d aws.Distribution, host string) bool {
-	if strings.EqualFold(d.DomainName, host) {
+	if strings.EqualFold(hostOf(d.DomainName), host) {
 		return true
 	}
 	for _, a := range d.Aliases {
@@ -321,10 +325,11 @@ func runDistributionsCreate(ctx context.Context, r *runner, args []string) error
 	if bucket == "" || group == "" {
 		return usagef(hint, "distributions create: want --bucket NAME and --key-group GROUP")
 	}
-	cf, err := r.cloudFront(ctx)
+	cf, release, err := r.cloudFront(ctx)
 	if err != nil {
 		return err
 	}
+	defer release()
 	groups, err := cf.ListKeyGroups(ctx)
 	if err != nil {
 		return fmt.Errorf("distributions create: %w", err)

@@ -4,6 +4,9 @@ import (
 	"context"
 	"io"
 	"net/http"
+	"os"
+	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -117,4 +120,42 @@ func TestDistributionsCreateOnMoto(t *testing.T) {
 	}
 	te.run("distributions", "create", "--bucket", bucket, "--key-group", "no-such-group", "--yes").
 		oneLineError(t, ExitError, "no key group")
+}
+
+// With --sandbox, the CloudFront commands talk to the sandbox's CloudFront
+// API: a new key registered into the trusted key group signs links the edge
+// serves; distributions lists the sandbox's one; doctor checks it.
+func TestSandboxCloudFrontCommands(t *testing.T) {
+	te := newTestEnv(t).withSandbox()
+	sb := testenv.Sandbox(t)
+	src := filepath.Join(t.TempDir(), "cf.txt")
+	os.WriteFile(src, []byte("via a new key\n"), 0o600)
+	te.run("--sandbox", "upload", src, "s3://sandbox/cfcmd/").mustOK(t)
+
+	keyDir := t.TempDir()
+	te.run("keys", "generate", "--dir", keyDir).mustOK(t)
+	priv := filepath.Join(keyDir, "private_key.pem")
+	r := te.run("--sandbox", "keys", "register", "--private-key", priv, "--key-group", "cfsign-sandbox").mustOK(t)
+	id := regexp.MustCompile(`\bK[A-Z0-9]{13}\b`).FindString(r.stdout)
+	if id == "" || id == sb.KeyPairID {
+		t.Fatalf("keys register printed no new key pair ID: %q %q", r.stdout, r.stderr)
+	}
+	r = te.run("--sandbox", "sign", "s3://sandbox/cfcmd/cf.txt", "--key-pair-id", id, "--private-key", priv, "--expires", "5m").mustOK(t)
+	resp, err := http.Get(strings.TrimSpace(r.stdout))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 200 {
+		t.Errorf("a link signed with the newly registered key: %d", resp.StatusCode)
+	}
+
+	r = te.run("--sandbox", "distributions").mustOK(t)
+	if !strings.Contains(r.stdout, sb.DistributionID) {
+		t.Errorf("distributions: %q", r.stdout)
+	}
+	r = te.run("--sandbox", "doctor", "s3://sandbox/cfcmd/cf.txt", "--distribution").mustOK(t)
+	if !strings.Contains(r.stdout, "distribution "+sb.DistributionID) || !strings.Contains(r.stdout, "200") {
+		t.Errorf("doctor: %q", r.stdout)
+	}
 }

@@ -238,10 +238,11 @@ func runKeysRegister(ctx context.Context, r *runner, args []string) error {
 		}
 		name = "cfsign-" + cfName(fp)
 	}
-	cf, err := r.cloudFront(ctx)
+	cf, release, err := r.cloudFront(ctx)
 	if err != nil {
 		return err
 	}
+	defer release()
 	id, existed, err := cf.RegisterPublicKey(ctx, pemBytes, name)
 	if err != nil {
 		return fmt.Errorf("keys register: %w", err)
@@ -283,18 +284,39 @@ func cfName(fp string) string {
 	return b.String()
 }
 
-// cloudFront builds the CloudFront client from the settings. The endpoint
-// override is CFSIGN_CLOUDFRONT_ENDPOINT_URL (for moto in tests).
-func (r *runner) cloudFront(ctx context.Context) (*aws.CloudFront, error) {
+// cloudFront builds the CloudFront client: the sandbox's CloudFront API with
+// --sandbox, else from the settings (the endpoint override is
+// CFSIGN_CLOUDFRONT_ENDPOINT_URL, for moto in tests). release ends what it
+// started.
+func (r *runner) cloudFront(ctx context.Context) (*aws.CloudFront, func(), error) {
+	if r.global.sandbox {
+		sb, release, err := r.startSandbox(ctx)
+		if err != nil {
+			return nil, nil, err
+		}
+		co, err := r.clientOptions(aws.ClientOptions{Region: sb.Region, EndpointURL: sb.S3Endpoint,
+			AccessKeyID: sb.AccessKeyID, SecretAccessKey: sb.SecretAccessKey})
+		if err != nil {
+			release()
+			return nil, nil, err
+		}
+		cf, err := aws.NewCloudFront(ctx, aws.CloudFrontOptions{ClientOptions: co, CloudFrontEndpointURL: sb.CloudFrontEndpoint})
+		if err != nil {
+			release()
+			return nil, nil, fmt.Errorf("cloudfront: %w", err)
+		}
+		r.debugf("cloudfront client on sandbox %s", sb.CloudFrontEndpoint)
+		return cf, release, nil
+	}
 	s, err := r.settings("")
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	// EndpointURL is the S3 side's (bucket policies); CloudFront's own
 	// endpoint override comes next.
 	co, err := r.clientOptions(aws.ClientOptions{Profile: s.Profile, Region: s.Region, EndpointURL: s.EndpointURL})
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	opts := aws.CloudFrontOptions{
 		ClientOptions:         co,
@@ -303,7 +325,7 @@ func (r *runner) cloudFront(ctx context.Context) (*aws.CloudFront, error) {
 	r.debugf("cloudfront client profile=%q endpoint=%q", s.Profile, opts.CloudFrontEndpointURL)
 	cf, err := aws.NewCloudFront(ctx, opts)
 	if err != nil {
-		return nil, fmt.Errorf("cloudfront: %w", err)
+		return nil, nil, fmt.Errorf("cloudfront: %w", err)
 	}
-	return cf, nil
+	return cf, func() {}, nil
 }

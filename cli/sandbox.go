@@ -12,22 +12,29 @@ import (
 	"github.com/cfsign/cfsign/config"
 )
 
-const sandboxUsage = `Usage: cfsign sandbox [--addr HOST:PORT] [--s3-addr HOST:PORT] [--data DIR] [--json]
+const sandboxUsage = `Usage: cfsign sandbox [--addr HOST:PORT] [--s3-addr HOST:PORT] [--cloudfront-addr HOST:PORT] [--data DIR] [--json]
 
-Runs the local sandbox until SIGINT/SIGTERM: an S3 server (bucket "sandbox")
-and a CloudFront-style edge in front of it that serves objects only for
-valid signed URLs or cookies, answering refusals with CloudFront's 403 codes
-and logging (on stderr) exactly which check failed. The first start creates
+Runs the local sandbox until SIGINT/SIGTERM: an S3 server (bucket "sandbox"),
+a CloudFront-style edge in front of it that serves objects only for valid
+signed URLs or cookies (answering refusals with CloudFront's 403 codes and
+logging on stderr exactly which check failed), and CloudFront's API for
+public keys, key groups and the edge's distribution. The first start creates
 the bucket and a key pair in the data directory; later starts reuse them.
 
+The S3 server and the CloudFront API accept only requests signed with the
+sandbox's credentials, and every server answers only to its own address.
+While it runs, other cfsign commands (--sandbox) and the app use it.
+
 With --json the first stdout line is one JSON object: s3_endpoint, edge_url,
-bucket, region, access_key_id, secret_access_key, key_pair_id, private_key,
-public_key (paths). Other projects can use this as a local S3 + CloudFront in
-their CI.
+cloudfront_endpoint, distribution_id, bucket, region, access_key_id,
+secret_access_key, key_pair_id, private_key, public_key (paths). Other
+projects can use this as a local S3 + CloudFront in their CI.
 
 Flags:
   --addr HOST:PORT      edge listen address (default 127.0.0.1:0, a free port)
   --s3-addr HOST:PORT   S3 listen address (default 127.0.0.1:0)
+  --cloudfront-addr HOST:PORT  CloudFront API listen address (default 127.0.0.1:0)
+  --cors-origin ORIGIN  let web pages from ORIGIN (e.g. http://localhost:3000) call it; default none
   --data DIR            data directory (default $XDG_DATA_HOME/cfsign/sandbox)
   --memory              keep objects in memory only (the key pair still lives in DIR)
   --json                print the settings as one JSON line
@@ -35,12 +42,14 @@ Flags:
 `
 
 func runSandbox(ctx context.Context, r *runner, args []string) error {
-	var addr, s3Addr, data string
+	var addr, s3Addr, cfAddr, origin, data string
 	var asJSON, memory bool
 	fs := newFlagSet("sandbox")
 	r.global.register(fs)
 	fs.StringVar(&addr, "addr", "127.0.0.1:0", "")
 	fs.StringVar(&s3Addr, "s3-addr", "127.0.0.1:0", "")
+	fs.StringVar(&cfAddr, "cloudfront-addr", "127.0.0.1:0", "")
+	fs.StringVar(&origin, "cors-origin", "", "")
 	fs.StringVar(&data, "data", "", "")
 	fs.BoolVar(&memory, "memory", false, "")
 	fs.BoolVar(&asJSON, "json", false, "")
@@ -55,7 +64,7 @@ func runSandbox(ctx context.Context, r *runner, args []string) error {
 		data = config.SandboxDir(r.env.Getenv)
 	}
 	sb, err := sandbox.Start(ctx, sandbox.Options{DataDir: data, Memory: memory,
-		S3Addr: s3Addr, EdgeAddr: addr, Log: r.env.Stderr})
+		S3Addr: s3Addr, EdgeAddr: addr, CloudFrontAddr: cfAddr, CORSOrigin: origin, Log: r.env.Stderr})
 	if errors.Is(err, sandbox.ErrRunning) {
 		return fmt.Errorf("sandbox: %w; other cfsign commands and the app use it with --sandbox", err)
 	}
@@ -85,6 +94,7 @@ func printSandbox(w io.Writer, sb *sandbox.Sandbox) {
 
   S3 endpoint   %s
   edge URL      %s
+  CloudFront    %s (distribution %s)
   bucket        %s
   region        %s
   key pair ID   %s
@@ -95,6 +105,7 @@ For the AWS CLI and SDKs:
   export AWS_ENDPOINT_URL_S3=%s
   export AWS_ACCESS_KEY_ID=%s
   export AWS_SECRET_ACCESS_KEY=%s
+  export AWS_ENDPOINT_URL_CLOUDFRONT=%s
   export AWS_REGION=%s
 
 For cfsign in another shell:
@@ -106,8 +117,8 @@ For cfsign in another shell:
 Try:
   aws s3 cp README.md s3://%s/README.md
   curl -i "$(cfsign sign s3://%s/README.md --expires 10m)"
-`, sb.S3Endpoint, sb.EdgeURL, sb.Bucket, sb.Region, sb.KeyPairID, sb.PrivateKeyPath, sb.PublicKeyPath,
-		sb.S3Endpoint, sb.AccessKeyID, sb.SecretAccessKey, sb.Region,
+`, sb.S3Endpoint, sb.EdgeURL, sb.CloudFrontEndpoint, sb.DistributionID, sb.Bucket, sb.Region, sb.KeyPairID, sb.PrivateKeyPath, sb.PublicKeyPath,
+		sb.S3Endpoint, sb.AccessKeyID, sb.SecretAccessKey, sb.CloudFrontEndpoint, sb.Region,
 		sb.S3Endpoint, sb.EdgeURL, sb.KeyPairID, sb.PrivateKeyPath,
 		sb.Bucket, sb.Bucket)
 }

@@ -59,7 +59,10 @@ type ObjectSource interface {
 type Edge struct {
 	src  ObjectSource
 	keys signedurl.PublicKeys
-	now  func() time.Time
+	// trusted, when set, replaces keys: the trusted key groups' keys as the
+	// sandbox's CloudFront API has them at the moment of each request.
+	trusted func() signedurl.PublicKeys
+	now     func() time.Time
 
 	logMu sync.Mutex
 	log   io.Writer
@@ -124,7 +127,11 @@ func (e *Edge) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if ap, err := netip.ParseAddrPort(r.RemoteAddr); err == nil {
 		req.ClientIP = ap.Addr().Unmap()
 	}
-	v := signedurl.Verify(req, e.keys)
+	keys := e.keys
+	if e.trusted != nil {
+		keys = e.trusted()
+	}
+	v := signedurl.Verify(req, keys)
 	if !v.OK {
 		code, msg := v.Code, v.Message
 		if code == "" {

@@ -24,11 +24,13 @@ import (
 
 // Options configure the local sandbox.
 type Options struct {
-	DataDir  string    // holds the key pair and, unless Memory, the bolt database; "" means DefaultDir()
-	Memory   bool      // keep objects in memory (tests)
-	S3Addr   string    // listen address of the S3 server; "" means 127.0.0.1:0
-	EdgeAddr string    // listen address of the edge; "" means 127.0.0.1:0
-	Log      io.Writer // where the edge logs each refusal; nil discards
+	DataDir  string // holds the key pair and, unless Memory, the bolt database; "" means DefaultDir()
+	Memory   bool   // keep objects in memory (tests)
+	S3Addr   string // listen address of the S3 server; "" means 127.0.0.1:0
+	EdgeAddr string // listen address of the edge; "" means 127.0.0.1:0
+	// CloudFrontAddr is the listen address of the CloudFront API; "" means 127.0.0.1:0.
+	CloudFrontAddr string
+	Log            io.Writer // where the edge logs each refusal; nil discards
 	// CORSOrigin is the one web origin (scheme://host[:port]) whose pages
 	// may call the servers from a browser; "" allows none.
 	CORSOrigin string
@@ -68,6 +70,7 @@ type Sandbox struct {
 	s3       *s3Server
 	s3srv    *http.Server
 	edgeSrv  *http.Server
+	cfSrv    *http.Server
 	served   sync.WaitGroup
 	stopOnce sync.Once
 	stopErr  error
@@ -152,8 +155,9 @@ type savedState struct {
 	SecretAccessKey string `json:"secret_access_key"`
 	// The ports of the last start, tried first on the next one so links
 	// signed for the edge keep working across restarts.
-	S3Port   int `json:"s3_port,omitempty"`
-	EdgePort int `json:"edge_port,omitempty"`
+	S3Port         int `json:"s3_port,omitempty"`
+	EdgePort       int `json:"edge_port,omitempty"`
+	CloudFrontPort int `json:"cloudfront_port,omitempty"`
 }
 
 // Start starts both servers; the first start creates the bucket and the
@@ -210,36 +214,57 @@ func Start(ctx context.Context, opts Options) (*Sandbox, error) {
 		s3:              f,
 	}
 
-	s3l, err := listen(ctx, opts.S3Addr, state.S3Port)
-	if err != nil {
-		f.close()
-		return nil, fmt.Errorf("start sandbox S3 server: %w", err)
+	// The S3 server, the edge and the CloudFront API, each on its own port.
+	servers := []struct {
+		name, addr string
+		port       *int
+		l          net.Listener
+	}{
+		{"S3 server", opts.S3Addr, &state.S3Port, nil},
+		{"edge", opts.EdgeAddr, &state.EdgePort, nil},
+		{"CloudFront API", opts.CloudFrontAddr, &state.CloudFrontPort, nil},
 	}
-	edgeL, err := listen(ctx, opts.EdgeAddr, state.EdgePort)
-	if err != nil {
-		s3l.Close()
-		f.close()
-		return nil, fmt.Errorf("start sandbox edge: %w", err)
-	}
-	for _, l := range []struct {
-		name string
-		l    net.Listener
-	}{{"S3 server", s3l}, {"edge", edgeL}} {
-		if ap, ok := l.l.Addr().(*net.TCPAddr); ok && !ap.IP.IsLoopback() {
-			fmt.Fprintf(log, "sandbox: warning: the %s listens on %s, beyond this machine; it has no real access control\n", l.name, ap)
+	defaults := opts.S3Addr == "" && opts.EdgeAddr == "" && opts.CloudFrontAddr == ""
+	portsMoved := false
+	for i := range servers {
+		sv := &servers[i]
+		l, err := listen(ctx, sv.addr, *sv.port)
+		if err != nil {
+			for _, done := range servers[:i] {
+				done.l.Close()
+			}
+			f.close()
+			return nil, fmt.Errorf("start sandbox %s: %w", sv.name, err)
 		}
-	}
-	s.S3Endpoint = "http://" + dialAddr(s3l.Addr())
-	s.EdgeURL = "http://" + dialAddr(edgeL.Addr())
-	if opts.S3Addr == "" && opts.EdgeAddr == "" {
-		s3Port, edgePort := s3l.Addr().(*net.TCPAddr).Port, edgeL.Addr().(*net.TCPAddr).Port
-		if s3Port != state.S3Port || edgePort != state.EdgePort {
-			state.S3Port, state.EdgePort = s3Port, edgePort
-			if err := saveState(filepath.Join(dir, stateFile), state); err != nil {
-				fmt.Fprintf(log, "sandbox: warning: %v\n", err)
+		sv.l = l
+		if ap, ok := l.Addr().(*net.TCPAddr); ok {
+			if !ap.IP.IsLoopback() {
+				fmt.Fprintf(log, "sandbox: warning: the %s listens on %s, beyond this machine: anyone who can reach it and holds the credentials can use it\n", sv.name, ap)
+			}
+			if defaults && ap.Port != *sv.port {
+				*sv.port, portsMoved = ap.Port, true
 			}
 		}
 	}
+	s3l, edgeL, cfL := servers[0].l, servers[1].l, servers[2].l
+	s.S3Endpoint = "http://" + dialAddr(s3l.Addr())
+	s.EdgeURL = "http://" + dialAddr(edgeL.Addr())
+	s.CloudFrontEndpoint = "http://" + dialAddr(cfL.Addr())
+	if portsMoved {
+		if err := saveState(filepath.Join(dir, stateFile), state); err != nil {
+			fmt.Fprintf(log, "sandbox: warning: %v\n", err)
+		}
+	}
+	cf, err := newCloudFront(dir, opts.Memory, state.KeyPairID, pub, s.EdgeURL)
+	if err != nil {
+		for _, sv := range servers {
+			sv.l.Close()
+		}
+		f.close()
+		return nil, err
+	}
+	s.DistributionID = cf.st.DistributionID
+	s.Edge.trusted = cf.trusted
 
 	s.s3srv = &http.Server{
 		Handler:           newGuard(f, s3l.Addr(), opts.CORSOrigin, &account{accessKeyID: s.AccessKeyID, secret: s.SecretAccessKey, service: "s3"}, s3Refuse).withHealth(instance),
@@ -247,9 +272,15 @@ func Start(ctx context.Context, opts Options) (*Sandbox, error) {
 		IdleTimeout:       2 * time.Minute,
 	}
 	s.edgeSrv = newEdgeServer(newGuard(s.Edge, edgeL.Addr(), opts.CORSOrigin, nil, s.Edge.refuseHost))
-	s.served.Add(2)
+	s.cfSrv = &http.Server{
+		Handler:           newGuard(cf, cfL.Addr(), "", &account{accessKeyID: s.AccessKeyID, secret: s.SecretAccessKey, service: "cloudfront"}, cfRefuse),
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+	}
+	s.served.Add(3)
 	go func() { defer s.served.Done(); s.s3srv.Serve(s3l) }()
 	go func() { defer s.served.Done(); s.edgeSrv.Serve(edgeL) }()
+	go func() { defer s.served.Done(); s.cfSrv.Serve(cfL) }()
 	if err := s.publish(dir, opts.Memory); err != nil {
 		s.Close()
 		return nil, err
@@ -284,7 +315,7 @@ func (s *Sandbox) Close() error {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
 		var errs []error
-		for _, srv := range []*http.Server{s.edgeSrv, s.s3srv} {
+		for _, srv := range []*http.Server{s.cfSrv, s.edgeSrv, s.s3srv} {
 			if srv == nil {
 				continue
 			}

@@ -240,7 +240,7 @@ func canonicalRequest(r *http.Request, s signed) string {
 	var b strings.Builder
 	b.WriteString(r.Method)
 	b.WriteByte('\n')
-	b.WriteString(canonicalURI(r))
+	b.WriteString(canonicalURI(r, s.service))
 	b.WriteByte('\n')
 	b.WriteString(canonicalQuery(r.URL.RawQuery, s.presigned))
 	b.WriteByte('\n')
@@ -257,10 +257,14 @@ func canonicalRequest(r *http.Request, s signed) string {
 	return b.String()
 }
 
-// canonicalURI is the path encoded once with SigV4's rules, as S3 clients
-// sign it (no normalisation of dot segments or repeated slashes).
-func canonicalURI(r *http.Request) string {
+// canonicalURI is the path as SigV4 signs it, with no normalisation of dot
+// segments or repeated slashes: for S3 the path encoded once; for every
+// other service the path as sent (already encoded) encoded again.
+func canonicalURI(r *http.Request, service string) string {
 	p := r.URL.Path
+	if service != "s3" {
+		p = r.URL.EscapedPath()
+	}
 	if p == "" {
 		return "/"
 	}

@@ -1,0 +1,287 @@
+package sandbox
+
+import (
+	"context"
+	"crypto/x509"
+	"encoding/pem"
+	"errors"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	sdkaws "github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/cloudfront"
+	cftypes "github.com/aws/aws-sdk-go-v2/service/cloudfront/types"
+	"github.com/aws/smithy-go"
+
+	"github.com/cfsign/cfsign/aws"
+	"github.com/cfsign/cfsign/aws/signedurl"
+	"github.com/cfsign/cfsign/keys"
+)
+
+// cfClients are cfsign's CloudFront client and the SDK's, both on the
+// sandbox's CloudFront API with its credentials.
+func cfClients(t *testing.T, sb *Sandbox) (*aws.CloudFront, *cloudfront.Client) {
+	t.Helper()
+	opts := aws.CloudFrontOptions{
+		ClientOptions:         aws.ClientOptions{Region: sb.Region, EndpointURL: sb.S3Endpoint, AccessKeyID: sb.AccessKeyID, SecretAccessKey: sb.SecretAccessKey},
+		CloudFrontEndpointURL: sb.CloudFrontEndpoint,
+	}
+	c, err := aws.NewCloudFront(context.Background(), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw := cloudfront.New(cloudfront.Options{
+		Region:       "us-east-1",
+		BaseEndpoint: sdkaws.String(sb.CloudFrontEndpoint),
+		Credentials:  credentials.NewStaticCredentialsProvider(sb.AccessKeyID, sb.SecretAccessKey, ""),
+	})
+	return c, raw
+}
+
+// cfNewKey makes a key pair in a temp dir: its signer and public PEM.
+func cfNewKey(t *testing.T, typ keys.Type) (keys.Pair, []byte) {
+	t.Helper()
+	pair, err := keys.GenerateFiles(t.TempDir(), typ, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pub, err := os.ReadFile(pair.PublicPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return pair, pub
+}
+
+// cfEdgeStatus signs key's URL on the edge with the key pair and requests it.
+func cfEdgeStatus(t *testing.T, sb *Sandbox, keyPairID, privPath, key string) int {
+	t.Helper()
+	priv, _, err := keys.LoadPrivate(privPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := signedurl.NewSigner(keyPairID, priv, signedurl.SHA1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	u, err := s.SignURL(sb.EdgeURL+"/"+key, signedurl.PolicyOptions{Expires: time.Now().Add(time.Hour)}, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.Get(u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	return resp.StatusCode
+}
+
+func cfCode(err error) string {
+	var ae smithy.APIError
+	if errors.As(err, &ae) {
+		return ae.ErrorCode()
+	}
+	return ""
+}
+
+// The setup flow end to end on the sandbox, through cfsign's own CloudFront
+// client: the distribution trusts the sandbox's key group; a new key is
+// refused at the edge until it is registered and added to that group, and
+// served at once after; CloudFront's limits and errors hold.
+func TestCloudFrontAPISetupFlow(t *testing.T) {
+	sb, _ := sbStart(t)
+	sbPut(t, sbClient(sb), sb.Bucket, "doc.txt", []byte("doc"), "text/plain")
+	cf, raw := cfClients(t, sb)
+	ctx := context.Background()
+
+	pubs, err := cf.ListPublicKeys(ctx)
+	if err != nil || len(pubs) != 1 || pubs[0].ID != sb.KeyPairID {
+		t.Fatalf("public keys %+v %v, want the sandbox's %s", pubs, err, sb.KeyPairID)
+	}
+	dists, err := cf.ListDistributions(ctx)
+	if err != nil || len(dists) != 1 {
+		t.Fatalf("distributions %+v %v", dists, err)
+	}
+	d := dists[0]
+	if d.ID != sb.DistributionID || d.DomainName != sb.EdgeURL || len(d.KeyGroupsTrusting(sb.KeyPairID)) != 1 {
+		t.Fatalf("distribution %+v", d)
+	}
+	if warns := aws.CheckDistribution(d, sb.KeyPairID, sb.Bucket); len(warns) != 0 {
+		t.Errorf("the sandbox distribution has warnings: %q", warns)
+	}
+	groups, err := cf.ListKeyGroups(ctx)
+	if err != nil || len(groups) != 1 || groups[0].Name != "cfsign-sandbox" || !groups[0].Has(sb.KeyPairID) {
+		t.Fatalf("key groups %+v %v", groups, err)
+	}
+	groupID := groups[0].ID
+
+	pair, pubPEM := cfNewKey(t, keys.RSA)
+	id, existed, err := cf.RegisterPublicKey(ctx, pubPEM, "")
+	if err != nil || existed || !strings.HasPrefix(id, "K") {
+		t.Fatalf("register: %s %v %v", id, existed, err)
+	}
+	if again, existed, err := cf.RegisterPublicKey(ctx, pubPEM, ""); err != nil || !existed || again != id {
+		t.Fatalf("registering the same key again: %s %v %v, want %s existed", again, existed, err, id)
+	}
+	if got := cfEdgeStatus(t, sb, id, pair.PrivatePath, "doc.txt"); got != 403 {
+		t.Fatalf("edge before the key is in a trusted group: %d, want 403", got)
+	}
+	if _, changed, err := cf.AddKeyToGroup(ctx, groupID, id); err != nil || !changed {
+		t.Fatalf("add to group: %v %v", changed, err)
+	}
+	if got := cfEdgeStatus(t, sb, id, pair.PrivatePath, "doc.txt"); got != 200 {
+		t.Fatalf("edge right after UpdateKeyGroup: %d, want 200", got)
+	}
+	if got := cfEdgeStatus(t, sb, sb.KeyPairID, sb.PrivateKeyPath, "doc.txt"); got != 200 {
+		t.Fatalf("the sandbox's own key after the update: %d", got)
+	}
+
+	// A key in a group cannot be deleted; the group then cannot hold a 6th key.
+	got, err := raw.GetPublicKey(ctx, &cloudfront.GetPublicKeyInput{Id: &id})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := raw.DeletePublicKey(ctx, &cloudfront.DeletePublicKeyInput{Id: &id, IfMatch: got.ETag}); cfCode(err) != "PublicKeyInUse" {
+		t.Errorf("deleting a key in use: %v", err)
+	}
+	for range 3 {
+		_, p := cfNewKey(t, keys.ECDSA)
+		kid, _, err := cf.RegisterPublicKey(ctx, p, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := cf.AddKeyToGroup(ctx, groupID, kid); err != nil {
+			t.Fatalf("filling the group: %v", err)
+		}
+	}
+	_, p := cfNewKey(t, keys.RSA)
+	sixth, _, err := cf.RegisterPublicKey(ctx, p, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := cf.AddKeyToGroup(ctx, groupID, sixth); !errors.Is(err, aws.ErrKeyGroupFull) {
+		t.Errorf("a 6th key: %v, want ErrKeyGroupFull", err)
+	}
+
+	// ETags: a stale If-Match is refused, a missing one too.
+	g, err := raw.GetKeyGroup(ctx, &cloudfront.GetKeyGroupInput{Id: &groupID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := g.KeyGroup.KeyGroupConfig
+	if _, err := raw.UpdateKeyGroup(ctx, &cloudfront.UpdateKeyGroupInput{Id: &groupID, IfMatch: sdkaws.String("ESTALE"), KeyGroupConfig: cfg}); cfCode(err) != "PreconditionFailed" {
+		t.Errorf("stale If-Match: %v", err)
+	}
+	if _, err := raw.DeleteKeyGroup(ctx, &cloudfront.DeleteKeyGroupInput{Id: &groupID, IfMatch: g.ETag}); cfCode(err) != "ResourceInUse" {
+		t.Errorf("deleting the trusted group: %v", err)
+	}
+	// Removing the new key from the group: the edge refuses it at once.
+	cfg.Items = []string{sb.KeyPairID}
+	if _, err := raw.UpdateKeyGroup(ctx, &cloudfront.UpdateKeyGroupInput{Id: &groupID, IfMatch: g.ETag, KeyGroupConfig: cfg}); err != nil {
+		t.Fatal(err)
+	}
+	if got := cfEdgeStatus(t, sb, id, pair.PrivatePath, "doc.txt"); got != 403 {
+		t.Errorf("edge after the key left the group: %d, want 403", got)
+	}
+	if _, err := raw.DeletePublicKey(ctx, &cloudfront.DeletePublicKeyInput{Id: &id, IfMatch: got.ETag}); err != nil {
+		t.Errorf("deleting the key once out of the group: %v", err)
+	}
+	if _, err := raw.GetPublicKey(ctx, &cloudfront.GetPublicKeyInput{Id: &id}); cfCode(err) != "NoSuchPublicKey" {
+		t.Errorf("the deleted key: %v", err)
+	}
+	// Other groups: created, listed, refused past 5 keys, deleted.
+	made, err := cf.CreateKeyGroup(ctx, "second-group", sixth)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := cf.CreateKeyGroup(ctx, "second-group", sixth); err == nil {
+		t.Error("a second group with the same name was created")
+	}
+	mg, _ := raw.GetKeyGroup(ctx, &cloudfront.GetKeyGroupInput{Id: &made.ID})
+	if _, err := raw.DeleteKeyGroup(ctx, &cloudfront.DeleteKeyGroupInput{Id: &made.ID, IfMatch: mg.ETag}); err != nil {
+		t.Errorf("deleting an untrusted group: %v", err)
+	}
+	if _, err := raw.CreateKeyGroup(ctx, &cloudfront.CreateKeyGroupInput{KeyGroupConfig: &cftypes.KeyGroupConfig{Name: sdkaws.String("too-many"),
+		Items: []string{sb.KeyPairID, sixth, "K1", "K2", "K3", "K4"}}}); cfCode(err) != "TooManyPublicKeysInKeyGroup" {
+		t.Errorf("a group of 6: %v", err)
+	}
+}
+
+// The API wants the sandbox's credentials, like S3; and what it registers
+// survives a restart on disk.
+func TestCloudFrontAPIAuthAndRestart(t *testing.T) {
+	dir := t.TempDir()
+	sb, err := Start(context.Background(), Options{DataDir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	status, body, _ := guardDo(t, http.MethodGet, sb.CloudFrontEndpoint+"/2020-05-31/public-key", nil, nil)
+	if status != 403 || !strings.Contains(body, "<Code>AccessDenied</Code>") || !strings.Contains(body, "<ErrorResponse") {
+		t.Errorf("unsigned: %d %s", status, body)
+	}
+	cf, _ := cfClients(t, sb)
+	_, pubPEM := cfNewKey(t, keys.ECDSA)
+	id, _, err := cf.RegisterPublicKey(context.Background(), pubPEM, "kept")
+	if err != nil {
+		t.Fatal(err)
+	}
+	distID := sb.DistributionID
+	sb.Close()
+
+	sb, err = Start(context.Background(), Options{DataDir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sb.Close()
+	if sb.DistributionID != distID {
+		t.Errorf("distribution ID changed across a restart: %s, then %s", distID, sb.DistributionID)
+	}
+	cf, _ = cfClients(t, sb)
+	pubs, err := cf.ListPublicKeys(context.Background())
+	if err != nil || len(pubs) != 2 || pubs[1].ID != id || pubs[1].Name != "kept" {
+		t.Errorf("after a restart: %+v %v", pubs, err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, cloudFrontFile)); err != nil {
+		t.Error(err)
+	}
+}
+
+// The AWS CLI (botocore, an independent client) against the API: list and
+// create public keys with a real key, read the distribution's config.
+func TestCloudFrontAPIAWSCLI(t *testing.T) {
+	sb, _ := sbStart(t)
+	run := sbAWSCLI(t, sb)
+	ep := "--endpoint-url=" + sb.CloudFrontEndpoint
+	out, err := run("cloudfront", "list-public-keys", ep)
+	if err != nil || !strings.Contains(out, sb.KeyPairID) {
+		t.Fatalf("list-public-keys: %v\n%s", err, out)
+	}
+	_, pubPEM := cfNewKey(t, keys.RSA)
+	block, _ := pem.Decode(pubPEM)
+	if _, err := x509.ParsePKIXPublicKey(block.Bytes); err != nil {
+		t.Fatal(err)
+	}
+	pemFile := filepath.Join(t.TempDir(), "pub.pem")
+	os.WriteFile(pemFile, pubPEM, 0o600)
+	out, err = run("cloudfront", "create-public-key", ep, "--public-key-config",
+		"CallerReference=cli-1,Name=from-the-cli,EncodedKey="+string(pubPEM)+",Comment=made by aws")
+	if err != nil || !strings.Contains(out, `"Name": "from-the-cli"`) {
+		t.Fatalf("create-public-key: %v\n%s", err, out)
+	}
+	out, err = run("cloudfront", "list-key-groups", ep)
+	if err != nil || !strings.Contains(out, sb.KeyPairID) {
+		t.Fatalf("list-key-groups: %v\n%s", err, out)
+	}
+	out, err = run("cloudfront", "get-distribution-config", "--id", sb.DistributionID, ep)
+	if err != nil || !strings.Contains(out, `"TrustedKeyGroups"`) || !strings.Contains(out, `"ETag"`) {
+		t.Fatalf("get-distribution-config: %v\n%s", err, out)
+	}
+	out, err = run("cloudfront", "list-distributions", ep)
+	if err != nil || !strings.Contains(out, sb.DistributionID) {
+		t.Fatalf("list-distributions: %v\n%s", err, out)
+	}
+}
