@@ -4,9 +4,14 @@ package sandbox
 // cache behaviour restricts viewer access to a trusted key group.
 //
 // Choices where CloudFront's behaviour depends on configuration:
-//   - Only GET and HEAD are allowed. Other methods get 405 Method Not Allowed
-//     with an Allow header and a MethodNotAllowed XML error (CloudFront answers
-//     403 with an HTML page; a 405 says more to someone debugging).
+//   - Only GET and HEAD are allowed (the behaviour's AllowedMethods). Other
+//     methods get 403, as from CloudFront, with its message that the
+//     distribution does not allow the method.
+//   - Range: one range is served (206); a range that starts past the end is
+//     S3's 416 InvalidRange, passed on as CloudFront does. Several ranges in
+//     ascending order without overlap are served as multipart/byteranges;
+//     any other list is answered with the whole object (200), as CloudFront
+//     documents.
 //   - A missing object after a valid signature is 404 with a NoSuchKey XML
 //     error, as CloudFront passes on from an S3 origin whose policy allows
 //     s3:ListBucket (without it S3 would say 403 AccessDenied).
@@ -25,6 +30,7 @@ import (
 	"net/http"
 	"net/netip"
 	"net/url"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -93,9 +99,9 @@ func newEdgeServer(h http.Handler) *http.Server {
 // ServeHTTP checks the request the way CloudFront does and serves the object.
 func (e *Edge) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodGet && r.Method != http.MethodHead {
-		w.Header().Set("Allow", "GET, HEAD")
-		e.refuse(w, r, http.StatusMethodNotAllowed, "MethodNotAllowed",
-			"The specified method is not allowed against this resource.", "method", r.Method+" is not allowed: the behaviour allows GET and HEAD")
+		e.refuse(w, r, http.StatusForbidden, "MethodNotAllowed",
+			"This distribution is not configured to allow the HTTP request method that was used for this request. The distribution supports only cachable requests.",
+			"method", r.Method+" is not allowed: the behaviour allows GET and HEAD")
 		return
 	}
 	if seg, bad := dotSegment(r); bad {
@@ -172,6 +178,14 @@ func (e *Edge) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.Set("ETag", obj.ETag)
 	}
 	h.Set("X-Cache", "Miss from cfsign-sandbox")
+	switch ranges, ok := parseRanges(r.Header.Get("Range")); {
+	case !ok || !ascending(ranges, obj.Size):
+		r.Header.Del("Range") // the whole object, 200
+	case len(ranges) == 1 && !ranges[0].satisfiable(obj.Size):
+		h.Set("Content-Range", fmt.Sprintf("bytes */%d", obj.Size))
+		s3Refuse(w, r, http.StatusRequestedRangeNotSatisfiable, "InvalidRange", "The requested range is not satisfiable")
+		return
+	}
 	// ServeContent answers Range (206, 416 with Content-Range: bytes */size),
 	// If-Range, If-None-Match, If-Modified-Since and HEAD.
 	http.ServeContent(w, r, "", obj.LastModified, obj.Body)
@@ -180,6 +194,79 @@ func (e *Edge) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // refuseHost answers the guard's refusals in CloudFront's format.
 func (e *Edge) refuseHost(w http.ResponseWriter, r *http.Request, status int, code, msg string) {
 	e.refuse(w, r, status, code, msg, "request", msg)
+}
+
+// byteRange is one range of a Range header: start-end, start- (end -1), or
+// -suffix (start -1).
+type byteRange struct{ start, end int64 }
+
+// parseRanges reads "bytes=a-b,c-,-d"; ok is false for a header that is
+// absent or not a valid byte-range list.
+func parseRanges(h string) ([]byteRange, bool) {
+	spec, found := strings.CutPrefix(h, "bytes=")
+	if !found {
+		return nil, false
+	}
+	var out []byteRange
+	for _, part := range strings.Split(spec, ",") {
+		a, b, dash := strings.Cut(strings.TrimSpace(part), "-")
+		if !dash || (a == "" && b == "") {
+			return nil, false
+		}
+		r := byteRange{start: -1, end: -1}
+		var err error
+		if a != "" {
+			if r.start, err = strconv.ParseInt(a, 10, 64); err != nil || r.start < 0 {
+				return nil, false
+			}
+		}
+		if b != "" {
+			if r.end, err = strconv.ParseInt(b, 10, 64); err != nil || r.end < 0 || (a != "" && r.end < r.start) {
+				return nil, false
+			}
+		}
+		out = append(out, r)
+	}
+	return out, true
+}
+
+// bounds is r's first and last byte in an object of size (last < first when empty).
+func (r byteRange) bounds(size int64) (first, last int64) {
+	switch {
+	case r.start < 0: // suffix
+		return max(size-r.end, 0), size - 1
+	case r.end < 0 || r.end >= size:
+		return r.start, size - 1
+	}
+	return r.start, r.end
+}
+
+func (r byteRange) satisfiable(size int64) bool {
+	if r.start < 0 {
+		return r.end > 0 && size > 0
+	}
+	return r.start < size
+}
+
+// ascending reports whether a list of ranges is one CloudFront answers
+// range by range: each satisfiable, in ascending order, none overlapping.
+// A single range always is (its satisfiability is checked apart).
+func ascending(rs []byteRange, size int64) bool {
+	if len(rs) == 1 {
+		return true
+	}
+	prev := int64(-1)
+	for _, r := range rs {
+		if !r.satisfiable(size) {
+			return false
+		}
+		first, last := r.bounds(size)
+		if first <= prev {
+			return false
+		}
+		prev = last
+	}
+	return true
 }
 
 // dotSegment reports a "." or ".." path segment, whether it came literally,

@@ -214,6 +214,14 @@ func (f *s3Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	_, uploads := q["uploads"]
 	uploadID := q.Get("uploadId")
 
+	if key != "" && strings.Contains(r.Header.Get("Range"), ",") {
+		// S3 serves one range at most: a list gets the whole object, 200.
+		r.Header.Del("Range")
+	}
+	if bucket != "" && isListRequest(r, key) {
+		f.list(w, r, bucket)
+		return
+	}
 	if bucket != "" && key != "" && uploadID == "" && !uploads &&
 		(r.Method == http.MethodGet || r.Method == http.MethodHead || r.Method == http.MethodPut) {
 		f.object(w, r, bucket, key)
