@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"log"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -490,6 +491,18 @@ func (r *runner) parseArgs(fs *flag.FlagSet, usage string, args []string) ([]str
 		args = rest[1:]
 	}
 	return pos, nil
+}
+
+// typedFlag is which of a flag's names (main name first, then aliases) the
+// command line used; the main name when none was.
+func typedFlag(fs *flag.FlagSet, names ...string) string {
+	typed := names[0]
+	fs.Visit(func(f *flag.Flag) {
+		if slices.Contains(names, f.Name) {
+			typed = f.Name
+		}
+	})
+	return typed
 }
 
 // errHelpShown ends a command after its usage went to stdout: exit 0.

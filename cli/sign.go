@@ -62,10 +62,13 @@ Examples:
 
 type signFlags struct {
 	expires, starts, ip, resource, hash string
-	keyPairID, privateKey               string
-	domain, originPath                  string
-	cookies, json, shared               bool
-	urls                                stringList
+	// expiresAs and startsAs are the flag names the user typed (an alias
+	// or the main name), for errors.
+	expiresAs, startsAs   string
+	keyPairID, privateKey string
+	domain, originPath    string
+	cookies, json, shared bool
+	urls                  stringList
 }
 
 func runSign(ctx context.Context, r *runner, args []string) error {
@@ -92,6 +95,8 @@ func runSign(ctx context.Context, r *runner, args []string) error {
 	fs.BoolVar(&f.shared, "shared-policy", false, "")
 	fs.Var(&f.urls, "url", "")
 	pos, err := r.parseArgs(fs, signUsage, args)
+	f.expiresAs = typedFlag(fs, "expires", "date-less-than")
+	f.startsAs = typedFlag(fs, "starts", "date-greater-than")
 	if err != nil {
 		return err
 	}
@@ -172,19 +177,19 @@ func newSignSession(ctx context.Context, r *runner, f signFlags) (*signSession, 
 	if err != nil {
 		return nil, err
 	}
-	exp := f.expires
+	exp, expFrom := f.expires, "--"+f.expiresAs
 	if exp == "" {
-		exp = base.DefaultExpiry
+		exp, expFrom = base.DefaultExpiry, "default expiry ("+config.EnvExpires+" or default_expiry in config.toml)"
 	}
 	if exp == "" {
 		return nil, usagef("Run 'cfsign sign --help' for usage.", "sign: missing --expires WHEN (e.g. --expires 1h), or set %s or default_expiry in config.toml", config.EnvExpires)
 	}
 	if s.policy.Expires, err = signedurl.ParseWhen(exp, s.now); err != nil {
-		return nil, fmt.Errorf("--expires: %w", err)
+		return nil, fmt.Errorf("%s: %w", expFrom, err)
 	}
 	if f.starts != "" {
 		if s.policy.Starts, err = signedurl.ParseWhen(f.starts, s.now); err != nil {
-			return nil, fmt.Errorf("--starts: %w", err)
+			return nil, fmt.Errorf("--%s: %w", f.startsAs, err)
 		}
 	}
 	s.policy.IP = f.ip

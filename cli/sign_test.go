@@ -7,13 +7,16 @@ import (
 	"net/netip"
 	"net/url"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/feature/cloudfront/sign"
 	"github.com/cfsign/cfsign/aws/signedurl"
+	"github.com/cfsign/cfsign/internal/testenv"
 
 	"github.com/cfsign/cfsign/keys"
 )
@@ -161,6 +164,12 @@ func TestSignErrors(t *testing.T) {
 		{"scheme", []string{"sign", "ftp://x.example/a", "--expires", "1h"}, nil, ""},
 		{"already signed", []string{"sign", "https://x.example/a?Signature=abc", "--expires", "1h"}, nil, "Signature"},
 		{"second target bad", []string{"sign", "https://x.example/ok", "https://x.example/b#f", "--expires", "1h"}, nil, "sign https://x.example/b#f"},
+		{"bad when, alias typed", []string{"sign", "k", "--date-less-than", "soon"}, nil, "cfsign: --date-less-than: cannot read time"},
+		{"bad start, alias typed", []string{"sign", "k", "--expires", "1h", "--date-greater-than", "later"}, nil, "--date-greater-than: cannot read time"},
+		{"past, AWS CLI form", []string{"sign", "k", "--date-less-than", "2020-01-01T12:00:00"}, nil, "expiry is in the past"},
+		{"bad default expiry", []string{"sign", "k"}, map[string]string{"CFSIGN_EXPIRES": "soon"}, "default expiry (CFSIGN_EXPIRES or default_expiry in config.toml): cannot read time"},
+		{"dot segment", []string{"sign", "https://x.example/dir/../hello.txt", "--expires", "1h"}, nil, `has a ".." path segment`},
+		{"dot segment encoded", []string{"sign", "https://x.example/%2e/hello.txt", "--expires", "1h"}, nil, "path segment"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -296,6 +305,55 @@ func TestVerifyCommand(t *testing.T) {
 	}
 	// No key configured at all.
 	newTestEnv(t).run("verify", signed).oneLineError(t, ExitError, "no key to verify with")
+}
+
+// The AWS CLI's date forms (ISO 8601 with or without a zone; none is UTC)
+// sign as it signs them.
+func TestSignAWSCLIDateForms(t *testing.T) {
+	te := signEnv(t).set("CFSIGN_DOMAIN", "d.example")
+	for in, want := range map[string]string{
+		"2030-01-01T12:00:00":       "Expires=1893499200&",
+		"2030-01-01 12:00:00+02:00": "Expires=1893492000&",
+		"20300101T120000Z":          "Expires=1893499200&",
+		"2030-01-01":                "Expires=1893456000&",
+	} {
+		r := te.run("sign", "k", "--date-less-than", in).mustOK(t)
+		if !strings.Contains(r.stdout, want) {
+			t.Errorf("--date-less-than %s: %q, want %s", in, r.stdout, want)
+		}
+	}
+}
+
+// Against the sandbox edge over real HTTP: a URL with no path is signed as
+// the "/" curl requests (the edge then passes the signature and answers
+// 404, no root object), and verify calls a URL signed as written (by the
+// SDK's signer, which does not add the "/") INVALID, naming why.
+func TestSignWhatCurlRequests(t *testing.T) {
+	te := newTestEnv(t).withSandbox()
+	sb := testenv.Sandbox(t)
+	r := te.run("--sandbox", "sign", "--url", sb.EdgeURL, "--expires", "5m").mustOK(t)
+	signed := strings.TrimSpace(r.stdout)
+	if !strings.HasPrefix(signed, sb.EdgeURL+"/?Expires=") {
+		t.Fatalf("signed %q", signed)
+	}
+	out, err := exec.Command("curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", signed).Output()
+	if err != nil || string(out) != "404" {
+		t.Errorf("curl of the signed root: %s %v, want 404 (signature accepted, no root object)", out, err)
+	}
+	te.run("--sandbox", "sign", "--url", sb.EdgeURL+"/./hello.txt", "--expires", "5m").oneLineError(t, ExitError, `"." path segment`)
+
+	key, _, err := keys.LoadPrivate(sb.PrivateKeyPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	asWritten, err := sign.NewURLSigner(sb.KeyPairID, key).Sign(sb.EdgeURL, time.Now().Add(time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r = te.run("verify", asWritten, "--public-key", sb.PublicKeyPath)
+	if r.code != ExitError || !strings.Contains(r.stdout, "INVALID: "+signedurl.CheckUnsendable) || !strings.Contains(r.stdout, "no path") {
+		t.Errorf("verify of a path-less signed URL: exit %d %q %q", r.code, r.stdout, r.stderr)
+	}
 }
 
 func mustAddr(s string) netip.Addr { return netip.MustParseAddr(s) }

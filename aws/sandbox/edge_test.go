@@ -632,3 +632,14 @@ func TestEdgeLogSafe(t *testing.T) {
 		t.Errorf("log line not escaped: %q", line)
 	}
 }
+
+// An encoded slash alone is not traversal: S3 decodes %2F to "/" in a key,
+// and so does the edge, which serves dir/obj.bin for /dir%2Fobj.bin.
+func TestEdgeEncodedSlash(t *testing.T) {
+	sb, _ := sbStart(t)
+	sbPut(t, sbClient(sb), sb.Bucket, "dir/obj.bin", []byte("slash"), "")
+	u := edgeSignURL(t, sb, "/dir%2Fobj.bin", signedurl.PolicyOptions{Expires: time.Now().Add(time.Hour)})
+	if status, got, _ := edgeGet(t, "GET", u, nil, nil); status != 200 || string(got) != "slash" {
+		t.Errorf("GET /dir%%2Fobj.bin: %d %q, want 200 and the object dir/obj.bin", status, got)
+	}
+}

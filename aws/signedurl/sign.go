@@ -55,6 +55,7 @@ var (
 	ErrBadURL           = errors.New("invalid URL")
 	ErrScheme           = errors.New("URL scheme must be http or https")
 	ErrFragment         = errors.New("URL has a fragment")
+	ErrDotSegment       = errors.New("URL path has a dot segment")
 	ErrAlreadySigned    = errors.New("URL already carries a CloudFront signing parameter")
 	ErrBadIP            = errors.New("invalid IP address or CIDR")
 	ErrBadResource      = errors.New("invalid resource pattern")
@@ -140,7 +141,8 @@ func (s *Signer) Hash() Hash { return s.hash }
 
 // SignURL returns rawURL signed under opts. now is used to refuse an expiry in the past.
 func (s *Signer) SignURL(rawURL string, opts PolicyOptions, now time.Time) (string, error) {
-	if err := checkURL(rawURL, true); err != nil {
+	rawURL, err := checkURL(rawURL, true)
+	if err != nil {
 		return "", err
 	}
 	p, err := s.policy(rawURL, opts, now)
@@ -224,7 +226,8 @@ func (s *Signer) SignShared(opts PolicyOptions, now time.Time) (*SharedPolicy, e
 // Apply returns rawURL carrying the shared signature. A URL the policy's
 // resource does not match is refused: CloudFront would deny it.
 func (sp *SharedPolicy) Apply(rawURL string) (string, error) {
-	if err := checkURL(rawURL, true); err != nil {
+	rawURL, err := checkURL(rawURL, true)
+	if err != nil {
 		return "", err
 	}
 	if !matchResource(sp.resource, rawURL) {
@@ -246,7 +249,8 @@ func (sp *SharedPolicy) Apply(rawURL string) (string, error) {
 func (s *Signer) SignCookies(rawURL string, opts PolicyOptions, now time.Time) ([]*http.Cookie, error) {
 	secure := true
 	if rawURL != "" {
-		if err := checkURL(rawURL, false); err != nil {
+		var err error
+		if rawURL, err = checkURL(rawURL, false); err != nil {
 			return nil, err
 		}
 		secure = strings.HasPrefix(strings.ToLower(rawURL), "https:")
@@ -341,30 +345,38 @@ func (s *Signer) signPolicy(p *sign.Policy) (b64Sig, b64Policy string, err error
 
 // checkURL refuses URLs CloudFront cannot serve signed, or that were signed
 // already. forURL adds the refusals that only matter in a URL's query.
-func checkURL(rawURL string, forURL bool) error {
+func checkURL(rawURL string, forURL bool) (string, error) {
 	if rawURL == "" {
-		return fmt.Errorf("%w: empty URL", ErrBadURL)
+		return "", fmt.Errorf("%w: empty URL", ErrBadURL)
 	}
 	if strings.Contains(rawURL, "#") {
-		return fmt.Errorf("%w: %q (browsers never send the part after #; remove it)", ErrFragment, rawURL)
+		return "", fmt.Errorf("%w: %q (browsers never send the part after #; remove it)", ErrFragment, rawURL)
 	}
 	for i := 0; i < len(rawURL); i++ {
 		if c := rawURL[i]; c <= ' ' || c >= 0x7f {
-			return fmt.Errorf("%w: %q holds a space, control or non-ASCII byte; percent-encode it", ErrBadURL, rawURL)
+			return "", fmt.Errorf("%w: %q holds a space, control or non-ASCII byte; percent-encode it", ErrBadURL, rawURL)
 		}
 	}
 	u, err := url.Parse(rawURL)
 	if err != nil {
-		return fmt.Errorf("%w: %v", ErrBadURL, err)
+		return "", fmt.Errorf("%w: %v", ErrBadURL, err)
 	}
 	if sc := strings.ToLower(u.Scheme); sc != "http" && sc != "https" {
-		return fmt.Errorf("%w: %q", ErrScheme, rawURL)
+		return "", fmt.Errorf("%w: %q", ErrScheme, rawURL)
 	}
 	if u.Host == "" {
-		return fmt.Errorf("%w: %q has no host", ErrBadURL, rawURL)
+		return "", fmt.Errorf("%w: %q has no host", ErrBadURL, rawURL)
 	}
 	if u.User != nil {
-		return fmt.Errorf("%w: %q carries user info", ErrBadURL, rawURL)
+		return "", fmt.Errorf("%w: %q carries user info", ErrBadURL, rawURL)
+	}
+	if seg, ok := dotSegment(u); ok {
+		return "", fmt.Errorf("%w: %q has a %q path segment; clients remove it before they send the request, so the signature would not match: sign the path without it", ErrDotSegment, rawURL, seg)
+	}
+	if u.Path == "" && u.RawPath == "" {
+		// Clients request "/" for a URL with no path: sign that.
+		i := strings.Index(rawURL, "://") + 3 + len(u.Host)
+		rawURL = rawURL[:i] + "/" + rawURL[i:]
 	}
 	if forURL {
 		for _, seg := range strings.Split(u.RawQuery, "&") {
@@ -373,11 +385,11 @@ func checkURL(rawURL string, forURL bool) error {
 				name = un
 			}
 			if isSigningParam(name) {
-				return fmt.Errorf("%w: %s; sign the unsigned URL", ErrAlreadySigned, name)
+				return "", fmt.Errorf("%w: %s; sign the unsigned URL", ErrAlreadySigned, name)
 			}
 		}
 	}
-	return nil
+	return rawURL, nil
 }
 
 // checkResource refuses patterns CloudFront would not accept.
@@ -391,4 +403,15 @@ func checkResource(r string) error {
 		return fmt.Errorf("%w: %q needs a scheme (https://, http:// or http*://)", ErrBadResource, r)
 	}
 	return nil
+}
+
+// dotSegment finds a "." or ".." path segment, literal or percent-encoded,
+// which clients resolve before sending (RFC 3986 section 5.2.4).
+func dotSegment(u *url.URL) (string, bool) {
+	for _, seg := range strings.Split(u.EscapedPath(), "/") {
+		if d, err := url.PathUnescape(seg); err == nil && (d == "." || d == "..") {
+			return seg, true
+		}
+	}
+	return "", false
 }

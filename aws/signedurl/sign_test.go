@@ -19,6 +19,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/aws/aws-sdk-go-v2/feature/cloudfront/sign"
 )
 
 // Test keys are made once per test binary: RSA-2048 generation is slow.
@@ -537,4 +539,61 @@ func TestSignSharedPolicy(t *testing.T) {
 	if _, err := s.SignShared(PolicyOptions{Expires: now.Add(time.Hour)}, now); !errors.Is(err, ErrBadResource) {
 		t.Fatalf("no resource: %v", err)
 	}
+}
+
+// What a client actually requests is what gets signed: a URL with no path is
+// requested as "/", and a path with dot segments is resolved by every client
+// before sending, so signing it as written makes a link that always fails.
+func TestSignWhatClientsRequest(t *testing.T) {
+	key := testRSA(t)
+	s := mustSigner(t, key, SHA1)
+	now := time.Date(2029, 12, 31, 0, 0, 0, 0, time.UTC)
+	opts := PolicyOptions{Expires: now.Add(time.Hour)}
+	for in, wantPrefix := range map[string]string{
+		"https://d111111abcdef8.cloudfront.net":         "https://d111111abcdef8.cloudfront.net/?Expires=",
+		"https://d111111abcdef8.cloudfront.net?a=1":     "https://d111111abcdef8.cloudfront.net/?a=1&Expires=",
+		"http://127.0.0.1:8080":                         "http://127.0.0.1:8080/?Expires=",
+		"https://d111111abcdef8.cloudfront.net/a/b.txt": "https://d111111abcdef8.cloudfront.net/a/b.txt?Expires=",
+	} {
+		got, err := s.SignURL(in, opts, now)
+		if err != nil || !strings.HasPrefix(got, wantPrefix) {
+			t.Errorf("SignURL(%q) = %q, %v; want prefix %q", in, got, err, wantPrefix)
+			continue
+		}
+		if v := Verify(VerifyRequest{URL: got, At: now}, PublicKeys{s.KeyPairID(): key.Public()}); !v.OK {
+			t.Errorf("%q: the signed URL does not verify: %s %s", in, v.Check, v.Detail)
+		}
+	}
+	for _, in := range []string{
+		"https://d111111abcdef8.cloudfront.net/dir/../hello.txt",
+		"https://d111111abcdef8.cloudfront.net/./hello.txt",
+		"https://d111111abcdef8.cloudfront.net/a/%2e%2E/b",
+		"https://d111111abcdef8.cloudfront.net/a/..",
+	} {
+		if _, err := s.SignURL(in, opts, now); !errors.Is(err, ErrDotSegment) {
+			t.Errorf("SignURL(%q): %v, want ErrDotSegment", in, err)
+		}
+		if _, err := s.SignCookies(in, opts, now); !errors.Is(err, ErrDotSegment) {
+			t.Errorf("SignCookies(%q): %v, want ErrDotSegment", in, err)
+		}
+	}
+	// URLs signed as written by another tool: verify says no client can send them.
+	for _, in := range []string{"https://d111111abcdef8.cloudfront.net", "https://d111111abcdef8.cloudfront.net/dir/../hello.txt"} {
+		signed := signAsWritten(t, key, in, opts.Expires)
+		v := Verify(VerifyRequest{URL: signed, At: now}, PublicKeys{"K2JCJMDEHXQW5F": key.Public()})
+		if v.OK || v.Check != CheckUnsendable || v.Detail == "" {
+			t.Errorf("Verify(%q) = %+v, want %s with a reason", signed, v, CheckUnsendable)
+		}
+	}
+}
+
+// signAsWritten signs u exactly as given with the SDK's signer (which does not
+// normalise), as other tools do.
+func signAsWritten(t *testing.T, key crypto.Signer, u string, exp time.Time) string {
+	t.Helper()
+	signed, err := sign.NewURLSigner("K2JCJMDEHXQW5F", key).Sign(u, exp)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return signed
 }

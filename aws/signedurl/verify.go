@@ -47,6 +47,7 @@ type Verdict struct {
 // Checks Verify reports in Verdict.Check, in the order it makes them.
 const (
 	CheckBadURL             = "bad-url"             // the request URL cannot be parsed
+	CheckUnsendable         = "unsendable-url"      // no client sends the URL as written (no path, dot segments)
 	CheckUnsigned           = "unsigned"            // no signing parameters in the URL or cookies
 	CheckMissingKeyPairID   = "missing-key-pair-id" // Key-Pair-Id absent or empty
 	CheckMissingSignature   = "missing-signature"   // Signature absent or empty
@@ -126,8 +127,15 @@ func parseSigned(rawURL string, cookies map[string]string) (SignedParts, *verify
 	if i := strings.IndexByte(rawURL, '#'); i >= 0 {
 		rawURL = rawURL[:i] // never sent by viewers
 	}
-	if _, err := url.Parse(rawURL); err != nil {
+	u, err := url.Parse(rawURL)
+	if err != nil {
 		return sp, verifyFail(CheckBadURL, CodeAccessDenied, "cannot parse request URL: %v", err)
+	}
+	if u.Host != "" && u.Path == "" && u.RawPath == "" {
+		return sp, verifyFail(CheckUnsendable, CodeAccessDenied, "the URL has no path: clients request %q for it, so no client can send it as signed (sign it with a trailing /)", "/")
+	}
+	if seg, ok := dotSegment(u); ok {
+		return sp, verifyFail(CheckUnsendable, CodeAccessDenied, "the path has a %q segment, which clients remove before sending, so no client can send it as signed", seg)
 	}
 	base, rawQuery, hasQuery := strings.Cut(rawURL, "?")
 	params := map[string]string{}
