@@ -14,6 +14,10 @@ import (
 	"github.com/cfsign/cfsign/aws"
 	"github.com/cfsign/cfsign/cli"
 	"github.com/cfsign/cfsign/config"
+
+	// Settles the terminal background before Bubble Tea's init would ask
+	// the terminal (and wait up to 5 s): see the package doc.
+	_ "github.com/cfsign/cfsign/internal/termbg"
 	"github.com/cfsign/cfsign/keys"
 	"github.com/cfsign/cfsign/ui"
 	"github.com/charmbracelet/x/term"

@@ -81,6 +81,16 @@ func (m *app) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.resize()
 		return m, nil
 	case tea.KeyMsg:
+		if keys := splitBurst(msg); keys != nil {
+			// Keys that arrived together (SSH, a slow link, send-keys -l)
+			// come as one message: each acts as its own key press.
+			cmds := make([]tea.Cmd, 0, len(keys))
+			for _, k := range keys {
+				_, cmd := m.Update(k)
+				cmds = append(cmds, cmd)
+			}
+			return m, tea.Batch(cmds...)
+		}
 		if key.Matches(msg, m.km.ForceQuit) {
 			return m, m.quit()
 		}
@@ -345,4 +355,18 @@ func fit(s string, w, h int) string {
 		lines = append(lines, "")
 	}
 	return strings.Join(lines, "\n")
+}
+
+// splitBurst splits a message holding several typed runes into one key
+// message per rune; nil when msg is one key, or a bracketed paste (which
+// stays one paste).
+func splitBurst(msg tea.KeyMsg) []tea.KeyMsg {
+	if msg.Type != tea.KeyRunes || len(msg.Runes) < 2 || msg.Paste {
+		return nil
+	}
+	out := make([]tea.KeyMsg, len(msg.Runes))
+	for i, r := range msg.Runes {
+		out[i] = tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune{r}, Alt: msg.Alt}
+	}
+	return out
 }

@@ -516,3 +516,33 @@ func TestAppTeatestSignFlow(t *testing.T) {
 		t.Fatalf("signed URL does not verify: %s %s", v.Check, v.Detail)
 	}
 }
+
+// Keys that arrive together (SSH, mosh, send-keys -l) reach the model as one
+// message holding several runes: each rune acts as its own key press, in
+// the browser and in a text input alike; a bracketed paste stays one paste.
+func TestAppKeyBurst(t *testing.T) {
+	var many []string
+	for i := range 100 {
+		many = append(many, fmt.Sprintf("f%03d.txt", i))
+	}
+	a := newBTApp(t, btDeps(newBTLister(1000, many...)), 80, 24)
+	start := a.m.browser.list.cursor
+	a.send(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("jjj")})
+	if got := a.m.browser.list.cursor - start; got != 3 {
+		t.Fatalf("jjj in one message moved the cursor %d rows, want 3", got)
+	}
+	a.send(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("jjjjjjjjjjjjjjjjjjjjk")})
+	if got := a.m.browser.list.cursor - start; got != 3+20-1 {
+		t.Fatalf("a burst of 20 j and a k moved the cursor to %d", got)
+	}
+	// "/ab" typed in one go: / opens the filter, a and b type into it.
+	a.send(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("/ab")})
+	if a.m.browser.list.pattern != "ab" {
+		t.Fatalf("/ab in one message: pattern %q", a.m.browser.list.pattern)
+	}
+	// A paste is one paste: "qq" pasted into the filter types, never quits.
+	a.send(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("qq"), Paste: true})
+	if a.quit || a.m.browser.list.pattern != "abqq" {
+		t.Fatalf("pasted qq: quit %v pattern %q", a.quit, a.m.browser.list.pattern)
+	}
+}

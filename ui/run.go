@@ -4,9 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"sync"
 	"time"
 
+	"github.com/cfsign/cfsign/internal/termbg"
 	tea "github.com/charmbracelet/bubbletea"
 )
 
@@ -16,6 +18,9 @@ func Run(ctx context.Context, deps Deps) error {
 	if deps.background == nil {
 		deps.background = new(sync.WaitGroup)
 	}
+	// The background decides the adaptive colours: ask the terminal, but
+	// never wait long enough to delay the first frame noticeably.
+	termbg.Detect(os.Stdout, bgQueryTimeout)
 	p := tea.NewProgram(New(deps), tea.WithAltScreen(), tea.WithContext(ctx))
 	_, err := p.Run()
 	waitBackground(deps.background, abortGrace)
@@ -27,6 +32,9 @@ func Run(ctx context.Context, deps Deps) error {
 	}
 	return fmt.Errorf("terminal ui: %w", err)
 }
+
+// bgQueryTimeout bounds the wait for the terminal's background colour.
+const bgQueryTimeout = 150 * time.Millisecond
 
 // abortGrace bounds how long quitting waits for cancelled uploads to abort.
 const abortGrace = 15 * time.Second

@@ -1,0 +1,90 @@
+// Package termbg decides whether the terminal's background is dark without
+// asking the terminal, before any other package can ask it.
+//
+// Bubble Tea v1's package init calls lipgloss.HasDarkBackground, which sends
+// the terminal an OSC 11 query and waits up to termenv.OSCTimeout (5 s) for
+// the answer: in a terminal that never answers (script(1), some IDE and
+// serial consoles) every cfsign command, --help included, stalled 5 s before
+// it did anything. This package's init runs first (package inits run in
+// dependency order, then by import path, and github.com/cfsign sorts before
+// github.com/charmbracelet) and settles the answer from COLORFGBG, or dark, so
+// no subcommand ever queries the terminal. The app may then ask the terminal
+// itself with a bounded wait (Detect).
+package termbg
+
+import (
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/charmbracelet/lipgloss"
+	"github.com/charmbracelet/x/term"
+	)
+
+func init() {
+	dark, _ := FromEnv(os.Getenv)
+	lipgloss.SetHasDarkBackground(dark)
+}
+
+// FromEnv reads COLORFGBG ("fg;bg", as rxvt, Konsole and others set it): ok is
+// false when it says nothing, and the guess is then dark, what most terminals
+// use.
+func FromEnv(getenv func(string) string) (dark, ok bool) {
+	v := getenv("COLORFGBG")
+	i := strings.LastIndexByte(v, ';')
+	if i < 0 {
+		return true, false
+	}
+	bg, err := strconv.Atoi(v[i+1:])
+	if err != nil || bg < 0 || bg > 15 {
+		return true, false
+	}
+	// The 16 ANSI colours: 7 (white) and 9-15 (the bright ones) are light.
+	return !(bg == 7 || bg >= 9), true
+}
+
+// Detect asks the terminal on f for its background colour, waiting at most
+// timeout for the answer, and sets lipgloss's background from it. It does
+// nothing when f is not a terminal, or when COLORFGBG already said; a
+// terminal that does not answer in time keeps the guess. Only the app calls
+// it, before its first frame.
+func Detect(f *os.File, timeout time.Duration) {
+	if _, ok := FromEnv(os.Getenv); ok || !term.IsTerminal(f.Fd()) {
+		return
+	}
+	if dark, ok := query(f, timeout); ok {
+		lipgloss.SetHasDarkBackground(dark)
+	}
+}
+
+// parseOSC11 reads "ESC ] 11 ; rgb:RRRR/GGGG/BBBB" (1 to 4 hex digits a
+// channel, as xterm answers) and reports whether the colour is dark.
+func parseOSC11(s string) (dark, ok bool) {
+	i := strings.Index(s, "rgb:")
+	if i < 0 {
+		return false, false
+	}
+	rest := s[i+4:]
+	if j := strings.IndexAny(rest, "\x07\x1b"); j >= 0 {
+		rest = rest[:j]
+	}
+	parts := strings.Split(rest, "/")
+	if len(parts) != 3 {
+		return false, false
+	}
+	var ch [3]float64
+	for k, p := range parts {
+		if p == "" || len(p) > 4 {
+			return false, false
+		}
+		v, err := strconv.ParseUint(p, 16, 16)
+		if err != nil {
+			return false, false
+		}
+		ch[k] = float64(v) / float64(uint64(1)<<(4*len(p))-1)
+	}
+	// Relative luminance, as termenv judges it (HSL lightness below 0.5).
+	l := (max(ch[0], ch[1], ch[2]) + min(ch[0], ch[1], ch[2])) / 2
+	return l < 0.5, true
+}
