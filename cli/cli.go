@@ -465,6 +465,16 @@ func flagErr(err error) string {
 // prints usage to stdout and returns errHelpShown for -h/--help.
 func (r *runner) parseArgs(fs *flag.FlagSet, usage string, args []string) ([]string, error) {
 	var pos []string
+	nargs := len(args)
+	defer func() {
+		// Global flags may follow the command: --debug there opens the
+		// log as it does before it.
+		if r.debug == nil && r.global.debug {
+			if err := r.openDebug(); err == nil {
+				r.debugf("command %s %d args", r.cmdName, nargs)
+			}
+		}
+	}()
 	for {
 		if err := fs.Parse(args); err != nil {
 			if errors.Is(err, flag.ErrHelp) {

@@ -8,8 +8,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"os"
-	"path/filepath"
 	"runtime"
 	"strings"
 	"sync"
@@ -242,22 +240,21 @@ func (s *signSession) build(bucket string) (domain, originPath string, signer *s
 	if set.KeyPairID == "" {
 		return "", "", nil, fmt.Errorf("no key pair ID: pass --key-pair-id, set %s or key_pair_id in config.toml ('cfsign keys register' prints one)", config.EnvKeyPairID)
 	}
-	keyPath := strings.TrimPrefix(set.PrivateKey, "file://")
-	if err := keyFileArg(keyPath); err != nil {
+	keyValue, keyFrom, err := s.r.keySetting(s.f.privateKey, "--private-key", bucket)
+	if err != nil {
 		return "", "", nil, err
 	}
-	if keyPath == "" {
-		def := filepath.Join(config.KeyDir(s.r.env.Getenv), keys.PrivateFile)
-		if _, err := os.Stat(def); err != nil {
-			return "", "", nil, fmt.Errorf("no private key: pass --private-key FILE, set %s or private_key in config.toml (or run 'cfsign keys generate')", config.EnvPrivateKey)
-		}
-		keyPath = def
+	if s.f.privateKey == "" && s.sandbox != nil {
+		keyValue, keyFrom = s.sandbox.PrivateKeyPath, "the sandbox"
 	}
-	id := set.KeyPairID + "\x00" + keyPath + "\x00" + string(hash)
+	if keyValue == "" {
+		return "", "", nil, fmt.Errorf("no private key: pass --private-key FILE, set %s or private_key in config.toml (or run 'cfsign keys generate')", config.EnvPrivateKey)
+	}
+	id := set.KeyPairID + "\x00" + keyValue + "\x00" + string(hash)
 	if sg, ok := s.signers[id]; ok {
 		return set.Domain, set.OriginPath, sg, nil
 	}
-	key, warning, err := keys.LoadPrivate(keyPath)
+	key, warning, err := keys.LoadPrivateSetting(keyValue, keyFrom)
 	if err != nil {
 		return "", "", nil, err
 	}
@@ -270,7 +267,7 @@ func (s *signSession) build(bucket string) (domain, originPath string, signer *s
 		return "", "", nil, err
 	}
 	s.signers[id] = sg
-	s.r.debugf("signer key pair %s key %s hash %s", set.KeyPairID, keyPath, hash)
+	s.r.debugf("signer key pair %s key %s hash %s", set.KeyPairID, keys.DescribeSetting(keyValue, keyFrom), hash)
 	return set.Domain, set.OriginPath, sg, nil
 }
 
