@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"path"
@@ -488,32 +489,63 @@ func runRm(ctx context.Context, r *runner, args []string) error {
 		return err
 	}
 	defer release()
+	// Print only what S3 confirmed deleted, then the exact shortfall.
+	var notDeleted, nErrs int
+	var firstErr error
+	note := func(err error) {
+		var de *aws.DeleteError
+		if errors.As(err, &de) {
+			notDeleted += de.NFailed
+		}
+		nErrs++
+		if firstErr == nil {
+			firstErr = err
+		}
+	}
 	if recursive {
 		for _, t := range targets {
 			n, err := c.DeletePrefix(ctx, t.bucket, t.key)
-			if err != nil {
-				return err
-			}
 			fmt.Fprintf(r.env.Stdout, "deleted %d objects under %s\n", n, r.displayKey("s3://"+t.bucket+"/"+t.key))
+			if err != nil {
+				if isInterrupted(ctx, err) {
+					return interrupted(fmt.Sprintf("%d objects deleted under s3://%s/%s before the stop", n, t.bucket, t.key))
+				}
+				var de *aws.DeleteError
+				if !errors.As(err, &de) {
+					return err
+				}
+				note(err)
+			}
 		}
-		return nil
+	} else {
+		// One DeleteObjects call per bucket, keeping the order of arguments.
+		byBucket := map[string][]string{}
+		var order []string
+		for _, t := range targets {
+			if _, ok := byBucket[t.bucket]; !ok {
+				order = append(order, t.bucket)
+			}
+			byBucket[t.bucket] = append(byBucket[t.bucket], t.key)
+		}
+		for _, b := range order {
+			deleted, err := c.DeleteKeys(ctx, b, byBucket[b])
+			for _, k := range deleted {
+				fmt.Fprintf(r.env.Stdout, "deleted %s\n", r.displayKey("s3://"+b+"/"+k))
+			}
+			if err != nil {
+				var de *aws.DeleteError
+				if !errors.As(err, &de) {
+					return err
+				}
+				note(err)
+			}
+		}
 	}
-	// One DeleteObjects call per bucket, keeping the order of arguments.
-	byBucket := map[string][]string{}
-	var order []string
-	for _, t := range targets {
-		if _, ok := byBucket[t.bucket]; !ok {
-			order = append(order, t.bucket)
+	if firstErr != nil {
+		if nErrs > 1 {
+			return fmt.Errorf("%d objects not deleted; %w", notDeleted, firstErr)
 		}
-		byBucket[t.bucket] = append(byBucket[t.bucket], t.key)
-	}
-	for _, b := range order {
-		if err := c.Delete(ctx, b, byBucket[b]); err != nil {
-			return err
-		}
-		for _, k := range byBucket[b] {
-			fmt.Fprintf(r.env.Stdout, "deleted %s\n", r.displayKey("s3://"+b+"/"+k))
-		}
+		return firstErr
 	}
 	return nil
 }

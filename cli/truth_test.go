@@ -3,11 +3,18 @@ package cli
 // Tests of issue 13: cfsign reports only what happened, and never a secret.
 
 import (
+	"context"
 	"encoding/base64"
+	"fmt"
+	"io"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/cfsign/cfsign/aws"
+	"github.com/cfsign/cfsign/internal/testenv"
 )
 
 // leaks returns the first 16-byte window of secret found in out, if any.
@@ -124,5 +131,102 @@ func TestDebugFlagAfterCommandAndURLUserinfo(t *testing.T) {
 		if strings.Contains(r.stderr, "SECRETPASS") {
 			t.Errorf("%q: the password reached stderr: %q", args, r.stderr)
 		}
+	}
+}
+
+// rm prints only what S3 confirmed deleted, with exact counts, and exits
+// non-zero when anything remains. On moto (which keeps control characters
+// in keys, as S3 does): hostile keys, which DeleteObjects' XML cannot carry,
+// are really gone after rm says so; through a fault proxy, DeleteObjects'
+// per-key errors and a reply that names no key are not taken as deletes.
+func TestRmReportsOnlyWhatWasDeleted(t *testing.T) {
+	moto := testenv.Moto(t)
+	te := newTestEnv(t)
+	relCreds(t, te)
+	c, bucket := relMotoBucket(t, moto)
+	ctx := context.Background()
+	f := filepath.Join(t.TempDir(), "x")
+	os.WriteFile(f, []byte("x"), 0o644)
+	put := func(keys ...string) {
+		t.Helper()
+		for _, k := range keys {
+			if _, err := c.Upload(ctx, aws.UploadRequest{Path: f, Bucket: bucket, Key: k}, nil); err != nil {
+				t.Fatalf("put %q: %v", k, err)
+			}
+		}
+	}
+	exists := func(k string) bool {
+		t.Helper()
+		_, err := c.Head(ctx, bucket, k)
+		return err == nil
+	}
+	s3u := func(k string) string { return "s3://" + bucket + "/" + k }
+
+	// One hostile key.
+	ctl := "h/ctl\x1b]0;pwned\x07.txt"
+	put(ctl)
+	r := te.run("rm", s3u(ctl), "--endpoint-url", moto).mustOK(t)
+	if r.stdout != "deleted "+s3u(ctl)+"\n" {
+		t.Errorf("rm stdout %q", r.stdout)
+	}
+	if exists(ctl) {
+		t.Errorf("rm said deleted, but %q remains", ctl)
+	}
+
+	// A prefix of hostile and plain keys.
+	rec := []string{"r/a\x1b[2J.txt", "r/b\x07.txt", "r/tab\there.txt", "r/plain.txt"}
+	put(rec...)
+	r = te.run("rm", "--recursive", s3u("r/"), "--endpoint-url", moto).mustOK(t)
+	if want := fmt.Sprintf("deleted %d objects under %s\n", len(rec), s3u("r/")); r.stdout != want {
+		t.Errorf("rm --recursive stdout %q, want %q", r.stdout, want)
+	}
+	for _, k := range rec {
+		if exists(k) {
+			t.Errorf("rm --recursive said deleted, but %q remains", k)
+		}
+	}
+
+	// DeleteObjects answers with a per-key error for one key and nothing
+	// for the other; DeleteObject of a hostile key is refused.
+	refused := "f/ctl\x1b[1m.txt"
+	put("f/one.txt", "f/two.txt", refused, "f/ok.txt")
+	proxy := testenv.NewFaultProxy(t, moto, func(w http.ResponseWriter, r *http.Request) bool {
+		if r.Method == http.MethodPost && r.URL.Query().Has("delete") {
+			body, _ := io.ReadAll(r.Body)
+			if !strings.Contains(string(body), "f/one.txt") {
+				return false
+			}
+			w.Header().Set("Content-Type", "application/xml")
+			fmt.Fprint(w, `<?xml version="1.0" encoding="UTF-8"?><DeleteResult><Error><Key>f/one.txt</Key><Code>AccessDenied</Code><Message>denied</Message></Error></DeleteResult>`)
+			return true
+		}
+		if r.Method == http.MethodDelete && strings.Contains(r.URL.Path, "ctl") {
+			testenv.S3Error(w, r, http.StatusForbidden, "AccessDenied", "denied")
+			return true
+		}
+		return false
+	})
+	r = te.run("rm", s3u("f/one.txt"), s3u("f/two.txt"), s3u(refused), "--endpoint-url", proxy.URL)
+	if r.code != ExitError || r.stdout != "" {
+		t.Errorf("partial rm: exit %d stdout %q, want 1 and no deleted lines", r.code, r.stdout)
+	}
+	if !strings.Contains(r.stderr, "0 deleted, 3 not deleted") || strings.Count(r.stderr, "\n") != 1 {
+		t.Errorf("partial rm stderr %q", r.stderr)
+	}
+	for _, k := range []string{"f/one.txt", "f/two.txt", refused} {
+		if !exists(k) {
+			t.Errorf("%q is gone, though S3 refused it", k)
+		}
+	}
+	r = te.run("rm", "--recursive", s3u("f/"), "--endpoint-url", proxy.URL)
+	if r.code != ExitError {
+		t.Errorf("partial rm --recursive: exit %d", r.code)
+	}
+	// The proxy answers the whole page's DeleteObjects: nothing is deleted.
+	if r.stdout != "deleted 0 objects under "+s3u("f/")+"\n" || !strings.Contains(r.stderr, "0 deleted, 4 not deleted") {
+		t.Errorf("partial rm --recursive: stdout %q stderr %q", r.stdout, r.stderr)
+	}
+	if !exists("f/ok.txt") {
+		t.Error("f/ok.txt is gone, though S3 did not report it deleted")
 	}
 }
