@@ -6,8 +6,6 @@ import (
 	"context"
 	"crypto"
 	"os"
-	"os/signal"
-	"syscall"
 
 	"github.com/cfsign/cfsign/aws/signedurl"
 
@@ -20,7 +18,7 @@ import (
 )
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	ctx, stop := cli.SignalContext(context.Background())
 	code := cli.Main(ctx, os.Args[1:], cli.Env{
 		Stdin:     os.Stdin,
 		Stdout:    os.Stdout,

@@ -228,6 +228,7 @@ func runUpload(ctx context.Context, r *runner, args []string) error {
 	if err != nil {
 		return err
 	}
+	r.setGrace(transferGrace) // an interrupted transfer reports what the server holds
 	const hint = "Run 'cfsign upload --help' for usage."
 	if len(pos) < 2 {
 		return usagef(hint, "upload: want PATH... s3://bucket/prefix/")
@@ -394,6 +395,7 @@ func runDownload(ctx context.Context, r *runner, args []string) error {
 	if err != nil {
 		return err
 	}
+	r.setGrace(transferGrace) // an interrupted transfer reports what the server holds
 	const hint = "Run 'cfsign download --help' for usage."
 	if len(pos) < 1 || len(pos) > 2 {
 		return usagef(hint, "download: want s3://bucket/key [DEST]")

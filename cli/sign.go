@@ -417,15 +417,21 @@ func (s *signSession) batch(ctx context.Context, in io.Reader, out io.Writer) er
 		for sc.Scan() {
 			line++
 			t := strings.TrimSpace(sc.Text())
-			if t == "" {
-				continue // blank lines carry nothing to sign
-			}
 			j := &job{line: line, n: n, target: t, res: make(chan result, 1)}
-			n++
+			if t == "" {
+				// A blank line has nothing to sign: an empty output line
+				// keeps the output aligned with the input, line for line.
+				j.res <- result{text: "\n"}
+			} else {
+				n++
+			}
 			select {
 			case order <- j:
 			case <-ctx.Done():
 				return
+			}
+			if t == "" {
+				continue
 			}
 			select {
 			case jobs <- j:
@@ -464,7 +470,17 @@ func (s *signSession) batch(ctx context.Context, in io.Reader, out io.Writer) er
 	}
 	defer wg.Wait()
 	w := bufio.NewWriterSize(out, 64<<10)
-	for j := range order {
+	for {
+		var j *job
+		select {
+		case next, ok := <-order:
+			if !ok {
+				return finish(w, &readErr)
+			}
+			j = next
+		case <-ctx.Done():
+			return ctx.Err()
+		}
 		var res result
 		select {
 		case res = <-j.res:
@@ -488,9 +504,13 @@ func (s *signSession) batch(ctx context.Context, in io.Reader, out io.Writer) er
 			}
 		}
 	}
+}
+
+// finish flushes the batch's output and returns the reader's error, set
+// before it closed the order channel.
+func finish(w *bufio.Writer, readErr *error) error {
 	if err := w.Flush(); err != nil {
 		return fmt.Errorf("write output: %w", err)
 	}
-	// The reader closed order after setting readErr.
-	return readErr
+	return *readErr
 }

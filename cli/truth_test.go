@@ -3,15 +3,19 @@ package cli
 // Tests of issue 13: cfsign reports only what happened, and never a secret.
 
 import (
+	"bufio"
 	"context"
 	"encoding/base64"
 	"fmt"
 	"io"
 	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/cfsign/cfsign/aws"
 	"github.com/cfsign/cfsign/internal/testenv"
@@ -228,5 +232,83 @@ func TestRmReportsOnlyWhatWasDeleted(t *testing.T) {
 	}
 	if !exists("f/ok.txt") {
 		t.Error("f/ok.txt is gone, though S3 did not report it deleted")
+	}
+}
+
+// Every command ends on SIGINT (exit 130) or SIGTERM (exit 143), whatever
+// it is blocked on: stdin that never ends, a FIFO given as the private key,
+// a FIFO as the config file. The test binary runs as cfsign in a real
+// process; the signal goes once the debug log shows the command started.
+func TestSignalsEndBlockedCommands(t *testing.T) {
+	rsaKey, _ := testKeys(t)
+	dir := t.TempDir()
+	fifo := func(name string) string {
+		p := filepath.Join(dir, name)
+		if err := syscall.Mkfifo(p, 0o600); err != nil {
+			t.Skipf("mkfifo: %v", err)
+		}
+		return p
+	}
+	keyFIFO, configFIFO := fifo("key.fifo"), fifo("config.fifo")
+	sign := []string{"sign", "--expires", "1h", "--key-pair-id", keyPairID, "--domain", "d1.cloudfront.net"}
+	cases := []struct {
+		name string
+		args []string
+		env  []string
+	}{
+		{"stdin", append(append([]string{}, sign...), "--private-key", rsaKey, "-", "--debug"), nil},
+		{"key FIFO", append(append([]string{}, sign...), "--private-key", keyFIFO, "a.txt", "--debug"), nil},
+		{"config FIFO", append(append([]string{}, sign...), "a.txt", "--debug"), []string{"CFSIGN_CONFIG=" + configFIFO}},
+	}
+	for _, tc := range cases {
+		for _, sig := range []syscall.Signal{syscall.SIGINT, syscall.SIGTERM} {
+			t.Run(tc.name+"/"+sig.String(), func(t *testing.T) {
+				cmd := exec.Command(os.Args[0], tc.args...)
+				home := t.TempDir()
+				cmd.Env = append(os.Environ(), asCfsign+"=1", "HOME="+home, "XDG_CONFIG_HOME="+home+"/config")
+				cmd.Env = append(cmd.Env, tc.env...)
+				stdin, err := cmd.StdinPipe() // held open: a read that never ends
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer stdin.Close()
+				stderr, err := cmd.StderrPipe()
+				if err != nil {
+					t.Fatal(err)
+				}
+				if err := cmd.Start(); err != nil {
+					t.Fatal(err)
+				}
+				exited := make(chan error, 1)
+				var errText strings.Builder
+				go func() {
+					sc := bufio.NewScanner(stderr)
+					started := false
+					for sc.Scan() {
+						errText.WriteString(sc.Text() + "\n")
+						if !started && strings.Contains(sc.Text(), "command sign") {
+							started = true
+							cmd.Process.Signal(sig)
+						}
+					}
+					exited <- cmd.Wait()
+				}()
+				var werr error
+				select {
+				case werr = <-exited:
+				case <-time.After(30 * time.Second): // a bound, not a wait: the bug is "never"
+					cmd.Process.Kill()
+					<-exited
+					t.Fatalf("still running 30s after %v", sig)
+				}
+				want := 128 + int(sig)
+				if code := cmd.ProcessState.ExitCode(); code != want {
+					t.Errorf("exit %d (%v), want %d; stderr:\n%s", code, werr, want, errText.String())
+				}
+				if !strings.Contains(errText.String(), "cfsign: interrupted") || strings.Contains(errText.String(), "goroutine ") {
+					t.Errorf("stderr:\n%s", errText.String())
+				}
+			})
+		}
 	}
 }
