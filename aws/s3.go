@@ -58,8 +58,11 @@ type Client struct {
 	creds    aws.CredentialsProvider
 	profile  string // for messages
 	endpoint string // for messages; "" is AWS
-	region   string
-	pageSize int32 // tests: ListObjectsV2 MaxKeys; 0 is the server's 1000
+	// endpointURL is the custom endpoint as given, for commands the user
+	// may paste; "" is AWS.
+	endpointURL string
+	region      string
+	pageSize    int32 // tests: ListObjectsV2 MaxKeys; 0 is the server's 1000
 
 	mu            sync.Mutex
 	pendingAborts []s3PendingAbort // multipart uploads whose abort failed
@@ -154,6 +157,7 @@ func NewClient(ctx context.Context, opts ClientOptions) (*Client, error) {
 			return nil, fmt.Errorf("S3 endpoint %q is not a URL like http://127.0.0.1:9000", endpoint)
 		}
 		c.endpoint = u.Host
+		c.endpointURL = endpoint
 	}
 	c.s3 = s3.NewFromConfig(cfg, func(o *s3.Options) {
 		if endpoint != "" {
@@ -620,6 +624,29 @@ func (c *Client) DeletePrefix(ctx context.Context, bucket, prefix string) (int, 
 	return de.Deleted, nil
 }
 
+// spanWords says how long d is in words a person reads at a glance: "8
+// days", "3 years"; durations too long for time.Duration read "centuries".
+func spanWords(d time.Duration) string {
+	const day, year = 24 * time.Hour, 8766 * time.Hour
+	plural := func(n int64, unit string) string {
+		if n == 1 {
+			return "1 " + unit
+		}
+		return fmt.Sprintf("%d %ss", n, unit)
+	}
+	switch {
+	case d <= 0:
+		return "no time at all"
+	case d >= 100*year:
+		return "centuries"
+	case d >= 2*year:
+		return plural(int64(d/year), "year")
+	case d >= day:
+		return plural(int64(d/day), "day")
+	}
+	return d.Round(time.Second).String()
+}
+
 // MaxPresign is the longest an S3 presigned URL can live (SigV4).
 const MaxPresign = 7 * 24 * time.Hour
 
@@ -627,7 +654,7 @@ const MaxPresign = 7 * 24 * time.Hour
 // is non-empty when the credentials are temporary.
 func (c *Client) Presign(ctx context.Context, bucket, key string, d time.Duration) (url, warning string, err error) {
 	if d <= 0 || d > MaxPresign {
-		return "", "", fmt.Errorf("presign s3://%s/%s: S3 presigned URLs last at most 7 days (SigV4); %s is out of range", bucket, key, d)
+		return "", "", fmt.Errorf("presign s3://%s/%s: S3 presigned URLs last at most 7 days (SigV4), and this one would last %s: give --expires 7d or less", bucket, key, spanWords(d))
 	}
 	op := fmt.Sprintf("presign s3://%s/%s", bucket, key)
 	creds, err := c.creds.Retrieve(ctx)

@@ -257,10 +257,25 @@ func (c *Client) afterFailedMultipart(op, bucket, key, uploadID string, cause er
 	c.pendingAborts = append(c.pendingAborts, s3PendingAbort{bucket, key, uploadID})
 	c.mu.Unlock()
 	return &ExplainedError{
-		Msg: fmt.Sprintf("%s; multipart upload %s could not be aborted (the server did not answer): remove it with aws s3api abort-multipart-upload --bucket %s --key %q --upload-id %s",
-			explained.Error(), uploadID, bucket, key, uploadID),
+		Msg: fmt.Sprintf("%s; multipart upload %s could not be aborted (the server did not answer): remove it with aws s3api abort-multipart-upload%s --bucket %s --key %q --upload-id %s",
+			explained.Error(), uploadID, c.endpointFlag(), bucket, key, uploadID),
 		Err: cause,
 	}
+}
+
+// endpointFlag is " --endpoint-url URL" for an AWS CLI command the user may
+// paste, when the client talks to a custom endpoint; "" for AWS itself.
+// The URL's user:password, if any, is left out.
+func (c *Client) endpointFlag() string {
+	if c.endpointURL == "" {
+		return ""
+	}
+	u, err := url.Parse(c.endpointURL)
+	if err != nil {
+		return ""
+	}
+	u.User = nil
+	return " --endpoint-url " + u.String()
 }
 
 // s3ExplainDamage explains BadDigest: the server's MD5 of a body differs

@@ -253,6 +253,10 @@ func runUpload(ctx context.Context, r *runner, args []string) error {
 	if err != nil {
 		return err
 	}
+	if len(reqs) == 0 {
+		fmt.Fprintf(r.env.Stderr, "cfsign: nothing to upload: %s holds no files\n", r.clean(strings.Join(pos[:len(pos)-1], ", ")))
+		return nil
+	}
 	var total int64
 	sizes := make([]int64, len(reqs))
 	for i, q := range reqs {

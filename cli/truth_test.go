@@ -312,3 +312,44 @@ func TestSignalsEndBlockedCommands(t *testing.T) {
 		}
 	}
 }
+
+// The smaller cases of issue 13, each a message that must say what
+// happened.
+func TestMessagesSayWhatHappened(t *testing.T) {
+	t.Run("presign past S3's limit", func(t *testing.T) {
+		te := newTestEnv(t).withSandbox()
+		for _, when := range []string{"2999-01-01", "8d"} {
+			r := te.run("presign", "s3://sandbox/k", "--expires", when, "--sandbox")
+			r.oneLineError(t, ExitError, "at most 7 days")
+			if strings.Contains(r.stderr, "h47m") || strings.Contains(r.stderr, "192h") || strings.Contains(r.stderr, "out of range") {
+				t.Errorf("--expires %s: the limit is not in words: %q", when, r.stderr)
+			}
+		}
+	})
+	t.Run("one warning prefix", func(t *testing.T) {
+		rsaKey, _ := testKeys(t)
+		key := filepath.Join(t.TempDir(), "k.pem")
+		data, _ := os.ReadFile(rsaKey)
+		os.WriteFile(key, data, 0o644)
+		r := newTestEnv(t).run("sign", "https://d1.cloudfront.net/a", "--expires", "1h", "--key-pair-id", keyPairID, "--private-key", key).mustOK(t)
+		if !strings.HasPrefix(r.stderr, "cfsign: warning: private key ") || strings.Contains(r.stderr, "WARNING") {
+			t.Errorf("stderr %q", r.stderr)
+		}
+	})
+	t.Run("keys generate into a dangling symlink", func(t *testing.T) {
+		dir := filepath.Join(t.TempDir(), "keys")
+		os.Symlink(filepath.Join(t.TempDir(), "gone", "dir"), dir)
+		r := newTestEnv(t).run("keys", "generate", "--dir", dir)
+		r.oneLineError(t, ExitError, "symbolic link")
+		if strings.Contains(r.stderr, "make a key pair with") {
+			t.Errorf("a hint to make the key pair the command was making: %q", r.stderr)
+		}
+	})
+	t.Run("empty directory upload", func(t *testing.T) {
+		te := newTestEnv(t).withSandbox()
+		r := te.run("upload", t.TempDir(), "s3://sandbox/"+testenv.Unique("empty")+"/", "--sandbox").mustOK(t)
+		if r.stdout != "" || !strings.Contains(r.stderr, "nothing to upload") {
+			t.Errorf("stdout %q stderr %q", r.stdout, r.stderr)
+		}
+	})
+}
