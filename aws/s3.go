@@ -228,6 +228,9 @@ type ObjectInfo struct {
 	LastModified time.Time
 	StorageClass string
 	Metadata     map[string]string
+	// Landed is set by Upload when the upload was cancelled or failed
+	// (this error) after S3 had completed it: the object exists all the same.
+	Landed error
 }
 
 // Progress is one transfer progress event.

@@ -291,9 +291,10 @@ const uploadFileWorkers = 8
 func uploadAll(ctx context.Context, r *runner, c *aws.Client, reqs []aws.UploadRequest, sizes []int64,
 	bar *progressBar, partSize int64, concurrency int) error {
 	type outcome struct {
-		i   int
-		err error
-		el  time.Duration
+		i      int
+		err    error
+		el     time.Duration
+		landed error // the upload reported this, but the object is complete
 	}
 	uctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -318,11 +319,11 @@ func uploadAll(ctx context.Context, r *runner, c *aws.Client, reqs []aws.UploadR
 				}
 				r.debugf("upload %s -> s3://%s/%s (%d bytes)", q.Path, q.Bucket, q.Key, sizes[i])
 				start := r.now()
-				_, err := c.Upload(uctx, q, progress)
+				info, err := c.Upload(uctx, q, progress)
 				if plan.Multipart {
 					multipart.Unlock()
 				}
-				results <- outcome{i: i, err: err, el: r.now().Sub(start)}
+				results <- outcome{i: i, err: err, el: r.now().Sub(start), landed: info.Landed}
 			}
 		}()
 	}
@@ -350,6 +351,15 @@ func uploadAll(ctx context.Context, r *runner, c *aws.Client, reqs []aws.UploadR
 			continue
 		}
 		uri := "s3://" + q.Bucket + "/" + q.Key
+		if res.landed != nil {
+			what := "failed"
+			if ctx.Err() != nil {
+				what = "was stopped"
+			}
+			r.debugf("upload %s: %v; the object is complete all the same", uri, res.landed)
+			fmt.Fprintf(r.env.Stderr, "cfsign: %s is complete on the server (same size and ETag): the upload %s only after S3 had finished it\n",
+				escapeKey(uri), what)
+		}
 		if bar != nil {
 			bar.finishItem(q.Key, sizes[res.i])
 		} else {

@@ -9,10 +9,14 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -352,4 +356,84 @@ func TestMessagesSayWhatHappened(t *testing.T) {
 			t.Errorf("stdout %q stderr %q", r.stdout, r.stderr)
 		}
 	})
+}
+
+// An upload whose CompleteMultipartUpload landed on the server is reported
+// as done, whatever happened to the answer: lost to a 500 and retried into
+// NoSuchUpload (issue 13 #2), or cut off by Ctrl-C while S3 completed it
+// (#1). cfsign looks (HEAD: size and ETag) instead of assuming, exits 0,
+// lists the object on stdout and says on stderr what happened.
+func TestUploadThatLandedIsReportedComplete(t *testing.T) {
+	// The sandbox (gofakes3) answers a retried Complete with NoSuchUpload,
+	// as S3 may; moto completes it twice.
+	c, sb := relSandboxClient(t)
+	server, bucket := sb.S3Endpoint, sb.Bucket
+	te := newTestEnv(t)
+	relCreds(t, te)
+	big := filepath.Join(t.TempDir(), "big.bin")
+	data := make([]byte, 12<<20)
+	for i := range data {
+		data[i] = byte(i * 7)
+	}
+	os.WriteFile(big, data, 0o644)
+	isComplete := func(r *http.Request) bool {
+		return r.Method == http.MethodPost && r.URL.Query().Has("uploadId")
+	}
+	forward := httputil.NewSingleHostReverseProxy(mustURL(t, server))
+
+	for _, tc := range []struct {
+		name, says string
+		cancel     bool
+	}{
+		{"answer lost, retry says NoSuchUpload", "the upload failed only after", false},
+		{"ctrl-c while S3 completes", "the upload was stopped only after", true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			var once sync.Once
+			proxy := testenv.NewFaultProxy(t, server, func(w http.ResponseWriter, r *http.Request) bool {
+				if !isComplete(r) {
+					return false
+				}
+				first := false
+				once.Do(func() { first = true })
+				if !first {
+					return false // the retry reaches the server
+				}
+				forward.ServeHTTP(httptest.NewRecorder(), r) // S3 completes it...
+				if tc.cancel {
+					cancel() // ...as the user presses Ctrl-C
+					<-r.Context().Done()
+					return true
+				}
+				testenv.S3Error(w, r, http.StatusInternalServerError, "InternalError", "answer lost") // ...and the answer is lost
+				return true
+			})
+			key := testenv.Unique("landed") + ".bin"
+			r := te.runCtx(ctx, "upload", big, "s3://"+bucket+"/"+key, "--endpoint-url", proxy.URL, "--part-size", "5MiB")
+			if r.code != 0 || strings.TrimSpace(r.stdout) != "s3://"+bucket+"/"+key {
+				t.Errorf("exit %d stdout %q stderr %q, want 0 and the object", r.code, r.stdout, r.stderr)
+			}
+			if !strings.Contains(r.stderr, tc.says) {
+				t.Errorf("stderr %q lacks %q", r.stderr, tc.says)
+			}
+			info, err := c.Head(context.Background(), bucket, key)
+			if err != nil || info.Size != int64(len(data)) {
+				t.Errorf("the object is not complete on the server: %+v %v", info, err)
+			}
+			if ups, _ := c.ListMultipartUploads(context.Background(), bucket); relContains(ups, key) {
+				t.Errorf("a multipart upload is left: %q", ups)
+			}
+		})
+	}
+}
+
+func mustURL(t *testing.T, s string) *url.URL {
+	t.Helper()
+	u, err := url.Parse(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return u
 }
