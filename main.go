@@ -6,8 +6,6 @@ import (
 	"context"
 	"crypto"
 	"os"
-	"os/signal"
-	"syscall"
 
 	"github.com/cfsign/cfsign/aws/signedurl"
 
@@ -24,7 +22,7 @@ import (
 )
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	ctx, stop := cli.SignalContext(context.Background())
 	code := cli.Main(ctx, os.Args[1:], cli.Env{
 		Stdin:     os.Stdin,
 		Stdout:    os.Stdout,
@@ -73,7 +71,7 @@ func runApp(ctx context.Context, app cli.AppConfig) error {
 
 // newSigner loads a private key and makes a CloudFront signer from it.
 func newSigner(keyPairID, privateKeyPath string, hash signedurl.Hash) (ui.URLSigner, error) {
-	key, _, err := keys.LoadPrivate(privateKeyPath)
+	key, _, err := keys.LoadPrivateSetting(privateKeyPath, "the private_key setting")
 	if err != nil {
 		return nil, err
 	}
@@ -88,7 +86,7 @@ func (keyFuncs) GenerateFiles(dir string, t keys.Type, force bool) (keys.Pair, e
 }
 
 func (keyFuncs) LoadPrivate(path string) (crypto.Signer, string, error) {
-	return keys.LoadPrivate(path)
+	return keys.LoadPrivateSetting(path, "the private key field")
 }
 
 // store saves the app's settings to the config file.

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/aws/ratelimit"
@@ -57,8 +58,11 @@ type Client struct {
 	creds    aws.CredentialsProvider
 	profile  string // for messages
 	endpoint string // for messages; "" is AWS
-	region   string
-	pageSize int32 // tests: ListObjectsV2 MaxKeys; 0 is the server's 1000
+	// endpointURL is the custom endpoint as given, for commands the user
+	// may paste; "" is AWS.
+	endpointURL string
+	region      string
+	pageSize    int32 // tests: ListObjectsV2 MaxKeys; 0 is the server's 1000
 
 	mu            sync.Mutex
 	pendingAborts []s3PendingAbort // multipart uploads whose abort failed
@@ -153,6 +157,7 @@ func NewClient(ctx context.Context, opts ClientOptions) (*Client, error) {
 			return nil, fmt.Errorf("S3 endpoint %q is not a URL like http://127.0.0.1:9000", endpoint)
 		}
 		c.endpoint = u.Host
+		c.endpointURL = endpoint
 	}
 	c.s3 = s3.NewFromConfig(cfg, func(o *s3.Options) {
 		if endpoint != "" {
@@ -223,6 +228,9 @@ type ObjectInfo struct {
 	LastModified time.Time
 	StorageClass string
 	Metadata     map[string]string
+	// Landed is set by Upload when the upload was cancelled or failed
+	// (this error) after S3 had completed it: the object exists all the same.
+	Landed error
 }
 
 // Progress is one transfer progress event.
@@ -449,83 +457,197 @@ func (c *Client) Head(ctx context.Context, bucket, key string) (ObjectInfo, erro
 	}, nil
 }
 
-// deleteBatch is S3's limit of keys per DeleteObjects request.
+// s3DeleteBatch is S3's limit of keys per DeleteObjects request.
 const s3DeleteBatch = 1000
 
-// Delete deletes the given objects, a thousand per request. Keys that S3
-// refuses are named in the error (the first few of them).
+// DeleteFailure is one key a delete did not remove, and why.
+type DeleteFailure struct {
+	Key, Code, Message string
+}
+
+// DeleteError says exactly how a delete fell short: how many objects were
+// deleted and which were not (the first few of them, and how many).
+type DeleteError struct {
+	Bucket  string
+	Deleted int
+	Failed  []DeleteFailure // at most maxFailuresKept
+	NFailed int
+}
+
+// maxFailuresKept bounds the failures a DeleteError holds: a prefix of a
+// million refused keys must not hold them all in memory.
+const maxFailuresKept = 100
+
+func (e *DeleteError) Error() string {
+	shown := e.Failed[:min(3, len(e.Failed))]
+	parts := make([]string, len(shown))
+	for i, f := range shown {
+		parts[i] = fmt.Sprintf("%q (%s: %s)", f.Key, f.Code, f.Message)
+	}
+	more := ""
+	if e.NFailed > len(shown) {
+		more = fmt.Sprintf(" and %d more", e.NFailed-len(shown))
+	}
+	return fmt.Sprintf("delete from s3://%s: %d deleted, %d not deleted: %s%s", e.Bucket, e.Deleted, e.NFailed, strings.Join(parts, ", "), more)
+}
+
+func (e *DeleteError) add(f []DeleteFailure) {
+	e.NFailed += len(f)
+	if room := maxFailuresKept - len(e.Failed); room > 0 {
+		e.Failed = append(e.Failed, f[:min(room, len(f))]...)
+	}
+}
+
+// Delete deletes the given objects; see DeleteKeys.
 func (c *Client) Delete(ctx context.Context, bucket string, keys []string) error {
-	var failed []string
+	_, err := c.DeleteKeys(ctx, bucket, keys)
+	return err
+}
+
+// DeleteKeys deletes the given objects and returns the keys S3 confirmed
+// deleted, in order. A key counts as deleted only when S3 says so: keys that
+// XML 1.0 cannot carry (most control characters, invalid UTF-8) go one at a
+// time by DeleteObject, the rest a thousand per DeleteObjects request whose
+// every per-key result is read. The error is a *DeleteError when some keys
+// were not deleted.
+func (c *Client) DeleteKeys(ctx context.Context, bucket string, keys []string) ([]string, error) {
+	de := &DeleteError{Bucket: bucket}
+	var deleted []string
 	for start := 0; start < len(keys); start += s3DeleteBatch {
 		batch := keys[start:min(start+s3DeleteBatch, len(keys))]
-		f, err := c.deleteBatch(ctx, bucket, batch)
+		ok, failed, err := c.deleteBatch(ctx, bucket, batch)
+		deleted = append(deleted, ok...)
+		de.Deleted += len(ok)
+		de.add(failed)
 		if err != nil {
-			return err
+			return deleted, err
 		}
-		failed = append(failed, f...)
 	}
-	return s3DeleteFailures(bucket, failed)
+	if de.NFailed > 0 {
+		return deleted, de
+	}
+	return deleted, nil
 }
 
-func (c *Client) deleteBatch(ctx context.Context, bucket string, keys []string) ([]string, error) {
-	ids := make([]types.ObjectIdentifier, len(keys))
-	for i := range keys {
-		ids[i] = types.ObjectIdentifier{Key: aws.String(keys[i])}
+// xmlSafe reports whether key can travel in an XML 1.0 document unchanged:
+// valid UTF-8 with no control characters (CR and TAB included, which
+// parsers may normalise).
+func xmlSafe(key string) bool {
+	if !utf8.ValidString(key) {
+		return false
 	}
-	out, err := c.s3.DeleteObjects(ctx, &s3.DeleteObjectsInput{
-		Bucket: aws.String(bucket),
-		Delete: &types.Delete{Objects: ids, Quiet: aws.Bool(true)},
-	})
-	if err != nil {
-		return nil, c.explainKey(fmt.Sprintf("delete from s3://%s", bucket), bucket, "", err)
+	for _, r := range key {
+		if r < 0x20 || r == 0x7f || (r >= 0x80 && r <= 0x9f) || r == 0xfffe || r == 0xffff {
+			return false
+		}
 	}
-	var failed []string
-	for _, e := range out.Errors {
-		failed = append(failed, fmt.Sprintf("%q (%s: %s)", aws.ToString(e.Key), aws.ToString(e.Code), aws.ToString(e.Message)))
-	}
-	return failed, nil
+	return true
 }
 
-func s3DeleteFailures(bucket string, failed []string) error {
-	if len(failed) == 0 {
-		return nil
+// deleteBatch deletes at most s3DeleteBatch keys and sorts them into
+// deleted and failed, in the order given. err is a request that failed as a
+// whole; the keys it held are neither.
+func (c *Client) deleteBatch(ctx context.Context, bucket string, keys []string) (deleted []string, failed []DeleteFailure, err error) {
+	var ids []types.ObjectIdentifier
+	for _, k := range keys {
+		if xmlSafe(k) {
+			ids = append(ids, types.ObjectIdentifier{Key: aws.String(k)})
+		}
 	}
-	shown := failed[:min(3, len(failed))]
-	more := ""
-	if len(failed) > len(shown) {
-		more = fmt.Sprintf(" and %d more", len(failed)-len(shown))
+	result := map[string]*DeleteFailure{} // nil for deleted
+	if len(ids) > 0 {
+		out, err := c.s3.DeleteObjects(ctx, &s3.DeleteObjectsInput{
+			Bucket: aws.String(bucket),
+			Delete: &types.Delete{Objects: ids, Quiet: aws.Bool(false)},
+		})
+		if err != nil {
+			return nil, nil, c.explainKey(fmt.Sprintf("delete from s3://%s", bucket), bucket, "", err)
+		}
+		for _, d := range out.Deleted {
+			result[aws.ToString(d.Key)] = nil
+		}
+		for _, e := range out.Errors {
+			result[aws.ToString(e.Key)] = &DeleteFailure{Key: aws.ToString(e.Key), Code: aws.ToString(e.Code), Message: aws.ToString(e.Message)}
+		}
 	}
-	return fmt.Errorf("delete from s3://%s: %d objects not deleted: %s%s", bucket, len(failed), strings.Join(shown, ", "), more)
+	for _, k := range keys {
+		if xmlSafe(k) {
+			f, ok := result[k]
+			switch {
+			case !ok:
+				failed = append(failed, DeleteFailure{Key: k, Code: "NoResult", Message: "S3 did not report it deleted"})
+			case f != nil:
+				failed = append(failed, *f)
+			default:
+				deleted = append(deleted, k)
+			}
+			continue
+		}
+		if _, err := c.s3.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: aws.String(bucket), Key: aws.String(k)}); err != nil {
+			if ctx.Err() != nil {
+				return deleted, failed, c.explainKey(fmt.Sprintf("delete s3://%s/%s", bucket, k), bucket, k, err)
+			}
+			failed = append(failed, DeleteFailure{Key: k, Code: s3APICode(err), Message: c.explainKey("delete", bucket, k, err).Error()})
+			continue
+		}
+		deleted = append(deleted, k)
+	}
+	return deleted, failed, nil
 }
 
-// DeletePrefix deletes every object under prefix and returns how many. It
-// is the explicit recursive delete: "" means the whole bucket, so callers
-// ask for it only on an explicit --recursive. It deletes page by page as it
-// lists, never holding the whole listing.
+// DeletePrefix deletes every object under prefix and returns how many S3
+// confirmed deleted. It is the explicit recursive delete: "" means the
+// whole bucket, so callers ask for it only on an explicit --recursive. It
+// deletes page by page as it lists, never holding the whole listing. The
+// error is a *DeleteError when some objects were not deleted.
 func (c *Client) DeletePrefix(ctx context.Context, bucket, prefix string) (int, error) {
-	n := 0
-	var failed []string
+	de := &DeleteError{Bucket: bucket}
 	err := c.Walk(ctx, bucket, prefix, func(page []Entry) error {
 		keys := make([]string, 0, len(page))
 		for _, e := range page {
 			keys = append(keys, e.Key)
 		}
-		// A page is at most 1000 keys: one DeleteObjects request.
 		for start := 0; start < len(keys); start += s3DeleteBatch {
 			batch := keys[start:min(start+s3DeleteBatch, len(keys))]
-			f, err := c.deleteBatch(ctx, bucket, batch)
+			ok, failed, err := c.deleteBatch(ctx, bucket, batch)
+			de.Deleted += len(ok)
+			de.add(failed)
 			if err != nil {
 				return err
 			}
-			n += len(batch) - len(f)
-			failed = append(failed, f...)
 		}
 		return nil
 	})
 	if err != nil {
-		return n, err
+		return de.Deleted, err
 	}
-	return n, s3DeleteFailures(bucket, failed)
+	if de.NFailed > 0 {
+		return de.Deleted, de
+	}
+	return de.Deleted, nil
+}
+
+// spanWords says how long d is in words a person reads at a glance: "8
+// days", "3 years"; durations too long for time.Duration read "centuries".
+func spanWords(d time.Duration) string {
+	const day, year = 24 * time.Hour, 8766 * time.Hour
+	plural := func(n int64, unit string) string {
+		if n == 1 {
+			return "1 " + unit
+		}
+		return fmt.Sprintf("%d %ss", n, unit)
+	}
+	switch {
+	case d <= 0:
+		return "no time at all"
+	case d >= 100*year:
+		return "centuries"
+	case d >= 2*year:
+		return plural(int64(d/year), "year")
+	case d >= day:
+		return plural(int64(d/day), "day")
+	}
+	return d.Round(time.Second).String()
 }
 
 // MaxPresign is the longest an S3 presigned URL can live (SigV4).
@@ -535,7 +657,7 @@ const MaxPresign = 7 * 24 * time.Hour
 // is non-empty when the credentials are temporary.
 func (c *Client) Presign(ctx context.Context, bucket, key string, d time.Duration) (url, warning string, err error) {
 	if d <= 0 || d > MaxPresign {
-		return "", "", fmt.Errorf("presign s3://%s/%s: S3 presigned URLs last at most 7 days (SigV4); %s is out of range", bucket, key, d)
+		return "", "", fmt.Errorf("presign s3://%s/%s: S3 presigned URLs last at most 7 days (SigV4), and this one would last %s: give --expires 7d or less", bucket, key, spanWords(d))
 	}
 	op := fmt.Sprintf("presign s3://%s/%s", bucket, key)
 	creds, err := c.creds.Retrieve(ctx)

@@ -164,7 +164,17 @@ func (c *Client) Upload(ctx context.Context, req UploadRequest, progress func(Pr
 	if err != nil {
 		var mpe transfermanager.MultipartUploadError
 		if errors.As(err, &mpe) {
-			return ObjectInfo{}, c.afterFailedMultipart(op, req.Bucket, req.Key, mpe.UploadID(), err)
+			failure := c.afterFailedMultipart(op, req.Bucket, req.Key, mpe.UploadID(), err)
+			// CompleteMultipartUpload may have landed although its answer
+			// was lost, cancelled or retried into NoSuchUpload: look.
+			partSize := max(plan.PartSize, s3MinPartSize)
+			if info, ok := c.landed(ctx, req, f, size, partSize); ok {
+				w.finish()
+				info.ContentType = ct
+				info.Landed = s3UnwrapMultipart(err)
+				return info, nil
+			}
+			return ObjectInfo{}, failure
 		}
 		return ObjectInfo{}, c.explainKey(op, req.Bucket, req.Key, s3ExplainDamage(op, err))
 	}
@@ -257,10 +267,25 @@ func (c *Client) afterFailedMultipart(op, bucket, key, uploadID string, cause er
 	c.pendingAborts = append(c.pendingAborts, s3PendingAbort{bucket, key, uploadID})
 	c.mu.Unlock()
 	return &ExplainedError{
-		Msg: fmt.Sprintf("%s; multipart upload %s could not be aborted (the server did not answer): remove it with aws s3api abort-multipart-upload --bucket %s --key %q --upload-id %s",
-			explained.Error(), uploadID, bucket, key, uploadID),
+		Msg: fmt.Sprintf("%s; multipart upload %s could not be aborted (the server did not answer): remove it with aws s3api abort-multipart-upload%s --bucket %s --key %q --upload-id %s",
+			explained.Error(), uploadID, c.endpointFlag(), bucket, key, uploadID),
 		Err: cause,
 	}
+}
+
+// endpointFlag is " --endpoint-url URL" for an AWS CLI command the user may
+// paste, when the client talks to a custom endpoint; "" for AWS itself.
+// The URL's user:password, if any, is left out.
+func (c *Client) endpointFlag() string {
+	if c.endpointURL == "" {
+		return ""
+	}
+	u, err := url.Parse(c.endpointURL)
+	if err != nil {
+		return ""
+	}
+	u.User = nil
+	return " --endpoint-url " + u.String()
 }
 
 // s3ExplainDamage explains BadDigest: the server's MD5 of a body differs
@@ -273,6 +298,50 @@ func s3ExplainDamage(op string, err error) error {
 		Msg: op + ": data was damaged on the way to the server (BadDigest: its MD5 does not match); try again, and prefer an https:// endpoint",
 		Err: err,
 	}
+}
+
+// landed reports whether the object this upload would have made is on the
+// server: same size, and the ETag of these bytes (the multipart ETag of
+// these parts, or the whole file's MD5, which some servers give instead).
+// It runs with its own short deadline, as a cancelled upload still must
+// find out what happened.
+func (c *Client) landed(ctx context.Context, req UploadRequest, f io.ReaderAt, size, partSize int64) (ObjectInfo, bool) {
+	hctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s3AbortCheckLimit)
+	defer cancel()
+	info, err := c.Head(hctx, req.Bucket, req.Key)
+	if err != nil || info.Size != size {
+		return ObjectInfo{}, false
+	}
+	multipart, whole, err := uploadETags(f, size, partSize)
+	if err != nil {
+		return ObjectInfo{}, false
+	}
+	etag := strings.Trim(info.ETag, `"`)
+	if etag != multipart && etag != whole {
+		return ObjectInfo{}, false
+	}
+	return info, true
+}
+
+// uploadETags returns the ETags S3 gives the bytes of f: uploaded in parts
+// of partSize (MD5 of the parts' MD5s, "-N"), and in one PUT (the MD5).
+func uploadETags(f io.ReaderAt, size, partSize int64) (multipart, whole string, err error) {
+	all := md5.New()
+	var sums []byte
+	n := 0
+	for off := int64(0); off < size || n == 0; off += partSize {
+		part := md5.New()
+		if _, err := io.Copy(io.MultiWriter(part, all), io.NewSectionReader(f, off, min(partSize, size-off))); err != nil {
+			return "", "", err
+		}
+		sums = append(sums, part.Sum(nil)...)
+		n++
+		if size == 0 {
+			break
+		}
+	}
+	mp := md5.Sum(sums)
+	return fmt.Sprintf("%x-%d", mp, n), fmt.Sprintf("%x", all.Sum(nil)), nil
 }
 
 // s3UnwrapMultipart drops the transfer manager's "upload multipart failed,

@@ -13,6 +13,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/cfsign/cfsign/aws/sandbox"
@@ -180,22 +181,70 @@ func mainUsageText() string {
 
 // Main runs cfsign with args (without the program name) and returns the exit
 // code. It never panics: a bug is reported as one line.
+//
+// When ctx ends (SIGINT or SIGTERM, see SignalContext) the command gets a
+// bounded grace to finish its cleanup and report; one blocked in a read
+// that cannot see ctx (stdin, a FIFO) is abandoned after it. The exit code
+// is then 128 plus the signal's number (130, 143).
 func Main(ctx context.Context, args []string, env Env) (code int) {
 	env = env.withDefaults()
+	stdout, stderr := &gateWriter{w: env.Stdout}, &gateWriter{w: env.Stderr}
+	env.Stdout, env.Stderr = stdout, stderr
 	r := &runner{env: env}
 	// Without --debug, the standard logger (used by the S3 transfer manager)
 	// is silent: its lines would garble the app or break one-line errors.
 	log.SetOutput(io.Discard)
+	done := make(chan int, 1)
+	go func() { done <- r.run(ctx, args) }()
+	select {
+	case code = <-done:
+	case <-ctx.Done():
+		t := time.NewTimer(r.graceAfterInterrupt())
+		defer t.Stop()
+		select {
+		case code = <-done:
+		case <-t.C:
+			fmt.Fprintf(env.Stderr, "cfsign: interrupted\n")
+			stdout.close()
+			stderr.close()
+			return interruptCode(ctx)
+		}
+	}
+	if code == ExitInterrupted && ctx.Err() != nil {
+		code = interruptCode(ctx)
+	}
+	return code
+}
+
+// run runs the command and reports its outcome; a panic is one line.
+func (r *runner) run(ctx context.Context, args []string) (code int) {
 	defer func() {
 		if p := recover(); p != nil {
 			r.debugf("panic: %v", p)
-			fmt.Fprintf(env.Stderr, "cfsign: internal error: %s (please report it with the command you ran)\n", r.clean(fmt.Sprint(p)))
+			fmt.Fprintf(r.env.Stderr, "cfsign: internal error: %s (please report it with the command you ran)\n", r.clean(fmt.Sprint(p)))
 			code = ExitError
 		}
 		r.closeDebug()
 	}()
 	err := r.main(ctx, args)
 	return r.report(ctx, err)
+}
+
+// setGrace sets how long Main waits after an interrupt for this command to
+// end by itself.
+func (r *runner) setGrace(d time.Duration) {
+	r.mu.Lock()
+	r.grace = d
+	r.mu.Unlock()
+}
+
+func (r *runner) graceAfterInterrupt() time.Duration {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.grace > 0 {
+		return r.grace
+	}
+	return interruptGrace
 }
 
 func (e Env) withDefaults() Env {
@@ -260,6 +309,9 @@ type runner struct {
 	logger  *log.Logger
 	file    *config.Settings // config file, loaded once
 	cmdName string
+
+	mu    sync.Mutex    // guards grace, read by Main while the command runs
+	grace time.Duration // see setGrace
 }
 
 // globalFlags are accepted before the command and by every command.
@@ -362,6 +414,7 @@ func (r *runner) runApp(ctx context.Context, bucket, prefix string) error {
 		fmt.Fprint(r.env.Stdout, mainUsageText())
 		return nil
 	}
+	r.setGrace(appGrace) // the app restores the terminal as it ends
 	s, err := r.settings(bucket)
 	if err != nil {
 		return err
@@ -470,6 +523,16 @@ func flagErr(err error) string {
 // prints usage to stdout and returns errHelpShown for -h/--help.
 func (r *runner) parseArgs(fs *flag.FlagSet, usage string, args []string) ([]string, error) {
 	var pos []string
+	nargs := len(args)
+	defer func() {
+		// Global flags may follow the command: --debug there opens the
+		// log as it does before it.
+		if r.debug == nil && r.global.debug {
+			if err := r.openDebug(); err == nil {
+				r.debugf("command %s %d args", r.cmdName, nargs)
+			}
+		}
+	}()
 	for {
 		if err := fs.Parse(args); err != nil {
 			if errors.Is(err, flag.ErrHelp) {

@@ -108,8 +108,8 @@ func TestReliabilityUploadServerDies(t *testing.T) {
 	}
 	t.Logf("stderr: %s", r.stderr)
 	r.oneLineError(t, ExitError, "could not be aborted")
-	m := regexp.MustCompile(`aws s3api abort-multipart-upload --bucket ` + bucket + ` --key "([^"]+)" --upload-id ([^\s;]+)`).FindStringSubmatch(r.stderr)
-	if m == nil || m[1] != key {
+	m := regexp.MustCompile(`aws s3api abort-multipart-upload --endpoint-url (\S+) --bucket ` + bucket + ` --key "([^"]+)" --upload-id ([^\s;]+)`).FindStringSubmatch(r.stderr)
+	if m == nil || m[1] != proxy.URL || m[2] != key {
 		t.Fatalf("the error does not name the abort command for %s: %q", key, r.stderr)
 	}
 	if _, err := direct.Head(context.Background(), bucket, key); err == nil {
@@ -124,8 +124,9 @@ func TestReliabilityUploadServerDies(t *testing.T) {
 	if !relContains(ups, key) {
 		t.Fatalf("the multipart upload is not on the server: %q", ups)
 	}
-	cmd := exec.Command("aws", "s3api", "abort-multipart-upload", "--endpoint-url", moto,
-		"--bucket", bucket, "--key", m[1], "--upload-id", m[2])
+	proxy.Restart() // the server is back, at the endpoint cfsign used
+	cmd := exec.Command("aws", "s3api", "abort-multipart-upload", "--endpoint-url", m[1],
+		"--bucket", bucket, "--key", m[2], "--upload-id", m[3])
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("the named command failed: %v\n%s", err, out)
 	}
@@ -558,8 +559,9 @@ func TestReliabilitySecretsNeverLeak(t *testing.T) {
 		{args: []string{"ls", "s3://b/", "--endpoint-url", denied, "--debug"}},
 		{args: []string{"ls", "s3://b/", "--endpoint-url", silent, "--timeout", "200ms"}},
 		{args: []string{"presign", "s3://b/k", "--expires", "1h", "--endpoint-url", denied, "--debug"}, ok: true},
-		{args: append(sign, "--private-key", pem)},
-		{args: sign, env: map[string]string{"CFSIGN_PRIVATE_KEY": pem}},
+		{args: append(sign, "--private-key", pem), ok: true}, // key text is accepted, never echoed
+		{args: sign, env: map[string]string{"CFSIGN_PRIVATE_KEY": pem}, ok: true},
+		{args: append(sign, "--private-key", pem[:len(pem)/2])},
 		{args: append(sign, "--private-key", truncated)},
 		{args: append(sign, "--private-key", filepath.Join(keyDir, "public_key.pem"))},
 		{args: append(sign, "--private-key", privPath, "--ip", "not-an-ip")},

@@ -276,6 +276,8 @@ func TestRedact(t *testing.T) {
 			[]string{"MIIEpAIBAAKCAQEA"}, []string{"[REDACTED RSA PRIVATE KEY]", "done"}},
 		{"truncated pem", "-----BEGIN PRIVATE KEY-----\nMIGHAgEAMBMG",
 			[]string{"MIGHAgEAMBMG"}, []string{"[REDACTED PRIVATE KEY]"}},
+		{"url userinfo", `s3 client endpoint="http://user:SECRETPASS@127.0.0.1:1" and https://a:b@h/x`,
+			[]string{"SECRETPASS", "a:b@"}, []string{`"http://REDACTED@127.0.0.1:1"`, "https://REDACTED@h/x"}},
 		{"harmless", "upload s3://media/a.txt 1024 bytes", nil, []string{"upload s3://media/a.txt 1024 bytes"}},
 	}
 	for _, tc := range tests {

@@ -11,20 +11,41 @@ import (
 	"sync"
 
 	"github.com/cfsign/cfsign/config"
+	"github.com/cfsign/cfsign/keys"
 )
 
-// redaction replaces what re matches with repl.
+// redaction replaces what re matches with repl, or, when fn is set, with
+// fn of the match.
 type redaction struct {
 	re   *regexp.Regexp
 	repl string
+	fn   func(string) string
+}
+
+func (rd redaction) apply(s string) string {
+	if rd.fn != nil {
+		return rd.re.ReplaceAllStringFunc(s, rd.fn)
+	}
+	return rd.re.ReplaceAllString(s, rd.repl)
 }
 
 // Secrets proper: PEM blocks of any kind (private keys above all) and AWS
 // secret keys and session tokens in key = value, key: value or JSON form.
 var (
-	redactPEM          = redaction{regexp.MustCompile(`-----BEGIN ([A-Z0-9 ]+)-----[\s\S]*?(-----END [A-Z0-9 ]+-----|$)`), "[REDACTED $1]"}
-	redactSecretKey    = redaction{regexp.MustCompile(`(?i)("?(?:aws_)?secret_?access_?key"?\s*[:=]\s*"?)[^"\s,}]+`), "${1}REDACTED"}
-	redactSessionToken = redaction{regexp.MustCompile(`(?i)("?(?:aws_)?session_?token"?\s*[:=]\s*"?)[^"\s,}]+`), "${1}REDACTED"}
+	redactPEM          = redaction{re: regexp.MustCompile(`-----BEGIN ([A-Z0-9 ]+)-----[\s\S]*?(-----END [A-Z0-9 ]+-----|$)`), repl: "[REDACTED $1]"}
+	redactSecretKey    = redaction{re: regexp.MustCompile(`(?i)("?(?:aws_)?secret_?access_?key"?\s*[:=]\s*"?)[^"\s,}]+`), repl: "${1}REDACTED"}
+	redactSessionToken = redaction{re: regexp.MustCompile(`(?i)("?(?:aws_)?session_?token"?\s*[:=]\s*"?)[^"\s,}]+`), repl: "${1}REDACTED"}
+	// Key text that is not PEM: base64-encoded PEM or a PEM body without
+	// its BEGIN/END lines, as CI secret stores hold keys. keys.Classify
+	// decides, the one judge of what may be key material.
+	redactKeyBlob = redaction{re: regexp.MustCompile(`[A-Za-z0-9+/_=-]{64,}`), fn: func(m string) string {
+		if keys.IsEncodedKey(m) {
+			return "[REDACTED key text]"
+		}
+		return m
+	}}
+	// The user:password of any URL (an endpoint given with credentials).
+	redactUserinfo = redaction{re: regexp.MustCompile(`(?i)\b([a-z][a-z0-9+.-]*://)[^/?#@\s"']*@`), repl: "${1}REDACTED@"}
 )
 
 // redactions remove secrets from debug log lines. Signed URLs are bearer
@@ -32,25 +53,27 @@ var (
 // key pair ID, expiry) is enough for support.
 var redactions = []redaction{
 	redactPEM,
+	redactKeyBlob,
+	redactUserinfo,
 	// CloudFront URL and cookie parameters, SigV4 query and header signatures.
-	{regexp.MustCompile(`(?i)((?:^|[^A-Za-z0-9-])(?:CloudFront-)?(?:X-Amz-)?Signature=)[^&\s"';,]+`), "${1}REDACTED"},
-	{regexp.MustCompile(`(?i)((?:^|[^A-Za-z0-9-])(?:CloudFront-)?Policy=)[^&\s"';,]+`), "${1}REDACTED"},
-	{regexp.MustCompile(`(?i)(X-Amz-Security-Token=)[^&\s"';,]+`), "${1}REDACTED"},
-	{regexp.MustCompile(`(?i)(X-Amz-Security-Token:\s*)\S+`), "${1}REDACTED"},
+	{re: regexp.MustCompile(`(?i)((?:^|[^A-Za-z0-9-])(?:CloudFront-)?(?:X-Amz-)?Signature=)[^&\s"';,]+`), repl: "${1}REDACTED"},
+	{re: regexp.MustCompile(`(?i)((?:^|[^A-Za-z0-9-])(?:CloudFront-)?Policy=)[^&\s"';,]+`), repl: "${1}REDACTED"},
+	{re: regexp.MustCompile(`(?i)(X-Amz-Security-Token=)[^&\s"';,]+`), repl: "${1}REDACTED"},
+	{re: regexp.MustCompile(`(?i)(X-Amz-Security-Token:\s*)\S+`), repl: "${1}REDACTED"},
 	// The access key ID part of a SigV4 credential scope (query or header).
-	{regexp.MustCompile(`(?i)((?:X-Amz-)?Credential=)[A-Z0-9]+((?:%2F|/))`), "${1}REDACTED${2}"},
+	{re: regexp.MustCompile(`(?i)((?:X-Amz-)?Credential=)[A-Z0-9]+((?:%2F|/))`), repl: "${1}REDACTED${2}"},
 	redactSecretKey,
 	redactSessionToken,
 	// Access key IDs: keep the kind (AKIA long-term, ASIA temporary).
-	{regexp.MustCompile(`\b((?:AKIA|ASIA|AROA|AIDA)[A-Z0-9])[A-Z0-9]{15}\b`), "${1}REDACTED"},
+	{re: regexp.MustCompile(`\b((?:AKIA|ASIA|AROA|AIDA)[A-Z0-9])[A-Z0-9]{15}\b`), repl: "${1}REDACTED"},
 	// A bare 40-character secret access key.
-	{regexp.MustCompile(`(^|[^A-Za-z0-9/+=])[A-Za-z0-9/+]{40}($|[^A-Za-z0-9/+=])`), "${1}REDACTED${2}"},
+	{re: regexp.MustCompile(`(^|[^A-Za-z0-9/+=])[A-Za-z0-9/+]{40}($|[^A-Za-z0-9/+=])`), repl: "${1}REDACTED${2}"},
 }
 
 // redact removes signatures, policies, credentials and PEM blocks from s.
 func redact(s string) string {
 	for _, r := range redactions {
-		s = r.re.ReplaceAllString(s, r.repl)
+		s = r.apply(s)
 	}
 	return s
 }
@@ -122,14 +145,14 @@ func (r *runner) debugf(format string, args ...any) {
 // terminal's scrollback or a CI log (a key pasted where a path belongs
 // would otherwise come back in the error). Signatures stay: a signed URL on
 // stdout is the point of the tool.
-var secretRedactions = []redaction{redactPEM, redactSecretKey, redactSessionToken}
+var secretRedactions = []redaction{redactPEM, redactKeyBlob, redactUserinfo, redactSecretKey, redactSessionToken}
 
 // clean makes a message safe for stderr: secrets redacted (the patterns
 // above and the literal values of AWS_SECRET_ACCESS_KEY and
 // AWS_SESSION_TOKEN), then control characters escaped by sanitize.
 func (r *runner) clean(s string) string {
 	for _, rd := range secretRedactions {
-		s = rd.re.ReplaceAllString(s, rd.repl)
+		s = rd.apply(s)
 	}
 	for _, name := range []string{"AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"} {
 		for _, v := range []string{r.env.Getenv(name), os.Getenv(name)} {

@@ -139,15 +139,15 @@ func runKeysShow(r *runner, args []string) error {
 	if len(pos) > 1 {
 		return usagef("Run 'cfsign keys show --help' for usage.", "keys show: want at most one key file, got %d", len(pos))
 	}
-	path := priv
+	value, from := priv, "--private-key"
 	if len(pos) == 1 {
-		path = pos[0]
+		value, from = pos[0], "the KEY_FILE argument"
 	}
-	path, err = r.defaultPrivateKey(path)
+	value, from, err = r.defaultPrivateKey(value, from)
 	if err != nil {
 		return err
 	}
-	pub, err := loadAnyPublic(r, path)
+	pub, err := loadAnyPublic(r, value, from)
 	if err != nil {
 		return fmt.Errorf("keys show: %w", err)
 	}
@@ -164,38 +164,46 @@ func runKeysShow(r *runner, args []string) error {
 	return nil
 }
 
-// defaultPrivateKey returns path without a file:// prefix, or the configured
-// private key, or the default key directory's.
-func (r *runner) defaultPrivateKey(path string) (string, error) {
-	if path == "" {
-		s, err := r.settings("")
-		if err != nil {
-			return "", err
-		}
-		path = s.PrivateKey
+// keySetting returns the private key setting for bucket ("" for the
+// default) and where it came from, for messages that must name the source
+// rather than a value that may be key text: flag, then CFSIGN_PRIVATE_KEY,
+// then the config file's [buckets.NAME] section and top level, then the
+// default key file. It returns "" when none is set and no default exists.
+func (r *runner) keySetting(flagValue, flagName, bucket string) (value, from string, err error) {
+	if flagValue != "" {
+		return flagValue, flagName, nil
 	}
-	if path == "" {
-		def := filepath.Join(config.KeyDir(r.env.Getenv), keys.PrivateFile)
-		if _, err := os.Stat(def); err != nil {
-			return "", fmt.Errorf("no key file: give one, set %s or private_key in config.toml, or run 'cfsign keys generate'", config.EnvPrivateKey)
-		}
-		path = def
+	if v := r.env.Getenv(config.EnvPrivateKey); v != "" {
+		return v, config.EnvPrivateKey, nil
 	}
-	path = strings.TrimPrefix(path, "file://")
-	if err := keyFileArg(path); err != nil {
-		return "", err
+	if _, err := r.settings(""); err != nil { // loads the file once
+		return "", "", err
 	}
-	return path, nil
+	path := config.PathFrom(r.env.Getenv)
+	if b, ok := r.file.Buckets[bucket]; ok && bucket != "" && b.PrivateKey != "" {
+		return b.PrivateKey, fmt.Sprintf("private_key in [buckets.%s] of %s", bucket, path), nil
+	}
+	if r.file.PrivateKey != "" {
+		return r.file.PrivateKey, "private_key in " + path, nil
+	}
+	def := filepath.Join(config.KeyDir(r.env.Getenv), keys.PrivateFile)
+	if _, err := os.Stat(def); err != nil {
+		return "", "", nil
+	}
+	return def, "the default key file", nil
 }
 
-// keyFileArg refuses a key setting that holds a PEM key itself instead of a
-// file path (a CI secret holding the key, say), without echoing it: the key
-// must never reach a terminal or a log.
-func keyFileArg(path string) error {
-	if strings.Contains(path, "-----BEGIN") {
-		return fmt.Errorf("the key setting (--private-key, %s or private_key) holds a PEM key itself, not a file path: save the key to a file (chmod 600) and pass its path", config.EnvPrivateKey)
+// defaultPrivateKey returns the key setting given (a positional argument
+// or --private-key), else the configured one, with where it came from.
+func (r *runner) defaultPrivateKey(value, from string) (string, string, error) {
+	value, from, err := r.keySetting(value, from, "")
+	if err != nil {
+		return "", "", err
 	}
-	return nil
+	if value == "" {
+		return "", "", fmt.Errorf("no key file: give one, set %s or private_key in config.toml, or run 'cfsign keys generate'", config.EnvPrivateKey)
+	}
+	return value, from, nil
 }
 
 func runKeysRegister(ctx context.Context, r *runner, args []string) error {
@@ -217,13 +225,13 @@ func runKeysRegister(ctx context.Context, r *runner, args []string) error {
 	if priv != "" && pubFile != "" {
 		return usagef(hint, "keys register: give --private-key or --public-key, not both")
 	}
-	path := strings.TrimPrefix(pubFile, "file://")
-	if path == "" {
-		if path, err = r.defaultPrivateKey(priv); err != nil {
+	value, from := pubFile, "--public-key"
+	if value == "" {
+		if value, from, err = r.defaultPrivateKey(priv, "--private-key"); err != nil {
 			return err
 		}
 	}
-	pub, err := loadAnyPublic(r, path)
+	pub, err := loadAnyPublic(r, value, from)
 	if err != nil {
 		return fmt.Errorf("keys register: %w", err)
 	}

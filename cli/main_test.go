@@ -13,12 +13,24 @@ import (
 )
 
 func TestMain(m *testing.M) {
+	if os.Getenv(asCfsign) == "1" {
+		// Run as the cfsign program itself, as main.go does, for tests that
+		// need a real process (signals).
+		testenv.Isolate()
+		ctx, stop := SignalContext(context.Background())
+		code := Main(ctx, os.Args[1:], Env{Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr, Getenv: os.Getenv})
+		stop()
+		os.Exit(code)
+	}
 	testenv.Main(m, func() {
 		if keyRoot != "" {
 			os.RemoveAll(keyRoot)
 		}
 	})
 }
+
+// asCfsign makes the test binary run as cfsign (see TestMain).
+const asCfsign = "CFSIGN_TEST_AS_CFSIGN"
 
 // testEnv is an Env over buffers with a private config/home directory.
 type testEnv struct {

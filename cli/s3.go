@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"path"
@@ -227,6 +228,7 @@ func runUpload(ctx context.Context, r *runner, args []string) error {
 	if err != nil {
 		return err
 	}
+	r.setGrace(transferGrace) // an interrupted transfer reports what the server holds
 	const hint = "Run 'cfsign upload --help' for usage."
 	if len(pos) < 2 {
 		return usagef(hint, "upload: want PATH... s3://bucket/prefix/")
@@ -250,6 +252,10 @@ func runUpload(ctx context.Context, r *runner, args []string) error {
 	reqs, err := aws.PlanUploads(pos[:len(pos)-1], bucket, prefix)
 	if err != nil {
 		return err
+	}
+	if len(reqs) == 0 {
+		fmt.Fprintf(r.env.Stderr, "cfsign: nothing to upload: %s holds no files\n", r.clean(strings.Join(pos[:len(pos)-1], ", ")))
+		return nil
 	}
 	var total int64
 	sizes := make([]int64, len(reqs))
@@ -285,9 +291,10 @@ const uploadFileWorkers = 8
 func uploadAll(ctx context.Context, r *runner, c *aws.Client, reqs []aws.UploadRequest, sizes []int64,
 	bar *progressBar, partSize int64, concurrency int) error {
 	type outcome struct {
-		i   int
-		err error
-		el  time.Duration
+		i      int
+		err    error
+		el     time.Duration
+		landed error // the upload reported this, but the object is complete
 	}
 	uctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -312,11 +319,11 @@ func uploadAll(ctx context.Context, r *runner, c *aws.Client, reqs []aws.UploadR
 				}
 				r.debugf("upload %s -> s3://%s/%s (%d bytes)", q.Path, q.Bucket, q.Key, sizes[i])
 				start := r.now()
-				_, err := c.Upload(uctx, q, progress)
+				info, err := c.Upload(uctx, q, progress)
 				if plan.Multipart {
 					multipart.Unlock()
 				}
-				results <- outcome{i: i, err: err, el: r.now().Sub(start)}
+				results <- outcome{i: i, err: err, el: r.now().Sub(start), landed: info.Landed}
 			}
 		}()
 	}
@@ -344,6 +351,15 @@ func uploadAll(ctx context.Context, r *runner, c *aws.Client, reqs []aws.UploadR
 			continue
 		}
 		uri := "s3://" + q.Bucket + "/" + q.Key
+		if res.landed != nil {
+			what := "failed"
+			if ctx.Err() != nil {
+				what = "was stopped"
+			}
+			r.debugf("upload %s: %v; the object is complete all the same", uri, res.landed)
+			fmt.Fprintf(r.env.Stderr, "cfsign: %s is complete on the server (same size and ETag): the upload %s only after S3 had finished it\n",
+				escapeKey(uri), what)
+		}
 		if bar != nil {
 			bar.finishItem(q.Key, sizes[res.i])
 		} else {
@@ -393,6 +409,7 @@ func runDownload(ctx context.Context, r *runner, args []string) error {
 	if err != nil {
 		return err
 	}
+	r.setGrace(transferGrace) // an interrupted transfer reports what the server holds
 	const hint = "Run 'cfsign download --help' for usage."
 	if len(pos) < 1 || len(pos) > 2 {
 		return usagef(hint, "download: want s3://bucket/key [DEST]")
@@ -488,32 +505,63 @@ func runRm(ctx context.Context, r *runner, args []string) error {
 		return err
 	}
 	defer release()
+	// Print only what S3 confirmed deleted, then the exact shortfall.
+	var notDeleted, nErrs int
+	var firstErr error
+	note := func(err error) {
+		var de *aws.DeleteError
+		if errors.As(err, &de) {
+			notDeleted += de.NFailed
+		}
+		nErrs++
+		if firstErr == nil {
+			firstErr = err
+		}
+	}
 	if recursive {
 		for _, t := range targets {
 			n, err := c.DeletePrefix(ctx, t.bucket, t.key)
-			if err != nil {
-				return err
-			}
 			fmt.Fprintf(r.env.Stdout, "deleted %d objects under %s\n", n, r.displayKey("s3://"+t.bucket+"/"+t.key))
+			if err != nil {
+				if isInterrupted(ctx, err) {
+					return interrupted(fmt.Sprintf("%d objects deleted under s3://%s/%s before the stop", n, t.bucket, t.key))
+				}
+				var de *aws.DeleteError
+				if !errors.As(err, &de) {
+					return err
+				}
+				note(err)
+			}
 		}
-		return nil
+	} else {
+		// One DeleteObjects call per bucket, keeping the order of arguments.
+		byBucket := map[string][]string{}
+		var order []string
+		for _, t := range targets {
+			if _, ok := byBucket[t.bucket]; !ok {
+				order = append(order, t.bucket)
+			}
+			byBucket[t.bucket] = append(byBucket[t.bucket], t.key)
+		}
+		for _, b := range order {
+			deleted, err := c.DeleteKeys(ctx, b, byBucket[b])
+			for _, k := range deleted {
+				fmt.Fprintf(r.env.Stdout, "deleted %s\n", r.displayKey("s3://"+b+"/"+k))
+			}
+			if err != nil {
+				var de *aws.DeleteError
+				if !errors.As(err, &de) {
+					return err
+				}
+				note(err)
+			}
+		}
 	}
-	// One DeleteObjects call per bucket, keeping the order of arguments.
-	byBucket := map[string][]string{}
-	var order []string
-	for _, t := range targets {
-		if _, ok := byBucket[t.bucket]; !ok {
-			order = append(order, t.bucket)
+	if firstErr != nil {
+		if nErrs > 1 {
+			return fmt.Errorf("%d objects not deleted; %w", notDeleted, firstErr)
 		}
-		byBucket[t.bucket] = append(byBucket[t.bucket], t.key)
-	}
-	for _, b := range order {
-		if err := c.Delete(ctx, b, byBucket[b]); err != nil {
-			return err
-		}
-		for _, k := range byBucket[b] {
-			fmt.Fprintf(r.env.Stdout, "deleted %s\n", r.displayKey("s3://"+b+"/"+k))
-		}
+		return firstErr
 	}
 	return nil
 }

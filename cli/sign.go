@@ -8,8 +8,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"os"
-	"path/filepath"
 	"runtime"
 	"strings"
 	"sync"
@@ -247,22 +245,21 @@ func (s *signSession) build(bucket string) (domain, originPath string, signer *s
 	if set.KeyPairID == "" {
 		return "", "", nil, fmt.Errorf("no key pair ID: pass --key-pair-id, set %s or key_pair_id in config.toml ('cfsign keys register' prints one)", config.EnvKeyPairID)
 	}
-	keyPath := strings.TrimPrefix(set.PrivateKey, "file://")
-	if err := keyFileArg(keyPath); err != nil {
+	keyValue, keyFrom, err := s.r.keySetting(s.f.privateKey, "--private-key", bucket)
+	if err != nil {
 		return "", "", nil, err
 	}
-	if keyPath == "" {
-		def := filepath.Join(config.KeyDir(s.r.env.Getenv), keys.PrivateFile)
-		if _, err := os.Stat(def); err != nil {
-			return "", "", nil, fmt.Errorf("no private key: pass --private-key FILE, set %s or private_key in config.toml (or run 'cfsign keys generate')", config.EnvPrivateKey)
-		}
-		keyPath = def
+	if s.f.privateKey == "" && s.sandbox != nil {
+		keyValue, keyFrom = s.sandbox.PrivateKeyPath, "the sandbox"
 	}
-	id := set.KeyPairID + "\x00" + keyPath + "\x00" + string(hash)
+	if keyValue == "" {
+		return "", "", nil, fmt.Errorf("no private key: pass --private-key FILE, set %s or private_key in config.toml (or run 'cfsign keys generate')", config.EnvPrivateKey)
+	}
+	id := set.KeyPairID + "\x00" + keyValue + "\x00" + string(hash)
 	if sg, ok := s.signers[id]; ok {
 		return set.Domain, set.OriginPath, sg, nil
 	}
-	key, warning, err := keys.LoadPrivate(keyPath)
+	key, warning, err := keys.LoadPrivateSetting(keyValue, keyFrom)
 	if err != nil {
 		return "", "", nil, err
 	}
@@ -275,7 +272,7 @@ func (s *signSession) build(bucket string) (domain, originPath string, signer *s
 		return "", "", nil, err
 	}
 	s.signers[id] = sg
-	s.r.debugf("signer key pair %s key %s hash %s", set.KeyPairID, keyPath, hash)
+	s.r.debugf("signer key pair %s key %s hash %s", set.KeyPairID, keys.DescribeSetting(keyValue, keyFrom), hash)
 	return set.Domain, set.OriginPath, sg, nil
 }
 
@@ -425,15 +422,21 @@ func (s *signSession) batch(ctx context.Context, in io.Reader, out io.Writer) er
 		for sc.Scan() {
 			line++
 			t := strings.TrimSpace(sc.Text())
-			if t == "" {
-				continue // blank lines carry nothing to sign
-			}
 			j := &job{line: line, n: n, target: t, res: make(chan result, 1)}
-			n++
+			if t == "" {
+				// A blank line has nothing to sign: an empty output line
+				// keeps the output aligned with the input, line for line.
+				j.res <- result{text: "\n"}
+			} else {
+				n++
+			}
 			select {
 			case order <- j:
 			case <-ctx.Done():
 				return
+			}
+			if t == "" {
+				continue
 			}
 			select {
 			case jobs <- j:
@@ -472,7 +475,17 @@ func (s *signSession) batch(ctx context.Context, in io.Reader, out io.Writer) er
 	}
 	defer wg.Wait()
 	w := bufio.NewWriterSize(out, 64<<10)
-	for j := range order {
+	for {
+		var j *job
+		select {
+		case next, ok := <-order:
+			if !ok {
+				return finish(w, &readErr)
+			}
+			j = next
+		case <-ctx.Done():
+			return ctx.Err()
+		}
 		var res result
 		select {
 		case res = <-j.res:
@@ -496,9 +509,13 @@ func (s *signSession) batch(ctx context.Context, in io.Reader, out io.Writer) er
 			}
 		}
 	}
+}
+
+// finish flushes the batch's output and returns the reader's error, set
+// before it closed the order channel.
+func finish(w *bufio.Writer, readErr *error) error {
 	if err := w.Flush(); err != nil {
 		return fmt.Errorf("write output: %w", err)
 	}
-	// The reader closed order after setting readErr.
-	return readErr
+	return *readErr
 }

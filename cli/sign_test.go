@@ -227,22 +227,30 @@ func TestSignBatchOrder(t *testing.T) {
 			te := signEnv(t).set("CFSIGN_PRIVATE_KEY", key).set("CFSIGN_DOMAIN", "d.example")
 			const n = 2000
 			var in strings.Builder
+			var want []string // per input line: the URL prefix, or "" for a blank line
 			for i := range n {
 				fmt.Fprintf(&in, "dir/file %05d.txt\n", i)
+				want = append(want, fmt.Sprintf("https://d.example/dir/file%%20%05d.txt?", i))
 				if i == 7 {
-					in.WriteString("\n   \n") // blank lines are skipped
+					in.WriteString("\n   \n") // blank lines give empty lines: output stays aligned
+					want = append(want, "", "")
 				}
 			}
 			te.in = in.String()
 			r := te.run("sign", "-", "--expires", "1h").mustOK(t)
 			lines := strings.Split(strings.TrimSuffix(r.stdout, "\n"), "\n")
-			if len(lines) != n {
-				t.Fatalf("%d lines out, want %d", len(lines), n)
+			if len(lines) != len(want) {
+				t.Fatalf("%d lines out, want %d (one per input line)", len(lines), len(want))
 			}
 			for i, l := range lines {
-				want := fmt.Sprintf("https://d.example/dir/file%%20%05d.txt?", i)
-				if !strings.HasPrefix(l, want) {
-					t.Fatalf("line %d = %q, want prefix %q", i+1, l, want)
+				if want[i] == "" {
+					if l != "" {
+						t.Fatalf("line %d = %q, want empty for a blank input line", i+1, l)
+					}
+					continue
+				}
+				if !strings.HasPrefix(l, want[i]) {
+					t.Fatalf("line %d = %q, want prefix %q", i+1, l, want[i])
 				}
 				if v := verifyAt(t, l, pub); !v.OK {
 					t.Fatalf("line %d does not verify: %+v", i+1, v)

@@ -7,7 +7,6 @@ import (
 	"io"
 	"net/netip"
 	"os"
-	"path/filepath"
 	"strings"
 	"time"
 
@@ -91,7 +90,7 @@ func runVerify(ctx context.Context, r *runner, args []string) error {
 func (r *runner) verifyKeys(files []string, priv string) ([]crypto.PublicKey, error) {
 	var out []crypto.PublicKey
 	for _, f := range files {
-		pub, err := loadAnyPublic(r, strings.TrimPrefix(f, "file://"))
+		pub, err := loadAnyPublic(r, f, "--public-key")
 		if err != nil {
 			return nil, err
 		}
@@ -100,35 +99,34 @@ func (r *runner) verifyKeys(files []string, priv string) ([]crypto.PublicKey, er
 	if len(out) > 0 {
 		return out, nil
 	}
-	if priv == "" {
-		s, err := r.settings("")
-		if err != nil {
-			return nil, err
-		}
-		priv = s.PrivateKey
+	value, from, err := r.keySetting(priv, "--private-key", "")
+	if err != nil {
+		return nil, err
 	}
-	if priv == "" {
-		def := filepath.Join(config.KeyDir(r.env.Getenv), keys.PrivateFile)
-		if _, err := os.Stat(def); err != nil {
-			return nil, fmt.Errorf("no key to verify with: pass --public-key FILE, or set %s or private_key in config.toml", config.EnvPrivateKey)
-		}
-		priv = def
+	if value == "" {
+		return nil, fmt.Errorf("no key to verify with: pass --public-key FILE, or set %s or private_key in config.toml", config.EnvPrivateKey)
 	}
-	pub, err := loadAnyPublic(r, strings.TrimPrefix(priv, "file://"))
+	pub, err := loadAnyPublic(r, value, from)
 	if err != nil {
 		return nil, err
 	}
 	return []crypto.PublicKey{pub}, nil
 }
 
-// loadAnyPublic reads a public key PEM, or the public half of a private one.
-func loadAnyPublic(r *runner, path string) (crypto.PublicKey, error) {
-	if err := keyFileArg(path); err != nil {
-		return nil, err
+// loadAnyPublic reads a public key PEM, or the public half of a private one,
+// from a key setting: a file, or key text (named by from, never shown).
+func loadAnyPublic(r *runner, value, from string) (crypto.PublicKey, error) {
+	if keys.Classify(value) != keys.KindPath {
+		key, _, err := keys.LoadPrivateSetting(value, from)
+		if err != nil {
+			return nil, err
+		}
+		return key.Public(), nil
 	}
+	path := strings.TrimPrefix(strings.TrimSpace(value), "file://")
 	data, err := os.ReadFile(path)
 	if err != nil {
-		return nil, fmt.Errorf("read key: %w", err)
+		return nil, fmt.Errorf("read key %s: %w", path, err)
 	}
 	if strings.Contains(string(data), "PRIVATE KEY-----") {
 		key, warning, err := keys.LoadPrivate(path)

@@ -369,7 +369,7 @@ func TestLoadPrivate(t *testing.T) {
 		}
 	}
 	p := write("k.pem", key, 0o644)
-	if _, warn, _ := LoadPrivate(p); warn != "WARNING: private key "+p+" is readable by others (mode 0644); run: chmod 600 "+p {
+	if _, warn, _ := LoadPrivate(p); warn != "private key "+p+" is readable by others (mode 0644); run: chmod 600 "+p {
 		t.Errorf("warning wording: %q", warn)
 	}
 	spaced := write("my key.pem", key, 0o644)

@@ -57,13 +57,16 @@ func permWarning(path string, mode fs.FileMode) string {
 	if perm&0o044 == 0 {
 		how = "accessible"
 	}
-	return fmt.Sprintf("WARNING: private key %s is %s by others (mode %04o); run: chmod 600 %s", path, how, perm, shellQuote(path))
+	return fmt.Sprintf("private key %s is %s by others (mode %04o); run: chmod 600 %s", path, how, perm, shellQuote(path))
 }
 
 // readKeyFile reads at most maxKeyFile bytes of path. Its errors carry no
 // path (the caller adds it once).
 func readKeyFile(path string) ([]byte, fs.FileMode, error) {
 	f, err := os.Open(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, 0, fmt.Errorf("%w (make a key pair with: cfsign keys generate)", bare(err))
+	}
 	if err != nil {
 		return nil, 0, bare(err)
 	}
@@ -90,9 +93,6 @@ func readKeyFile(path string) ([]byte, fs.FileMode, error) {
 func bare(err error) error {
 	var pe *fs.PathError
 	if errors.As(err, &pe) {
-		if errors.Is(pe.Err, fs.ErrNotExist) {
-			return fmt.Errorf("%w (make a key pair with: cfsign keys generate)", pe.Err)
-		}
 		return pe.Err
 	}
 	var le *os.LinkError

@@ -124,6 +124,9 @@ func makeDirs(dir string) ([]string, error) {
 		if !errors.Is(err, fs.ErrNotExist) && !errors.Is(err, syscall.ENOTDIR) {
 			return nil, bare(err)
 		}
+		if target, lerr := os.Readlink(d); lerr == nil {
+			return nil, fmt.Errorf("%s is a symbolic link to %s, which does not exist: create that directory or choose another --dir", d, target)
+		}
 		missing = append(missing, d)
 		if filepath.Dir(d) == d {
 			break
