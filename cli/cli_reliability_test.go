@@ -47,6 +47,16 @@ func relCreds(t *testing.T, te *testEnv) {
 	t.Setenv("AWS_REGION", "us-east-1")
 }
 
+// sandboxCreds sets the shared sandbox's credentials for the SDK and the Env.
+func sandboxCreds(t *testing.T, te *testEnv, sb *sandbox.Sandbox) {
+	t.Helper()
+	for k, v := range map[string]string{"AWS_ACCESS_KEY_ID": sb.AccessKeyID, "AWS_SECRET_ACCESS_KEY": sb.SecretAccessKey} {
+		t.Setenv(k, v)
+		te.set(k, v)
+	}
+	t.Setenv("AWS_REGION", sb.Region)
+}
+
 // relSandboxClient is an aws.Client straight to the shared sandbox's S3.
 func relSandboxClient(t *testing.T) (*aws.Client, *sandbox.Sandbox) {
 	t.Helper()
@@ -258,11 +268,7 @@ func TestReliabilityCredentialErrors(t *testing.T) {
 	})
 	t.Run("CA bundle honoured", func(t *testing.T) {
 		te := newTestEnv(t)
-		for k, v := range map[string]string{"AWS_ACCESS_KEY_ID": s.AccessKeyID, "AWS_SECRET_ACCESS_KEY": s.SecretAccessKey} {
-			t.Setenv(k, v)
-			te.set(k, v)
-		}
-		t.Setenv("AWS_REGION", "us-east-1")
+		sandboxCreds(t, te, s)
 		if os.Getenv("AWS_CA_BUNDLE") == "" {
 			t.Setenv("AWS_CA_BUNDLE", "/etc/ssl/certs/ca-certificates.crt")
 		}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 
 	"github.com/cfsign/cfsign/aws/sandbox"
 
@@ -35,6 +36,7 @@ Flags:
   --s3-addr HOST:PORT   S3 listen address (default 127.0.0.1:0)
   --cloudfront-addr HOST:PORT  CloudFront API listen address (default 127.0.0.1:0)
   --cors-origin ORIGIN  let web pages from ORIGIN (e.g. http://localhost:3000) call it; default none
+  --allow-host HOST:PORT  also answer to this Host (a reverse proxy's or port mapping's); comma-separated
   --data DIR            data directory (default $XDG_DATA_HOME/cfsign/sandbox)
   --memory              keep objects in memory only (the key pair still lives in DIR)
   --json                print the settings as one JSON line
@@ -42,7 +44,7 @@ Flags:
 `
 
 func runSandbox(ctx context.Context, r *runner, args []string) error {
-	var addr, s3Addr, cfAddr, origin, data string
+	var addr, s3Addr, cfAddr, origin, allow, data string
 	var asJSON, memory bool
 	fs := newFlagSet("sandbox")
 	r.global.register(fs)
@@ -50,6 +52,7 @@ func runSandbox(ctx context.Context, r *runner, args []string) error {
 	fs.StringVar(&s3Addr, "s3-addr", "127.0.0.1:0", "")
 	fs.StringVar(&cfAddr, "cloudfront-addr", "127.0.0.1:0", "")
 	fs.StringVar(&origin, "cors-origin", "", "")
+	fs.StringVar(&allow, "allow-host", "", "")
 	fs.StringVar(&data, "data", "", "")
 	fs.BoolVar(&memory, "memory", false, "")
 	fs.BoolVar(&asJSON, "json", false, "")
@@ -64,7 +67,7 @@ func runSandbox(ctx context.Context, r *runner, args []string) error {
 		data = config.SandboxDir(r.env.Getenv)
 	}
 	sb, err := sandbox.Start(ctx, sandbox.Options{DataDir: data, Memory: memory,
-		S3Addr: s3Addr, EdgeAddr: addr, CloudFrontAddr: cfAddr, CORSOrigin: origin, Log: r.env.Stderr})
+		S3Addr: s3Addr, EdgeAddr: addr, CloudFrontAddr: cfAddr, CORSOrigin: origin, AllowHosts: splitList(allow), Log: r.env.Stderr})
 	if errors.Is(err, sandbox.ErrRunning) {
 		return fmt.Errorf("sandbox: %w; other cfsign commands and the app use it with --sandbox", err)
 	}
@@ -121,4 +124,15 @@ Try:
 		sb.S3Endpoint, sb.AccessKeyID, sb.SecretAccessKey, sb.CloudFrontEndpoint, sb.Region,
 		sb.S3Endpoint, sb.EdgeURL, sb.KeyPairID, sb.PrivateKeyPath,
 		sb.Bucket, sb.Bucket)
+}
+
+// splitList splits a comma-separated flag value, dropping empty items.
+func splitList(v string) []string {
+	var out []string
+	for _, s := range strings.Split(v, ",") {
+		if s = strings.TrimSpace(s); s != "" {
+			out = append(out, s)
+		}
+	}
+	return out
 }

@@ -369,7 +369,7 @@ func TestUploadThatLandedIsReportedComplete(t *testing.T) {
 	c, sb := relSandboxClient(t)
 	server, bucket := sb.S3Endpoint, sb.Bucket
 	te := newTestEnv(t)
-	relCreds(t, te)
+	sandboxCreds(t, te, sb)
 	big := filepath.Join(t.TempDir(), "big.bin")
 	data := make([]byte, 12<<20)
 	for i := range data {
@@ -410,6 +410,7 @@ func TestUploadThatLandedIsReportedComplete(t *testing.T) {
 				testenv.S3Error(w, r, http.StatusInternalServerError, "InternalError", "answer lost") // ...and the answer is lost
 				return true
 			})
+			sb.AllowHost(strings.TrimPrefix(proxy.URL, "http://")) // the proxy stands in for the network
 			key := testenv.Unique("landed") + ".bin"
 			r := te.runCtx(ctx, "upload", big, "s3://"+bucket+"/"+key, "--endpoint-url", proxy.URL, "--part-size", "5MiB")
 			if r.code != 0 || strings.TrimSpace(r.stdout) != "s3://"+bucket+"/"+key {

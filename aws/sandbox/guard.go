@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -20,6 +21,7 @@ type guard struct {
 	next   http.Handler
 	port   string          // the port the server listens on
 	hosts  map[string]bool // host names (no port) it answers to; nil means any IP literal or localhost
+	extra  *hostSet        // host:port values allowed besides (a proxy's, a port mapping's)
 	origin string          // the one CORS origin allowed; "" allows none
 	auth   *account        // nil: no signature needed (the edge checks CloudFront signatures itself)
 	health string          // answered unsigned at healthPath; "" for none
@@ -32,8 +34,8 @@ type guard struct {
 // address: a loopback address answers to itself and "localhost"; an
 // unspecified one (0.0.0.0, ::) to any IP address and "localhost", never to a
 // DNS name, which is what rebinding needs.
-func newGuard(next http.Handler, l net.Addr, origin string, auth *account, refuse func(http.ResponseWriter, *http.Request, int, string, string)) *guard {
-	g := &guard{next: next, origin: origin, auth: auth, now: time.Now, refuse: refuse}
+func newGuard(next http.Handler, l net.Addr, extra *hostSet, origin string, auth *account, refuse func(http.ResponseWriter, *http.Request, int, string, string)) *guard {
+	g := &guard{next: next, extra: extra, origin: origin, auth: auth, now: time.Now, refuse: refuse}
 	ta, _ := l.(*net.TCPAddr)
 	if ta == nil {
 		return g
@@ -95,6 +97,9 @@ func (g *guard) withHealth(token string) *guard {
 }
 
 func (g *guard) hostOK(host string) bool {
+	if g.extra.has(host) {
+		return true
+	}
 	name, port, err := net.SplitHostPort(host)
 	if err != nil || port != g.port {
 		return false
@@ -104,6 +109,30 @@ func (g *guard) hostOK(host string) bool {
 		return g.hosts[name]
 	}
 	return name == "localhost" || net.ParseIP(name) != nil
+}
+
+// hostSet is a set of exact Host values (host:port), safe for concurrent use.
+type hostSet struct {
+	mu    sync.RWMutex
+	hosts map[string]bool
+}
+
+func (h *hostSet) add(host string) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.hosts == nil {
+		h.hosts = map[string]bool{}
+	}
+	h.hosts[strings.ToLower(host)] = true
+}
+
+func (h *hostSet) has(host string) bool {
+	if h == nil {
+		return false
+	}
+	h.mu.RLock()
+	defer h.mu.RUnlock()
+	return h.hosts[strings.ToLower(host)]
 }
 
 // corsWriter removes whatever CORS headers the server below sets (gofakes3

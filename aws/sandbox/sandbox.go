@@ -31,6 +31,9 @@ type Options struct {
 	// CloudFrontAddr is the listen address of the CloudFront API; "" means 127.0.0.1:0.
 	CloudFrontAddr string
 	Log            io.Writer // where the edge logs each refusal; nil discards
+	// AllowHosts are Host values (host:port) the servers answer to besides
+	// their own address: a reverse proxy's or a container port mapping's.
+	AllowHosts []string
 	// CORSOrigin is the one web origin (scheme://host[:port]) whose pages
 	// may call the servers from a browser; "" allows none.
 	CORSOrigin string
@@ -64,8 +67,9 @@ type Sandbox struct {
 	// themselves; nil for a shared sandbox.
 	Edge *Edge
 
-	instance   string // the token the S3 server answers at healthPath
-	recordPath string // running.json, while this process runs the sandbox
+	instance   string   // the token the S3 server answers at healthPath
+	hosts      *hostSet // extra Host values every server accepts
+	recordPath string   // running.json, while this process runs the sandbox
 
 	s3       *s3Server
 	s3srv    *http.Server
@@ -210,10 +214,14 @@ func Start(ctx context.Context, opts Options) (*Sandbox, error) {
 		PrivateKeyPath:  privPath,
 		PublicKeyPath:   pubPath,
 		instance:        instance,
+		hosts:           &hostSet{},
 		Edge:            NewEdge(bucketSource{f: f, bucket: Bucket}, signedurl.PublicKeys{state.KeyPairID: pub}, log),
 		s3:              f,
 	}
 
+	for _, h := range opts.AllowHosts {
+		s.hosts.add(h)
+	}
 	// The S3 server, the edge and the CloudFront API, each on its own port.
 	servers := []struct {
 		name, addr string
@@ -267,13 +275,13 @@ func Start(ctx context.Context, opts Options) (*Sandbox, error) {
 	s.Edge.trusted = cf.trusted
 
 	s.s3srv = &http.Server{
-		Handler:           newGuard(f, s3l.Addr(), opts.CORSOrigin, &account{accessKeyID: s.AccessKeyID, secret: s.SecretAccessKey, service: "s3"}, s3Refuse).withHealth(instance),
+		Handler:           newGuard(f, s3l.Addr(), s.hosts, opts.CORSOrigin, &account{accessKeyID: s.AccessKeyID, secret: s.SecretAccessKey, service: "s3"}, s3Refuse).withHealth(instance),
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       2 * time.Minute,
 	}
-	s.edgeSrv = newEdgeServer(newGuard(s.Edge, edgeL.Addr(), opts.CORSOrigin, nil, s.Edge.refuseHost))
+	s.edgeSrv = newEdgeServer(newGuard(s.Edge, edgeL.Addr(), s.hosts, opts.CORSOrigin, nil, s.Edge.refuseHost))
 	s.cfSrv = &http.Server{
-		Handler:           newGuard(cf, cfL.Addr(), "", &account{accessKeyID: s.AccessKeyID, secret: s.SecretAccessKey, service: "cloudfront"}, cfRefuse),
+		Handler:           newGuard(cf, cfL.Addr(), s.hosts, "", &account{accessKeyID: s.AccessKeyID, secret: s.SecretAccessKey, service: "cloudfront"}, cfRefuse),
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       2 * time.Minute,
 	}
@@ -286,6 +294,15 @@ func Start(ctx context.Context, opts Options) (*Sandbox, error) {
 		return nil, err
 	}
 	return s, nil
+}
+
+// AllowHost makes every server of the sandbox answer to host (host:port) as
+// well as to its own address: for a reverse proxy or a port mapping in front
+// of it. It does nothing to a sandbox another process runs.
+func (s *Sandbox) AllowHost(host string) {
+	if s.hosts != nil {
+		s.hosts.add(host)
+	}
 }
 
 // dataDir is dir made absolute, or the default directory.

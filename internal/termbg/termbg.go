@@ -20,7 +20,7 @@ import (
 
 	"github.com/charmbracelet/lipgloss"
 	"github.com/charmbracelet/x/term"
-	)
+)
 
 func init() {
 	dark, _ := FromEnv(os.Getenv)
