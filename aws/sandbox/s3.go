@@ -498,16 +498,16 @@ func (s *objectSeeker) Close() error {
 	return err
 }
 
-// Multipart uploads of the sandbox, through gofakes3's MultipartBackend hook:
-// gofakes3 parses the requests, checks part numbers and Content-MD5, and
-// writes the answers; store keeps the uploads. Uploads in progress live
-// in memory, as with gofakes3's own uploader.
+// Multipart uploads of the memory-mode sandbox, through gofakes3's
+// MultipartBackend hook: gofakes3 parses the requests, checks part numbers
+// and Content-MD5, and writes the answers; store keeps the uploads, in
+// memory. (On disk, diskStore keeps them.)
 //
 // An upload's cost is dominated by hashing: S3 names each part by its MD5.
 // Parts are read straight into a buffer of their Content-Length and hashed as
 // they arrive, each in its own request goroutine (no global lock), so parts
 // sent at once hash in parallel. Complete hands the parts to memStore as they
-// are, or to s3bolt as one reader without joining them first. The "md5-N"
+// are. The "md5-N"
 // ETag it answers is the MD5 of the parts' MD5s, as S3 computes it.
 
 var _ gofakes3.MultipartBackend = (*store)(nil)

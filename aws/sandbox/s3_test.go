@@ -474,10 +474,10 @@ func BenchmarkFakeS3List(b *testing.B) {
 	}
 }
 
-// TestFakeS3BoltGetWhileGrowing: s3bolt hands out object bytes that point
-// into bolt's memory map, and a write that grows the database remaps it. A
-// GET still streaming across such writes must neither crash the sandbox nor
-// serve other bytes.
+// TestFakeS3BoltGetWhileGrowing: s3bolt handed out object bytes that pointed
+// into bolt's memory map, and a write that grew the database remapped it.
+// With objects as files, a GET still streaming across many writes must still
+// neither crash the sandbox nor serve other bytes.
 func TestFakeS3BoltGetWhileGrowing(t *testing.T) {
 	sb, err := Start(context.Background(), Options{DataDir: t.TempDir()})
 	if err != nil {
