@@ -3,8 +3,8 @@ package sandbox
 // The sandbox's S3 server: gofakes3 behind a thin http.Handler that fixes the
 // quirks users would otherwise see.
 //
-//   - Multipart uploads are ours (multipartUploads, below), through gofakes3's
-//     MultipartBackend hook; gofakes3 still parses the requests and writes
+//   - Multipart uploads are ours (multipartUploads below in memory mode,
+//     diskStore on disk), through gofakes3's MultipartBackend hook; gofakes3 still parses the requests and writes
 //     the answers. Its own uploader read each part into a growing buffer and
 //     hashed it under one global lock, and Complete copied the whole object
 //     twice and hashed all of it again: most of an upload's server time.
@@ -12,17 +12,17 @@ package sandbox
 //     as it arrives, in parallel with other parts. It also answers an empty
 //     ListMultipartUploadsResult for a bucket that never had an upload, where
 //     gofakes3 answers NoSuchUpload.
-//   - In memory mode objects live in memStore (below) rather than s3mem: it
-//     keeps a completed upload as its parts, with no copy and no hash of the
-//     whole object, as S3 does. The bolt backend is still s3bolt, which
-//     copies and hashes a completed upload once.
+//   - Objects live in our own stores rather than s3mem or s3bolt: memStore
+//     (memstore.go) in memory mode, diskStore (diskstore.go) on disk, plain
+//     files plus a small index. Both keep a completed upload as its parts,
+//     with no copy and no hash of the whole object, as S3 does. diskStore
+//     also keeps uploads in progress, on disk.
 //   - After CompleteMultipartUpload answered an "md5-N" ETag, gofakes3's HEAD,
-//     GET and listings show the plain hash the backend keeps (s3bolt: the MD5
-//     of the whole object; memStore: the MD5 of the parts' MD5s). We remember
-//     the ETag Complete returned, together with that hash, and show it
-//     instead wherever the object still has that hash. Any other write to the
-//     key forgets it. With the bolt backend the remembered ETags live in the
-//     same database file, so they survive restarts with the objects.
+//     GET and listings show the plain hash the backend keeps (the MD5 of the
+//     parts' MD5s). The store remembers the ETag Complete returned, together
+//     with that hash (objectStore.multipartETag), and we show it instead
+//     wherever the object still has that hash. Any other write to the key
+//     forgets it. diskStore keeps it in the object's index record.
 //
 // gofakes3 does no authentication at all; the guard in front of it (guard.go)
 // checks every request's signature against the sandbox's credentials.
@@ -39,15 +39,11 @@ import (
 	"io"
 	"net/http"
 	"slices"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/johannesboyne/gofakes3"
-	"github.com/johannesboyne/gofakes3/backend/s3bolt"
-	bolt "go.etcd.io/bbolt"
-	"gopkg.in/mgo.v2/bson"
 )
 
 // errLocked is the store held by another process.
@@ -55,125 +51,36 @@ var errLocked = errors.New("in use by another running sandbox")
 
 // s3Server is the in-process S3 server of the sandbox.
 type s3Server struct {
-	backend *store
+	backend objectStore
 	handler http.Handler
-	db      *bolt.DB // nil in memory mode
 }
 
-// mmapSize is the address space bolt maps up front (address space only:
-// the file stays its size), so the map rarely moves; boltStore.GetObject is
-// what keeps reads safe when it does.
-const mmapSize = (strconv.IntSize / 64) * 64 << 30
-
-// boltStore is s3bolt with reads that copy. s3bolt decodes an object straight
-// from bolt's memory map and hands out slices of it after the read
-// transaction ends; a later write may then reuse those pages (or grow and
-// remap the file), so a GET still streaming served other bytes or faulted.
-type boltStore struct {
-	*s3bolt.Backend
-	db *bolt.DB
+// objectStore is what the S3 server, the listing and the edge need of the
+// store: store over memStore in memory mode, diskStore on disk.
+type objectStore interface {
+	gofakes3.Backend
+	gofakes3.MultipartBackend
+	// multipartETag is the "md5-N" ETag CompleteMultipartUpload answered for
+	// key's object, with the plain hash gofakes3 shows for it; ok is false
+	// when none is known.
+	multipartETag(bucket, key string) (rec etagRecord, ok bool, err error)
+	close() error
 }
 
-// boltObject mirrors s3bolt's object record (its schema.go).
-type boltObject struct {
-	Name         string
-	Metadata     map[string]string
-	LastModified time.Time
-	Size         int64
-	Contents     []byte
-	Hash         []byte
-}
-
-// GetObject reads the object out of bolt inside the transaction.
-func (f boltStore) GetObject(bucket, key string, rangeRequest *gofakes3.ObjectRangeRequest) (*gofakes3.Object, error) {
-	var o boltObject
-	err := f.db.View(func(tx *bolt.Tx) error {
-		b := tx.Bucket([]byte(bucket))
-		if b == nil {
-			return gofakes3.BucketNotFound(bucket)
-		}
-		v := b.Get([]byte(key))
-		if v == nil {
-			return gofakes3.KeyNotFound(key)
-		}
-		// bson keeps slices of its input: decode a copy, not the map.
-		if err := bson.Unmarshal(bytes.Clone(v), &o); err != nil {
-			return fmt.Errorf("sandbox: object %s/%s is damaged: %v", bucket, key, err)
-		}
-		return nil
-	})
-	if err != nil {
-		return nil, err
-	}
-	rng, err := rangeRequest.Range(o.Size)
-	if err != nil {
-		return nil, err
-	}
-	data := o.Contents
-	if rng != nil {
-		data = data[rng.Start : rng.Start+rng.Length]
-	}
-	return &gofakes3.Object{
-		Name:     key,
-		Metadata: o.Metadata,
-		Size:     o.Size,
-		Contents: io.NopCloser(bytes.NewReader(data)),
-		Range:    rng,
-		Hash:     o.Hash,
-	}, nil
-}
-
-// HeadObject reads the object's record without its body.
-func (f boltStore) HeadObject(bucket, key string) (*gofakes3.Object, error) {
-	var o struct {
-		Metadata map[string]string
-		Size     int64
-		Hash     []byte
-	}
-	err := f.db.View(func(tx *bolt.Tx) error {
-		b := tx.Bucket([]byte(bucket))
-		if b == nil {
-			return gofakes3.BucketNotFound(bucket)
-		}
-		v := b.Get([]byte(key))
-		if v == nil {
-			return gofakes3.KeyNotFound(key)
-		}
-		if err := bson.Unmarshal(v, &o); err != nil {
-			return fmt.Errorf("sandbox: object %s/%s is damaged: %v", bucket, key, err)
-		}
-		o.Hash = bytes.Clone(o.Hash) // out of the map before the transaction ends
-		return nil
-	})
-	if err != nil {
-		return nil, err
-	}
-	return &gofakes3.Object{Name: key, Metadata: o.Metadata, Size: o.Size, Hash: o.Hash,
-		Contents: io.NopCloser(bytes.NewReader(nil))}, nil
-}
-
-// newS3Server opens the S3 server: objects in boltPath, or in memory when
-// boltPath is "".
-func newS3Server(boltPath string) (*s3Server, error) {
+// newS3Server opens the S3 server: objects in dir (see diskStore), or in
+// memory when dir is "".
+func newS3Server(dir string) (*s3Server, error) {
 	f := &s3Server{}
-	var inner gofakes3.Backend
-	if boltPath == "" {
-		inner = newMemStore()
-		f.backend = newStore(inner, &etagStore{mem: map[string]etagRecord{}})
+	if dir == "" {
+		f.backend = newStore(newMemStore())
 	} else {
-		db, err := bolt.Open(boltPath, 0o600, &bolt.Options{Timeout: time.Second, InitialMmapSize: mmapSize})
-		if errors.Is(err, bolt.ErrTimeout) {
-			return nil, fmt.Errorf("open sandbox database %s: %w", boltPath, errLocked)
-		}
+		d, err := openDiskStore(dir)
 		if err != nil {
-			return nil, fmt.Errorf("open sandbox database %s: %w", boltPath, err)
+			return nil, err
 		}
-		f.db = db
-		inner = boltStore{Backend: s3bolt.New(db), db: db}
-		f.backend = newStore(inner, &etagStore{db: db})
+		f.backend = d
 	}
-	// memStore, like the wrapper around s3bolt, has no versioning: memory
-	// mode behaves like the bolt backend the app uses.
+	// Neither store has versioning, as S3 buckets by default.
 	g := gofakes3.New(f.backend,
 		gofakes3.WithAutoBucket(false),
 		gofakes3.WithLogger(gofakes3.DiscardLog()),
@@ -182,13 +89,8 @@ func newS3Server(boltPath string) (*s3Server, error) {
 	return f, nil
 }
 
-// close releases the database.
-func (f *s3Server) close() error {
-	if f.db == nil {
-		return nil
-	}
-	return f.db.Close()
-}
+// close releases the store.
+func (f *s3Server) close() error { return f.backend.close() }
 
 // ensureBucket creates bucket unless it exists.
 func (f *s3Server) ensureBucket(bucket string) error {
@@ -234,7 +136,7 @@ func (f *s3Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // object is shown as Complete returned it, and conditional headers naming that
 // ETag are understood.
 func (f *s3Server) object(w http.ResponseWriter, r *http.Request, bucket, key string) {
-	rec, ok, err := f.backend.etags.get(bucket, key)
+	rec, ok, err := f.backend.multipartETag(bucket, key)
 	if err != nil || !ok {
 		f.handler.ServeHTTP(w, r)
 		return
@@ -284,10 +186,11 @@ func (w *etagWriter) Write(p []byte) (int, error) {
 	return w.ResponseWriter.Write(p)
 }
 
-// store wraps a gofakes3 backend: every write to a key forgets its
-// remembered multipart ETag, and listings show the remembered ones.
+// store is memory mode's objectStore: memStore, plus multipart uploads.
+// Every write to a key forgets its remembered multipart ETag, and listings
+// show the remembered ones.
 type store struct {
-	gofakes3.Backend
+	*memStore
 	etags   *etagStore
 	uploads multipartUploads
 
@@ -296,9 +199,16 @@ type store struct {
 	writes map[string]int // writes to keys a Complete is watching
 }
 
-func newStore(inner gofakes3.Backend, etags *etagStore) *store {
-	return &store{Backend: inner, etags: etags, uploads: newMultipartUploads()}
+func newStore(mem *memStore) *store {
+	return &store{memStore: mem, etags: &etagStore{mem: map[string]etagRecord{}}, uploads: newMultipartUploads()}
 }
+
+// multipartETag implements objectStore.
+func (b *store) multipartETag(bucket, key string) (etagRecord, bool, error) {
+	return b.etags.get(bucket, key)
+}
+
+func (b *store) close() error { return nil }
 
 func (b *store) lock(bucket, key string) *sync.Mutex {
 	h := fnv.New32a()
@@ -342,7 +252,7 @@ func (b *store) wrote(bucket string, keys ...string) error {
 }
 
 func (b *store) ListBucket(name string, prefix *gofakes3.Prefix, page gofakes3.ListBucketPage) (*gofakes3.ObjectList, error) {
-	list, err := b.Backend.ListBucket(name, prefix, page)
+	list, err := b.memStore.ListBucket(name, prefix, page)
 	if err != nil || list == nil || !b.etags.any(name) {
 		return list, err
 	}
@@ -356,27 +266,24 @@ func (b *store) ListBucket(name string, prefix *gofakes3.Prefix, page gofakes3.L
 }
 
 func (b *store) PutObject(bucket, key string, meta map[string]string, input io.Reader, size int64, cond *gofakes3.PutConditions) (gofakes3.PutObjectResult, error) {
-	res, err := b.Backend.PutObject(bucket, key, meta, input, size, cond)
+	res, err := b.memStore.PutObject(bucket, key, meta, input, size, cond)
 	if err == nil {
 		err = b.wrote(bucket, key)
 	}
 	return res, err
 }
 
-// CopyObject copies like gofakes3's CopyObject helper (which s3bolt and
-// memStore use), with two differences. The ETag it answers is the MD5 of the
-// bytes copied, which is what the new object shows: the source's hash is not,
-// when the source is a multipart upload. And it reads no hash after the
-// write: s3bolt's points into the database's memory map, which the write may
-// move, and reading it afterwards crashed the sandbox.
+// CopyObject copies like gofakes3's CopyObject helper, except for the ETag
+// it answers: the MD5 of the bytes copied, which is what the new object
+// shows. The source's hash is not, when the source is a multipart upload.
 func (b *store) CopyObject(srcBucket, srcKey, dstBucket, dstKey string, meta map[string]string) (gofakes3.CopyObjectResult, error) {
-	src, err := b.Backend.GetObject(srcBucket, srcKey, nil)
+	src, err := b.memStore.GetObject(srcBucket, srcKey, nil)
 	if err != nil {
 		return gofakes3.CopyObjectResult{}, err
 	}
 	defer src.Contents.Close()
 	h := md5.New()
-	if _, err := b.Backend.PutObject(dstBucket, dstKey, meta, io.TeeReader(src.Contents, h), src.Size, nil); err != nil {
+	if _, err := b.memStore.PutObject(dstBucket, dstKey, meta, io.TeeReader(src.Contents, h), src.Size, nil); err != nil {
 		return gofakes3.CopyObjectResult{}, err
 	}
 	if err := b.wrote(dstBucket, dstKey); err != nil {
@@ -386,7 +293,7 @@ func (b *store) CopyObject(srcBucket, srcKey, dstBucket, dstKey string, meta map
 }
 
 func (b *store) DeleteObject(bucket, key string) (gofakes3.ObjectDeleteResult, error) {
-	res, err := b.Backend.DeleteObject(bucket, key)
+	res, err := b.memStore.DeleteObject(bucket, key)
 	if err == nil {
 		err = b.wrote(bucket, key)
 	}
@@ -394,7 +301,7 @@ func (b *store) DeleteObject(bucket, key string) (gofakes3.ObjectDeleteResult, e
 }
 
 func (b *store) DeleteMulti(bucket string, keys ...string) (gofakes3.MultiDeleteResult, error) {
-	res, err := b.Backend.DeleteMulti(bucket, keys...)
+	res, err := b.memStore.DeleteMulti(bucket, keys...)
 	if err == nil {
 		err = b.wrote(bucket, keys...)
 	}
@@ -402,7 +309,7 @@ func (b *store) DeleteMulti(bucket string, keys ...string) (gofakes3.MultiDelete
 }
 
 func (b *store) ForceDeleteBucket(name string) error {
-	if err := b.Backend.ForceDeleteBucket(name); err != nil {
+	if err := b.memStore.ForceDeleteBucket(name); err != nil {
 		return err
 	}
 	return b.etags.dropBucket(name)
@@ -414,170 +321,61 @@ type etagRecord struct {
 	ETag string // quoted, "md5-N"
 }
 
-// etagStore stores multipart ETags in memory or, with bolt, in a bucket nested
-// inside s3bolt's "_meta" bucket: a top-level bolt bucket would show up as an
-// S3 bucket in ListBuckets.
+// etagStore remembers multipart ETags in memory.
 type etagStore struct {
-	db *bolt.DB
-
 	mu  sync.Mutex
 	mem map[string]etagRecord
 }
 
-var (
-	metaBoltBucket  = []byte("_meta")
-	etagsBoltBucket = []byte("cfsign-multipart-etags")
-)
-
 func etagKey(bucket, key string) string { return bucket + "\x00" + key }
 
 func (s *etagStore) get(bucket, key string) (etagRecord, bool, error) {
-	k := etagKey(bucket, key)
-	if s.db == nil {
-		s.mu.Lock()
-		defer s.mu.Unlock()
-		rec, ok := s.mem[k]
-		return rec, ok, nil
-	}
-	var rec etagRecord
-	var ok bool
-	err := s.db.View(func(tx *bolt.Tx) error {
-		b := etagBucket(tx)
-		if b == nil {
-			return nil
-		}
-		v := b.Get([]byte(k))
-		if v == nil {
-			return nil
-		}
-		md5hex, etag, found := strings.Cut(string(v), " ")
-		if found {
-			rec, ok = etagRecord{MD5: md5hex, ETag: etag}, true
-		}
-		return nil
-	})
-	return rec, ok, err
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	rec, ok := s.mem[etagKey(bucket, key)]
+	return rec, ok, nil
 }
 
 // any reports whether bucket may hold remembered ETags; it saves a lookup per
 // listed object in the common case.
 func (s *etagStore) any(bucket string) bool {
 	prefix := bucket + "\x00"
-	if s.db == nil {
-		s.mu.Lock()
-		defer s.mu.Unlock()
-		for k := range s.mem {
-			if strings.HasPrefix(k, prefix) {
-				return true
-			}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for k := range s.mem {
+		if strings.HasPrefix(k, prefix) {
+			return true
 		}
-		return false
 	}
-	found := false
-	s.db.View(func(tx *bolt.Tx) error {
-		if b := etagBucket(tx); b != nil {
-			k, _ := b.Cursor().Seek([]byte(prefix))
-			found = k != nil && bytes.HasPrefix(k, []byte(prefix))
-		}
-		return nil
-	})
-	return found
+	return false
 }
 
 func (s *etagStore) set(bucket, key string, rec etagRecord) error {
-	k := etagKey(bucket, key)
-	if s.db == nil {
-		s.mu.Lock()
-		defer s.mu.Unlock()
-		s.mem[k] = rec
-		return nil
-	}
-	return s.db.Update(func(tx *bolt.Tx) error {
-		meta, err := tx.CreateBucketIfNotExists(metaBoltBucket)
-		if err != nil {
-			return err
-		}
-		b, err := meta.CreateBucketIfNotExists(etagsBoltBucket)
-		if err != nil {
-			return err
-		}
-		return b.Put([]byte(k), []byte(rec.MD5+" "+rec.ETag))
-	})
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.mem[etagKey(bucket, key)] = rec
+	return nil
 }
 
 func (s *etagStore) del(bucket string, keys ...string) error {
-	if s.db == nil {
-		s.mu.Lock()
-		defer s.mu.Unlock()
-		for _, key := range keys {
-			delete(s.mem, etagKey(bucket, key))
-		}
-		return nil
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, key := range keys {
+		delete(s.mem, etagKey(bucket, key))
 	}
-	// Reading first keeps ordinary puts (no remembered ETag) free of a write
-	// transaction.
-	need := false
-	s.db.View(func(tx *bolt.Tx) error {
-		if b := etagBucket(tx); b != nil {
-			for _, key := range keys {
-				if b.Get([]byte(etagKey(bucket, key))) != nil {
-					need = true
-					break
-				}
-			}
-		}
-		return nil
-	})
-	if !need {
-		return nil
-	}
-	return s.db.Update(func(tx *bolt.Tx) error {
-		b := etagBucket(tx)
-		if b == nil {
-			return nil
-		}
-		for _, key := range keys {
-			if err := b.Delete([]byte(etagKey(bucket, key))); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
+	return nil
 }
 
 func (s *etagStore) dropBucket(bucket string) error {
 	prefix := bucket + "\x00"
-	if s.db == nil {
-		s.mu.Lock()
-		defer s.mu.Unlock()
-		for k := range s.mem {
-			if strings.HasPrefix(k, prefix) {
-				delete(s.mem, k)
-			}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for k := range s.mem {
+		if strings.HasPrefix(k, prefix) {
+			delete(s.mem, k)
 		}
-		return nil
 	}
-	return s.db.Update(func(tx *bolt.Tx) error {
-		b := etagBucket(tx)
-		if b == nil {
-			return nil
-		}
-		c := b.Cursor()
-		for k, _ := c.Seek([]byte(prefix)); k != nil && bytes.HasPrefix(k, []byte(prefix)); k, _ = c.Seek([]byte(prefix)) {
-			if err := b.Delete(k); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-}
-
-func etagBucket(tx *bolt.Tx) *bolt.Bucket {
-	meta := tx.Bucket(metaBoltBucket)
-	if meta == nil {
-		return nil
-	}
-	return meta.Bucket(etagsBoltBucket)
+	return nil
 }
 
 // bucketSource is one bucket of a s3Server as the edge's ObjectSource: it reads
@@ -597,7 +395,7 @@ func (s bucketSource) Open(ctx context.Context, key string) (*Object, error) {
 		return nil, fmt.Errorf("read %s/%s: %w", s.bucket, key, err)
 	}
 	etag := `"` + hex.EncodeToString(obj.Hash) + `"`
-	if rec, ok, err := s.f.backend.etags.get(s.bucket, key); err == nil && ok && rec.MD5 == hex.EncodeToString(obj.Hash) {
+	if rec, ok, err := s.f.backend.multipartETag(s.bucket, key); err == nil && ok && rec.MD5 == hex.EncodeToString(obj.Hash) {
 		etag = rec.ETag
 	}
 	out := &Object{
@@ -700,16 +498,16 @@ func (s *objectSeeker) Close() error {
 	return err
 }
 
-// Multipart uploads of the sandbox, through gofakes3's MultipartBackend hook:
-// gofakes3 parses the requests, checks part numbers and Content-MD5, and
-// writes the answers; store keeps the uploads. Uploads in progress live
-// in memory, as with gofakes3's own uploader.
+// Multipart uploads of the memory-mode sandbox, through gofakes3's
+// MultipartBackend hook: gofakes3 parses the requests, checks part numbers
+// and Content-MD5, and writes the answers; store keeps the uploads, in
+// memory. (On disk, diskStore keeps them.)
 //
 // An upload's cost is dominated by hashing: S3 names each part by its MD5.
 // Parts are read straight into a buffer of their Content-Length and hashed as
 // they arrive, each in its own request goroutine (no global lock), so parts
 // sent at once hash in parallel. Complete hands the parts to memStore as they
-// are, or to s3bolt as one reader without joining them first. The "md5-N"
+// are. The "md5-N"
 // ETag it answers is the MD5 of the parts' MD5s, as S3 computes it.
 
 var _ gofakes3.MultipartBackend = (*store)(nil)
@@ -722,8 +520,7 @@ type multipartUploads struct {
 }
 
 func newMultipartUploads() multipartUploads {
-	// IDs start from the clock, so an ID from an earlier run of the sandbox
-	// never names a new upload, and sort in the order uploads began.
+	// See newUploadID.
 	return multipartUploads{seq: uint64(time.Now().UnixNano()), byID: map[gofakes3.UploadID]*multipartUpload{}}
 }
 
@@ -774,15 +571,15 @@ func (b *store) forget(up *multipartUpload) {
 
 // CreateMultipartUpload implements gofakes3.MultipartBackend.
 func (b *store) CreateMultipartUpload(bucket, key string, meta map[string]string) (gofakes3.UploadID, error) {
-	var r [8]byte
-	if _, err := rand.Read(r[:]); err != nil {
-		return "", err
-	}
 	b.uploads.mu.Lock()
 	defer b.uploads.mu.Unlock()
 	b.uploads.seq++
+	id, err := newUploadID(b.uploads.seq)
+	if err != nil {
+		return "", err
+	}
 	up := &multipartUpload{
-		id:        gofakes3.UploadID(fmt.Sprintf("%016x%s", b.uploads.seq, hex.EncodeToString(r[:]))),
+		id:        id,
 		bucket:    bucket,
 		key:       key,
 		meta:      meta,
@@ -883,13 +680,13 @@ func (b *store) CompleteMultipartUpload(bucket, key string, id gofakes3.UploadID
 	return "", etag, nil
 }
 
-// putMultipart stores a completed upload and remembers its ETag, with the
-// hash the backend keeps for the object (memStore keeps sum, the MD5 of the
-// parts' MD5s; s3bolt hashes the whole object). Writes to the key by other
-// requests meanwhile are counted: if any landed, which object the hash
-// belongs to is unknown, and nothing is remembered (the plain hash shows). A
-// write in the last instant leaves a record whose hash no longer matches the
-// object, and such records are ignored.
+// putMultipart stores a completed upload as its parts and remembers its
+// ETag, with the hash memStore keeps for the object (sum, the MD5 of the
+// parts' MD5s). Writes to the key by other requests meanwhile are counted: if
+// any landed, which object the hash belongs to is unknown, and nothing is
+// remembered (the plain hash shows). A write in the last instant leaves a
+// record whose hash no longer matches the object, and such records are
+// ignored.
 func (b *store) putMultipart(bucket, key string, meta map[string]string, parts [][]byte, size int64, sum []byte, etag string) error {
 	mu := b.lock(bucket, key)
 	mu.Lock()
@@ -902,35 +699,14 @@ func (b *store) putMultipart(bucket, key string, meta map[string]string, parts [
 	for k, v := range meta {
 		m[k] = v
 	}
-	hash := sum
-	if mem, ok := b.Backend.(*memStore); ok {
-		if err := mem.putParts(bucket, key, m, parts, size, sum); err != nil {
-			return err
-		}
-		if err := b.wrote(bucket, key); err != nil {
-			return err
-		}
-	} else {
-		readers := make([]io.Reader, len(parts))
-		for i, p := range parts {
-			readers[i] = bytes.NewReader(p)
-		}
-		if _, err := b.PutObject(bucket, key, m, io.MultiReader(readers...), size, nil); err != nil {
-			return err
-		}
-		if b.writesTo(bucket, key) != 1 {
-			return nil
-		}
-		obj, err := b.Backend.HeadObject(bucket, key)
-		if err != nil {
-			return nil
-		}
-		obj.Contents.Close()
-		hash = obj.Hash
+	if err := b.memStore.putParts(bucket, key, m, parts, size, sum); err != nil {
+		return err
+	}
+	if err := b.wrote(bucket, key); err != nil {
+		return err
 	}
 	if b.writesTo(bucket, key) == 1 {
-		// Best effort: if this fails the object keeps its plain ETag.
-		_ = b.etags.set(bucket, key, etagRecord{MD5: hex.EncodeToString(hash), ETag: etag})
+		_ = b.etags.set(bucket, key, etagRecord{MD5: hex.EncodeToString(sum), ETag: etag})
 	}
 	return nil
 }
@@ -950,8 +726,7 @@ func (b *store) AbortMultipartUpload(bucket, key string, id gofakes3.UploadID) e
 	return nil
 }
 
-// ListParts implements gofakes3.MultipartBackend: parts after marker, in
-// order, at most limit of them.
+// ListParts implements gofakes3.MultipartBackend.
 func (b *store) ListParts(bucket, key string, id gofakes3.UploadID, marker int, limit int64) (*gofakes3.ListMultipartUploadPartsResult, error) {
 	up, err := b.upload(bucket, key, id)
 	if err != nil {
@@ -962,13 +737,25 @@ func (b *store) ListParts(bucket, key string, id gofakes3.UploadID, marker int, 
 	if up.done {
 		return nil, gofakes3.ErrNoSuchUpload
 	}
-	nums := make([]int, 0, len(up.parts))
-	for n := range up.parts {
-		if n > marker {
-			nums = append(nums, n)
-		}
+	parts := make([]partSummary, 0, len(up.parts))
+	for n, p := range up.parts {
+		parts = append(parts, partSummary{number: n, md5: p.md5[:], size: int64(len(p.body)), modified: p.modified})
 	}
-	slices.Sort(nums)
+	return pageParts(bucket, key, id, parts, marker, limit), nil
+}
+
+// partSummary is what ListParts shows of a part.
+type partSummary struct {
+	number   int
+	md5      []byte
+	size     int64
+	modified time.Time
+}
+
+// pageParts is ListParts' answer: parts after marker, in order, at most
+// limit of them.
+func pageParts(bucket, key string, id gofakes3.UploadID, parts []partSummary, marker int, limit int64) *gofakes3.ListMultipartUploadPartsResult {
+	slices.SortFunc(parts, func(x, y partSummary) int { return x.number - y.number })
 	out := &gofakes3.ListMultipartUploadPartsResult{
 		Bucket:           bucket,
 		Key:              key,
@@ -977,38 +764,64 @@ func (b *store) ListParts(bucket, key string, id gofakes3.UploadID, marker int, 
 		PartNumberMarker: marker,
 		MaxParts:         limit,
 	}
-	for _, n := range nums {
+	for _, p := range parts {
+		if p.number <= marker {
+			continue
+		}
 		if int64(len(out.Parts)) >= limit {
 			out.IsTruncated = true
 			break
 		}
-		p := up.parts[n]
 		out.Parts = append(out.Parts, gofakes3.ListMultipartUploadPartItem{
-			PartNumber:   n,
+			PartNumber:   p.number,
 			LastModified: gofakes3.NewContentTime(p.modified),
-			ETag:         p.etag(),
-			Size:         int64(len(p.body)),
+			ETag:         gofakes3.FormatETag(p.md5),
+			Size:         p.size,
 		})
-		out.NextPartNumberMarker = n
+		out.NextPartNumberMarker = p.number
 	}
-	return out, nil
+	return out
 }
 
-// ListMultipartUploads implements gofakes3.MultipartBackend with S3's rules:
-// uploads sorted by key, then by when they began; with a delimiter, keys
-// below the prefix that hold it roll up into common prefixes, which count
-// towards limit like uploads. gofakes3 has checked that the bucket exists.
+// ListMultipartUploads implements gofakes3.MultipartBackend. gofakes3 has
+// checked that the bucket exists.
 func (b *store) ListMultipartUploads(bucket string, marker *gofakes3.UploadListMarker, prefix gofakes3.Prefix, limit int64) (*gofakes3.ListMultipartUploadsResult, error) {
 	b.uploads.mu.Lock()
-	var ups []*multipartUpload
+	var ups []uploadSummary
 	for _, up := range b.uploads.byID {
 		if up.bucket == bucket && strings.HasPrefix(up.key, prefix.Prefix) {
-			ups = append(ups, up)
+			ups = append(ups, uploadSummary{key: up.key, id: up.id, initiated: up.initiated})
 		}
 	}
 	b.uploads.mu.Unlock()
+	return pageUploads(bucket, ups, marker, prefix, limit), nil
+}
+
+// uploadSummary is what ListMultipartUploads shows of an upload.
+type uploadSummary struct {
+	key       string
+	id        gofakes3.UploadID
+	initiated time.Time
+}
+
+// newUploadID is a new upload's ID: seq, which starts from the clock, then
+// random bytes. IDs sort in the order uploads began, and an ID from an
+// earlier run of the sandbox never names a new upload.
+func newUploadID(seq uint64) (gofakes3.UploadID, error) {
+	var r [8]byte
+	if _, err := rand.Read(r[:]); err != nil {
+		return "", err
+	}
+	return gofakes3.UploadID(fmt.Sprintf("%016x%s", seq, hex.EncodeToString(r[:]))), nil
+}
+
+// pageUploads is ListMultipartUploads' answer, with S3's rules: uploads
+// sorted by key, then by when they began; with a delimiter, keys below the
+// prefix that hold it roll up into common prefixes, which count towards
+// limit like uploads. ups are the bucket's uploads under the prefix.
+func pageUploads(bucket string, ups []uploadSummary, marker *gofakes3.UploadListMarker, prefix gofakes3.Prefix, limit int64) *gofakes3.ListMultipartUploadsResult {
 	// IDs sort in the order uploads began.
-	slices.SortFunc(ups, func(x, y *multipartUpload) int {
+	slices.SortFunc(ups, func(x, y uploadSummary) int {
 		if c := strings.Compare(x.key, y.key); c != 0 {
 			return c
 		}
@@ -1069,5 +882,5 @@ func (b *store) ListMultipartUploads(bucket string, marker *gofakes3.UploadListM
 	if !out.IsTruncated {
 		out.NextKeyMarker, out.NextUploadIDMarker = "", ""
 	}
-	return out, nil
+	return out
 }

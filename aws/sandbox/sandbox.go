@@ -24,7 +24,7 @@ import (
 
 // Options configure the local sandbox.
 type Options struct {
-	DataDir  string // holds the key pair and, unless Memory, the bolt database; "" means DefaultDir()
+	DataDir  string // holds the key pair and, unless Memory, the objects (in s3/); "" means DefaultDir()
 	Memory   bool   // keep objects in memory (tests)
 	S3Addr   string // listen address of the S3 server; "" means 127.0.0.1:0
 	EdgeAddr string // listen address of the edge; "" means 127.0.0.1:0
@@ -131,9 +131,10 @@ const (
 )
 
 const (
-	stateFile = "sandbox.json"
-	boltFile  = "s3.bolt"
-	keysDir   = "keys"
+	stateFile    = "sandbox.json"
+	storeDirName = "s3"      // the disk store (diskstore.go)
+	boltFile     = "s3.bolt" // the first layout's store, imported once (migrate.go)
+	keysDir      = "keys"
 )
 
 // DefaultDir is where the app keeps its sandbox:
@@ -192,13 +193,19 @@ func Start(ctx context.Context, opts Options) (*Sandbox, error) {
 		return nil, err
 	}
 
-	boltPath := ""
+	storeDir := ""
 	if !opts.Memory {
-		boltPath = filepath.Join(dir, boltFile)
+		storeDir = filepath.Join(dir, storeDirName)
 	}
-	f, err := newS3Server(boltPath)
+	f, err := newS3Server(storeDir)
 	if err != nil {
 		return nil, err
+	}
+	if d, ok := f.backend.(*diskStore); ok {
+		if err := d.migrateBolt(filepath.Join(dir, boltFile), log); err != nil {
+			f.close()
+			return nil, err
+		}
 	}
 	if err := f.ensureBucket(Bucket); err != nil {
 		f.close()

@@ -159,8 +159,8 @@ func TestSandboxFirstStart(t *testing.T) {
 	if fi, err := os.Stat(filepath.Join(dir, stateFile)); err != nil || fi.Mode().Perm() != 0o600 {
 		t.Errorf("state file: %v, %v; want mode 0600", fi, err)
 	}
-	if _, err := os.Stat(filepath.Join(dir, boltFile)); !errors.Is(err, os.ErrNotExist) {
-		t.Errorf("memory sandbox wrote %s: %v", boltFile, err)
+	if _, err := os.Stat(filepath.Join(dir, storeDirName)); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("memory sandbox wrote %s: %v", storeDirName, err)
 	}
 	for _, p := range []string{sb.PrivateKeyPath, sb.PublicKeyPath} {
 		if !strings.HasPrefix(p, dir+string(filepath.Separator)) {
@@ -228,7 +228,7 @@ func TestSandboxDefaultDir(t *testing.T) {
 	}
 }
 
-// TestSandboxRestart: a second start on the same data dir (bolt) serves the
+// TestSandboxRestart: a second start on the same data dir (on disk) serves the
 // same objects, multipart ETags, credentials, key pair and key pair ID, and a
 // URL signed before the restart still works.
 func TestSandboxRestart(t *testing.T) {
@@ -248,8 +248,8 @@ func TestSandboxRestart(t *testing.T) {
 	if err := sb.Close(); err != nil {
 		t.Fatalf("Close: %v", err)
 	}
-	if _, err := os.Stat(filepath.Join(dir, boltFile)); err != nil {
-		t.Fatalf("no bolt database after the first run: %v", err)
+	if _, err := os.Stat(filepath.Join(dir, storeDirName, diskIndexFile)); err != nil {
+		t.Fatalf("no store index after the first run: %v", err)
 	}
 
 	sb2, err := Start(ctx, Options{DataDir: dir})

@@ -24,7 +24,7 @@ func BenchmarkWalk30k(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
-	c, err := aws.NewClient(context.Background(), aws.ClientOptions{EndpointURL: sb.S3Endpoint, AccessKeyID: "a", SecretAccessKey: "b", Region: "us-east-1"})
+	c, err := aws.NewClient(context.Background(), aws.ClientOptions{EndpointURL: sb.S3Endpoint, AccessKeyID: sb.AccessKeyID, SecretAccessKey: sb.SecretAccessKey, Region: "us-east-1"})
 	if err != nil {
 		b.Fatal(err)
 	}
