@@ -136,3 +136,40 @@ func TestFidelityS3Ranges(t *testing.T) {
 		t.Errorf("past the end: %d %q", status, body)
 	}
 }
+
+// A delimited listing page that ends on a common prefix continues after
+// every key under it, as S3 does: the prefix is never listed twice.
+func TestFidelityDelimitedPagesDoNotRepeatPrefixes(t *testing.T) {
+	for _, memory := range []bool{true, false} {
+		sb, err := Start(context.Background(), Options{DataDir: t.TempDir(), Memory: memory})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer sb.Close()
+		c := sbClient(sb)
+		for _, k := range []string{"a/1", "a/2", "a/3", "b/1", "c.txt", "d/1", "d/2"} {
+			sbPut(t, c, sb.Bucket, k, []byte("x"), "")
+		}
+		var seen []string
+		in := &s3.ListObjectsV2Input{Bucket: &sb.Bucket, Delimiter: sdkaws.String("/"), MaxKeys: sdkaws.Int32(1)}
+		for range 20 {
+			out, err := c.ListObjectsV2(context.Background(), in)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, p := range out.CommonPrefixes {
+				seen = append(seen, sdkaws.ToString(p.Prefix))
+			}
+			for _, o := range out.Contents {
+				seen = append(seen, sdkaws.ToString(o.Key))
+			}
+			if !sdkaws.ToBool(out.IsTruncated) {
+				break
+			}
+			in.ContinuationToken = out.NextContinuationToken
+		}
+		if want := []string{"a/", "b/", "c.txt", "d/"}; !slices.Equal(seen, want) {
+			t.Errorf("memory=%v: pages listed %q, want %q", memory, seen, want)
+		}
+	}
+}

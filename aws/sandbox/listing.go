@@ -76,6 +76,9 @@ func (f *s3Server) list(w http.ResponseWriter, r *http.Request, bucket string) {
 		page.Marker = q.Get("marker")
 	}
 	page.HasMarker = page.Marker != ""
+	if page.HasMarker {
+		page.Marker = pastGroup(page.Marker, prefix)
+	}
 
 	var list *gofakes3.ObjectList
 	if maxKeys > 0 {
@@ -131,10 +134,14 @@ func (f *s3Server) list(w http.ResponseWriter, r *http.Request, bucket string) {
 	}
 	el("IsTruncated", strconv.FormatBool(list.IsTruncated))
 	if list.IsTruncated && list.NextMarker != "" {
+		next := list.NextMarker
+		if g, ok := group(next, prefix); ok {
+			next = g // the page ended inside a rolled-up prefix: S3 names the prefix
+		}
 		if v2 {
-			el("NextContinuationToken", base64.URLEncoding.EncodeToString([]byte(list.NextMarker)))
+			el("NextContinuationToken", base64.URLEncoding.EncodeToString([]byte(next)))
 		} else if prefix.HasDelimiter {
-			el("NextMarker", val(list.NextMarker))
+			el("NextMarker", val(next))
 		}
 	}
 	_, fetchOwner := q["fetch-owner"]
@@ -165,6 +172,35 @@ func (f *s3Server) list(w http.ResponseWriter, r *http.Request, bucket string) {
 	w.Header().Set("Last-Modified", time.Now().UTC().Format(http.TimeFormat))
 	w.WriteHeader(http.StatusOK)
 	fmt.Fprint(w, b.String())
+}
+
+// maxKeyLen is S3's longest key, in bytes.
+const maxKeyLen = 1024
+
+// group is the common prefix key rolls up into under a delimited listing,
+// if it does.
+func group(key string, prefix gofakes3.Prefix) (string, bool) {
+	if !prefix.HasDelimiter || prefix.Delimiter == "" || !strings.HasPrefix(key, prefix.Prefix) {
+		return "", false
+	}
+	rest := key[len(prefix.Prefix):]
+	i := strings.Index(rest, prefix.Delimiter)
+	if i < 0 {
+		return "", false
+	}
+	return prefix.Prefix + rest[:i+len(prefix.Delimiter)], true
+}
+
+// pastGroup turns a marker inside a rolled-up prefix into one after every
+// key under it, so a page that ended on a common prefix does not list it
+// again: S3 continues after the whole prefix.
+func pastGroup(marker string, prefix gofakes3.Prefix) string {
+	g, ok := group(marker, prefix)
+	if !ok {
+		return marker
+	}
+	// Every key of at most maxKeyLen bytes that starts with g sorts before this.
+	return g + strings.Repeat("\xff", max(maxKeyLen+1-len(g), 1))
 }
 
 // s3URLEncode encodes as S3 does for encoding-type=url: form encoding
