@@ -21,6 +21,7 @@ func Run(ctx context.Context, deps Deps) error {
 	// The background decides the adaptive colours: ask the terminal, but
 	// never wait long enough to delay the first frame noticeably.
 	termbg.Detect(os.Stdout, bgQueryTimeout)
+	useNoColorProfile(os.Getenv)
 	p := tea.NewProgram(New(deps), tea.WithAltScreen(), tea.WithContext(ctx))
 	_, err := p.Run()
 	waitBackground(deps.background, abortGrace)

@@ -112,7 +112,7 @@ func newSetupView(deps Deps, st *Styles) *setupView {
 	v := &setupView{deps: deps, st: st, keys: keyBindings, clip: defaultClipboard(), now: time.Now, width: 80, height: 20}
 	s := deps.Settings
 	mk := func(label, value, placeholder string, validate func(string) string) setupField {
-		ti := newFormInput()
+		ti := newFormInput(st)
 		ti.Prompt = ""
 		ti.Placeholder = placeholder
 		ti.CharLimit = 4096

@@ -143,7 +143,7 @@ func newSignView(deps Deps, st *Styles, bucket string, keys []string) *signView 
 		v.hash = signedurl.SHA256
 	}
 	mk := func(ph string) textinput.Model {
-		ti := newFormInput()
+		ti := newFormInput(st)
 		ti.Prompt = ""
 		ti.Placeholder = ph
 		return ti

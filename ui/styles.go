@@ -3,7 +3,9 @@ package ui
 import (
 	"os"
 
+	"github.com/charmbracelet/bubbles/filepicker"
 	"github.com/charmbracelet/lipgloss"
+	"github.com/muesli/termenv"
 )
 
 // Styles holds every lipgloss style the app uses. It is built once by
@@ -72,6 +74,17 @@ var (
 	colURL     = lipgloss.AdaptiveColor{Light: "#0E7490", Dark: "#67E8F9"}
 	colBorder  = lipgloss.AdaptiveColor{Light: "#A1A1AA", Dark: "#52525B"}
 )
+
+// useNoColorProfile keeps text attributes under NO_COLOR. termenv reads
+// NO_COLOR as "no escape sequences at all" (the Ascii profile), which also
+// drops the reverse video of the cursor, focus and selection: the text
+// cursor vanished. NO_COLOR is about colour, so the app renders with the
+// plain ANSI profile instead, and its NO_COLOR styles carry no colour.
+func useNoColorProfile(getenv func(string) string) {
+	if getenv("NO_COLOR") != "" {
+		lipgloss.SetColorProfile(termenv.ANSI)
+	}
+}
 
 // NewStyles builds the app's styles, plain when NO_COLOR is set.
 func NewStyles() *Styles {
@@ -143,4 +156,22 @@ func newStyles(noColor bool) *Styles {
 		}
 	}
 	return s
+}
+
+// pickerStyles are the file picker's styles from the app's, so it keeps no
+// colours of its own under NO_COLOR.
+func pickerStyles(st *Styles) filepicker.Styles {
+	return filepicker.Styles{
+		DisabledCursor:   st.Muted,
+		Cursor:           st.Title,
+		Symlink:          st.Folder,
+		Directory:        st.Folder,
+		File:             st.Row,
+		DisabledFile:     st.Muted,
+		Permission:       st.Muted,
+		Selected:         st.Selected,
+		DisabledSelected: st.Muted,
+		FileSize:         st.Muted,
+		EmptyDirectory:   st.Muted,
+	}
 }

@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"github.com/cfsign/cfsign/aws"
-	"github.com/charmbracelet/bubbles/cursor"
 	"github.com/charmbracelet/bubbles/filepicker"
 	"github.com/charmbracelet/bubbles/key"
 	"github.com/charmbracelet/bubbles/progress"
@@ -151,11 +150,11 @@ func newUploadView(deps Deps, st *Styles, bucket, prefix string) *uploadView {
 		now:     time.Now,
 		width:   80, height: 20,
 	}
-	v.path = newFormInput()
+	v.path = newFormInput(st)
 	v.path.Prompt = ""
 	v.path.Placeholder = "files or folders (several, quoted, *.jpg); tab completes"
 	v.path.Focus()
-	v.dest = newFormInput()
+	v.dest = newFormInput(st)
 	v.dest.Prompt = ""
 	v.dest.Placeholder = prefix + "<file name>"
 	v.picker = filepicker.New()
@@ -165,6 +164,7 @@ func newUploadView(deps Deps, st *Styles, bucket, prefix string) *uploadView {
 	}
 	v.picker.AutoHeight = false
 	v.picker.ShowPermissions = false
+	v.picker.Styles = pickerStyles(st)
 	// esc belongs to the view (cancel, back); h/backspace/left go up a folder.
 	v.picker.KeyMap.Back = key.NewBinding(key.WithKeys("h", "backspace", "left"), key.WithHelp("h", "up a folder"))
 	// K is the global setup key; the picker pages with pgup/pgdown only.
@@ -862,15 +862,6 @@ func (v *uploadView) checkFinished() tea.Cmd {
 	v.path.Blur()
 	v.dest.Blur()
 	return asCmd(statusMsg{text: fmt.Sprintf("%d upload(s) did not finish: r retries them", failed), err: true})
-}
-
-// newFormInput is a text input with a steady cursor: a blinking one would
-// wake the program twice a second for nothing.
-func newFormInput() textinput.Model {
-	ti := textinput.New()
-	ti.Prompt = ""
-	ti.Cursor.SetMode(cursor.CursorStatic)
-	return ti
 }
 
 // asCmd wraps a message in a command.

@@ -17,7 +17,9 @@ import (
 	"github.com/cfsign/cfsign/aws"
 	"github.com/cfsign/cfsign/config"
 	"github.com/cfsign/cfsign/keys"
+	"github.com/charmbracelet/bubbles/cursor"
 	"github.com/charmbracelet/bubbles/key"
+	"github.com/charmbracelet/bubbles/textinput"
 	tea "github.com/charmbracelet/bubbletea"
 )
 
@@ -96,4 +98,18 @@ type Deps struct {
 	// background tracks work that must finish before the program exits
 	// (cancelled uploads aborting their multipart uploads); New sets it.
 	background *sync.WaitGroup
+}
+
+// newFormInput is a text input with the app's styles (the text, the
+// placeholder and the cursor), no prompt and a steady cursor. Every input is
+// made here, so none keeps the bubbles defaults' colours under NO_COLOR.
+func newFormInput(st *Styles) textinput.Model {
+	ti := textinput.New()
+	ti.Prompt = ""
+	ti.Cursor.SetMode(cursor.CursorStatic)
+	ti.TextStyle = st.Input
+	ti.PlaceholderStyle = st.Muted
+	ti.Cursor.Style = st.Cursor
+	ti.Cursor.TextStyle = st.Input
+	return ti
 }
