@@ -16,6 +16,12 @@ import (
 // focus, q and ? type instead of quitting or toggling help.
 type inputFocuser interface{ InputFocused() bool }
 
+// prompter is implemented by views that can wait for a y/n answer.
+type prompter interface{ Prompting() bool }
+
+// runner is implemented by views that can have uploads running.
+type runner interface{ Running() bool }
+
 // initer is implemented by views that start work when they open.
 type initer interface{ Init() tea.Cmd }
 
@@ -31,6 +37,7 @@ type app struct {
 	cur     view // the view on screen; the browser unless another is open
 
 	width, height int
+	quitArmed     bool // a quit was asked for while uploads run: the next one quits
 	status        string
 	statusErr     bool
 	statusSeq     int
@@ -91,13 +98,15 @@ func (m *app) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			}
 			return m, tea.Batch(cmds...)
 		}
+		armed := m.quitArmed
+		m.quitArmed = false
 		if key.Matches(msg, m.km.ForceQuit) {
-			return m, m.quit()
+			return m, m.quitOrAsk(armed)
 		}
-		if !m.inputFocused() {
+		if !m.inputFocused() && !m.prompting() {
 			switch {
 			case key.Matches(msg, m.km.Quit):
-				return m, m.quit()
+				return m, m.quitOrAsk(armed)
 			case key.Matches(msg, m.km.Help):
 				m.help.ShowAll = !m.help.ShowAll
 				m.resize()
@@ -160,6 +169,23 @@ func (m *app) quit() tea.Cmd {
 		c.cancelAll()
 	}
 	return tea.Quit
+}
+
+// quitOrAsk quits, unless uploads are running and this is the first ask:
+// then it says what quitting would do and waits for a second one.
+func (m *app) quitOrAsk(armed bool) tea.Cmd {
+	if r, ok := m.cur.(runner); ok && r.Running() && !armed {
+		m.quitArmed = true
+		return status("Uploads are running: ctrl+c (or q) again stops and aborts them and quits; any other key keeps them going", true)
+	}
+	return m.quit()
+}
+
+// prompting reports whether the view on screen waits for a y/n answer:
+// then q means no, not quit.
+func (m *app) prompting() bool {
+	p, ok := m.cur.(prompter)
+	return ok && p.Prompting()
 }
 
 // inputFocused reports whether the view on screen has a text input focused:

@@ -546,3 +546,38 @@ func TestAppKeyBurst(t *testing.T) {
 		t.Fatalf("pasted qq: quit %v pattern %q", a.quit, a.m.browser.list.pattern)
 	}
 }
+
+// At a y/n prompt q means no, never quit; while uploads run, the first
+// ctrl+c (or q) asks and only a second one quits.
+func TestAppQuitAtPromptsAndDuringUploads(t *testing.T) {
+	a := newBTApp(t, btDeps(newBTLister(1000, btKeysSample...)), 80, 24)
+	a.press("G", "d")
+	if !a.m.prompting() {
+		t.Fatal("d did not ask for confirmation")
+	}
+	a.press("q")
+	if a.quit || a.m.browser.confirm != nil {
+		t.Fatalf("q at the delete prompt: quit %v, still asking %v", a.quit, a.m.browser.confirm != nil)
+	}
+
+	a.press("u")
+	up, ok := a.m.cur.(*uploadView)
+	if !ok {
+		t.Fatalf("u opened %T", a.m.cur)
+	}
+	cancelled := false
+	up.batches[1] = &uploadBatch{cancel: func() { cancelled = true }}
+	a.press("ctrl+c")
+	if a.quit || cancelled || !strings.Contains(a.m.status, "ctrl+c (or q) again") {
+		t.Fatalf("first ctrl+c during an upload: quit %v cancelled %v status %q", a.quit, cancelled, a.m.status)
+	}
+	a.press("down") // any other key keeps the uploads going
+	a.press("ctrl+c")
+	if a.quit {
+		t.Fatal("a ctrl+c after another key quit at once")
+	}
+	a.press("ctrl+c")
+	if !a.quit || !cancelled {
+		t.Fatalf("second ctrl+c: quit %v cancelled %v", a.quit, cancelled)
+	}
+}

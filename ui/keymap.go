@@ -74,7 +74,7 @@ var keyBindings = keyMap{
 	Left:     key.NewBinding(key.WithKeys("left"), key.WithHelp("←", "left")),
 	Right:    key.NewBinding(key.WithKeys("right"), key.WithHelp("→", "right")),
 	Yes:      key.NewBinding(key.WithKeys("y"), key.WithHelp("y", "yes")),
-	No:       key.NewBinding(key.WithKeys("n"), key.WithHelp("n", "no")),
+	No:       key.NewBinding(key.WithKeys("n", "q"), key.WithHelp("n", "no")),
 	Copy:     key.NewBinding(key.WithKeys("c", "y"), key.WithHelp("c/y", "copy")),
 	OpenURL:  key.NewBinding(key.WithKeys("o"), key.WithHelp("o", "open in browser")),
 	Generate: key.NewBinding(key.WithKeys("ctrl+g"), key.WithHelp("ctrl+g", "generate key pair")),

@@ -1,0 +1,13 @@
+package ui
+
+// Which views wait for a y/n answer or run uploads: the root asks them
+// before it lets q or ctrl+c quit.
+
+// Prompting reports whether a delete waits for y/n.
+func (b *browserView) Prompting() bool { return b.confirm != nil }
+
+// Prompting reports whether replacing the key pair waits for y/n.
+func (v *setupView) Prompting() bool { return v.confirm }
+
+// Running reports whether uploads are in flight.
+func (v *uploadView) Running() bool { return v.running() }
