@@ -44,6 +44,8 @@ type CloudFrontOptions struct {
 type CloudFront struct {
 	api *cloudfront.Client
 	s3  *s3.Client
+	// For messages: the profile, and the endpoint when not AWS's.
+	profile, endpoint string
 }
 
 // NewCloudFront builds a CloudFront client from the AWS shared config chain.
@@ -60,6 +62,9 @@ func NewCloudFront(ctx context.Context, opts CloudFrontOptions) (*CloudFront, er
 func NewCloudFrontFromConfig(cfg sdkaws.Config, opts CloudFrontOptions) *CloudFront {
 	api := cloudfront.NewFromConfig(cfg, func(o *cloudfront.Options) {
 		o.Region = "us-east-1"
+		// CloudFront's answers are small: one deadline per request, so a
+		// server that never answers fails after --timeout, not never.
+		o.HTTPClient = deadlineClient{inner: o.HTTPClient, d: opts.idleTimeout()}
 		if opts.CloudFrontEndpointURL != "" {
 			o.BaseEndpoint = sdkaws.String(opts.CloudFrontEndpointURL)
 		}
@@ -73,7 +78,7 @@ func NewCloudFrontFromConfig(cfg sdkaws.Config, opts CloudFrontOptions) *CloudFr
 			o.UsePathStyle = true
 		}
 	})
-	return &CloudFront{api: api, s3: s3c}
+	return &CloudFront{api: api, s3: s3c, profile: opts.Profile, endpoint: hostOf(opts.CloudFrontEndpointURL)}
 }
 
 // PublicKeyInfo is a public key registered with CloudFront.
@@ -86,7 +91,8 @@ type PublicKeyInfo struct {
 }
 
 // ListPublicKeys lists the account's CloudFront public keys.
-func (c *CloudFront) ListPublicKeys(ctx context.Context) ([]PublicKeyInfo, error) {
+func (c *CloudFront) ListPublicKeys(ctx context.Context) (_ []PublicKeyInfo, err error) {
+	defer c.explained(&err)
 	var out []PublicKeyInfo
 	p := cloudfront.NewListPublicKeysPaginator(c.api, &cloudfront.ListPublicKeysInput{})
 	for p.HasMorePages() {
@@ -118,6 +124,7 @@ var cfKeyNameRe = regexp.MustCompile(`^[A-Za-z0-9_-]{1,128}$`)
 // already registered it returns that key's ID and existed=true instead of
 // making a duplicate. An empty name becomes "cfsign-" and a fingerprint.
 func (c *CloudFront) RegisterPublicKey(ctx context.Context, publicKeyPEM []byte, name string) (id string, existed bool, err error) {
+	defer c.explained(&err)
 	pub, der, err := cfParsePublicPEM(publicKeyPEM)
 	if err != nil {
 		return "", false, err
@@ -252,7 +259,8 @@ func cfKeyGroupInfo(g *cftypes.KeyGroup) KeyGroupInfo {
 }
 
 // ListKeyGroups lists the account's key groups.
-func (c *CloudFront) ListKeyGroups(ctx context.Context) ([]KeyGroupInfo, error) {
+func (c *CloudFront) ListKeyGroups(ctx context.Context) (_ []KeyGroupInfo, err error) {
+	defer c.explained(&err)
 	var out []KeyGroupInfo
 	in := &cloudfront.ListKeyGroupsInput{}
 	for {
@@ -277,7 +285,8 @@ func (c *CloudFront) ListKeyGroups(ctx context.Context) ([]KeyGroupInfo, error) 
 
 // CreateKeyGroup creates a key group holding keyIDs (CloudFront requires at
 // least one, at most MaxKeysPerKeyGroup).
-func (c *CloudFront) CreateKeyGroup(ctx context.Context, name string, keyIDs ...string) (KeyGroupInfo, error) {
+func (c *CloudFront) CreateKeyGroup(ctx context.Context, name string, keyIDs ...string) (_ KeyGroupInfo, err error) {
+	defer c.explained(&err)
 	if !cfKeyNameRe.MatchString(name) {
 		return KeyGroupInfo{}, fmt.Errorf("key group name %q: use 1-128 letters, digits, - or _", name)
 	}
@@ -310,6 +319,7 @@ func (c *CloudFront) CreateKeyGroup(ctx context.Context, name string, keyIDs ...
 // keyID: it creates the group when missing (created=true) and otherwise adds
 // the key when it is not already a member.
 func (c *CloudFront) EnsureKeyGroup(ctx context.Context, name, keyID string) (g KeyGroupInfo, created bool, err error) {
+	defer c.explained(&err)
 	groups, err := c.ListKeyGroups(ctx)
 	if err != nil {
 		return KeyGroupInfo{}, false, err
@@ -336,6 +346,7 @@ var ErrKeyGroupFull = errors.New("key group is full")
 // already in the group is a no-op (changed=false). The update is conditional
 // on the group's ETag and retried when someone else changed the group first.
 func (c *CloudFront) AddKeyToGroup(ctx context.Context, groupID, keyID string) (g KeyGroupInfo, changed bool, err error) {
+	defer c.explained(&err)
 	const attempts = 3
 	for attempt := 1; ; attempt++ {
 		got, err := c.api.GetKeyGroup(ctx, &cloudfront.GetKeyGroupInput{Id: sdkaws.String(groupID)})
@@ -461,7 +472,8 @@ func S3BucketFromDomain(domain string) (bucket, region string, ok bool) {
 
 // ListDistributions lists the account's distributions with their origins and
 // the key groups each cache behaviour trusts (by ID, with names and keys).
-func (c *CloudFront) ListDistributions(ctx context.Context) ([]Distribution, error) {
+func (c *CloudFront) ListDistributions(ctx context.Context) (_ []Distribution, err error) {
+	defer c.explained(&err)
 	groups, err := c.ListKeyGroups(ctx)
 	if err != nil {
 		return nil, err
@@ -583,7 +595,8 @@ type DistributionRequest struct {
 // distribution serving req.Bucket through an Origin Access Control, with
 // viewer access restricted to req.KeyGroupID. The bucket still needs the
 // policy statement from AllowDistributionRead before CloudFront can read.
-func (c *CloudFront) CreateDistribution(ctx context.Context, req DistributionRequest) (Distribution, error) {
+func (c *CloudFront) CreateDistribution(ctx context.Context, req DistributionRequest) (_ Distribution, err error) {
+	defer c.explained(&err)
 	if req.Bucket == "" || req.KeyGroupID == "" {
 		return Distribution{}, errors.New("create distribution: a bucket and a key group are required")
 	}
@@ -822,6 +835,7 @@ func CheckDistribution(d Distribution, keyPairID, bucket string) []string {
 // policy, merging with the statements already there. changed is false when
 // an equivalent statement was already present.
 func (c *CloudFront) AllowDistributionRead(ctx context.Context, bucket, distributionARN string) (changed bool, err error) {
+	defer c.explained(&err)
 	stmt, err := bucketpolicy.DistributionRead(bucket, distributionARN)
 	if err != nil {
 		return false, err

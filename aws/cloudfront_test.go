@@ -731,3 +731,37 @@ func TestBucketPolicyAllowMoto(t *testing.T) {
 }
 
 const policyTestARN = "arn:aws:cloudfront::123456789012:distribution/E1A2B3C4D5E6F7"
+
+// CloudFront's SDK errors get the plain explanations S3's get, after the
+// method's own context, never the SDK's "operation error CloudFront: …".
+func TestCloudFrontErrorsExplained(t *testing.T) {
+	sb := testenv.NewSandbox(t)
+	ctx := context.Background()
+	for _, tc := range []struct {
+		name, endpoint, key, want string
+	}{
+		{"credentials rejected", sb.CloudFrontEndpoint, "AKIANOTTHESANDBOX00", "list CloudFront public keys: AWS credentials rejected (InvalidAccessKeyId)"},
+		{"nothing listening", testenv.Silent(t), sb.AccessKeyID, "did not answer for 1s"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cf, err := NewCloudFront(ctx, CloudFrontOptions{
+				ClientOptions:         ClientOptions{Region: "us-east-1", AccessKeyID: tc.key, SecretAccessKey: sb.SecretAccessKey, Timeout: time.Second},
+				CloudFrontEndpointURL: tc.endpoint,
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, err = cf.ListPublicKeys(ctx)
+			if err == nil || !strings.Contains(err.Error(), tc.want) || strings.Contains(err.Error(), "operation error") || strings.Contains(err.Error(), "\n") {
+				var e *ExplainedError
+				if errors.As(err, &e) {
+					t.Logf("raw: %#v %v", e.Err, e.Err)
+				}
+				t.Fatalf("error %q, want one line with %q", err, tc.want)
+			}
+			if !strings.Contains(err.Error(), "CloudFront") {
+				t.Errorf("error %q does not name CloudFront", err)
+			}
+		})
+	}
+}

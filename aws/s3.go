@@ -62,7 +62,8 @@ type Client struct {
 	// may paste; "" is AWS.
 	endpointURL string
 	region      string
-	pageSize    int32 // tests: ListObjectsV2 MaxKeys; 0 is the server's 1000
+	service     string // in messages; "" is S3
+	pageSize    int32  // tests: ListObjectsV2 MaxKeys; 0 is the server's 1000
 
 	mu            sync.Mutex
 	pendingAborts []s3PendingAbort // multipart uploads whose abort failed

@@ -72,10 +72,14 @@ func (c *Client) profileName() string {
 }
 
 func (c *Client) where() string {
-	if c.endpoint == "" {
-		return "S3"
+	service := c.service
+	if service == "" {
+		service = "S3"
 	}
-	return "S3 at " + c.endpoint
+	if c.endpoint == "" {
+		return service
+	}
+	return service + " at " + c.endpoint
 }
 
 // reason is the explanation of err, or "" when there is nothing better to
@@ -85,6 +89,10 @@ func (c *Client) reason(bucket, key string, err error) string {
 	case errors.Is(err, context.Canceled):
 		return "cancelled"
 	case errors.Is(err, context.DeadlineExceeded):
+		if strings.Contains(err.Error(), "Client.Timeout") {
+			// The HTTP client's own deadline: the server did not answer.
+			return fmt.Sprintf("%s did not answer in time (timed out): check the endpoint and your network, then try again", c.where())
+		}
 		return "timed out"
 	}
 	prof := c.profileName()

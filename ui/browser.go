@@ -106,6 +106,8 @@ type browserView struct {
 	loading        bool // the first page is on its way
 	more           bool // a further page is on its way
 	lastErr        string
+	stale          bool // the listing on screen is the one before a refresh
+	showErr        bool // the last error is shown in full
 	spin           spinner.Model
 	spinning       bool
 	sorting        bool // a sort runs in a command
@@ -169,7 +171,7 @@ func (b *browserView) reset() {
 	b.cancelAll()
 	b.gen++
 	b.list.reset()
-	b.loading, b.more, b.lastErr, b.sorting = false, false, "", false
+	b.loading, b.more, b.lastErr, b.sorting, b.stale, b.showErr = false, false, "", false, false, false
 	b.clearFilter()
 	b.details, b.detailsBusy, b.confirm = nil, false, nil
 }
@@ -201,6 +203,25 @@ func (b *browserView) clearFilter() {
 // reload lists the current location from the start.
 func (b *browserView) reload() tea.Cmd {
 	b.reset()
+	return b.relist()
+}
+
+// refresh lists the current location again, keeping the listing on screen
+// until the new one arrives; if the new one fails, the old one stays under
+// an error banner.
+func (b *browserView) refresh() tea.Cmd {
+	if len(b.list.rows) == 0 {
+		return b.reload()
+	}
+	b.cancelAll()
+	b.gen++
+	b.stale = true
+	b.details, b.detailsBusy, b.confirm, b.showErr = nil, false, nil, false
+	return b.relist()
+}
+
+// relist starts listing the current location.
+func (b *browserView) relist() tea.Cmd {
 	b.loading = true
 	if b.bucket == "" {
 		return tea.Batch(b.listBucketsCmd(), b.startSpin())
@@ -223,7 +244,10 @@ func (b *browserView) refreshSelect(bucket, key string) tea.Cmd {
 			key = b.prefix + rest[:i+1]
 		}
 	}
-	cmd := b.reload()
+	cmd := b.refresh()
+	if b.bucket != "" && b.bucket != bucket {
+		cmd = b.reload()
+	}
 	b.selectKey = key
 	return cmd
 }
@@ -245,10 +269,7 @@ func (b *browserView) listBucketsCmd() tea.Cmd {
 	lister, gen := b.deps.Lister, b.gen
 	return func() tea.Msg {
 		defer cancel()
-		bs, err := lister.ListBuckets(ctx)
-		if err != nil {
-			err = fmt.Errorf("list buckets: %w", err)
-		}
+		bs, err := lister.ListBuckets(ctx) // the aws layer names the operation in err
 		return brBucketsMsg{gen: gen, buckets: bs, err: err}
 	}
 }
@@ -261,10 +282,7 @@ func (b *browserView) listCmd(token string) tea.Cmd {
 	lister, gen, req, bucket, prefix := b.deps.Lister, b.gen, b.seq, b.bucket, b.prefix
 	return func() tea.Msg {
 		defer cancel()
-		page, err := lister.List(ctx, bucket, prefix, token)
-		if err != nil {
-			err = fmt.Errorf("list s3://%s/%s: %w", bucket, escapeKey(prefix), err)
-		}
+		page, err := lister.List(ctx, bucket, prefix, token) // err names the operation
 		return brListedMsg{gen: gen, req: req, bucket: bucket, prefix: prefix, page: page, err: err}
 	}
 }
@@ -280,10 +298,7 @@ func (b *browserView) headCmd(k string) tea.Cmd {
 	lister, gen, req, bucket := b.deps.Lister, b.gen, b.seq, b.bucket
 	return func() tea.Msg {
 		defer cancel()
-		info, err := lister.Head(ctx, bucket, k)
-		if err != nil {
-			err = fmt.Errorf("head s3://%s/%s: %w", bucket, escapeKey(k), err)
-		}
+		info, err := lister.Head(ctx, bucket, k) // err names the operation
 		return brHeadMsg{gen: gen, req: req, key: k, info: info, err: err}
 	}
 }
@@ -293,10 +308,7 @@ func (b *browserView) deleteCmd(keys []string) tea.Cmd {
 	lister, gen, bucket := b.deps.Lister, b.gen, b.bucket
 	return func() tea.Msg {
 		defer cancel()
-		err := lister.Delete(ctx, bucket, keys)
-		if err != nil {
-			err = fmt.Errorf("delete %d object(s) from %s: %w", len(keys), bucket, err)
-		}
+		err := lister.Delete(ctx, bucket, keys) // err names the operation
 		return brDeletedMsg{gen: gen, keys: keys, err: err}
 	}
 }
@@ -375,6 +387,19 @@ func (b *browserView) Update(msg tea.Msg) (view, tea.Cmd) {
 func (b *browserView) handleKey(msg tea.KeyMsg) tea.Cmd {
 	km := &b.km
 	switch {
+	case b.showErr:
+		if key.Matches(msg, km.Back) || key.Matches(msg, km.ShowError) {
+			b.showErr = false
+			return nil
+		}
+		if !key.Matches(msg, km.Refresh) {
+			return nil
+		}
+		b.showErr = false
+		keep := b.list.selectedKey()
+		cmd := b.refresh()
+		b.selectKey = keep
+		return cmd
 	case b.confirm != nil:
 		switch {
 		case key.Matches(msg, km.Yes):
@@ -420,9 +445,11 @@ func (b *browserView) handleKey(msg tea.KeyMsg) tea.Cmd {
 		return b.up()
 	case key.Matches(msg, km.Refresh):
 		keep := b.list.selectedKey()
-		cmd := b.reload()
+		cmd := b.refresh()
 		b.selectKey = keep
 		return cmd
+	case key.Matches(msg, km.ShowError):
+		b.showErr = true
 	case key.Matches(msg, km.Filter):
 		b.filtering = true
 		b.input.Focus()
@@ -657,9 +684,10 @@ func (b *browserView) gotBuckets(msg brBucketsMsg) tea.Cmd {
 	}
 	b.loading, b.cancelList = false, nil
 	if msg.err != nil {
-		b.lastErr = msg.err.Error()
-		return status(b.lastErr, true)
+		b.lastErr = msg.err.Error() // shown in the banner, not the status line too
+		return nil
 	}
+	b.dropStale()
 	b.list.addBuckets(msg.buckets)
 	return b.afterAdd()
 }
@@ -670,12 +698,24 @@ func (b *browserView) gotPage(msg brListedMsg) tea.Cmd {
 	}
 	b.loading, b.more, b.cancelList = false, false, nil
 	if msg.err != nil {
-		b.lastErr = msg.err.Error()
-		return status(b.lastErr, true)
+		b.lastErr = msg.err.Error() // shown in the banner, not the status line too
+		return nil
 	}
 	b.lastErr = ""
+	b.dropStale()
 	b.list.addPage(msg.page)
 	return b.afterAdd()
+}
+
+// dropStale replaces the listing a refresh kept on screen, now that the
+// new one's first page is here.
+func (b *browserView) dropStale() {
+	if !b.stale {
+		return
+	}
+	b.stale = false
+	b.list.reset()
+	b.clearFilter()
 }
 
 // afterAdd re-sorts, re-filters and selects a pending key after a page arrived.
@@ -761,7 +801,8 @@ func (b *browserView) syncKeys() {
 	}
 	km.Open.SetEnabled(normal && has)
 	km.Parent.SetEnabled(normal && (b.prefix != "" || (b.bucket != "" && b.deps.Settings.Bucket == "")))
-	km.Refresh.SetEnabled(normal)
+	km.Refresh.SetEnabled(normal || b.showErr)
+	km.ShowError.SetEnabled(b.lastErr != "" && !b.showErr)
 	km.Filter.SetEnabled(normal && has || normal && b.list.pattern != "")
 	km.Sort.SetEnabled(normal && b.bucket != "" && has)
 	km.Mark.SetEnabled(normal && isObj)
@@ -797,7 +838,7 @@ func (b *browserView) ShortHelp() []key.Binding {
 	if b.list.pattern != "" {
 		back.SetHelp("esc", "clear filter")
 	}
-	return []key.Binding{km.Open, km.Parent, km.Filter, km.Mark, km.Sign, km.Upload, km.Delete, km.Sort, km.Refresh, back}
+	return []key.Binding{km.ShowError, km.Open, km.Parent, km.Filter, km.Mark, km.Sign, km.Upload, km.Delete, km.Sort, km.Refresh, back}
 }
 
 // FullHelp is the browser's part of the full help.
@@ -805,7 +846,7 @@ func (b *browserView) FullHelp() [][]key.Binding {
 	km := b.km
 	return [][]key.Binding{
 		{km.Up, km.Down, km.PageUp, km.PageDown, km.Top, km.Bottom},
-		{km.Open, km.Parent, km.Refresh, km.Filter, km.Sort},
+		{km.Open, km.Parent, km.Refresh, km.ShowError, km.Filter, km.Sort},
 		{km.Mark, km.Sign, km.Upload, km.Delete, km.Back},
 	}
 }
@@ -859,6 +900,9 @@ func (b *browserView) heightFor(pattern string) int {
 	if b.confirm != nil {
 		h--
 	}
+	if b.lastErr != "" {
+		h-- // the error banner
+	}
 	return max(h, 1)
 }
 
@@ -873,7 +917,19 @@ func (b *browserView) View() string {
 		}
 		s.WriteByte('\n')
 	}
+	if b.lastErr != "" {
+		hint := "  (E: the whole error)"
+		if len(b.lastErr)+len(hint) <= b.width || b.showErr {
+			hint = ""
+		}
+		s.WriteString(b.st.Error.Render(truncate("✗ "+b.lastErr, b.width-len(hint))) + b.st.Muted.Render(hint))
+		s.WriteByte('\n')
+	}
 	switch {
+	case b.showErr && b.lastErr != "":
+		s.WriteString(b.st.Title.Render("The last error") + "\n")
+		s.WriteString(ansi.Wrap(escapeKey(b.lastErr), max(b.width, 10), " /:"))
+		s.WriteString("\n" + b.st.Muted.Render("esc closes · r tries again"))
 	case b.details != nil || b.detailsBusy:
 		s.WriteString(b.detailsView())
 	case b.loading && len(b.list.rows) == 0:
@@ -882,8 +938,6 @@ func (b *browserView) View() string {
 			where = "s3://" + b.bucket + "/" + b.prefix
 		}
 		s.WriteString(b.spin.View() + " listing " + escapeKey(where) + "…")
-	case b.lastErr != "" && len(b.list.rows) == 0:
-		s.WriteString(b.st.Error.Render(truncate(b.lastErr, b.width)))
 	default:
 		b.writeList(&s)
 	}

@@ -590,11 +590,47 @@ func TestBrowserListErrorShown(t *testing.T) {
 	l := newBTLister(10, btKeysSample...)
 	l.failList = errors.New("connection refused")
 	bb := newBTBrowser(t, l, "media")
-	if !strings.Contains(bb.b.View(), "connection refused") {
-		t.Fatalf("error not shown:\n%s", bb.b.View())
+	if strings.Count(bb.b.View(), "connection refused") != 1 {
+		t.Fatalf("error not shown once in the banner:\n%s", bb.b.View())
 	}
-	if len(bb.nav) == 0 || !bb.nav[0].(statusMsg).err {
-		t.Fatalf("no error status: %#v", bb.nav)
+	if len(bb.nav) != 0 {
+		t.Fatalf("the error was repeated on the status line: %#v", bb.nav)
+	}
+}
+
+// A refresh that fails keeps the last listing on screen under one error
+// banner, with the operation named once; E shows the whole error wrapped;
+// the next refresh that works replaces the listing.
+func TestBrowserRefreshErrorKeepsListing(t *testing.T) {
+	l := newBTLister(10, btKeysSample...)
+	bb := newBTBrowser(t, l, "media")
+	before := bb.names()
+	long := "list s3://media/: cannot connect to S3 at 127.0.0.1:38133: connection refused: is the server running? " + strings.Repeat("and more detail ", 8)
+	l.failList = errors.New(long)
+	bb.press("r")
+	view := bb.b.View()
+	if got := bb.names(); !slices.Equal(got, before) {
+		t.Fatalf("the listing was replaced by a failed refresh: %q, had %q", got, before)
+	}
+	if strings.Count(view, "list s3://media/") != 1 || !strings.Contains(view, "E: the whole error") {
+		t.Fatalf("banner:\n%s", view)
+	}
+	btCheckFrame(t, view, 80, 24)
+	bb.press("E")
+	full := bb.b.View()
+	if !strings.Contains(strings.ReplaceAll(full, "\n", " "), "and more detail and more detail") {
+		t.Fatalf("E did not show the whole error:\n%s", full)
+	}
+	for _, line := range strings.Split(full, "\n") {
+		if ansi.StringWidth(line) > 80 {
+			t.Fatalf("the full error is not wrapped to the width: %q", line)
+		}
+	}
+	bb.press("esc")
+	l.failList = nil
+	bb.press("r")
+	if strings.Contains(bb.b.View(), "connection refused") || len(bb.names()) == 0 {
+		t.Fatalf("after a refresh that works:\n%s", bb.b.View())
 	}
 }
 

@@ -20,15 +20,16 @@ type keyMap struct {
 	Top      key.Binding
 	Bottom   key.Binding
 	// Browser.
-	Open    key.Binding // enter
-	Parent  key.Binding // backspace, h
-	Refresh key.Binding // r
-	Filter  key.Binding // /
-	Sort    key.Binding // S cycles name/size/date
-	Mark    key.Binding // space
-	Delete  key.Binding // d
-	Upload  key.Binding // u
-	Sign    key.Binding // s
+	Open      key.Binding // enter
+	Parent    key.Binding // backspace, h
+	Refresh   key.Binding // r
+	ShowError key.Binding // E: the last error in full
+	Filter    key.Binding // /
+	Sort      key.Binding // S cycles name/size/date
+	Mark      key.Binding // space
+	Delete    key.Binding // d
+	Upload    key.Binding // u
+	Sign      key.Binding // s
 	// Forms and dialogs.
 	Confirm  key.Binding // enter
 	Next     key.Binding // tab
@@ -49,39 +50,40 @@ type keyMap struct {
 
 // keyBindings is the shared key map.
 var keyBindings = keyMap{
-	Quit:     key.NewBinding(key.WithKeys("q", "ctrl+c"), key.WithHelp("q", "quit")),
-	Help:     key.NewBinding(key.WithKeys("?"), key.WithHelp("?", "help")),
-	Back:     key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "back")),
-	Setup:    key.NewBinding(key.WithKeys("K"), key.WithHelp("K", "setup")),
-	Up:       key.NewBinding(key.WithKeys("up", "k"), key.WithHelp("↑/k", "up")),
-	Down:     key.NewBinding(key.WithKeys("down", "j"), key.WithHelp("↓/j", "down")),
-	PageUp:   key.NewBinding(key.WithKeys("pgup", "ctrl+b"), key.WithHelp("pgup", "page up")),
-	PageDown: key.NewBinding(key.WithKeys("pgdown", "ctrl+f"), key.WithHelp("pgdn", "page down")),
-	Top:      key.NewBinding(key.WithKeys("home", "g"), key.WithHelp("g", "top")),
-	Bottom:   key.NewBinding(key.WithKeys("end", "G"), key.WithHelp("G", "bottom")),
-	Open:     key.NewBinding(key.WithKeys("enter", "l"), key.WithHelp("enter", "open")),
-	Parent:   key.NewBinding(key.WithKeys("backspace", "h"), key.WithHelp("h", "up a folder")),
-	Refresh:  key.NewBinding(key.WithKeys("r"), key.WithHelp("r", "refresh")),
-	Filter:   key.NewBinding(key.WithKeys("/"), key.WithHelp("/", "filter")),
-	Sort:     key.NewBinding(key.WithKeys("S"), key.WithHelp("S", "sort")),
-	Mark:     key.NewBinding(key.WithKeys(" "), key.WithHelp("space", "mark")),
-	Delete:   key.NewBinding(key.WithKeys("d"), key.WithHelp("d", "delete")),
-	Upload:   key.NewBinding(key.WithKeys("u"), key.WithHelp("u", "upload")),
-	Sign:     key.NewBinding(key.WithKeys("s"), key.WithHelp("s", "sign")),
-	Confirm:  key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "confirm")),
-	Next:     key.NewBinding(key.WithKeys("tab"), key.WithHelp("tab", "next")),
-	Prev:     key.NewBinding(key.WithKeys("shift+tab"), key.WithHelp("shift+tab", "previous")),
-	Left:     key.NewBinding(key.WithKeys("left"), key.WithHelp("←", "left")),
-	Right:    key.NewBinding(key.WithKeys("right"), key.WithHelp("→", "right")),
-	Yes:      key.NewBinding(key.WithKeys("y"), key.WithHelp("y", "yes")),
-	No:       key.NewBinding(key.WithKeys("n", "q"), key.WithHelp("n", "no")),
-	Copy:     key.NewBinding(key.WithKeys("c", "y"), key.WithHelp("c/y", "copy")),
-	OpenURL:  key.NewBinding(key.WithKeys("o"), key.WithHelp("o", "open in browser")),
-	Generate: key.NewBinding(key.WithKeys("ctrl+g"), key.WithHelp("ctrl+g", "generate key pair")),
-	Save:     key.NewBinding(key.WithKeys("ctrl+s"), key.WithHelp("ctrl+s", "save")),
-	Register: key.NewBinding(key.WithKeys("ctrl+r"), key.WithHelp("ctrl+r", "register public key")),
-	PickDist: key.NewBinding(key.WithKeys("ctrl+p"), key.WithHelp("ctrl+p", "pick distribution")),
-	TestLink: key.NewBinding(key.WithKeys("ctrl+t"), key.WithHelp("ctrl+t", "test link")),
+	Quit:      key.NewBinding(key.WithKeys("q", "ctrl+c"), key.WithHelp("q", "quit")),
+	Help:      key.NewBinding(key.WithKeys("?"), key.WithHelp("?", "help")),
+	Back:      key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "back")),
+	Setup:     key.NewBinding(key.WithKeys("K"), key.WithHelp("K", "setup")),
+	Up:        key.NewBinding(key.WithKeys("up", "k"), key.WithHelp("↑/k", "up")),
+	Down:      key.NewBinding(key.WithKeys("down", "j"), key.WithHelp("↓/j", "down")),
+	PageUp:    key.NewBinding(key.WithKeys("pgup", "ctrl+b"), key.WithHelp("pgup", "page up")),
+	PageDown:  key.NewBinding(key.WithKeys("pgdown", "ctrl+f"), key.WithHelp("pgdn", "page down")),
+	Top:       key.NewBinding(key.WithKeys("home", "g"), key.WithHelp("g", "top")),
+	Bottom:    key.NewBinding(key.WithKeys("end", "G"), key.WithHelp("G", "bottom")),
+	Open:      key.NewBinding(key.WithKeys("enter", "l"), key.WithHelp("enter", "open")),
+	Parent:    key.NewBinding(key.WithKeys("backspace", "h"), key.WithHelp("h", "up a folder")),
+	Refresh:   key.NewBinding(key.WithKeys("r"), key.WithHelp("r", "refresh")),
+	ShowError: key.NewBinding(key.WithKeys("E"), key.WithHelp("E", "last error in full")),
+	Filter:    key.NewBinding(key.WithKeys("/"), key.WithHelp("/", "filter")),
+	Sort:      key.NewBinding(key.WithKeys("S"), key.WithHelp("S", "sort")),
+	Mark:      key.NewBinding(key.WithKeys(" "), key.WithHelp("space", "mark")),
+	Delete:    key.NewBinding(key.WithKeys("d"), key.WithHelp("d", "delete")),
+	Upload:    key.NewBinding(key.WithKeys("u"), key.WithHelp("u", "upload")),
+	Sign:      key.NewBinding(key.WithKeys("s"), key.WithHelp("s", "sign")),
+	Confirm:   key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "confirm")),
+	Next:      key.NewBinding(key.WithKeys("tab"), key.WithHelp("tab", "next")),
+	Prev:      key.NewBinding(key.WithKeys("shift+tab"), key.WithHelp("shift+tab", "previous")),
+	Left:      key.NewBinding(key.WithKeys("left"), key.WithHelp("←", "left")),
+	Right:     key.NewBinding(key.WithKeys("right"), key.WithHelp("→", "right")),
+	Yes:       key.NewBinding(key.WithKeys("y"), key.WithHelp("y", "yes")),
+	No:        key.NewBinding(key.WithKeys("n", "q"), key.WithHelp("n", "no")),
+	Copy:      key.NewBinding(key.WithKeys("c", "y"), key.WithHelp("c/y", "copy")),
+	OpenURL:   key.NewBinding(key.WithKeys("o"), key.WithHelp("o", "open in browser")),
+	Generate:  key.NewBinding(key.WithKeys("ctrl+g"), key.WithHelp("ctrl+g", "generate key pair")),
+	Save:      key.NewBinding(key.WithKeys("ctrl+s"), key.WithHelp("ctrl+s", "save")),
+	Register:  key.NewBinding(key.WithKeys("ctrl+r"), key.WithHelp("ctrl+r", "register public key")),
+	PickDist:  key.NewBinding(key.WithKeys("ctrl+p"), key.WithHelp("ctrl+p", "pick distribution")),
+	TestLink:  key.NewBinding(key.WithKeys("ctrl+t"), key.WithHelp("ctrl+t", "test link")),
 
 	// Only ctrl+c quits while a text input has focus; help then shows this.
 	ForceQuit: key.NewBinding(key.WithKeys("ctrl+c"), key.WithHelp("ctrl+c", "quit")),

@@ -483,9 +483,11 @@ func TestQuitCancelsRunningUploadAndWaits(t *testing.T) {
 	case <-time.After(10 * time.Second):
 		t.Fatal("upload never started")
 	}
+	// The first ctrl+c asks (uploads are running), the second quits.
+	m.Update(tea.KeyMsg{Type: tea.KeyCtrlC})
 	_, quit := m.Update(tea.KeyMsg{Type: tea.KeyCtrlC})
 	if _, ok := quit().(tea.QuitMsg); !ok {
-		t.Fatal("ctrl+c did not quit")
+		t.Fatal("a second ctrl+c did not quit")
 	}
 	select {
 	case <-h.up.cancelled:
