@@ -87,6 +87,10 @@ func (c *Client) reason(bucket, key string, err error) string {
 	case errors.Is(err, context.DeadlineExceeded):
 		return "timed out"
 	}
+	var tooLarge *ResponseTooLargeError
+	if errors.As(err, &tooLarge) {
+		return tooLarge.Error()
+	}
 	prof := c.profileName()
 
 	var noProfile config.SharedConfigProfileNotExistError
