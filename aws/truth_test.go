@@ -201,3 +201,34 @@ func TestDownloadModesAndNoClobber(t *testing.T) {
 		t.Errorf("fresh %q", b)
 	}
 }
+
+// The cap is at the HTTP layer: CloudFront's client has it too. moto behind
+// a proxy that answers ListDistributions with an endless body.
+func TestFaultHugeCloudFrontResponseRefused(t *testing.T) {
+	moto := testenv.Moto(t)
+	var sent atomic.Int64
+	proxy := testenv.NewFaultProxy(t, moto, func(w http.ResponseWriter, r *http.Request) bool {
+		if r.Method != http.MethodGet || !strings.HasSuffix(r.URL.Path, "/distribution") {
+			return false
+		}
+		w.Header().Set("Content-Type", "text/xml")
+		fmt.Fprint(w, `<?xml version="1.0"?><DistributionList><Items>`)
+		entry := []byte(`<DistributionSummary><Id>` + strings.Repeat("E", 900) + `</Id></DistributionSummary>`)
+		for range (200 << 20) / len(entry) {
+			n, err := w.Write(entry)
+			sent.Add(int64(n))
+			if err != nil {
+				break
+			}
+		}
+		return true
+	})
+	_, err := cfTestClient(t, proxy.URL).ListDistributions(context.Background())
+	var tooLarge *ResponseTooLargeError
+	if !errors.As(err, &tooLarge) || !strings.Contains(err.Error(), "CloudFront at "+strings.TrimPrefix(proxy.URL, "http://")+" sent more than 16 MiB") {
+		t.Fatalf("list distributions: %v", err)
+	}
+	if n := sent.Load(); n > 64<<20 {
+		t.Errorf("the server got to send %d MiB", n>>20)
+	}
+}
