@@ -68,6 +68,7 @@ func NewCloudFrontFromConfig(cfg sdkaws.Config, opts CloudFrontOptions) *CloudFr
 		if opts.CloudFrontEndpointURL != "" {
 			o.BaseEndpoint = sdkaws.String(opts.CloudFrontEndpointURL)
 		}
+		o.HTTPClient = cappedHTTPClient{inner: o.HTTPClient, service: "CloudFront", host: hostOf(o.BaseEndpoint)}
 	})
 	s3c := s3.NewFromConfig(cfg, func(o *s3.Options) {
 		if o.Region == "" {
@@ -77,6 +78,7 @@ func NewCloudFrontFromConfig(cfg sdkaws.Config, opts CloudFrontOptions) *CloudFr
 			o.BaseEndpoint = sdkaws.String(opts.EndpointURL)
 			o.UsePathStyle = true
 		}
+		o.HTTPClient = cappedHTTPClient{inner: o.HTTPClient, service: "S3", host: hostOf(o.BaseEndpoint)}
 	})
 	return &CloudFront{api: api, s3: s3c, profile: opts.Profile, endpoint: hostOf(opts.CloudFrontEndpointURL)}
 }

@@ -249,7 +249,29 @@ type UploadRequest struct {
 	ContentType string // "" detects from extension and content
 	PartSize    int64  // 0 chooses from the file size
 	Concurrency int    // 0 chooses from the file size
+	// MemoryBudget bounds the part buffers held at once (see PlanUpload);
+	// 0 is DefaultMemoryBudget.
+	MemoryBudget int64
 }
+
+// UploadError is the error of an upload that did not make its object (an
+// upload that landed all the same returns no error, see ObjectInfo.Landed).
+// It says what the server was seen to hold afterwards.
+type UploadError struct {
+	Err error // explained: one line
+	// Multipart: the upload had started a multipart upload.
+	Multipart bool
+	// Clean: the server answered that it holds neither this upload's
+	// object nor its multipart upload (the abort was confirmed). When
+	// false, what is left is unknown, and Err says what to do.
+	Clean bool
+}
+
+// Error returns the explained error.
+func (e *UploadError) Error() string { return e.Err.Error() }
+
+// Unwrap returns the explained error.
+func (e *UploadError) Unwrap() error { return e.Err }
 
 // List returns one page of folders and objects directly under prefix
 // (delimiter "/"), continuing from token ("" for the first page). Folders

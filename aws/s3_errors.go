@@ -95,6 +95,10 @@ func (c *Client) reason(bucket, key string, err error) string {
 		}
 		return "timed out"
 	}
+	var tooLarge *ResponseTooLargeError
+	if errors.As(err, &tooLarge) {
+		return tooLarge.Error()
+	}
 	prof := c.profileName()
 
 	var noProfile config.SharedConfigProfileNotExistError

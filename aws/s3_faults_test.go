@@ -205,8 +205,8 @@ func TestFaultBare404IsMissingObject(t *testing.T) {
 	c := newTestClient(t, srv.URL)
 	_, err := c.Head(context.Background(), "media", "gone\x1b.txt")
 	errContains(t, err, `no object "gone\x1b.txt" in bucket media`)
-	err = c.Download(context.Background(), "media", "gone.txt", filepath.Join(t.TempDir(), "out"), nil)
+	err = c.Download(context.Background(), DownloadRequest{Bucket: "media", Key: "gone.txt", Dest: filepath.Join(t.TempDir(), "out")}, nil)
 	errContains(t, err, `no object "gone.txt" in bucket media`)
-	err = c.Download(context.Background(), "media", "xml\x01", filepath.Join(t.TempDir(), "out"), nil)
+	err = c.Download(context.Background(), DownloadRequest{Bucket: "media", Key: "xml\x01", Dest: filepath.Join(t.TempDir(), "out")}, nil)
 	errContains(t, err, `no object "xml\x01" in bucket media`)
 }

@@ -9,12 +9,16 @@ import (
 	"math/rand/v2"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 
+	awsmiddleware "github.com/aws/aws-sdk-go-v2/aws/middleware"
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 )
@@ -124,8 +128,95 @@ func finishHTTPClient(idle time.Duration) func(*s3.Options) {
 				tr.IdleConnTimeout = min(tr.IdleConnTimeout, idle/2)
 			})
 		}
-		o.HTTPClient = &countingHTTPClient{inner: inner}
+		o.HTTPClient = &countingHTTPClient{inner: cappedHTTPClient{inner: inner, service: "S3", host: hostOf(o.BaseEndpoint)}}
 	}
+}
+
+// MaxResponseBytes is the most cfsign reads of any response it keeps in
+// memory (listings, errors, CloudFront's answers): a ListObjectsV2 page of
+// 1,000 keys of 1,024 bytes is a few MiB. Only object bodies (GetObject),
+// which stream to a file, are exempt.
+const MaxResponseBytes = 16 << 20
+
+// ResponseTooLargeError is returned by the read that passes MaxResponseBytes.
+type ResponseTooLargeError struct {
+	Service   string // "S3", "CloudFront"
+	Host      string // "" for AWS itself
+	Operation string
+}
+
+func (e *ResponseTooLargeError) Error() string {
+	where := e.Service
+	if e.Host != "" {
+		where += " at " + e.Host
+	}
+	return fmt.Sprintf("%s sent more than %d MiB in answer to %s: refused (no real S3 or CloudFront answer is that large; check the endpoint)",
+		where, MaxResponseBytes>>20, e.Operation)
+}
+
+// cappedHTTPClient bounds every response body it returns to
+// MaxResponseBytes, except the object bodies of GetObject: the SDK reads the
+// others whole into memory, and a hostile or broken server could send
+// gigabytes. Every client cfsign builds goes through it (S3, CloudFront).
+type cappedHTTPClient struct {
+	inner   s3Doer
+	service string
+	host    string
+}
+
+func (c cappedHTTPClient) Do(req *http.Request) (*http.Response, error) {
+	resp, err := c.inner.Do(req)
+	if err != nil || resp.Body == nil {
+		return resp, err
+	}
+	op := awsmiddleware.GetOperationName(req.Context())
+	if op == "GetObject" && resp.StatusCode < 300 {
+		return resp, nil
+	}
+	if op == "" {
+		op = req.Method + " " + req.URL.Path
+	}
+	resp.Body = &cappedBody{rc: resp.Body, left: MaxResponseBytes,
+		err: &ResponseTooLargeError{Service: c.service, Host: c.host, Operation: op}}
+	return resp, nil
+}
+
+// cappedBody fails the read that would pass its limit.
+type cappedBody struct {
+	rc   io.ReadCloser
+	left int64
+	err  error
+}
+
+func (b *cappedBody) Read(p []byte) (int, error) {
+	if b.left <= 0 {
+		// One byte more tells a body of exactly the limit from a longer one.
+		var one [1]byte
+		n, err := b.rc.Read(one[:])
+		if n > 0 {
+			return 0, b.err
+		}
+		return 0, err
+	}
+	if int64(len(p)) > b.left {
+		p = p[:b.left]
+	}
+	n, err := b.rc.Read(p)
+	b.left -= int64(n)
+	return n, err
+}
+
+func (b *cappedBody) Close() error { return b.rc.Close() }
+
+// hostOf is the host of a custom endpoint, "" for AWS.
+func hostOf(endpoint *string) string {
+	if endpoint == nil {
+		return ""
+	}
+	if u, err := url.Parse(*endpoint); err == nil {
+		return u.Host
+	}
+	return ""
 }
 
 type s3Doer interface {
@@ -270,10 +361,29 @@ func (w *wireCounter) finish() {
 	w.emitLocked(w.total, time.Now())
 }
 
-// Download writes an object to dest through a temporary file renamed at the
-// end. dest may be an existing directory: the object lands in it under the
-// key's base name. The temporary file is removed on any error or cancel.
-func (c *Client) Download(ctx context.Context, bucket, key, dest string, progress func(Progress)) error {
+// DownloadRequest is one object to download.
+type DownloadRequest struct {
+	Bucket, Key string
+	// Dest is the file to write; an existing directory gets the key's base
+	// name inside it.
+	Dest string
+	// NoClobber refuses to replace an existing file: Download then returns
+	// an *ExistsError, checked before the transfer and again, atomically,
+	// when the file is put in place.
+	NoClobber bool
+}
+
+// ExistsError is Download's answer, with NoClobber, when Path exists.
+type ExistsError struct{ Path string }
+
+func (e *ExistsError) Error() string { return e.Path + " exists (not replaced: --no-clobber)" }
+
+// Download writes an object to its destination through a temporary file
+// (mode 0600, next to it) renamed at the end. It overwrites as cp does: an
+// existing file keeps its mode; a new one gets 0666 less the umask. The
+// temporary file is removed on any error or cancel.
+func (c *Client) Download(ctx context.Context, req DownloadRequest, progress func(Progress)) error {
+	bucket, key, dest := req.Bucket, req.Key, req.Dest
 	op := fmt.Sprintf("download s3://%s/%s", bucket, key)
 	if st, err := os.Stat(dest); err == nil && st.IsDir() {
 		base := filepath.Base(key)
@@ -281,6 +391,9 @@ func (c *Client) Download(ctx context.Context, bucket, key, dest string, progres
 			return fmt.Errorf("%s: the key has no file name; give a destination file", op)
 		}
 		dest = filepath.Join(dest, base)
+	}
+	if _, err := os.Lstat(dest); err == nil && req.NoClobber {
+		return &ExistsError{Path: dest}
 	}
 	out, err := c.s3.GetObject(ctx, &s3.GetObjectInput{Bucket: &bucket, Key: &key})
 	if err != nil {
@@ -315,13 +428,31 @@ func (c *Client) Download(ctx context.Context, bucket, key, dest string, progres
 	if total >= 0 && n != total {
 		return fmt.Errorf("%s: got %d of %d bytes: the connection ended early; try again", op, n, total)
 	}
+	// The mode the file ends with, as cp gives it: the replaced file's, or
+	// what a new file gets.
+	mode := s3NewFileMode()
+	if st, err := os.Stat(dest); err == nil && st.Mode().IsRegular() {
+		mode = st.Mode().Perm()
+	}
+	if err := tmp.Chmod(mode); err != nil {
+		return fmt.Errorf("%s: %w", op, err)
+	}
 	if err := tmp.Sync(); err != nil {
 		return fmt.Errorf("%s: %w", op, err)
 	}
 	if err := tmp.Close(); err != nil {
 		return fmt.Errorf("%s: %w", op, err)
 	}
-	if err := os.Rename(tmp.Name(), dest); err != nil {
+	if req.NoClobber {
+		// link fails if dest appeared meanwhile: nothing is replaced.
+		if err := os.Link(tmp.Name(), dest); err != nil {
+			if errors.Is(err, fs.ErrExist) {
+				return &ExistsError{Path: dest}
+			}
+			return fmt.Errorf("%s: %w", op, err)
+		}
+		os.Remove(tmp.Name())
+	} else if err := os.Rename(tmp.Name(), dest); err != nil {
 		return fmt.Errorf("%s: %w", op, err)
 	}
 	ok = true
@@ -345,17 +476,34 @@ func (r *s3ReadCounter) Read(p []byte) (int, error) {
 	return n, err
 }
 
-// s3CreateTemp creates a hidden temporary file next to dest. Unlike
-// os.CreateTemp (0600) it asks for 0666, so the umask decides the final
-// file's mode as it would for any other new file.
+// s3CreateTemp creates a hidden temporary file next to dest, readable by
+// its owner only (0600) until Download gives it its final mode: a
+// half-written copy of a secret is never readable by others.
 func s3CreateTemp(dest string) (*os.File, error) {
 	dir, base := filepath.Split(dest)
 	for range 100 {
 		name := filepath.Join(dir, fmt.Sprintf(".%s.cfsign-%d", base, rand.Uint32()))
-		f, err := os.OpenFile(name, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o666)
+		f, err := os.OpenFile(name, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
 		if !errors.Is(err, fs.ErrExist) {
 			return f, err
 		}
 	}
 	return nil, fmt.Errorf("cannot create a temporary file next to %s", dest)
+}
+
+// s3NewFileMode is the mode a new file gets: 0666 less the umask, read from
+// /proc/self/status (setting the umask to read it would race with other
+// goroutines creating files); 0644 where that is not available.
+func s3NewFileMode() fs.FileMode {
+	data, err := os.ReadFile("/proc/self/status")
+	if err == nil {
+		for _, line := range strings.Split(string(data), "\n") {
+			if v, ok := strings.CutPrefix(line, "Umask:"); ok {
+				if m, err := strconv.ParseUint(strings.TrimSpace(v), 8, 32); err == nil {
+					return fs.FileMode(0o666 &^ m)
+				}
+			}
+		}
+	}
+	return 0o644
 }

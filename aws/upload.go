@@ -22,19 +22,22 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/feature/s3/transfermanager"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/smithy-go"
 	"github.com/aws/smithy-go/middleware"
 	smithyhttp "github.com/aws/smithy-go/transport/http"
 )
 
 // Upload sizing. S3 allows parts of 5 s3MiB to 5 GiB and at most 10,000 parts.
 const (
-	s3MiB              = 1 << 20
-	s3MinPartSize      = 5 * s3MiB
-	s3MaxParts         = 10000
-	s3SinglePutLimit   = 16 * s3MiB // below this, one PutObject
-	s3PartMemoryBudget = 256 * s3MiB
-	s3AbortTimeout     = 6 * time.Second
-	s3AbortCheckLimit  = 5 * time.Second
+	s3MiB            = 1 << 20
+	s3MinPartSize    = 5 * s3MiB
+	s3MaxParts       = 10000
+	s3SinglePutLimit = 16 * s3MiB // below this, one PutObject
+	// DefaultMemoryBudget bounds the part buffers of one multipart upload
+	// (see PlanUpload) when UploadRequest.MemoryBudget is 0.
+	DefaultMemoryBudget = 512 * s3MiB
+	s3AbortTimeout      = 6 * time.Second
+	s3AbortCheckLimit   = 5 * time.Second
 )
 
 // UploadPlan is how a file of a given size is sent.
@@ -43,15 +46,31 @@ type UploadPlan struct {
 	PartSize    int64
 	Concurrency int
 	Parts       int64
+	// Lowered is the concurrency asked for when the memory budget lowered
+	// it; 0 when it was not lowered.
+	Lowered int
+	// LoweredPartSize is the part size asked for when the memory budget
+	// lowered it (even one part at a time would not fit); 0 otherwise.
+	LoweredPartSize int64
+	// Memory is the part buffers the transfer holds at once, in bytes.
+	Memory int64
 }
 
 // PlanUpload chooses part size and concurrency from the file size; partSize
 // and concurrency override the choice when non-zero. Small files go in one
-// PUT; larger ones in 8-16 s3MiB parts (more for huge files, to stay within
+// PUT; larger ones in 8-16 MiB parts (more for huge files, to stay within
 // 10,000 parts) sent 4-8 at a time.
-func PlanUpload(size, partSize int64, concurrency int) (UploadPlan, error) {
+//
+// A multipart upload holds up to concurrency+2 part buffers in memory: the
+// transfer manager reads the first part into a buffer of its own and keeps a
+// pool of concurrency+1 for the rest (one read ahead). budget (0 is
+// DefaultMemoryBudget) bounds them: the concurrency, given or chosen, is
+// lowered until they fit, down to one part at a time; when even that would
+// not fit, the part size is lowered too (within S3's 10,000 parts). A part
+// is never larger than the file.
+func PlanUpload(size, partSize int64, concurrency int, budget int64) (UploadPlan, error) {
 	if partSize != 0 && partSize < s3MinPartSize {
-		return UploadPlan{}, fmt.Errorf("part size %d bytes is below S3's 5 s3MiB minimum", partSize)
+		return UploadPlan{}, fmt.Errorf("part size %d bytes is below S3's 5 MiB minimum", partSize)
 	}
 	if partSize > 5<<30 {
 		return UploadPlan{}, fmt.Errorf("part size %d bytes is above S3's 5 GiB maximum", partSize)
@@ -59,12 +78,15 @@ func PlanUpload(size, partSize int64, concurrency int) (UploadPlan, error) {
 	if concurrency < 0 || concurrency > 64 {
 		return UploadPlan{}, fmt.Errorf("concurrency %d is out of range (1-64)", concurrency)
 	}
+	if budget <= 0 {
+		budget = DefaultMemoryBudget
+	}
 	threshold := int64(s3SinglePutLimit)
 	if partSize != 0 && partSize < threshold {
 		threshold = partSize
 	}
 	if size < threshold {
-		return UploadPlan{PartSize: max(size, 0), Concurrency: 1, Parts: 1}, nil
+		return UploadPlan{PartSize: max(size, 0), Concurrency: 1, Parts: 1, Memory: max(size, 0)}, nil
 	}
 	p := UploadPlan{Multipart: true, PartSize: partSize, Concurrency: concurrency}
 	if p.PartSize == 0 {
@@ -72,9 +94,21 @@ func PlanUpload(size, partSize int64, concurrency int) (UploadPlan, error) {
 		if size > 1<<30 {
 			p.PartSize = 16 * s3MiB
 		}
-		// Stay within 10,000 parts, in whole s3MiB.
+		// Stay within 10,000 parts, in whole MiB.
 		if need := (size + s3MaxParts - 1) / s3MaxParts; need > p.PartSize {
 			p.PartSize = (need + s3MiB - 1) / s3MiB * s3MiB
+		}
+	}
+	// A part larger than the file would only be a larger buffer.
+	p.PartSize = min(p.PartSize, max((size+s3MiB-1)/s3MiB*s3MiB, s3MinPartSize))
+	// One part at a time (three buffers) must fit, if S3's limits allow.
+	if 3*p.PartSize > budget {
+		need := ((size+s3MaxParts-1)/s3MaxParts + s3MiB - 1) / s3MiB * s3MiB
+		if fit := max(budget/3/s3MiB*s3MiB, need, s3MinPartSize); fit < p.PartSize {
+			if partSize != 0 {
+				p.LoweredPartSize = partSize
+			}
+			p.PartSize = fit
 		}
 	}
 	p.Parts = (size + p.PartSize - 1) / p.PartSize
@@ -90,11 +124,15 @@ func PlanUpload(size, partSize int64, concurrency int) (UploadPlan, error) {
 		default:
 			p.Concurrency = 8
 		}
-		// The transfer manager holds Concurrency+1 part buffers: for huge
-		// files (parts near 100 MiB) keep that within about 256 MiB.
-		p.Concurrency = int(max(2, min(int64(p.Concurrency), s3PartMemoryBudget/p.PartSize-1)))
 	}
 	p.Concurrency = int(min(int64(p.Concurrency), p.Parts))
+	if fit := int(max(1, budget/p.PartSize-2)); p.Concurrency > fit {
+		if concurrency != 0 {
+			p.Lowered = concurrency
+		}
+		p.Concurrency = fit
+	}
+	p.Memory = int64(min(int64(p.Concurrency)+2, p.Parts+1)) * p.PartSize
 	return p, nil
 }
 
@@ -122,7 +160,7 @@ func (c *Client) Upload(ctx context.Context, req UploadRequest, progress func(Pr
 		return ObjectInfo{}, fmt.Errorf("upload %s: not a regular file", req.Path)
 	}
 	size := st.Size()
-	plan, err := PlanUpload(size, req.PartSize, req.Concurrency)
+	plan, err := PlanUpload(size, req.PartSize, req.Concurrency, req.MemoryBudget)
 	if err != nil {
 		return ObjectInfo{}, fmt.Errorf("%s: %w", op, err)
 	}
@@ -140,11 +178,12 @@ func (c *Client) Upload(ctx context.Context, req UploadRequest, progress func(Pr
 	tm := transfermanager.New(api, func(o *transfermanager.Options) {
 		o.PartSizeBytes = max(plan.PartSize, s3MinPartSize)
 		o.Concurrency = plan.Concurrency
-		o.MultipartUploadThreshold = s3SinglePutLimit
+		// The transfer manager reads the first part whole, in two reads
+		// joined by a copy unless the threshold is the part size: then one
+		// part's worth is all it holds before sending.
+		o.MultipartUploadThreshold = o.PartSizeBytes
 		if !plan.Multipart {
 			o.MultipartUploadThreshold = size + 1
-		} else if plan.PartSize < s3SinglePutLimit {
-			o.MultipartUploadThreshold = plan.PartSize
 		}
 		// The abort after a failure or cancel gets a fresh context, so a
 		// cancelled upload still cleans up.
@@ -162,21 +201,27 @@ func (c *Client) Upload(ctx context.Context, req UploadRequest, progress func(Pr
 		ContentType: aws.String(ct),
 	})
 	if err != nil {
+		// The upload failed or was cancelled, but its last request
+		// (PutObject, or CompleteMultipartUpload) may have landed although
+		// its answer was lost, cut off or retried into NoSuchUpload: abort
+		// what may be left, then look.
+		ue := &UploadError{}
 		var mpe transfermanager.MultipartUploadError
 		if errors.As(err, &mpe) {
-			failure := c.afterFailedMultipart(op, req.Bucket, req.Key, mpe.UploadID(), err)
-			// CompleteMultipartUpload may have landed although its answer
-			// was lost, cancelled or retried into NoSuchUpload: look.
-			partSize := max(plan.PartSize, s3MinPartSize)
-			if info, ok := c.landed(ctx, req, f, size, partSize); ok {
-				w.finish()
-				info.ContentType = ct
-				info.Landed = s3UnwrapMultipart(err)
-				return info, nil
-			}
-			return ObjectInfo{}, failure
+			ue.Multipart = true
+			ue.Err, ue.Clean = c.afterFailedMultipart(op, req.Bucket, req.Key, mpe.UploadID(), err)
+		} else {
+			ue.Err, ue.Clean = c.explainKey(op, req.Bucket, req.Key, s3ExplainDamage(op, err)), true
 		}
-		return ObjectInfo{}, c.explainKey(op, req.Bucket, req.Key, s3ExplainDamage(op, err))
+		info, found, lerr := c.landed(ctx, req, f, size, max(plan.PartSize, s3MinPartSize))
+		if found {
+			w.finish()
+			info.ContentType = ct
+			info.Landed = s3UnwrapMultipart(err)
+			return info, nil
+		}
+		ue.Clean = ue.Clean && lerr == nil
+		return ObjectInfo{}, ue
 	}
 	w.finish()
 	return ObjectInfo{
@@ -256,12 +301,13 @@ var s3ContentMD5 = middleware.BuildMiddlewareFunc("cfsignContentMD5", func(ctx c
 
 // afterFailedMultipart makes sure the failed upload is aborted. The transfer
 // manager tries, but does not report whether its abort worked; a second abort
-// answering NoSuchUpload (or success) proves the parts are gone.
-func (c *Client) afterFailedMultipart(op, bucket, key, uploadID string, cause error) error {
-	err := c.abort(context.Background(), s3PendingAbort{bucket, key, uploadID})
+// answering NoSuchUpload (or success) proves the parts are gone: aborted is
+// then true.
+func (c *Client) afterFailedMultipart(op, bucket, key, uploadID string, cause error) (err error, aborted bool) {
+	aerr := c.abort(context.Background(), s3PendingAbort{bucket, key, uploadID})
 	explained := c.explainKey(op, bucket, key, s3ExplainDamage(op, s3UnwrapMultipart(cause)))
-	if err == nil {
-		return explained
+	if aerr == nil {
+		return explained, true
 	}
 	c.mu.Lock()
 	c.pendingAborts = append(c.pendingAborts, s3PendingAbort{bucket, key, uploadID})
@@ -270,7 +316,7 @@ func (c *Client) afterFailedMultipart(op, bucket, key, uploadID string, cause er
 		Msg: fmt.Sprintf("%s; multipart upload %s could not be aborted (the server did not answer): remove it with aws s3api abort-multipart-upload%s --bucket %s --key %q --upload-id %s",
 			explained.Error(), uploadID, c.endpointFlag(), bucket, key, uploadID),
 		Err: cause,
-	}
+	}, false
 }
 
 // endpointFlag is " --endpoint-url URL" for an AWS CLI command the user may
@@ -302,25 +348,33 @@ func s3ExplainDamage(op string, err error) error {
 
 // landed reports whether the object this upload would have made is on the
 // server: same size, and the ETag of these bytes (the multipart ETag of
-// these parts, or the whole file's MD5, which some servers give instead).
+// these parts, or the whole file's MD5, which single PUTs and some servers
+// give). err is set when the server could not be asked (then nobody knows).
 // It runs with its own short deadline, as a cancelled upload still must
 // find out what happened.
-func (c *Client) landed(ctx context.Context, req UploadRequest, f io.ReaderAt, size, partSize int64) (ObjectInfo, bool) {
+func (c *Client) landed(ctx context.Context, req UploadRequest, f io.ReaderAt, size, partSize int64) (ObjectInfo, bool, error) {
 	hctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s3AbortCheckLimit)
 	defer cancel()
 	info, err := c.Head(hctx, req.Bucket, req.Key)
-	if err != nil || info.Size != size {
-		return ObjectInfo{}, false
+	if err != nil {
+		var api smithy.APIError
+		if s3HTTPStatus(err) == http.StatusNotFound || errors.As(err, &api) && (api.ErrorCode() == "NotFound" || api.ErrorCode() == "NoSuchKey") {
+			return ObjectInfo{}, false, nil
+		}
+		return ObjectInfo{}, false, err
+	}
+	if info.Size != size {
+		return ObjectInfo{}, false, nil
 	}
 	multipart, whole, err := uploadETags(f, size, partSize)
 	if err != nil {
-		return ObjectInfo{}, false
+		return ObjectInfo{}, false, err
 	}
 	etag := strings.Trim(info.ETag, `"`)
 	if etag != multipart && etag != whole {
-		return ObjectInfo{}, false
+		return ObjectInfo{}, false, nil
 	}
-	return info, true
+	return info, true, nil
 }
 
 // uploadETags returns the ETags S3 gives the bytes of f: uploaded in parts

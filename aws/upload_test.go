@@ -52,7 +52,7 @@ func TestUploadRoundTrip(t *testing.T) {
 			dest := filepath.Join(dir, "down", tc.name)
 			os.MkdirAll(filepath.Dir(dest), 0o755)
 			dlog := &progressLog{t: t}
-			if err := c.Download(ctx, bucket, "up/"+tc.name, dest, dlog.add); err != nil {
+			if err := c.Download(ctx, DownloadRequest{Bucket: bucket, Key: "up/" + tc.name, Dest: dest}, dlog.add); err != nil {
 				t.Fatalf("download %s: %v", tc.name, err)
 			}
 			dlog.check(int64(tc.size))
@@ -257,11 +257,11 @@ func TestPlanUpload(t *testing.T) {
 		{16 * s3MiB, 0, 0, true, 8 * s3MiB, 2},
 		{256 * s3MiB, 0, 0, true, 8 * s3MiB, 6},
 		{5 << 30, 0, 0, true, 16 * s3MiB, 8},
-		{1 << 40, 0, 0, true, 105 * s3MiB, 2}, // 1 TiB: within 10,000 parts and ~256 MiB of buffers
+		{1 << 40, 0, 0, true, 105 * s3MiB, 2}, // 1 TiB: within 10,000 parts and 512 MiB of buffers
 		{100 * s3MiB, 5 * s3MiB, 3, true, 5 * s3MiB, 3},
 		{6 * s3MiB, 5 * s3MiB, 0, true, 5 * s3MiB, 2},
 	} {
-		p, err := PlanUpload(tc.size, tc.part, tc.conc)
+		p, err := PlanUpload(tc.size, tc.part, tc.conc, 0)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -269,10 +269,10 @@ func TestPlanUpload(t *testing.T) {
 			t.Errorf("PlanUpload(%d, %d, %d) = %+v", tc.size, tc.part, tc.conc, p)
 		}
 	}
-	if _, err := PlanUpload(1<<30, 1<<20, 0); err == nil {
+	if _, err := PlanUpload(1<<30, 1<<20, 0, 0); err == nil {
 		t.Error("1 MiB parts accepted")
 	}
-	if _, err := PlanUpload(1<<40, 5*s3MiB, 0); err == nil {
+	if _, err := PlanUpload(1<<40, 5*s3MiB, 0, 0); err == nil {
 		t.Error("more than 10,000 parts accepted")
 	}
 }
@@ -304,13 +304,13 @@ func TestDownloadIntoDirAndNoTempOnError(t *testing.T) {
 	bucket := newTestBucket(t, c)
 	putObject(t, c, bucket, "a/b/file.txt", []byte("hello"))
 	dir := t.TempDir()
-	if err := c.Download(context.Background(), bucket, "a/b/file.txt", dir, nil); err != nil {
+	if err := c.Download(context.Background(), DownloadRequest{Bucket: bucket, Key: "a/b/file.txt", Dest: dir}, nil); err != nil {
 		t.Fatal(err)
 	}
 	if b, _ := os.ReadFile(filepath.Join(dir, "file.txt")); string(b) != "hello" {
 		t.Fatalf("got %q", b)
 	}
-	err := c.Download(context.Background(), bucket, "a/missing", filepath.Join(dir, "m"), nil)
+	err := c.Download(context.Background(), DownloadRequest{Bucket: bucket, Key: "a/missing", Dest: filepath.Join(dir, "m")}, nil)
 	errContains(t, err, "a/missing")
 	ents, _ := os.ReadDir(dir)
 	if len(ents) != 1 {
@@ -524,7 +524,9 @@ func TestDownloadCancelLeavesNoFile(t *testing.T) {
 	dir := t.TempDir()
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	go func() { done <- c.Download(ctx, bucket, "big", filepath.Join(dir, "big"), nil) }()
+	go func() {
+		done <- c.Download(ctx, DownloadRequest{Bucket: bucket, Key: "big", Dest: filepath.Join(dir, "big")}, nil)
+	}()
 	<-halfSent
 	cancel()
 	err := <-done

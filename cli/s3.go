@@ -10,6 +10,7 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"runtime/debug"
 	"strings"
 	"sync"
 	"time"
@@ -206,23 +207,36 @@ Uploads files, or directories recursively (paths below them kept), to S3.
 A destination ending in "/" is a prefix the files go into; otherwise, for a
 single file, it is the object key. Large files go up in parts, in parallel.
 
-stdout gets one s3://bucket/key line per uploaded file. On a terminal stderr
-shows a progress bar (bytes, rate, ETA); otherwise one summary line per file.
-Ctrl-C aborts cleanly: the multipart upload in flight is aborted, exit 130.
+stdout gets one s3://bucket/key line per file that is on the server. On a
+terminal stderr shows a progress bar (bytes, rate, ETA); otherwise one
+summary line per file.
+
+Ctrl-C stops cleanly, exit 130: uploads in flight are aborted, then cfsign
+looks at what the server holds. A file S3 had already completed is listed
+on stdout as uploaded; every other file gets a line on stderr (stopped with
+nothing left, or not started) and the last line counts them.
+
+Memory: each part sent at once, one read ahead and the first part are held
+in memory. Part size x (concurrency + 2) is kept within --max-memory by
+lowering the concurrency, down to one part at a time; when even that would
+not fit, the part size is lowered too. A warning says so when it lowers a value you
+gave. A part is never larger than the file.
 
 Flags:
   --part-size SIZE    multipart part size, like 8MiB or 16MB (5MiB to 5GiB; default by file size)
-  --concurrency N     parts sent at once (default by file size)
+  --concurrency N     parts sent at once (default by file size, lowered to fit --max-memory)
+  --max-memory SIZE   memory for part buffers (default 512MiB)
   --sandbox           upload to the local sandbox
   -h, --help          show this help
 `
 
 func runUpload(ctx context.Context, r *runner, args []string) error {
-	var partSize string
+	var partSize, maxMemory string
 	var concurrency int
 	fs := newFlagSet("upload")
 	r.global.register(fs)
 	fs.StringVar(&partSize, "part-size", "", "")
+	fs.StringVar(&maxMemory, "max-memory", "", "")
 	fs.IntVar(&concurrency, "concurrency", 0, "")
 	pos, err := r.parseArgs(fs, uploadUsage, args)
 	if err != nil {
@@ -248,6 +262,22 @@ func runUpload(ctx context.Context, r *runner, args []string) error {
 	}
 	if concurrency < 0 || concurrency > 64 {
 		return usagef(hint, "upload: --concurrency %d: use 1 to 64", concurrency)
+	}
+	var budget int64
+	if maxMemory != "" {
+		if budget, err = parseSize(maxMemory); err != nil {
+			return usagef(hint, "upload: --max-memory: %v", err)
+		}
+		if budget < 10<<20 {
+			return usagef(hint, "upload: --max-memory %s is below 10MiB: two parts of S3's 5MiB minimum", maxMemory)
+		}
+	}
+	// The part buffers are within the budget; the garbage the transfer
+	// manager makes reading the first part must not pile up past it either:
+	// the runtime's soft limit makes the collector run before it does.
+	if r.env.Getenv("GOMEMLIMIT") == "" {
+		prev := debug.SetMemoryLimit(budgetOrDefault(budget) + uploadMemorySlack)
+		defer debug.SetMemoryLimit(prev)
 	}
 	reqs, err := aws.PlanUploads(pos[:len(pos)-1], bucket, prefix)
 	if err != nil {
@@ -277,7 +307,7 @@ func runUpload(ctx context.Context, r *runner, args []string) error {
 		bar = newProgressBar(r.env.Stderr, total, r.env.Now)
 		defer bar.end()
 	}
-	return uploadAll(ctx, r, c, reqs, sizes, bar, ps, concurrency)
+	return uploadAll(ctx, r, c, reqs, sizes, bar, ps, concurrency, budget)
 }
 
 // uploadFileWorkers is how many files upload at once. Small files are
@@ -285,21 +315,35 @@ func runUpload(ctx context.Context, r *runner, args []string) error {
 // upload already sends its parts in parallel, so those go one at a time.
 const uploadFileWorkers = 8
 
-// uploadAll uploads reqs, printing each finished file's s3:// URI on stdout.
-// The first failure cancels the rest, and every multipart upload it leaves
-// is aborted.
+// fileOutcome is what happened to one file of an upload, as the server was
+// seen to hold it afterwards.
+type fileOutcome int
+
+const (
+	fileNotStarted fileOutcome = iota // never sent: nothing on the server
+	fileUploaded                      // the object exists
+	fileLanded                        // stopped or failed, but S3 had completed it: the object exists
+	fileStopped                       // stopped (or failed), and the server holds nothing of it
+	fileUnknown                       // stopped or failed, and what the server holds is unknown (the error says)
+)
+
+// uploadAll uploads reqs, printing each uploaded file's s3:// URI on stdout.
+// The first failure (or Ctrl-C) stops the rest. Every file then gets a line
+// on stderr saying what happened to it, and the counts are of what the
+// server was seen to hold: an upload cut off is aborted and looked for.
 func uploadAll(ctx context.Context, r *runner, c *aws.Client, reqs []aws.UploadRequest, sizes []int64,
-	bar *progressBar, partSize int64, concurrency int) error {
-	type outcome struct {
+	bar *progressBar, partSize int64, concurrency int, budget int64) error {
+	type result struct {
 		i      int
 		err    error
 		el     time.Duration
 		landed error // the upload reported this, but the object is complete
+		ran    bool
 	}
 	uctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	jobs := make(chan int)
-	results := make(chan outcome)
+	results := make(chan result)
 	var wg sync.WaitGroup
 	var multipart sync.Mutex // one multipart upload at a time
 	for range min(uploadFileWorkers, len(reqs)) {
@@ -308,28 +352,46 @@ func uploadAll(ctx context.Context, r *runner, c *aws.Client, reqs []aws.UploadR
 			defer wg.Done()
 			for i := range jobs {
 				q := reqs[i]
-				q.PartSize, q.Concurrency = partSize, concurrency
-				plan, _ := aws.PlanUpload(sizes[i], partSize, concurrency)
+				q.PartSize, q.Concurrency, q.MemoryBudget = partSize, concurrency, budget
+				plan, _ := aws.PlanUpload(sizes[i], partSize, concurrency, budget)
 				if plan.Multipart {
 					multipart.Lock()
+				}
+				if uctx.Err() != nil { // stopped while this file waited its turn
+					if plan.Multipart {
+						multipart.Unlock()
+					}
+					results <- result{i: i}
+					continue
 				}
 				var progress func(aws.Progress)
 				if bar != nil {
 					progress = func(p aws.Progress) { bar.update(p.Key, p.Sent) }
 				}
-				r.debugf("upload %s -> s3://%s/%s (%d bytes)", q.Path, q.Bucket, q.Key, sizes[i])
+				r.debugf("upload %s -> s3://%s/%s (%d bytes, %d parts of %d, %d at once)", q.Path, q.Bucket, q.Key, sizes[i], plan.Parts, plan.PartSize, plan.Concurrency)
+				if plan.LoweredPartSize != 0 {
+					r.warn("%s: part size %s lowered to %s: three parts (sent, read ahead, first) must fit in %s (--max-memory)",
+						q.Path, humanBytes(plan.LoweredPartSize), humanBytes(plan.PartSize), humanBytes(budgetOrDefault(budget)))
+				}
+				if plan.Lowered != 0 {
+					r.warn("%s: %d parts at once lowered to %d: parts of %s each held in memory must stay within %s (--max-memory)",
+						q.Path, plan.Lowered, plan.Concurrency, humanBytes(plan.PartSize), humanBytes(budgetOrDefault(budget)))
+				}
 				start := r.now()
 				info, err := c.Upload(uctx, q, progress)
 				if plan.Multipart {
 					multipart.Unlock()
 				}
-				results <- outcome{i: i, err: err, el: r.now().Sub(start), landed: info.Landed}
+				results <- result{i: i, err: err, el: r.now().Sub(start), landed: info.Landed, ran: true}
 			}
 		}()
 	}
 	go func() {
 		defer close(jobs)
 		for i := range reqs {
+			if uctx.Err() != nil {
+				return
+			}
 			select {
 			case jobs <- i:
 			case <-uctx.Done():
@@ -339,11 +401,22 @@ func uploadAll(ctx context.Context, r *runner, c *aws.Client, reqs []aws.UploadR
 	}()
 	go func() { wg.Wait(); close(results) }()
 
+	outcomes := make([]fileOutcome, len(reqs)) // fileNotStarted unless a result says otherwise
+	errs := make([]error, len(reqs))
 	var firstErr error
 	failed := ""
 	for res := range results {
 		q := reqs[res.i]
+		if !res.ran {
+			continue
+		}
 		if res.err != nil {
+			errs[res.i] = res.err
+			outcomes[res.i] = fileUnknown
+			var ue *aws.UploadError
+			if errors.As(res.err, &ue) && ue.Clean {
+				outcomes[res.i] = fileStopped
+			}
 			if firstErr == nil || (isInterrupted(ctx, firstErr) && !isInterrupted(ctx, res.err)) {
 				firstErr, failed = res.err, q.Path
 			}
@@ -351,7 +424,9 @@ func uploadAll(ctx context.Context, r *runner, c *aws.Client, reqs []aws.UploadR
 			continue
 		}
 		uri := "s3://" + q.Bucket + "/" + q.Key
+		outcomes[res.i] = fileUploaded
 		if res.landed != nil {
+			outcomes[res.i] = fileLanded
 			what := "failed"
 			if ctx.Err() != nil {
 				what = "was stopped"
@@ -378,33 +453,111 @@ func uploadAll(ctx context.Context, r *runner, c *aws.Client, reqs []aws.UploadR
 	actx, acancel := context.WithTimeout(context.Background(), 10*time.Second)
 	aerr := c.RetryAborts(actx)
 	acancel()
-	if isInterrupted(ctx, firstErr) {
-		if aerr != nil {
-			return &exitError{code: ExitInterrupted, err: fmt.Errorf("interrupted: upload of %s stopped; %v", failed, aerr)}
+	stopped := isInterrupted(ctx, firstErr)
+
+	var n [fileUnknown + 1]int
+	for _, o := range outcomes {
+		n[o]++
+	}
+	if len(reqs) == 1 {
+		if stopped && outcomes[0] == fileStopped {
+			what := "nothing uploaded"
+			if ue := (*aws.UploadError)(nil); errors.As(errs[0], &ue) && ue.Multipart {
+				what = "its multipart upload aborted, nothing left on the server"
+			}
+			return interrupted(fmt.Sprintf("upload of %s stopped, %s", failed, what))
 		}
-		return interrupted(fmt.Sprintf("upload of %s stopped, its multipart upload aborted", failed))
+		if stopped {
+			return &exitError{code: ExitInterrupted, err: fmt.Errorf("interrupted: upload of %s stopped; %v", failed, errs[0])}
+		}
+		if aerr != nil {
+			return fmt.Errorf("%v; %v", firstErr, aerr)
+		}
+		return firstErr
+	}
+	// Several files: a line for each one that did not upload.
+	for i, o := range outcomes {
+		q := reqs[i]
+		uri := escapeKey("s3://" + q.Bucket + "/" + q.Key)
+		switch o {
+		case fileNotStarted:
+			fmt.Fprintf(r.env.Stderr, "cfsign: %s: not started, nothing sent to %s\n", r.clean(q.Path), uri)
+		case fileStopped:
+			what := "stopped"
+			if !isInterrupted(ctx, errs[i]) {
+				what = "failed (" + errs[i].Error() + ")"
+			}
+			var ue *aws.UploadError
+			if errors.As(errs[i], &ue) && ue.Multipart {
+				fmt.Fprintf(r.env.Stderr, "cfsign: %s: %s, its multipart upload aborted: nothing left at %s\n", r.clean(q.Path), what, uri)
+			} else {
+				fmt.Fprintf(r.env.Stderr, "cfsign: %s: %s, nothing uploaded to %s\n", r.clean(q.Path), what, uri)
+			}
+		case fileUnknown:
+			fmt.Fprintf(r.env.Stderr, "cfsign: %s: %v\n", r.clean(q.Path), errs[i])
+		}
+	}
+	counts := fmt.Sprintf("%d of %d files uploaded", n[fileUploaded]+n[fileLanded], len(reqs))
+	if n[fileLanded] > 0 {
+		counts += fmt.Sprintf(" (%d completed before the stop)", n[fileLanded])
+	}
+	if n[fileStopped] > 0 {
+		counts += fmt.Sprintf(", %d stopped with nothing left", n[fileStopped])
+	}
+	if n[fileNotStarted] > 0 {
+		counts += fmt.Sprintf(", %d not started", n[fileNotStarted])
+	}
+	if n[fileUnknown] > 0 {
+		counts += fmt.Sprintf(", %d in an unknown state (see above)", n[fileUnknown])
+	}
+	if stopped {
+		if aerr != nil {
+			return &exitError{code: ExitInterrupted, err: fmt.Errorf("interrupted: %s; %v", counts, aerr)}
+		}
+		return interrupted(counts)
 	}
 	if aerr != nil {
-		return fmt.Errorf("%v; %v", firstErr, aerr)
+		return fmt.Errorf("%s: %v; %v", counts, firstErr, aerr)
 	}
-	return firstErr
+	return fmt.Errorf("%s: %s: %w", counts, r.clean(failed), firstErr)
 }
 
-const downloadUsage = `Usage: cfsign download s3://bucket/key [DEST]
+// uploadMemorySlack is the memory beyond the part buffers' budget that the
+// runtime's soft limit allows an upload: the program, the HTTP layer and
+// the file list.
+const uploadMemorySlack = 128 << 20
+
+// budgetOrDefault is the memory budget in force.
+func budgetOrDefault(b int64) int64 {
+	if b <= 0 {
+		return aws.DefaultMemoryBudget
+	}
+	return b
+}
+
+const downloadUsage = `Usage: cfsign download s3://bucket/key [DEST] [--no-clobber]
 
 Downloads an object to DEST (default: the key's base name in the current
 directory; a directory DEST gets that name inside it). The file is written
-to a temporary name and renamed at the end: never half-written. A progress
-bar on stderr when it is a terminal. Prints the path written.
+to a temporary name (mode 0600) and renamed at the end: never half-written.
+A progress bar on stderr when it is a terminal. Prints the path written.
+
+An existing DEST is replaced as cp replaces it: the file keeps its mode (a
+0600 file stays 0600). A new file gets 0666 less the umask.
 
 Flags:
+  --no-clobber  never replace an existing file: like cp -n, skip it with a
+                line on stderr and exit 0 (nothing on stdout)
   --sandbox     download from the local sandbox
   -h, --help    show this help
 `
 
 func runDownload(ctx context.Context, r *runner, args []string) error {
+	var noClobber bool
 	fs := newFlagSet("download")
 	r.global.register(fs)
+	fs.BoolVar(&noClobber, "no-clobber", false, "")
+	fs.BoolVar(&noClobber, "n", false, "")
 	pos, err := r.parseArgs(fs, downloadUsage, args)
 	if err != nil {
 		return err
@@ -452,7 +605,12 @@ func runDownload(ctx context.Context, r *runner, args []string) error {
 			}
 		}()
 	}
-	if err := c.Download(ctx, bucket, key, dest, progress); err != nil {
+	if err := c.Download(ctx, aws.DownloadRequest{Bucket: bucket, Key: key, Dest: dest, NoClobber: noClobber}, progress); err != nil {
+		var exists *aws.ExistsError
+		if errors.As(err, &exists) {
+			fmt.Fprintf(r.env.Stderr, "cfsign: %s exists: not downloaded (--no-clobber)\n", escapeKey(exists.Path))
+			return nil
+		}
 		if isInterrupted(ctx, err) {
 			return interrupted("download stopped, nothing written")
 		}

@@ -46,8 +46,16 @@ const (
 	itemRunning
 	itemDone
 	itemFailed
-	itemCancelled
+	itemCancelled // stopped, and the server holds nothing of it (or never started)
+	itemStopping  // esc pressed: waiting for the abort and the server's answer
 )
+
+// uploadStopLimit bounds the wait for stopped uploads to report what the
+// server holds; the aws layer's own bounds (abort, HEAD) are shorter.
+const uploadStopLimit = 30 * time.Second
+
+// errNotStarted is the outcome of a file whose batch stopped before it ran.
+var errNotStarted = errors.New("not started")
 
 // uploadItem is one file of the session and how its transfer goes.
 type uploadItem struct {
@@ -59,6 +67,10 @@ type uploadItem struct {
 	finished time.Time
 	err      error
 	batch    int // the batch (start command) it last ran in
+
+	landed     bool // stopped, but S3 had completed it: the object exists
+	notStarted bool // itemCancelled: the stop came before it ran
+	deleted    bool // itemCancelled: it landed and the user deleted it
 }
 
 // uploadJob is an item handed to the upload goroutines, by value.
@@ -69,8 +81,10 @@ type uploadJob struct {
 
 // uploadBatch is one start command's uploads: cancel reaches their context.
 type uploadBatch struct {
-	cancel context.CancelFunc
-	ch     <-chan uploadEvent // nil until the start command answers
+	cancel   context.CancelFunc
+	gone     chan struct{}      // closed when the view stops reading (quit, stop limit)
+	ch       <-chan uploadEvent // nil until the start command answers
+	stopping bool               // esc cancelled it: its last events say what the server holds
 }
 
 // uploadEvent is one progress or completion event of one item.
@@ -80,6 +94,8 @@ type uploadEvent struct {
 	done        bool
 	info        aws.ObjectInfo
 	err         error
+	stopped     bool // the batch was cancelled when it ended
+	clean       bool // stopped with nothing of it left on the server (seen, not assumed)
 }
 
 type (
@@ -103,6 +119,12 @@ type (
 	}
 	// uploadClosedMsg says batch id has no more events.
 	uploadClosedMsg struct{ id int }
+	// uploadLandedDeletedMsg answers the delete of uploads that landed
+	// although they were stopped.
+	uploadLandedDeletedMsg struct {
+		keys []string
+		err  error
+	}
 	// pathCompletionMsg carries the completions of input (request seq).
 	pathCompletionMsg struct {
 		seq     int
@@ -199,12 +221,24 @@ func (v *uploadView) SetSize(w, h int) {
 func (v *uploadView) running() bool { return len(v.batches) > 0 }
 
 // cancelAll cancels every running upload (the aws layer then aborts their
-// multipart uploads); the root calls it before quitting.
+// multipart uploads) and stops reading them; the root calls it before
+// quitting, and Run waits for the aborts.
 func (v *uploadView) cancelAll() {
 	for id, b := range v.batches {
 		b.cancel()
+		close(b.gone)
 		delete(v.batches, id)
 	}
+}
+
+// stopping reports whether every running batch was stopped by esc.
+func (v *uploadView) stopping() bool {
+	for _, b := range v.batches {
+		if !b.stopping {
+			return false
+		}
+	}
+	return len(v.batches) > 0
 }
 
 // Update handles keys, completions, plans and upload events.
@@ -248,6 +282,8 @@ func (v *uploadView) update(msg tea.Msg) tea.Cmd {
 		b.cancel()
 		delete(v.batches, msg.id)
 		return v.checkFinished()
+	case uploadLandedDeletedMsg:
+		return v.landedDeleted(msg)
 	}
 	// Anything else (directory reads, cursor blinks) goes to the parts.
 	var cmds []tea.Cmd
@@ -267,7 +303,7 @@ func (v *uploadView) applyEvent(id int, ev uploadEvent) {
 		return
 	}
 	it := &v.items[ev.index]
-	if it.batch != id || it.state == itemCancelled {
+	if it.batch != id {
 		return
 	}
 	now := v.now()
@@ -280,11 +316,14 @@ func (v *uploadView) applyEvent(id int, ev uploadEvent) {
 	switch {
 	case ev.done && ev.err == nil:
 		it.state, it.finished = itemDone, now
+		it.landed = ev.info.Landed != nil && ev.stopped // a stop the server had beaten
 		if ev.info.Size > 0 {
 			it.total = ev.info.Size
 		}
 		it.sent = max(it.sent, it.total)
-	case ev.done && errors.Is(ev.err, context.Canceled):
+	case ev.done && errors.Is(ev.err, errNotStarted):
+		it.state, it.finished, it.notStarted = itemCancelled, now, true
+	case ev.done && ev.stopped && ev.clean:
 		it.state, it.finished = itemCancelled, now
 	case ev.done:
 		it.state, it.err, it.finished = itemFailed, ev.err, now
@@ -345,6 +384,9 @@ func (v *uploadView) handleKey(msg tea.KeyMsg) tea.Cmd {
 		if key.Matches(msg, v.keys.Refresh) && v.retryable() > 0 && !v.running() {
 			return v.retry()
 		}
+		if key.Matches(msg, v.keys.Delete) && len(v.landedKeys()) > 0 && !v.running() {
+			return v.deleteLanded()
+		}
 	}
 	return nil
 }
@@ -396,23 +438,32 @@ func (v *uploadView) deriveDest() {
 	v.dest.SetValue(v.prefix + filepath.Base(p))
 }
 
-// escape cancels running uploads; with none running it leaves the view.
+// escape stops running uploads: each is cancelled, and the view keeps
+// reading it until it says what the server holds (aborted, or completed
+// before the stop), within uploadStopLimit. With none running it leaves the
+// view.
 func (v *uploadView) escape() tea.Cmd {
 	if v.running() {
-		v.cancelAll()
 		var names []string
-		now := v.now()
 		for i := range v.items {
 			it := &v.items[i]
 			if it.state == itemPending || it.state == itemRunning {
-				it.state, it.finished = itemCancelled, now
+				it.state = itemStopping
 				names = append(names, escapeKey(it.req.Key))
 			}
+		}
+		for _, b := range v.batches {
+			b.stopping = true
+			b.cancel()
 		}
 		v.focus = upFocusList
 		v.path.Blur()
 		v.dest.Blur()
-		return asCmd(statusMsg{text: "Cancelled upload of " + listNames(names, 3), err: true})
+		text := "Stopping: waiting for the server to confirm what it holds"
+		if len(names) > 0 {
+			text = "Stopping upload of " + listNames(names, 3) + ": waiting for the server to confirm what it holds"
+		}
+		return asCmd(statusMsg{text: text})
 	}
 	if done := v.doneKeys(); len(done) > 0 {
 		return asCmd(uploadsDoneMsg{bucket: v.bucket, keys: done})
@@ -426,6 +477,52 @@ func listNames(names []string, n int) string {
 		return strings.Join(names, ", ")
 	}
 	return fmt.Sprintf("%s and %d more", strings.Join(names[:n], ", "), len(names)-n)
+}
+
+// landedKeys are the uploads that were stopped but had landed: the objects
+// exist, and the view offers to delete them.
+func (v *uploadView) landedKeys() []string {
+	var keys []string
+	for _, it := range v.items {
+		if it.state == itemDone && it.landed {
+			keys = append(keys, it.req.Key)
+		}
+	}
+	return keys
+}
+
+// deleteLanded deletes the objects of uploads that landed although stopped.
+func (v *uploadView) deleteLanded() tea.Cmd {
+	if v.deps.Lister == nil {
+		return asCmd(statusMsg{text: "No S3 client to delete with", err: true})
+	}
+	keys := v.landedKeys()
+	lister, bucket := v.deps.Lister, v.bucket
+	return func() tea.Msg {
+		ctx, cancel := context.WithTimeout(context.Background(), uploadStopLimit)
+		defer cancel()
+		return uploadLandedDeletedMsg{keys: keys, err: lister.Delete(ctx, bucket, keys)}
+	}
+}
+
+func (v *uploadView) landedDeleted(msg uploadLandedDeletedMsg) tea.Cmd {
+	if msg.err != nil {
+		return asCmd(statusMsg{text: oneLine(msg.err.Error()), err: true})
+	}
+	gone := map[string]bool{}
+	for _, k := range msg.keys {
+		gone[k] = true
+	}
+	for i := range v.items {
+		if it := &v.items[i]; it.state == itemDone && it.landed && gone[it.req.Key] {
+			it.state, it.landed, it.deleted = itemCancelled, false, true
+		}
+	}
+	names := make([]string, len(msg.keys))
+	for i, k := range msg.keys {
+		names[i] = escapeKey(k)
+	}
+	return asCmd(statusMsg{text: "Deleted " + listNames(names, 3)})
 }
 
 func (v *uploadView) doneKeys() []string {
@@ -740,15 +837,17 @@ func (v *uploadView) start(idx []int) tea.Cmd {
 	v.batchID++
 	id := v.batchID
 	ctx, cancel := context.WithCancel(context.Background())
-	v.batches[id] = &uploadBatch{cancel: cancel}
+	gone := make(chan struct{})
+	v.batches[id] = &uploadBatch{cancel: cancel, gone: gone}
 	jobs := make([]uploadJob, 0, len(idx))
 	for _, i := range idx {
 		it := &v.items[i]
 		it.batch, it.state, it.err = id, itemPending, nil
+		it.landed, it.notStarted, it.deleted = false, false, false
 		it.sent, it.started, it.finished = 0, time.Time{}, time.Time{}
 		jobs = append(jobs, uploadJob{index: i, req: it.req})
 	}
-	return startUploads(ctx, id, v.deps.Uploader, jobs, v.deps.background)
+	return startUploads(ctx, gone, id, v.deps.Uploader, jobs, v.deps.background)
 }
 
 // retry runs the failed and cancelled items again.
@@ -764,8 +863,9 @@ func (v *uploadView) retry() tea.Cmd {
 }
 
 // startUploads starts the batch's goroutines and returns the channel they
-// report on; it closes when every job has finished or ctx is cancelled.
-func startUploads(ctx context.Context, id int, up Uploader, jobs []uploadJob, bg *sync.WaitGroup) tea.Cmd {
+// report on; it closes when every job has reported how it ended. gone is
+// closed when the view stops reading.
+func startUploads(ctx context.Context, gone <-chan struct{}, id int, up Uploader, jobs []uploadJob, bg *sync.WaitGroup) tea.Cmd {
 	return func() tea.Msg {
 		ch := make(chan uploadEvent, 16)
 		if bg != nil {
@@ -775,19 +875,27 @@ func startUploads(ctx context.Context, id int, up Uploader, jobs []uploadJob, bg
 			if bg != nil {
 				defer bg.Done()
 			}
-			runUploads(ctx, up, jobs, ch)
+			runUploads(ctx, gone, up, jobs, ch)
 		}()
 		return uploadStartedMsg{id: id, ch: ch}
 	}
 }
 
-func runUploads(ctx context.Context, up Uploader, jobs []uploadJob, ch chan<- uploadEvent) {
+// runUploads uploads jobs, a few at a time. Cancelling ctx stops them, and
+// each job still reports how it ended: what the server holds (the aws layer
+// aborts and looks), or that it never started. A job that has not reported
+// uploadStopLimit after the cancel is reported as unknown, and the channel
+// closes: the stop never hangs the view.
+func runUploads(ctx context.Context, gone <-chan struct{}, up Uploader, jobs []uploadJob, ch chan<- uploadEvent) {
 	defer close(ch)
-	// A send gives up once the batch is cancelled: the view stops reading then.
+	in := make(chan uploadEvent)
+	abandon := make(chan struct{}) // closed when this function returns
+	defer close(abandon)
 	send := func(ev uploadEvent) {
 		select {
-		case ch <- ev:
-		case <-ctx.Done():
+		case in <- ev:
+		case <-gone:
+		case <-abandon:
 		}
 	}
 	queue := make(chan uploadJob)
@@ -797,30 +905,79 @@ func runUploads(ctx context.Context, up Uploader, jobs []uploadJob, ch chan<- up
 		go func() {
 			defer wg.Done()
 			for j := range queue {
+				if ctx.Err() != nil {
+					send(uploadEvent{index: j.index, done: true, err: errNotStarted})
+					continue
+				}
 				send(uploadEvent{index: j.index, total: -1})
 				info, err := up.Upload(ctx, j.req, func(p aws.Progress) {
 					send(uploadEvent{index: j.index, sent: p.Sent, total: p.Total})
 				})
-				if err != nil && ctx.Err() != nil {
-					err = context.Canceled
-				} else if err != nil {
-					err = fmt.Errorf("upload %s: %w", escapeKey(j.req.Key), err)
+				ev := uploadEvent{index: j.index, done: true, info: info, stopped: ctx.Err() != nil}
+				if err != nil {
+					var ue *aws.UploadError
+					ev.clean = errors.As(err, &ue) && ue.Clean
+					ev.err = fmt.Errorf("upload %s: %w", escapeKey(j.req.Key), err)
 				}
-				send(uploadEvent{index: j.index, done: true, info: info, err: err})
+				send(ev)
 			}
 		}()
 	}
-	for _, j := range jobs {
-		select {
-		case queue <- j:
-		case <-ctx.Done():
-		}
-		if ctx.Err() != nil {
+	allDone := make(chan struct{})
+	go func() {
+		defer close(allDone)
+		for n, j := range jobs {
+			select {
+			case queue <- j:
+				continue
+			case <-ctx.Done():
+			}
+			for _, rest := range jobs[n:] {
+				send(uploadEvent{index: rest.index, done: true, err: errNotStarted})
+			}
 			break
 		}
+		close(queue)
+		wg.Wait()
+	}()
+
+	ended := map[int]bool{}
+	stop := ctx.Done()
+	var limit <-chan time.Time
+	for {
+		select {
+		case ev := <-in:
+			if ev.done {
+				ended[ev.index] = true
+			}
+			select {
+			case ch <- ev:
+			case <-gone:
+				return
+			}
+		case <-stop:
+			stop = nil
+			t := time.NewTimer(uploadStopLimit)
+			defer t.Stop()
+			limit = t.C
+		case <-limit:
+			for _, j := range jobs {
+				if ended[j.index] {
+					continue
+				}
+				err := fmt.Errorf("upload %s: the server did not confirm the stop within %s: it may still land; refresh the browser to see",
+					escapeKey(j.req.Key), uploadStopLimit)
+				select {
+				case ch <- uploadEvent{index: j.index, done: true, stopped: true, err: err}:
+				case <-gone:
+					return
+				}
+			}
+			return
+		case <-allDone:
+			return
+		}
 	}
-	close(queue)
-	wg.Wait()
 }
 
 // waitProgress reads one event of batch id; the view issues it again after each.
@@ -834,34 +991,59 @@ func waitProgress(id int, ch <-chan uploadEvent) tea.Cmd {
 	}
 }
 
-// checkFinished leaves the view when everything uploaded, or offers a retry.
+// checkFinished leaves the view when everything uploaded, reports a stop
+// (what was aborted, what had completed before it), or offers a retry.
 func (v *uploadView) checkFinished() tea.Cmd {
 	if v.running() {
 		return nil
 	}
 	failed := 0
-	for _, it := range v.items {
-		switch it.state {
-		case itemPending, itemRunning:
+	for i := range v.items {
+		switch it := &v.items[i]; it.state {
+		case itemPending, itemRunning, itemStopping:
 			// A batch closed without finishing an item: it never got to run.
+			it.state, it.err = itemFailed, errors.New("upload did not finish")
 			failed++
 		case itemFailed, itemCancelled:
 			failed++
 		}
 	}
-	if failed == 0 && len(v.items) > 0 {
+	landed := v.landedKeys()
+	if failed == 0 && len(landed) == 0 && len(v.items) > 0 {
 		return asCmd(uploadsDoneMsg{bucket: v.bucket, keys: v.doneKeys()})
-	}
-	for i := range v.items {
-		if v.items[i].state == itemPending || v.items[i].state == itemRunning {
-			v.items[i].state = itemFailed
-			v.items[i].err = errors.New("upload did not finish")
-		}
 	}
 	v.focus = upFocusList
 	v.path.Blur()
 	v.dest.Blur()
-	return asCmd(statusMsg{text: fmt.Sprintf("%d upload(s) did not finish: r retries them", failed), err: true})
+	var aborted, notStarted, other int
+	for _, it := range v.items {
+		switch {
+		case it.state == itemCancelled && it.notStarted:
+			notStarted++
+		case it.state == itemCancelled && !it.deleted:
+			aborted++
+		case it.state == itemFailed:
+			other++
+		}
+	}
+	var parts []string
+	if aborted > 0 {
+		parts = append(parts, fmt.Sprintf("%d stopped, nothing left on the server", aborted))
+	}
+	if notStarted > 0 {
+		parts = append(parts, fmt.Sprintf("%d not started", notStarted))
+	}
+	if other > 0 {
+		parts = append(parts, fmt.Sprintf("%d did not finish", other))
+	}
+	if len(landed) > 0 {
+		parts = append(parts, fmt.Sprintf("%d had completed before the stop and exist%s: d deletes, esc keeps", len(landed), map[bool]string{true: "s"}[len(landed) == 1]))
+	}
+	text := strings.Join(parts, "; ")
+	if failed > 0 {
+		text += "; r retries"
+	}
+	return asCmd(statusMsg{text: text, err: other > 0})
 }
 
 // asCmd wraps a message in a command.
@@ -876,10 +1058,15 @@ func (v *uploadView) ShortHelp() []key.Binding {
 	if v.running() {
 		k.Back.SetHelp("esc", "cancel uploads")
 	}
+	if v.stopping() {
+		k.Back.SetHelp("esc", "stopping…")
+	}
 	k.Refresh.SetHelp("r", "retry failed")
 	k.Refresh.SetEnabled(v.focus == upFocusList && v.retryable() > 0 && !v.running())
+	k.Delete.SetHelp("d", "delete what landed")
+	k.Delete.SetEnabled(v.focus == upFocusList && len(v.landedKeys()) > 0 && !v.running())
 	k.Confirm.SetEnabled(v.focus != upFocusList)
-	return []key.Binding{k.Confirm, k.Next, k.Prev, k.Refresh, k.Back}
+	return []key.Binding{k.Confirm, k.Next, k.Prev, k.Refresh, k.Delete, k.Back}
 }
 
 // FullHelp lists every key of the view.
@@ -990,7 +1177,7 @@ func (v *uploadView) listView() string {
 	for i := range order {
 		order[i] = i
 	}
-	rank := map[itemState]int{itemFailed: 0, itemRunning: 1, itemCancelled: 2, itemPending: 3, itemDone: 4}
+	rank := map[itemState]int{itemFailed: 0, itemStopping: 1, itemRunning: 1, itemCancelled: 2, itemPending: 3, itemDone: 4}
 	sort.SliceStable(order, func(a, c int) bool { return rank[v.items[order[a]].state] < rank[v.items[order[c]].state] })
 	room := (v.listLines() - 2) / 2
 	for n, i := range order {
@@ -1028,14 +1215,25 @@ func (v *uploadView) itemView(it uploadItem) string {
 		line2 = "  " + v.bar.ViewAs(fraction(it.sent, it.total))
 	case itemDone:
 		mark, line1 = st.OK.Render("✓"), humanBytes(it.total)+"  done"
-		if el := it.finished.Sub(it.started); el > 0 && !it.started.IsZero() {
+		if it.landed {
+			line1 = humanBytes(it.total) + "  completed before the stop"
+			line2 = "  " + st.Muted.Render("the object exists on the server: d deletes it")
+		} else if el := it.finished.Sub(it.started); el > 0 && !it.started.IsZero() {
 			line1 += fmt.Sprintf(" in %s", el.Round(100*time.Millisecond))
 		}
 	case itemFailed:
 		mark, line1 = st.Error.Render("✗"), "failed"
 		line2 = "  " + st.Error.Render(oneLine(errString(it.err)))
+	case itemStopping:
+		mark, line1 = "…", "stopping: waiting for the server"
 	case itemCancelled:
-		mark, line1 = st.Error.Render("✗"), "cancelled"
+		mark, line1 = st.Error.Render("✗"), "cancelled: aborted, nothing left on the server"
+		switch {
+		case it.notStarted:
+			line1 = "cancelled: not started"
+		case it.deleted:
+			line1 = "cancelled: it had landed, and was deleted"
+		}
 	}
 	// The figures keep their place; the key gets what is left.
 	room := max(v.width-lipgloss.Width(line1)-6, 8)

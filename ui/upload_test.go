@@ -57,7 +57,7 @@ func (f *fakeUploader) Upload(ctx context.Context, req aws.UploadRequest, progre
 		f.started <- req.Key
 		<-ctx.Done()
 		f.cancelled <- req.Key
-		return aws.ObjectInfo{}, fmt.Errorf("multipart upload aborted: %w", ctx.Err())
+		return aws.ObjectInfo{}, &aws.UploadError{Err: fmt.Errorf("multipart upload aborted: %w", ctx.Err()), Multipart: true, Clean: true}
 	}
 	if fail {
 		progress(aws.Progress{Key: req.Key, Sent: size / 2, Total: size})
@@ -288,7 +288,7 @@ func TestUploadEscCancelsInFlight(t *testing.T) {
 	}
 	_, esc := h.v.Update(vtKey("esc"))
 	st, _ := vtFind[statusMsg](vtRun(esc))
-	if !st.err || !strings.Contains(st.text, "Cancelled upload of uploads/alpha.txt") {
+	if !strings.Contains(st.text, "Stopping upload of uploads/alpha.txt") {
 		t.Fatalf("status %+v", st)
 	}
 	select {
@@ -299,15 +299,16 @@ func TestUploadEscCancelsInFlight(t *testing.T) {
 	case <-time.After(10 * time.Second):
 		t.Fatal("the uploader's context was not cancelled")
 	}
+	// The stop is waited for: the view reads the batch to its end.
+	if h.v.items[0].state != itemStopping || !h.v.running() {
+		t.Fatalf("state %v running %v before the upload said how it ended", h.v.items[0].state, h.v.running())
+	}
+	h.drive(wait)
 	if h.v.items[0].state != itemCancelled || h.v.running() {
 		t.Fatalf("state %v running %v", h.v.items[0].state, h.v.running())
 	}
-	// Late events of the cancelled batch are dropped and not read further.
-	if _, c := h.v.Update(wait()); c != nil {
-		t.Fatal("kept reading a cancelled batch")
-	}
-	if !strings.Contains(h.v.View(), "cancelled") {
-		t.Fatalf("view does not say cancelled:\n%s", h.v.View())
+	if !strings.Contains(h.v.View(), "cancelled: aborted, nothing left on the server") {
+		t.Fatalf("view does not say it was aborted:\n%s", h.v.View())
 	}
 	// esc again leaves the view; nothing was uploaded.
 	_, back := h.v.Update(vtKey("esc"))
