@@ -80,7 +80,7 @@ func NewCloudFrontFromConfig(cfg sdkaws.Config, opts CloudFrontOptions) *CloudFr
 		}
 		o.HTTPClient = cappedHTTPClient{inner: o.HTTPClient, service: "S3", host: hostOf(o.BaseEndpoint)}
 	})
-	return &CloudFront{api: api, s3: s3c, profile: opts.Profile, endpoint: hostOf(opts.CloudFrontEndpointURL)}
+	return &CloudFront{api: api, s3: s3c, profile: opts.Profile, endpoint: hostOf(&opts.CloudFrontEndpointURL)}
 }
 
 // PublicKeyInfo is a public key registered with CloudFront.

@@ -76,13 +76,3 @@ func (b *cancelOnClose) Close() error {
 	b.cancel()
 	return err
 }
-
-// hostOf is the host[:port] of an endpoint URL, "" for none.
-func hostOf(endpoint string) string {
-	_, rest, ok := strings.Cut(endpoint, "://")
-	if !ok {
-		rest = endpoint
-	}
-	host, _, _ := strings.Cut(rest, "/")
-	return host
-}

@@ -566,7 +566,7 @@ func TestAppQuitAtPromptsAndDuringUploads(t *testing.T) {
 		t.Fatalf("u opened %T", a.m.cur)
 	}
 	cancelled := false
-	up.batches[1] = &uploadBatch{cancel: func() { cancelled = true }}
+	up.batches[1] = &uploadBatch{cancel: func() { cancelled = true }, gone: make(chan struct{})}
 	a.press("ctrl+c")
 	if a.quit || cancelled || !strings.Contains(a.m.status, "ctrl+c (or q) again") {
 		t.Fatalf("first ctrl+c during an upload: quit %v cancelled %v status %q", a.quit, cancelled, a.m.status)
