@@ -1,11 +1,15 @@
 package ui
 
 import (
+	"context"
 	"encoding/base64"
 	"errors"
 	"fmt"
 	"io"
 	"os"
+	"os/exec"
+	"strings"
+	"time"
 
 	"github.com/atotto/clipboard"
 	tea "github.com/charmbracelet/bubbletea"
@@ -13,8 +17,10 @@ import (
 
 // Clipboard methods, as the status line names them.
 const (
-	copiedNative = "system clipboard"
-	copiedOSC52  = "terminal clipboard (OSC 52)"
+	copiedNative    = "system clipboard"
+	copiedOSC52     = "terminal clipboard (OSC 52)"
+	copiedTmux      = "tmux buffer and on to your terminal's clipboard"
+	copiedTmuxLocal = "tmux buffer only (tmux's set-clipboard is off: `tmux set -g set-clipboard on` passes copies on to your terminal)"
 )
 
 // errNoClipboard means neither the system clipboard nor OSC 52 can take the text.
@@ -27,7 +33,12 @@ type clipboardWriter struct {
 	native   func(string) error  // atotto/clipboard.WriteAll
 	terminal io.Writer           // where the OSC 52 sequence goes
 	isTTY    func() bool         // whether terminal is a terminal that can take OSC 52
-	getenv   func(string) string // SSH_TTY, SSH_CONNECTION, TERM
+	getenv   func(string) string // SSH_TTY, SSH_CONNECTION, TERM, TMUX
+	// tmux loads text into tmux's paste buffer and asks tmux to pass it on
+	// to the outer terminal's clipboard (load-buffer -w); forwarded says
+	// whether tmux's set-clipboard lets it. Inside tmux an application's own
+	// OSC 52 is dropped under tmux's default (set-clipboard external).
+	tmux func(text string) (forwarded bool, err error)
 }
 
 // defaultClipboard writes to the real clipboard and the program's terminal.
@@ -37,7 +48,25 @@ func defaultClipboard() clipboardWriter {
 		terminal: os.Stdout,
 		isTTY:    stdoutIsTerminal,
 		getenv:   os.Getenv,
+		tmux:     tmuxLoadBuffer,
 	}
+}
+
+// tmuxLoadBuffer runs `tmux load-buffer -w -` (the tmux of $TMUX), then reads
+// set-clipboard to know whether the copy went on to the outer terminal.
+func tmuxLoadBuffer(text string) (bool, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+	defer cancel()
+	load := exec.CommandContext(ctx, "tmux", "load-buffer", "-w", "-")
+	load.Stdin = strings.NewReader(text)
+	if out, err := load.CombinedOutput(); err != nil {
+		return false, fmt.Errorf("tmux load-buffer: %v: %s", err, strings.TrimSpace(string(out)))
+	}
+	mode, err := exec.CommandContext(ctx, "tmux", "show-options", "-gv", "set-clipboard").Output()
+	if err != nil {
+		return false, nil // the buffer holds it; whether it went further is unknown
+	}
+	return strings.TrimSpace(string(mode)) != "off", nil
 }
 
 func stdoutIsTerminal() bool {
@@ -61,6 +90,14 @@ func (c clipboardWriter) copy(text string) (method string, err error) {
 	if !ssh && c.native != nil {
 		if nativeErr = c.native(text); nativeErr == nil {
 			return copiedNative, nil
+		}
+	}
+	if getenv("TMUX") != "" && c.tmux != nil {
+		if forwarded, err := c.tmux(text); err == nil {
+			if forwarded {
+				return copiedTmux, nil
+			}
+			return copiedTmuxLocal, nil
 		}
 	}
 	if c.terminal != nil && c.isTTY != nil && c.isTTY() && getenv("TERM") != "dumb" {

@@ -5,6 +5,9 @@ import (
 	"encoding/base64"
 	"errors"
 	"flag"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -258,5 +261,60 @@ func TestOpenURLCommand(t *testing.T) {
 	msg, _ := vtFind[statusMsg](vtRun(openURLCmd(urlOpener{goos: "linux", getenv: func(string) string { return "" }, lookPath: found()}, u)))
 	if !msg.err || !strings.Contains(msg.text, "No browser found") {
 		t.Fatalf("status = %+v", msg)
+	}
+}
+
+// Inside tmux with its default set-clipboard (external), an application's
+// OSC 52 never lands, so copying goes through tmux itself (load-buffer -w):
+// the text is in tmux's buffer, and the status says whether tmux passes it
+// on to the outer terminal or how to let it. A real tmux server.
+func TestClipboardTmux(t *testing.T) {
+	tmux, err := exec.LookPath("tmux")
+	if err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatal("tmux not found (required in CI)")
+		}
+		t.Skip("tmux not found")
+	}
+	sock := filepath.Join(t.TempDir(), "tmux.sock")
+	run := func(args ...string) string {
+		t.Helper()
+		out, err := exec.Command(tmux, append([]string{"-S", sock, "-f", os.DevNull}, args...)...).CombinedOutput()
+		if err != nil {
+			t.Fatalf("tmux %v: %v %s", args, err, out)
+		}
+		return string(out)
+	}
+	run("new-session", "-d", "-x", "80", "-y", "24")
+	t.Cleanup(func() { exec.Command(tmux, "-S", sock, "kill-server").Run() })
+	t.Setenv("TMUX", sock+",1,0") // what tmux sets inside its panes
+	c := clipboardWriter{
+		native:   func(string) error { return errors.New("no xclip") },
+		terminal: &bytes.Buffer{},
+		isTTY:    func() bool { return true },
+		getenv:   os.Getenv,
+		tmux:     tmuxLoadBuffer,
+	}
+	for _, tc := range []struct {
+		setting, want string
+	}{
+		{"", copiedTmux}, // tmux's default: external
+		{"off", copiedTmuxLocal},
+	} {
+		if tc.setting != "" {
+			run("set", "-g", "set-clipboard", tc.setting)
+		}
+		text := "https://d.example/a.txt?Signature=" + tc.setting
+		method, err := c.copy(text)
+		if err != nil || method != tc.want {
+			t.Errorf("set-clipboard %q: copied via %q (%v), want %q", tc.setting, method, err, tc.want)
+		}
+		if got := run("show-buffer"); got != text {
+			t.Errorf("set-clipboard %q: tmux buffer %q, want the text", tc.setting, got)
+		}
+	}
+	msg := copyCmd(c, "x", "the URL")().(statusMsg)
+	if msg.err || !strings.Contains(msg.text, "tmux buffer only") || !strings.Contains(msg.text, "set-clipboard on") {
+		t.Errorf("status %+v should say the copy stayed in tmux and how to pass it on", msg)
 	}
 }
