@@ -6,15 +6,9 @@ import (
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/sha256"
-	"crypto/x509"
-	"encoding/base64"
 	"encoding/json"
-	"io"
-	"net/http"
-	"net/http/httptest"
 	"os"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -129,91 +123,9 @@ func TestKMSKeyThatCannotSign(t *testing.T) {
 	}
 }
 
-// fakeKMS is a KMS over HTTP that signs properly in both message types
-// (moto's DIGEST does not verify), and throttles the first Sign calls.
-type fakeKMS struct {
-	key                   *rsa.PrivateKey
-	mu                    sync.Mutex
-	throttle              int            // Sign calls still to refuse with ThrottlingException
-	types                 map[string]int // MessageType seen
-	inFlight, maxInFlight int
-}
-
-func (f *fakeKMS) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	body, _ := io.ReadAll(r.Body)
-	var in map[string]any
-	json.Unmarshal(body, &in)
-	reply := func(status int, v any) {
-		w.Header().Set("Content-Type", "application/x-amz-json-1.1")
-		w.WriteHeader(status)
-		json.NewEncoder(w).Encode(v)
-	}
-	const arn = "arn:aws:kms:us-east-1:123456789012:key/fake"
-	switch op := strings.TrimPrefix(r.Header.Get("X-Amz-Target"), "TrentService."); op {
-	case "DescribeKey":
-		reply(200, map[string]any{"KeyMetadata": map[string]any{"KeyId": "fake", "Arn": arn, "Enabled": true,
-			"KeyState": "Enabled", "KeyUsage": "SIGN_VERIFY", "KeySpec": "RSA_2048"}})
-	case "GetPublicKey":
-		der, _ := x509.MarshalPKIXPublicKey(&f.key.PublicKey)
-		reply(200, map[string]any{"KeyId": arn, "PublicKey": der, "KeySpec": "RSA_2048", "KeyUsage": "SIGN_VERIFY"})
-	case "Sign":
-		f.mu.Lock()
-		f.inFlight++
-		f.maxInFlight = max(f.maxInFlight, f.inFlight)
-		throttled := f.throttle > 0
-		if throttled {
-			f.throttle--
-		}
-		mt, _ := in["MessageType"].(string)
-		f.types[mt]++
-		f.mu.Unlock()
-		defer func() { f.mu.Lock(); f.inFlight--; f.mu.Unlock() }()
-		if throttled {
-			reply(400, map[string]any{"__type": "ThrottlingException", "message": "Rate exceeded"})
-			return
-		}
-		if in["SigningAlgorithm"] != "RSASSA_PKCS1_V1_5_SHA_256" {
-			reply(400, map[string]any{"__type": "ValidationException", "message": "algorithm"})
-			return
-		}
-		msg, _ := base64.StdEncoding.DecodeString(in["Message"].(string))
-		digest := msg
-		switch mt {
-		case "RAW", "":
-			if len(msg) > 4096 {
-				reply(400, map[string]any{"__type": "ValidationException", "message": "RAW message longer than 4096 bytes"})
-				return
-			}
-			d := sha256.Sum256(msg)
-			digest = d[:]
-		case "DIGEST":
-			if len(msg) != sha256.Size {
-				reply(400, map[string]any{"__type": "ValidationException", "message": "digest length"})
-				return
-			}
-		}
-		time.Sleep(2 * time.Millisecond) // a round trip's worth, so concurrency shows
-		sig, _ := rsa.SignPKCS1v15(nil, f.key, crypto.SHA256, digest)
-		reply(200, map[string]any{"KeyId": arn, "Signature": sig, "SigningAlgorithm": "RSASSA_PKCS1_V1_5_SHA_256"})
-	default:
-		reply(400, map[string]any{"__type": "UnsupportedOperationException", "message": op})
-	}
-}
-
-// newFakeKMS starts a fake KMS; callers read its counters under mu.
-func newFakeKMS(t testing.TB, throttle int) (*fakeKMS, string) {
-	k, err := rsa.GenerateKey(rand.Reader, 2048)
-	if err != nil {
-		t.Fatal(err)
-	}
-	f := &fakeKMS{key: k, throttle: throttle, types: map[string]int{}}
-	srv := httptest.NewServer(f)
-	t.Cleanup(srv.Close)
-	return f, srv.URL
-}
-
 func TestKMSSignerDigestAndThrottling(t *testing.T) {
-	f, endpoint := newFakeKMS(t, 3)
+	f := testenv.NewFakeKMS(t, 3)
+	endpoint := f.URL
 	ctx := context.Background()
 	s, _, err := LoadKeySigner(ctx, "kms:fake", "CFSIGN_PRIVATE_KEY", keySourceOpts(endpoint))
 	if err != nil {
@@ -227,22 +139,23 @@ func TestKMSSignerDigestAndThrottling(t *testing.T) {
 			t.Fatalf("%d bytes: %v", n, err)
 		}
 		d := sha256.Sum256(msg)
-		if err := rsa.VerifyPKCS1v15(&f.key.PublicKey, crypto.SHA256, d[:], sig); err != nil {
+		if err := rsa.VerifyPKCS1v15(&f.Key.PublicKey, crypto.SHA256, d[:], sig); err != nil {
 			t.Fatalf("%d bytes: signature does not verify: %v", n, err)
 		}
 	}
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if f.types["RAW"] != 2+3 || f.types["DIGEST"] != 2 {
-		t.Errorf("message types seen %v, want RAW 2 (+3 throttled) and DIGEST 2", f.types)
+	f.Mu.Lock()
+	defer f.Mu.Unlock()
+	if f.Types["RAW"] != 2+3 || f.Types["DIGEST"] != 2 {
+		t.Errorf("message types seen %v, want RAW 2 (+3 throttled) and DIGEST 2", f.Types)
 	}
-	if f.throttle != 0 {
-		t.Errorf("throttled calls left %d", f.throttle)
+	if f.Throttle != 0 {
+		t.Errorf("throttled calls left %d", f.Throttle)
 	}
 }
 
 func TestKMSSignedCookiesWithLongPolicy(t *testing.T) {
-	f, endpoint := newFakeKMS(t, 0)
+	f := testenv.NewFakeKMS(t, 0)
+	endpoint := f.URL
 	s, _, err := LoadKeySigner(context.Background(), "kms:fake", "--private-key", keySourceOpts(endpoint))
 	if err != nil {
 		t.Fatal(err)
@@ -259,14 +172,14 @@ func TestKMSSignedCookiesWithLongPolicy(t *testing.T) {
 		m[c.Name] = c.Value
 	}
 	v := signedurl.Verify(signedurl.VerifyRequest{URL: "https://d111.cloudfront.net/" + strings.Repeat("x", 4200) + "/a", Cookies: m},
-		signedurl.PublicKeys{"KFAKE": &f.key.PublicKey})
+		signedurl.PublicKeys{"KFAKE": &f.Key.PublicKey})
 	if !v.OK {
 		t.Fatalf("cookies do not verify: %s %s", v.Check, v.Detail)
 	}
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if f.types["DIGEST"] != 1 {
-		t.Errorf("message types %v, want one DIGEST", f.types)
+	f.Mu.Lock()
+	defer f.Mu.Unlock()
+	if f.Types["DIGEST"] != 1 {
+		t.Errorf("message types %v, want one DIGEST", f.Types)
 	}
 }
 
