@@ -132,7 +132,7 @@ type command struct {
 
 func commands() []command {
 	return []command{
-		{"keys", "generate, show and register key pairs", runKeys},
+		{"keys", "generate, show, register, create (KMS), rotate, retire and list keys", runKeys},
 		{"sign", "sign CloudFront URLs or cookies", runSign},
 		{"verify", "check a signed URL like CloudFront does", runVerify},
 		{"ls", "list buckets or objects", runLs},

@@ -323,4 +323,8 @@ func TestKeysRotateSwitchesConfig(t *testing.T) {
 		t.Errorf("retired key's URL: %d, want 403", c)
 	}
 	te.run("verify", strings.TrimSpace(afterKMS)).mustOK(t)
+	// doctor signs its test link through KMS and fetches it from the edge.
+	if r := te.run("doctor", "rot/r.txt").mustOK(t); !strings.Contains(r.stdout, "ok       key pair ID "+kmsID) || !strings.Contains(r.stdout, "link answers HTTP 200") {
+		t.Errorf("doctor with the KMS key:\n%s", r.stdout)
+	}
 }
