@@ -16,9 +16,10 @@ import (
 	ssmtypes "github.com/aws/aws-sdk-go-v2/service/ssm/types"
 
 	sdkaws "github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/config"
+	sdkconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/cfsign/cfsign/aws/sandbox"
+	"github.com/cfsign/cfsign/config"
 	"github.com/cfsign/cfsign/internal/testenv"
 )
 
@@ -148,8 +149,8 @@ func TestSignWithKeysFromSecretsManagerAndSSM(t *testing.T) {
 		t.Fatal(err)
 	}
 	ctx := context.Background()
-	cfg, err := config.LoadDefaultConfig(ctx, config.WithRegion("us-east-1"),
-		config.WithCredentialsProvider(credentials.NewStaticCredentialsProvider("testing", "testing", "")))
+	cfg, err := sdkconfig.LoadDefaultConfig(ctx, sdkconfig.WithRegion("us-east-1"),
+		sdkconfig.WithCredentialsProvider(credentials.NewStaticCredentialsProvider("testing", "testing", "")))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -326,5 +327,37 @@ func TestKeysRotateSwitchesConfig(t *testing.T) {
 	// doctor signs its test link through KMS and fetches it from the edge.
 	if r := te.run("doctor", "rot/r.txt").mustOK(t); !strings.Contains(r.stdout, "ok       key pair ID "+kmsID) || !strings.Contains(r.stdout, "link answers HTTP 200") {
 		t.Errorf("doctor with the KMS key:\n%s", r.stdout)
+	}
+}
+
+// A key chosen on the setup screen on the sandbox becomes the sandbox's
+// signing key, for the app and for sign --sandbox; config.toml keeps its own.
+func TestSaveSettingsOnSandboxSwitchesSandboxKey(t *testing.T) {
+	te, sb := rotationSandbox(t)
+	dir := t.TempDir()
+	te.run("keys", "generate", "--dir", dir).mustOK(t)
+	priv := filepath.Join(dir, "private_key.pem")
+	list := te.run("--sandbox", "keys", "list").mustOK(t).stdout
+	group := match(t, regexp.MustCompile(`key group (\S+) \(`), list)
+	id := strings.TrimSpace(te.run("--sandbox", "keys", "register", "--private-key", priv, "--key-group", group).mustOK(t).stdout)
+
+	cfgPath := filepath.Join(te.vars["XDG_CONFIG_HOME"], "cfsign", "config.toml")
+	app := AppConfig{ConfigPath: cfgPath, Sandbox: sb, Settings: config.Settings{KeyPairID: "KCONFIGKEY0001", PrivateKey: "/k.pem"},
+		SandboxKeyFile: filepath.Join(te.vars["XDG_STATE_HOME"], "cfsign", "sandbox-key.json")}
+	set := app.SandboxSettings()
+	if set.KeyPairID != sb.KeyPairID {
+		t.Fatalf("sandbox settings sign with %s", set.KeyPairID)
+	}
+	set.KeyPairID, set.PrivateKey = id, priv
+	if err := app.SaveSettings(set); err != nil {
+		t.Fatal(err)
+	}
+	cfg, _ := os.ReadFile(cfgPath)
+	if strings.Contains(string(cfg), id) || !strings.Contains(string(cfg), "KCONFIGKEY0001") {
+		t.Fatalf("config.toml got the sandbox's key:\n%s", cfg)
+	}
+	u := te.run("--sandbox", "sign", "s3://sandbox/rot/r.txt", "--expires", "10m").mustOK(t).stdout
+	if !strings.Contains(u, "Key-Pair-Id="+id) || status(t, u) != 200 {
+		t.Fatalf("sign --sandbox after saving a new key: %s", u)
 	}
 }

@@ -385,8 +385,12 @@ func (r *runner) sandboxKeyPath() string {
 }
 
 func (r *runner) saveSandboxKey(sb *sandbox.Sandbox, id, setting string) error {
+	return writeSandboxKey(r.sandboxKeyPath(), sb, id, setting)
+}
+
+// writeSandboxKey records the sandbox's signing key in path (0600).
+func writeSandboxKey(path string, sb *sandbox.Sandbox, id, setting string) error {
 	b, _ := json.MarshalIndent(sandboxKeyFile{DistributionID: sb.DistributionID, KeyPairID: id, PrivateKey: setting}, "", "  ")
-	path := r.sandboxKeyPath()
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return fmt.Errorf("save sandbox key: %w", err)
 	}
