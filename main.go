@@ -7,6 +7,7 @@ import (
 	"crypto"
 	"net/http"
 	"os"
+	"sync/atomic"
 	"time"
 
 	"github.com/cfsign/cfsign/aws/signedurl"
@@ -107,27 +108,37 @@ func (k keySources) newSigner(keyPairID, privateKey string, hash signedurl.Hash)
 	if err != nil {
 		return nil, err
 	}
-	return recordingSigner{s, keys.NewLedger(config.ExpiryLedgerPath(os.Getenv))}, nil
+	return &recordingSigner{Signer: s, ledger: keys.NewLedger(config.ExpiryLedgerPath(os.Getenv))}, nil
 }
 
-// recordingSigner notes in the ledger the expiry of each signature made.
+// recordingSigner notes in the ledger the expiry of each signature made;
+// the file is written only when an expiry is later than any before.
 type recordingSigner struct {
 	*signedurl.Signer
 	ledger *keys.Ledger
+	latest atomic.Int64 // Unix seconds of the latest expiry recorded
 }
 
-func (r recordingSigner) SignURL(rawURL string, opts signedurl.PolicyOptions, now time.Time) (string, error) {
+func (r *recordingSigner) record(exp time.Time) {
+	if exp.Unix() <= r.latest.Load() {
+		return
+	}
+	r.latest.Store(exp.Unix())
+	r.ledger.Record(r.KeyPairID(), exp) // a lost record only makes retire know less
+}
+
+func (r *recordingSigner) SignURL(rawURL string, opts signedurl.PolicyOptions, now time.Time) (string, error) {
 	u, err := r.Signer.SignURL(rawURL, opts, now)
 	if err == nil {
-		r.ledger.Record(r.KeyPairID(), opts.Expires) // a lost record only makes retire know less
+		r.record(opts.Expires)
 	}
 	return u, err
 }
 
-func (r recordingSigner) SignCookies(rawURL string, opts signedurl.PolicyOptions, now time.Time) ([]*http.Cookie, error) {
+func (r *recordingSigner) SignCookies(rawURL string, opts signedurl.PolicyOptions, now time.Time) ([]*http.Cookie, error) {
 	c, err := r.Signer.SignCookies(rawURL, opts, now)
 	if err == nil {
-		r.ledger.Record(r.KeyPairID(), opts.Expires)
+		r.record(opts.Expires)
 	}
 	return c, err
 }
