@@ -5,7 +5,10 @@ package main
 import (
 	"context"
 	"crypto"
+	"net/http"
 	"os"
+	"sync/atomic"
+	"time"
 
 	"github.com/cfsign/cfsign/aws/signedurl"
 
@@ -53,14 +56,24 @@ func runApp(ctx context.Context, app cli.AppConfig) error {
 	if err != nil {
 		return err
 	}
+	ks := keySources{ctx: ctx, opts: aws.KeySourceOptions{
+		ClientOptions:             app.Client,
+		KMSEndpointURL:            os.Getenv("AWS_ENDPOINT_URL_KMS"),
+		SecretsManagerEndpointURL: os.Getenv("AWS_ENDPOINT_URL_SECRETS_MANAGER"),
+		SSMEndpointURL:            os.Getenv("AWS_ENDPOINT_URL_SSM"),
+	}}
+	if app.Sandbox != nil {
+		// The sandbox's S3 credentials mean nothing to KMS and friends.
+		ks.opts.ClientOptions = aws.ClientOptions{Profile: app.Settings.Profile, Region: app.Settings.Region}
+	}
 	return ui.Run(ctx, ui.Deps{
 		CloudFront: cf,
 		Lister:     client,
 		Uploader:   client,
 		Presigner:  client,
-		Keys:       keyFuncs{},
+		Keys:       keyFuncs{ks},
 		Store:      store{app},
-		NewSigner:  newSigner,
+		NewSigner:  ks.newSigner,
 		Settings:   app.SandboxSettings(),
 		Sandbox:    app.Sandbox != nil,
 		KeyDir:     app.KeyDir,
@@ -69,24 +82,77 @@ func runApp(ctx context.Context, app cli.AppConfig) error {
 	})
 }
 
-// newSigner loads a private key and makes a CloudFront signer from it.
-func newSigner(keyPairID, privateKeyPath string, hash signedurl.Hash) (ui.URLSigner, error) {
-	key, _, err := keys.LoadPrivateSetting(privateKeyPath, "the private_key setting")
+// keySources loads private keys wherever they live: files and key text,
+// KMS, Secrets Manager, Parameter Store.
+type keySources struct {
+	ctx  context.Context // the app's: KMS signing calls end with it
+	opts aws.KeySourceOptions
+}
+
+func (k keySources) load(value, from string) (crypto.Signer, string, error) {
+	return aws.LoadKeySigner(k.ctx, value, from, k.opts)
+}
+
+// newSigner loads a private key and makes a CloudFront signer from it that
+// records the expiries it signs (for 'cfsign keys retire'). KMS keys sign
+// with SHA-256: KMS has no SHA-1 signing.
+func (k keySources) newSigner(keyPairID, privateKey string, hash signedurl.Hash) (ui.URLSigner, error) {
+	key, _, err := k.load(privateKey, "the private_key setting")
 	if err != nil {
 		return nil, err
 	}
-	return signedurl.NewSigner(keyPairID, key, hash)
+	if _, ok := key.(*aws.KMSSigner); ok {
+		hash = signedurl.SHA256
+	}
+	s, err := signedurl.NewSigner(keyPairID, keys.Accelerate(key), hash)
+	if err != nil {
+		return nil, err
+	}
+	return &recordingSigner{Signer: s, ledger: keys.NewLedger(config.ExpiryLedgerPath(os.Getenv))}, nil
 }
 
-// keyFuncs is the keys package as a ui.KeyMaker.
-type keyFuncs struct{}
+// recordingSigner notes in the ledger the expiry of each signature made;
+// the file is written only when an expiry is later than any before.
+type recordingSigner struct {
+	*signedurl.Signer
+	ledger *keys.Ledger
+	latest atomic.Int64 // Unix seconds of the latest expiry recorded
+}
+
+func (r *recordingSigner) record(exp time.Time) {
+	if exp.Unix() <= r.latest.Load() {
+		return
+	}
+	r.latest.Store(exp.Unix())
+	r.ledger.Record(r.KeyPairID(), exp) // a lost record only makes retire know less
+}
+
+func (r *recordingSigner) SignURL(rawURL string, opts signedurl.PolicyOptions, now time.Time) (string, error) {
+	u, err := r.Signer.SignURL(rawURL, opts, now)
+	if err == nil {
+		r.record(opts.Expires)
+	}
+	return u, err
+}
+
+func (r *recordingSigner) SignCookies(rawURL string, opts signedurl.PolicyOptions, now time.Time) ([]*http.Cookie, error) {
+	c, err := r.Signer.SignCookies(rawURL, opts, now)
+	if err == nil {
+		r.record(opts.Expires)
+	}
+	return c, err
+}
+
+// keyFuncs is the keys package (and, for keys kept in AWS, package aws) as
+// a ui.KeyMaker.
+type keyFuncs struct{ ks keySources }
 
 func (keyFuncs) GenerateFiles(dir string, t keys.Type, force bool) (keys.Pair, error) {
 	return keys.GenerateFiles(dir, t, force)
 }
 
-func (keyFuncs) LoadPrivate(path string) (crypto.Signer, string, error) {
-	return keys.LoadPrivateSetting(path, "the private key field")
+func (f keyFuncs) LoadPrivate(path string) (crypto.Signer, string, error) {
+	return f.ks.load(path, "the private key field")
 }
 
 // store saves the app's settings to the config file.

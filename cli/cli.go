@@ -66,6 +66,19 @@ type AppConfig struct {
 	Bucket, Prefix string
 	// Debug is the redacting debug log, or nil.
 	Debug io.Writer
+	// SandboxKeyPairID and SandboxPrivateKey are the key the sandbox signs
+	// with: its own key pair, or the one 'keys rotate --sandbox' or the
+	// setup screen switched to (kept in SandboxKeyFile, not config.toml).
+	SandboxKeyPairID, SandboxPrivateKey string
+	SandboxKeyFile                      string
+}
+
+// sandboxKey is the key the sandbox signs with.
+func (a AppConfig) sandboxKey() (id, setting string) {
+	if a.SandboxKeyPairID != "" {
+		return a.SandboxKeyPairID, a.SandboxPrivateKey
+	}
+	return a.Sandbox.KeyPairID, a.Sandbox.PrivateKeyPath
 }
 
 // SandboxSettings returns the settings the app runs with: on the sandbox,
@@ -77,8 +90,7 @@ func (a AppConfig) SandboxSettings() config.Settings {
 		s.Bucket = a.Sandbox.Bucket
 		s.Domain = a.Sandbox.EdgeURL
 		s.OriginPath = ""
-		s.KeyPairID = a.Sandbox.KeyPairID
-		s.PrivateKey = a.Sandbox.PrivateKeyPath
+		s.KeyPairID, s.PrivateKey = a.sandboxKey()
 		s.EndpointURL = a.Sandbox.S3Endpoint
 		s.Region = a.Sandbox.Region
 		s.Profile = ""
@@ -132,7 +144,7 @@ type command struct {
 
 func commands() []command {
 	return []command{
-		{"keys", "generate, show and register key pairs", runKeys},
+		{"keys", "generate, show, register, create (KMS), rotate, retire and list keys", runKeys},
 		{"sign", "sign CloudFront URLs or cookies", runSign},
 		{"verify", "check a signed URL like CloudFront does", runVerify},
 		{"ls", "list buckets or objects", runLs},
@@ -447,6 +459,8 @@ func (r *runner) runApp(ctx context.Context, bucket, prefix string) error {
 		}
 		defer release()
 		app.Sandbox = sb
+		app.SandboxKeyPairID, app.SandboxPrivateKey = r.sandboxSigningKey(ctx, sb, nil)
+		app.SandboxKeyFile = r.sandboxKeyPath()
 		app.Client.Profile, app.Client.Region, app.Client.EndpointURL = "", sb.Region, sb.S3Endpoint
 		app.Client.AccessKeyID, app.Client.SecretAccessKey = sb.AccessKeyID, sb.SecretAccessKey
 		r.debugf("app on sandbox: s3 %s edge %s", sb.S3Endpoint, sb.EdgeURL)
@@ -616,8 +630,23 @@ func (a AppConfig) SaveSettings(s config.Settings) error {
 		}
 		o := a.Settings
 		restore(&s.Domain, sb.EdgeURL, o.Domain)
-		restore(&s.KeyPairID, sb.KeyPairID, o.KeyPairID)
-		restore(&s.PrivateKey, sb.PrivateKeyPath, o.PrivateKey)
+		id, key := a.sandboxKey()
+		restore(&s.KeyPairID, id, o.KeyPairID)
+		restore(&s.PrivateKey, key, o.PrivateKey)
+		if (s.KeyPairID != o.KeyPairID || s.PrivateKey != o.PrivateKey) && a.SandboxKeyFile != "" {
+			// A key chosen on the sandbox (setup's ctrl+g, ctrl+y) is the
+			// sandbox's signing key from now on; config.toml keeps its own.
+			if s.KeyPairID != o.KeyPairID {
+				id = s.KeyPairID
+			}
+			if s.PrivateKey != o.PrivateKey {
+				key = s.PrivateKey
+			}
+			if err := writeSandboxKey(a.SandboxKeyFile, sb, id, key); err != nil {
+				return err
+			}
+			s.KeyPairID, s.PrivateKey = o.KeyPairID, o.PrivateKey
+		}
 		restore(&s.EndpointURL, sb.S3Endpoint, o.EndpointURL)
 		restore(&s.Bucket, sb.Bucket, o.Bucket)
 		if s.Region == sb.Region && o.Region == "" {

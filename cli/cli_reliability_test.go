@@ -634,7 +634,8 @@ func TestReliabilitySecretsNeverLeak(t *testing.T) {
 }
 
 // Signed URLs are bearer tokens: signing and presigning write nothing at
-// all under $HOME or the XDG directories (no history, no cache).
+// all under $HOME or the XDG directories (no history, no cache), except the
+// expiry ledger 'keys retire' reads: key pair IDs and times, never a URL.
 func TestReliabilityNoURLHistory(t *testing.T) {
 	te := newTestEnv(t).withSandbox()
 	relCreds(t, te)
@@ -649,8 +650,13 @@ func TestReliabilityNoURLHistory(t *testing.T) {
 	url2 := strings.TrimSpace(r.stdout)
 	r = te.run("presign", "s3://sandbox/a.txt", "--expires", "1h", "--sandbox").mustOK(t)
 	url3 := strings.TrimSpace(r.stdout)
-	if got := relListing(t, home); strings.Join(got, ",") != strings.Join(before, ",") {
-		t.Errorf("signing wrote under HOME: %q, was %q", got, before)
+	ledger := []string{"state", "state/cfsign", "state/cfsign/signed-expiries.json"}
+	if got := relListing(t, home); strings.Join(got, ",") != strings.Join(append(before, ledger...), ",") {
+		t.Errorf("signing wrote under HOME: %q, was %q (plus the ledger %q)", got, before, ledger)
+	}
+	led, _ := os.ReadFile(filepath.Join(home, "state/cfsign/signed-expiries.json"))
+	if strings.Contains(string(led), "Signature") || strings.Contains(string(led), "http") || !strings.Contains(string(led), `"KTEST"`) {
+		t.Errorf("expiry ledger holds more than key pair IDs and times: %s", led)
 	}
 	for _, u := range []string{url1, url2, url3} {
 		if u == "" || !strings.Contains(u, "Signature=") {

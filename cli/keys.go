@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"crypto"
 	"errors"
 	"fmt"
 	"os"
@@ -9,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/cfsign/cfsign/aws"
+	"github.com/cfsign/cfsign/aws/sandbox"
 	"github.com/cfsign/cfsign/config"
 	"github.com/cfsign/cfsign/keys"
 )
@@ -19,6 +21,10 @@ Commands:
   generate   make a new key pair (RSA-2048 or ECDSA P-256)
   show       print a key's public PEM and fingerprint, for the CloudFront console
   register   upload the public key to CloudFront (and add it to a key group)
+  create     make a signing key in AWS KMS and register it (--kms)
+  rotate     make a new key, add it to the key group and sign with it
+  retire     take an old key out of the key group (and delete it)
+  list       show key groups and their keys
 
 Run 'cfsign keys COMMAND --help' for a command's flags.
 `
@@ -65,7 +71,7 @@ Flags:
 
 func runKeys(ctx context.Context, r *runner, args []string) error {
 	if len(args) == 0 {
-		return usagef("Run 'cfsign keys --help' for usage.", "keys: missing command: generate, show or register")
+		return usagef("Run 'cfsign keys --help' for usage.", "keys: missing command: generate, show, register, create, rotate, retire or list")
 	}
 	switch args[0] {
 	case "-h", "--help", "-help", "help":
@@ -74,11 +80,19 @@ func runKeys(ctx context.Context, r *runner, args []string) error {
 	case "generate":
 		return runKeysGenerate(r, args[1:])
 	case "show":
-		return runKeysShow(r, args[1:])
+		return runKeysShow(ctx, r, args[1:])
 	case "register":
 		return runKeysRegister(ctx, r, args[1:])
+	case "create":
+		return runKeysCreate(ctx, r, args[1:])
+	case "rotate":
+		return runKeysRotate(ctx, r, args[1:])
+	case "retire":
+		return runKeysRetire(ctx, r, args[1:])
+	case "list":
+		return runKeysList(ctx, r, args[1:])
 	}
-	return usagef("Run 'cfsign keys --help' for usage.", "keys: unknown command %q: use generate, show or register", args[0])
+	return usagef("Run 'cfsign keys --help' for usage.", "keys: unknown command %q: use generate, show, register, create, rotate, retire or list", args[0])
 }
 
 func runKeysGenerate(r *runner, args []string) error {
@@ -127,7 +141,7 @@ func typeLabel(t keys.Type) string {
 	return "RSA-2048"
 }
 
-func runKeysShow(r *runner, args []string) error {
+func runKeysShow(ctx context.Context, r *runner, args []string) error {
 	fs := newFlagSet("keys show")
 	r.global.register(fs)
 	var priv string
@@ -147,7 +161,7 @@ func runKeysShow(r *runner, args []string) error {
 	if err != nil {
 		return err
 	}
-	pub, err := loadAnyPublic(r, value, from)
+	pub, err := loadAnyPublic(ctx, r, value, from)
 	if err != nil {
 		return fmt.Errorf("keys show: %w", err)
 	}
@@ -231,29 +245,41 @@ func runKeysRegister(ctx context.Context, r *runner, args []string) error {
 			return err
 		}
 	}
-	pub, err := loadAnyPublic(r, value, from)
+	pub, err := loadAnyPublic(ctx, r, value, from)
 	if err != nil {
 		return fmt.Errorf("keys register: %w", err)
-	}
-	pemBytes, err := keys.PublicPEM(pub)
-	if err != nil {
-		return fmt.Errorf("keys register: %w", err)
-	}
-	if name == "" {
-		fp, err := keys.Fingerprint(pub)
-		if err != nil {
-			return fmt.Errorf("keys register: %w", err)
-		}
-		name = "cfsign-" + cfName(fp)
 	}
 	cf, release, err := r.cloudFront(ctx)
 	if err != nil {
 		return err
 	}
 	defer release()
-	id, existed, err := cf.RegisterPublicKey(ctx, pemBytes, name)
+	id, err := r.registerKey(ctx, cf, pub, name, group)
 	if err != nil {
 		return fmt.Errorf("keys register: %w", err)
+	}
+	fmt.Fprintln(r.env.Stdout, id)
+	return nil
+}
+
+// registerKey uploads pub to CloudFront under name (default
+// cfsign-FINGERPRINT) and, with group, adds it to that key group (created
+// if missing). It returns the key pair ID; what it did goes to stderr.
+func (r *runner) registerKey(ctx context.Context, cf *aws.CloudFront, pub crypto.PublicKey, name, group string) (string, error) {
+	pemBytes, err := keys.PublicPEM(pub)
+	if err != nil {
+		return "", err
+	}
+	if name == "" {
+		fp, err := keys.Fingerprint(pub)
+		if err != nil {
+			return "", err
+		}
+		name = "cfsign-" + cfName(fp)
+	}
+	id, existed, err := cf.RegisterPublicKey(ctx, pemBytes, name)
+	if err != nil {
+		return "", err
 	}
 	if existed {
 		fmt.Fprintf(r.env.Stderr, "already registered: public key %s\n", id)
@@ -261,7 +287,7 @@ func runKeysRegister(ctx context.Context, r *runner, args []string) error {
 	if group != "" {
 		g, created, err := cf.EnsureKeyGroup(ctx, group, id)
 		if err != nil {
-			return fmt.Errorf("keys register: key %s registered, but key group %s: %w", id, group, err)
+			return "", fmt.Errorf("key %s registered, but key group %s: %w", id, group, err)
 		}
 		verb := "added to"
 		if created {
@@ -269,8 +295,7 @@ func runKeysRegister(ctx context.Context, r *runner, args []string) error {
 		}
 		fmt.Fprintf(r.env.Stderr, "%s %s (%s)\n", verb, g.Name, g.ID)
 	}
-	fmt.Fprintln(r.env.Stdout, id)
-	return nil
+	return id, nil
 }
 
 // cfName makes a CloudFront public key name (letters, digits, - and _) from
@@ -302,18 +327,11 @@ func (r *runner) cloudFront(ctx context.Context) (*aws.CloudFront, func(), error
 		if err != nil {
 			return nil, nil, err
 		}
-		co, err := r.clientOptions(aws.ClientOptions{Region: sb.Region, EndpointURL: sb.S3Endpoint,
-			AccessKeyID: sb.AccessKeyID, SecretAccessKey: sb.SecretAccessKey})
+		cf, err := r.sandboxCloudFront(ctx, sb)
 		if err != nil {
 			release()
 			return nil, nil, err
 		}
-		cf, err := aws.NewCloudFront(ctx, aws.CloudFrontOptions{ClientOptions: co, CloudFrontEndpointURL: sb.CloudFrontEndpoint})
-		if err != nil {
-			release()
-			return nil, nil, fmt.Errorf("cloudfront: %w", err)
-		}
-		r.debugf("cloudfront client on sandbox %s", sb.CloudFrontEndpoint)
 		return cf, release, nil
 	}
 	s, err := r.settings("")
@@ -336,4 +354,19 @@ func (r *runner) cloudFront(ctx context.Context) (*aws.CloudFront, func(), error
 		return nil, nil, fmt.Errorf("cloudfront: %w", err)
 	}
 	return cf, func() {}, nil
+}
+
+// sandboxCloudFront is a CloudFront client for the sandbox's CloudFront API.
+func (r *runner) sandboxCloudFront(ctx context.Context, sb *sandbox.Sandbox) (*aws.CloudFront, error) {
+	co, err := r.clientOptions(aws.ClientOptions{Region: sb.Region, EndpointURL: sb.S3Endpoint,
+		AccessKeyID: sb.AccessKeyID, SecretAccessKey: sb.SecretAccessKey})
+	if err != nil {
+		return nil, err
+	}
+	cf, err := aws.NewCloudFront(ctx, aws.CloudFrontOptions{ClientOptions: co, CloudFrontEndpointURL: sb.CloudFrontEndpoint})
+	if err != nil {
+		return nil, fmt.Errorf("cloudfront: %w", err)
+	}
+	r.debugf("cloudfront client on sandbox %s", sb.CloudFrontEndpoint)
+	return cf, nil
 }

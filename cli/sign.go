@@ -13,6 +13,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/cfsign/cfsign/aws"
 	"github.com/cfsign/cfsign/aws/sandbox"
 	"github.com/cfsign/cfsign/aws/signedurl"
 
@@ -26,7 +27,8 @@ Signs CloudFront URLs (or cookies). The signed URL alone goes to stdout, one
 a line. TARGET is an http(s) URL, s3://bucket/key (signed for the domain of
 the config's [buckets.NAME] section, else the default domain), or a bare
 object key (mapped onto --domain). "-" reads targets from stdin, one a line,
-and prints the results in the same order, signing in parallel.
+and prints the results in the same order, signing in parallel (with a KMS
+key, up to 16 requests in flight; throttled requests are retried with backoff).
 
 WHEN is a duration from now (90s, 15m, 1h, 7d, 2w), RFC 3339
 (2026-01-02T15:04:05Z), YYYY-MM-DD (UTC midnight) or Unix seconds.
@@ -35,7 +37,10 @@ Flags:
   --expires WHEN         when access ends (alias --date-less-than; env CFSIGN_EXPIRES,
                          config default_expiry)
   --key-pair-id ID       CloudFront public key ID (env CFSIGN_KEY_PAIR_ID)
-  --private-key FILE     private key PEM; a file:// prefix is accepted (env CFSIGN_PRIVATE_KEY)
+  --private-key KEY      private key PEM file (a file:// prefix is accepted), or a key kept
+                         in AWS: kms:KEY_ID|alias/NAME|ARN (KMS signs; SHA-256 is chosen),
+                         secretsmanager:NAME_OR_ARN[#JSON_FIELD], ssm:/param/path
+                         (env CFSIGN_PRIVATE_KEY)
   --domain HOST          CloudFront domain for keys and s3:// targets (env CFSIGN_DOMAIN)
   --origin-path P        the distribution's origin path: key P/x maps to /x (env CFSIGN_ORIGIN_PATH)
   --starts WHEN          access starts (alias --date-greater-than): custom policy
@@ -43,8 +48,10 @@ Flags:
   --resource PATTERN     resource with * and ? wildcards, instead of the URL: custom policy
   --shared-policy        sign the --resource policy once and put that one signature on
                          every target (it must match the pattern): thousands of links
-                         under one prefix for the cost of one; any of them opens all
-  --hash sha1|sha256     signature digest (default sha1; env CFSIGN_HASH)
+                         under one prefix for the cost of one; any of them opens all.
+                         With a KMS key that is one KMS call for any number of URLs
+  --hash sha1|sha256     signature digest (default sha1, sha256 for KMS keys, which
+                         cannot sign SHA-1; env CFSIGN_HASH)
   --cookies              print signed cookies as Set-Cookie: lines instead of a URL
   --json                 one JSON object per target (url or cookies, expires)
   --url URL              a target, as aws cloudfront sign takes it (repeatable)
@@ -148,6 +155,7 @@ func runSign(ctx context.Context, r *runner, args []string) error {
 // signSession holds what every target of one sign command shares: the
 // policy times, the flag overrides and a cache of signers per bucket.
 type signSession struct {
+	ctx     context.Context
 	r       *runner
 	f       signFlags
 	now     time.Time
@@ -159,6 +167,7 @@ type signSession struct {
 	targets map[string]*signTarget       // by bucket ("" for the default)
 	signers map[string]*signedurl.Signer // by key pair ID, key path and hash
 	shared  map[*signedurl.Signer]*signedurl.SharedPolicy
+	used    map[string]bool // key pair IDs that signed something
 }
 
 // signTarget is the resolved signing setup for one bucket (or the default).
@@ -169,7 +178,7 @@ type signTarget struct {
 }
 
 func newSignSession(ctx context.Context, r *runner, f signFlags) (*signSession, error) {
-	s := &signSession{r: r, f: f, now: r.now(), release: func() {},
+	s := &signSession{ctx: ctx, r: r, f: f, now: r.now(), release: func() {}, used: map[string]bool{},
 		targets: map[string]*signTarget{}, signers: map[string]*signedurl.Signer{}}
 	base, err := r.settings("")
 	if err != nil {
@@ -202,7 +211,37 @@ func newSignSession(ctx context.Context, r *runner, f signFlags) (*signSession, 
 	return s, nil
 }
 
-func (s *signSession) close() { s.release() }
+// close records the expiry signed with each key pair ID used, for
+// 'cfsign keys retire', and stops what the session started.
+func (s *signSession) close() {
+	s.mu.Lock()
+	ids := make([]string, 0, len(s.used))
+	for id := range s.used {
+		ids = append(ids, id)
+	}
+	s.mu.Unlock()
+	for _, id := range ids {
+		s.r.recordExpiry(id, s.policy.Expires)
+	}
+	s.release()
+}
+
+// signed marks signer's key pair ID as used.
+func (s *signSession) signed(signer *signedurl.Signer) {
+	s.mu.Lock()
+	s.used[signer.KeyPairID()] = true
+	s.mu.Unlock()
+}
+
+// remoteKey reports whether the default key is one KMS signs with, so a
+// batch keeps many requests in flight instead of one per core.
+func (s *signSession) remoteKey() bool {
+	if s.f.privateKey == "" && s.sandbox != nil {
+		return false
+	}
+	v, _, err := s.r.keySetting(s.f.privateKey, "--private-key", "")
+	return err == nil && isKMSSetting(v)
+}
 
 // resolve returns the signing setup for bucket, building it once.
 func (s *signSession) resolve(bucket string) *signTarget {
@@ -224,9 +263,12 @@ func (s *signSession) build(bucket string) (domain, originPath string, signer *s
 	if err != nil {
 		return "", "", nil, err
 	}
+	var sbKeyPairID, sbKey string
 	if sb := s.sandbox; sb != nil {
+		// The sandbox's key pair, or the key 'keys rotate --sandbox' made.
+		sbKeyPairID, sbKey = s.r.sandboxSigningKey(s.ctx, sb, nil)
 		set.Domain, set.OriginPath = sb.EdgeURL, ""
-		set.KeyPairID, set.PrivateKey = sb.KeyPairID, sb.PrivateKeyPath
+		set.KeyPairID, set.PrivateKey = sbKeyPairID, sbKey
 	}
 	over := func(dst *string, v string) {
 		if v != "" {
@@ -238,10 +280,6 @@ func (s *signSession) build(bucket string) (domain, originPath string, signer *s
 	over(&set.KeyPairID, s.f.keyPairID)
 	over(&set.PrivateKey, s.f.privateKey)
 	over(&set.Hash, s.f.hash)
-	hash, err := signedurl.ParseHash(set.Hash)
-	if err != nil {
-		return "", "", nil, err
-	}
 	if set.KeyPairID == "" {
 		return "", "", nil, fmt.Errorf("no key pair ID: pass --key-pair-id, set %s or key_pair_id in config.toml ('cfsign keys register' prints one)", config.EnvKeyPairID)
 	}
@@ -250,21 +288,29 @@ func (s *signSession) build(bucket string) (domain, originPath string, signer *s
 		return "", "", nil, err
 	}
 	if s.f.privateKey == "" && s.sandbox != nil {
-		keyValue, keyFrom = s.sandbox.PrivateKeyPath, "the sandbox"
+		keyValue, keyFrom = sbKey, "the sandbox"
 	}
 	if keyValue == "" {
 		return "", "", nil, fmt.Errorf("no private key: pass --private-key FILE, set %s or private_key in config.toml (or run 'cfsign keys generate')", config.EnvPrivateKey)
+	}
+	hash, err := signedurl.ParseHash(set.Hash)
+	if err != nil {
+		return "", "", nil, err
+	}
+	if isKMSSetting(keyValue) {
+		// KMS signs SHA-256 only (RSASSA_PKCS1_V1_5_SHA_256, ECDSA_SHA_256).
+		if strings.TrimSpace(set.Hash) != "" && hash == signedurl.SHA1 {
+			return "", "", nil, fmt.Errorf("hash sha1 cannot be used with a KMS key: KMS has no SHA-1 signing; drop the sha1 setting (--hash, %s or hash in config.toml) and cfsign signs with SHA-256 (Hash-Algorithm=SHA256)", config.EnvHash)
+		}
+		hash = signedurl.SHA256
 	}
 	id := set.KeyPairID + "\x00" + keyValue + "\x00" + string(hash)
 	if sg, ok := s.signers[id]; ok {
 		return set.Domain, set.OriginPath, sg, nil
 	}
-	key, warning, err := keys.LoadPrivateSetting(keyValue, keyFrom)
+	key, err := s.r.loadSigner(s.ctx, keyValue, keyFrom)
 	if err != nil {
 		return "", "", nil, err
-	}
-	if warning != "" {
-		s.r.warn("%s", warning)
 	}
 	// With -tags openssl, RSA signs through libcrypto (same bytes, faster).
 	sg, err := signedurl.NewSigner(set.KeyPairID, keys.Accelerate(key), hash)
@@ -336,6 +382,7 @@ func (s *signSession) sign(target string, n int) (string, error) {
 		if err != nil {
 			return "", err
 		}
+		s.signed(signer)
 		s.r.debugf("signed %s", signed) // the log redacts the signature
 		if s.f.json {
 			b, err := json.Marshal(signJSON{Target: target, URL: signed, Expires: exp})
@@ -347,6 +394,7 @@ func (s *signSession) sign(target string, n int) (string, error) {
 	if err != nil {
 		return "", err
 	}
+	s.signed(signer)
 	if s.f.json {
 		m := map[string]string{}
 		for _, c := range cookies {
@@ -400,6 +448,10 @@ func (s *signSession) batch(ctx context.Context, in io.Reader, out io.Writer) er
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	workers := runtime.GOMAXPROCS(0)
+	if s.remoteKey() {
+		// KMS signs: the wait is the round trip, not a core.
+		workers = aws.MaxKMSInFlight
+	}
 	type result struct {
 		text string
 		err  error

@@ -61,7 +61,7 @@ func runVerify(ctx context.Context, r *runner, args []string) error {
 			return usagef(hint, "verify: --ip %q is not an IP address (e.g. 203.0.113.7)", ip)
 		}
 	}
-	pubKeys, err := r.verifyKeys(pubs, priv)
+	pubKeys, err := r.verifyKeys(ctx, pubs, priv)
 	if err != nil {
 		return err
 	}
@@ -87,10 +87,10 @@ func runVerify(ctx context.Context, r *runner, args []string) error {
 
 // verifyKeys loads the --public-key files, or the configured private key's
 // public half.
-func (r *runner) verifyKeys(files []string, priv string) ([]crypto.PublicKey, error) {
+func (r *runner) verifyKeys(ctx context.Context, files []string, priv string) ([]crypto.PublicKey, error) {
 	var out []crypto.PublicKey
 	for _, f := range files {
-		pub, err := loadAnyPublic(r, f, "--public-key")
+		pub, err := loadAnyPublic(ctx, r, f, "--public-key")
 		if err != nil {
 			return nil, err
 		}
@@ -106,7 +106,7 @@ func (r *runner) verifyKeys(files []string, priv string) ([]crypto.PublicKey, er
 	if value == "" {
 		return nil, fmt.Errorf("no key to verify with: pass --public-key FILE, or set %s or private_key in config.toml", config.EnvPrivateKey)
 	}
-	pub, err := loadAnyPublic(r, value, from)
+	pub, err := loadAnyPublic(ctx, r, value, from)
 	if err != nil {
 		return nil, err
 	}
@@ -114,8 +114,16 @@ func (r *runner) verifyKeys(files []string, priv string) ([]crypto.PublicKey, er
 }
 
 // loadAnyPublic reads a public key PEM, or the public half of a private one,
-// from a key setting: a file, or key text (named by from, never shown).
-func loadAnyPublic(r *runner, value, from string) (crypto.PublicKey, error) {
+// from a key setting: a file, key text (named by from, never shown), or a
+// key kept in AWS (KMS gives its public key; secrets are read into memory).
+func loadAnyPublic(ctx context.Context, r *runner, value, from string) (crypto.PublicKey, error) {
+	if src, err := keys.ParseSource(value); err != nil || src.Remote() {
+		key, err := r.loadSigner(ctx, value, from)
+		if err != nil {
+			return nil, err
+		}
+		return key.Public(), nil
+	}
 	if keys.Classify(value) != keys.KindPath {
 		key, _, err := keys.LoadPrivateSetting(value, from)
 		if err != nil {

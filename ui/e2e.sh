@@ -3,7 +3,9 @@
 # cfsign binary in tmux (120x40) on the local sandbox. Upload a file (u, type
 # its path, Enter), wait for it in the listing, sign it (s, Enter), copy the URL
 # (c: OSC 52 lands in tmux's buffer with set-clipboard on), fetch the URL from
-# the sandbox edge and compare the bytes, quit (q) and check exit status 0.
+# the sandbox edge and compare the bytes, then on the setup screen make,
+# register and test a new key (K, ctrl+g, ctrl+t, esc, y), quit (q) and check
+# exit status 0.
 # Run by .ci/run; loopback traffic only. Screen captures are kept on failure.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -104,6 +106,23 @@ cmp "$work/e2e-upload.bin" "$work/fetched.bin" || fail "fetched bytes differ fro
 # The same URL without its signature is refused.
 code=$(curl -sS -o /dev/null -w '%{http_code}' "${url%%\?*}") || true
 [ "$code" = 403 ] || [ "$code" = 401 ] || fail "edge answered $code for the unsigned URL, want 403"
+
+# Issue 14 item 13: on the sandbox, setup makes a new key pair, registers it
+# with the sandbox's CloudFront API and adds it to the trusted key group, so
+# the Key pair ID follows and a test link with the new key gets 200.
+echo "e2e: setup on the sandbox"
+T send-keys -t e2e K
+wait_for 'ctrl\+s saves the config file' "the setup screen"
+T send-keys -t e2e C-g
+wait_for 'Added key group' "the new key registered and added to the key group"
+T send-keys -t e2e BTab                # from the public key panel up to Test object
+T send-keys -t e2e -l "e2e-upload.bin"
+T send-keys -t e2e C-t
+wait_for 'Test link: 200' "a test link signed with the new key"
+T send-keys -t e2e Escape
+wait_for 'Discard them and leave setup' "esc asking before discarding the unsaved key"
+T send-keys -t e2e y
+wait_for 'e2e-upload\.bin' "the browser again"
 
 echo "e2e: quit"
 T send-keys -t e2e q

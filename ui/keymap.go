@@ -46,6 +46,11 @@ type keyMap struct {
 	Register key.Binding // ctrl+r (setup: register public key)
 	PickDist key.Binding // ctrl+p (setup: pick distribution)
 	TestLink key.Binding // ctrl+t (setup: test link)
+	// setup: keys kept in AWS and key groups.
+	KeySource  key.Binding // ctrl+o (setup: next private key source)
+	AddToGroup key.Binding // ctrl+x (setup: add the key to the key group)
+	Rotate     key.Binding // ctrl+y (setup: rotate the signing key)
+	KeyGroup   key.Binding // ctrl+l (setup: show the key group's keys)
 }
 
 // keyBindings is the shared key map.
@@ -84,6 +89,11 @@ var keyBindings = keyMap{
 	Register:  key.NewBinding(key.WithKeys("ctrl+r"), key.WithHelp("ctrl+r", "register public key")),
 	PickDist:  key.NewBinding(key.WithKeys("ctrl+p"), key.WithHelp("ctrl+p", "pick distribution")),
 	TestLink:  key.NewBinding(key.WithKeys("ctrl+t"), key.WithHelp("ctrl+t", "test link")),
+
+	KeySource:  key.NewBinding(key.WithKeys("ctrl+o"), key.WithHelp("ctrl+o", "key source")),
+	AddToGroup: key.NewBinding(key.WithKeys("ctrl+x"), key.WithHelp("ctrl+x", "add to key group")),
+	Rotate:     key.NewBinding(key.WithKeys("ctrl+y"), key.WithHelp("ctrl+y", "rotate key")),
+	KeyGroup:   key.NewBinding(key.WithKeys("ctrl+l"), key.WithHelp("ctrl+l", "key group")),
 
 	// Only ctrl+c quits while a text input has focus; help then shows this.
 	ForceQuit: key.NewBinding(key.WithKeys("ctrl+c"), key.WithHelp("ctrl+c", "quit")),

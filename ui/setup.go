@@ -102,6 +102,11 @@ type setupView struct {
 
 	cf setupCloudFront // issue 5 actions: register, pick distribution, test link
 
+	confirmDiscard bool             // esc with unsaved edits: waiting for y/n
+	chainGroup     bool             // on the sandbox: after registering, add to the key group
+	group          aws.KeyGroupInfo // the key group shown (ctrl+l)
+	groupRows      []keyGroupRow    // its keys; nil until loaded
+
 	clip          clipboardWriter
 	now           func() time.Time
 	width, height int
@@ -149,7 +154,7 @@ func (v *setupView) cancelAll() { v.cf.cancel() }
 
 // InputFocused reports whether keys go to a text input.
 func (v *setupView) InputFocused() bool {
-	return v.focus < nSetupFields && !v.confirm && !v.cf.picking()
+	return v.focus < nSetupFields && !v.confirm && !v.confirmDiscard && !v.cf.picking()
 }
 
 // SetSize sets the view's size.
@@ -278,6 +283,9 @@ func (v *setupView) checkKey() tea.Cmd {
 		f.err = "cannot check keys in this build"
 		return nil
 	}
+	if cmd, remote := v.remoteKeyCheck(path); remote {
+		return cmd
+	}
 	v.keyPending = true
 	f.note = "checking…"
 	return loadKeyCmd(v.keySeq, v.deps.Keys, path)
@@ -326,6 +334,8 @@ func (v *setupView) Update(msg tea.Msg) (view, tea.Cmd) {
 			f.err, f.note = oneLine(msg.err.Error()), ""
 		case msg.warning != "":
 			f.err, f.note = "", "loads; warning: "+oneLine(msg.warning)
+		case keySourceIndex(msg.path) != 0:
+			f.err, f.note = "", "found in "+keySources[keySourceIndex(msg.path)].label+" (ctrl+o: another source)"
 		default:
 			f.err, f.note = "", "loads"
 		}
@@ -348,6 +358,13 @@ func (v *setupView) Update(msg tea.Msg) (view, tea.Cmd) {
 		v.pair, v.pem = &p, msg.pem
 		v.fields[fPrivateKey].input.SetValue(p.PrivatePath)
 		v.msg, v.msgErr = "Key pair written: register the public key with CloudFront, then fill in its ID", false
+		if v.deps.Sandbox && v.deps.CloudFront != nil {
+			// On the sandbox the whole way is local: register the key and
+			// add it to the key group the edge trusts, so the Key pair ID
+			// follows and ctrl+t works at once.
+			v.chainGroup = v.keyGroupAdmin() != nil
+			return v, tea.Batch(v.checkKey(), v.setFocus(setupPanel), v.cf.register(v))
+		}
 		return v, tea.Batch(v.checkKey(), v.setFocus(setupPanel))
 	case setupSaveMsg:
 		if msg.seq != v.saveSeq {
@@ -359,6 +376,9 @@ func (v *setupView) Update(msg tea.Msg) (view, tea.Cmd) {
 			return v, nil
 		}
 		return v, asCmd(settingsSavedMsg{settings: msg.settings})
+	}
+	if handled, cmd := v.updateKeys(msg); handled {
+		return v, cmd
 	}
 	if handled, cmd := v.cf.update(v, msg); handled {
 		return v, cmd
@@ -372,6 +392,17 @@ func (v *setupView) Update(msg tea.Msg) (view, tea.Cmd) {
 }
 
 func (v *setupView) handleKey(msg tea.KeyMsg) tea.Cmd {
+	if v.confirmDiscard {
+		switch {
+		case key.Matches(msg, v.keys.Yes):
+			v.confirmDiscard = false
+			return asCmd(backMsg{})
+		case key.Matches(msg, v.keys.No), key.Matches(msg, v.keys.Back):
+			v.confirmDiscard = false
+			v.msg, v.msgErr = "Kept your edits: ctrl+s saves them", false
+		}
+		return nil
+	}
 	if v.confirm {
 		switch {
 		case key.Matches(msg, v.keys.Yes):
@@ -389,7 +420,12 @@ func (v *setupView) handleKey(msg tea.KeyMsg) tea.Cmd {
 	switch {
 	case key.Matches(msg, v.keys.Back):
 		if v.cf.cancel() {
+			v.chainGroup = false
 			v.msg, v.msgErr = "Cancelled", true
+			return nil
+		}
+		if v.dirty() {
+			v.confirmDiscard = true
 			return nil
 		}
 		return asCmd(backMsg{})
@@ -397,6 +433,14 @@ func (v *setupView) handleKey(msg tea.KeyMsg) tea.Cmd {
 		return v.save()
 	case key.Matches(msg, v.keys.Generate):
 		return v.generate(false)
+	case key.Matches(msg, v.keys.KeySource):
+		return v.nextKeySource()
+	case key.Matches(msg, v.keys.AddToGroup):
+		return v.addToGroup()
+	case key.Matches(msg, v.keys.Rotate):
+		return v.rotate()
+	case key.Matches(msg, v.keys.KeyGroup):
+		return v.loadKeyGroup()
 	case key.Matches(msg, v.keys.Next), key.Matches(msg, v.keys.Down):
 		if v.focus < nSetupFields && key.Matches(msg, v.keys.Down) && msg.String() == "j" {
 			break // j types in a text field
@@ -525,6 +569,11 @@ func (v *setupView) save() tea.Cmd {
 // ShortHelp lists the keys that work now.
 func (v *setupView) ShortHelp() []key.Binding {
 	k := v.keys
+	if v.confirmDiscard {
+		k.Yes.SetHelp("y", "discard edits")
+		k.No.SetHelp("n", "keep editing")
+		return []key.Binding{k.Yes, k.No}
+	}
 	if v.confirm {
 		k.Yes.SetHelp("y", "replace key pair")
 		k.No.SetHelp("n", "keep it")
@@ -539,10 +588,20 @@ func (v *setupView) ShortHelp() []key.Binding {
 	return append(append([]key.Binding{k.Next, k.Save, k.Generate, k.Copy}, v.cf.help(v)...), k.Back)
 }
 
+// keyHelp lists the key source and key group actions.
+func (v *setupView) keyHelp() []key.Binding {
+	k := v.keys
+	groups := v.keyGroupAdmin() != nil
+	k.AddToGroup.SetEnabled(groups)
+	k.Rotate.SetEnabled(groups && v.deps.Keys != nil)
+	k.KeyGroup.SetEnabled(groups)
+	return []key.Binding{k.KeySource, k.AddToGroup, k.Rotate, k.KeyGroup}
+}
+
 // FullHelp lists every key of the view.
 func (v *setupView) FullHelp() [][]key.Binding {
 	k := v.keys
-	return [][]key.Binding{v.ShortHelp(), {k.Prev}}
+	return [][]key.Binding{v.ShortHelp(), append([]key.Binding{k.Prev}, v.keyHelp()...)}
 }
 
 // View renders the form, the key panel and any dialog.
@@ -555,9 +614,14 @@ func (v *setupView) View() string {
 		dlg := st.Dialog.Render(fmt.Sprintf("A key pair already exists in %s.\nReplace it? Links signed with the old key stop working. (y/n)", escapeKey(v.deps.KeyDir)))
 		add(strings.Split(dlg, "\n")...)
 	}
+	if v.confirmDiscard {
+		dlg := st.Dialog.Render("You have unsaved edits.\nDiscard them and leave setup? (y/n)")
+		add(strings.Split(dlg, "\n")...)
+	}
 	if v.cf.picking() {
 		add(v.cf.pickerView(v)...)
 	}
+	add(v.groupView()...)
 	if v.pem != "" {
 		add(v.panelView()...)
 	}
@@ -817,6 +881,7 @@ func (c *setupCloudFront) update(v *setupView, msg tea.Msg) (bool, tea.Cmd) {
 			return true, nil
 		}
 		if msg.err != nil {
+			v.chainGroup = false
 			return true, v.fail("Register public key: " + oneLine(msg.err.Error()))
 		}
 		v.fields[fKeyPairID].input.SetValue(msg.id)
@@ -825,7 +890,11 @@ func (c *setupCloudFront) update(v *setupView, msg tea.Msg) (bool, tea.Cmd) {
 		if msg.existed {
 			how = "Already registered"
 		}
-		v.msg, v.msgErr = fmt.Sprintf("%s: key pair ID %s. Add it to a key group your distribution trusts, then ctrl+s", how, escapeKey(msg.id)), false
+		v.msg, v.msgErr = fmt.Sprintf("%s: key pair ID %s. Add it to a key group your distribution trusts (ctrl+x), then ctrl+s", how, escapeKey(msg.id)), false
+		if v.chainGroup {
+			v.chainGroup = false
+			return true, v.addToGroup()
+		}
 		return true, nil
 	case distributionsMsg:
 		if !c.done(msg.seq) {

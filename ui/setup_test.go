@@ -347,9 +347,13 @@ func TestSetupKeysGoToFocusedField(t *testing.T) {
 	if h.v.focus != fRegion {
 		t.Fatalf("focus %d", h.v.focus)
 	}
-	h.press("esc")
+	h.press("esc") // "jk" is an unsaved edit: esc asks first
+	if _, ok := vtFind[backMsg](h.nav); ok || !h.v.confirmDiscard {
+		t.Fatal("esc left with unsaved edits")
+	}
+	h.press("y")
 	if _, ok := vtFind[backMsg](h.nav); !ok {
-		t.Fatal("esc did not go back")
+		t.Fatal("esc, y did not go back")
 	}
 }
 

@@ -335,8 +335,15 @@ func (s *Signer) signPolicy(p *sign.Policy) (b64Sig, b64Policy string, err error
 	if err != nil {
 		return "", "", err
 	}
-	d, h := policyDigest(SHA256, js)
-	sig, err := s.key.Sign(rand.Reader, d, h)
+	// A signer that signs messages itself (a KMS key, which can sign the
+	// policy as it is) gets the policy; any other gets its SHA-256 digest.
+	var sig []byte
+	if _, ok := s.key.(crypto.MessageSigner); ok {
+		sig, err = crypto.SignMessage(s.key, rand.Reader, js, crypto.SHA256)
+	} else {
+		d, h := policyDigest(SHA256, js)
+		sig, err = s.key.Sign(rand.Reader, d, h)
+	}
 	if err != nil {
 		return "", "", fmt.Errorf("sign policy: %w", err)
 	}

@@ -1,0 +1,349 @@
+package aws
+
+import (
+	"context"
+	"crypto"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rsa"
+	"crypto/sha256"
+	"crypto/x509"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	sdkaws "github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/kms"
+	kmstypes "github.com/aws/aws-sdk-go-v2/service/kms/types"
+	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
+	"github.com/aws/aws-sdk-go-v2/service/ssm"
+	"github.com/aws/smithy-go"
+	"github.com/cfsign/cfsign/keys"
+)
+
+// KeySourceOptions choose the account and endpoints for keys kept in AWS.
+// The endpoints default to what the SDK reads itself
+// (AWS_ENDPOINT_URL_KMS, AWS_ENDPOINT_URL_SECRETS_MANAGER,
+// AWS_ENDPOINT_URL_SSM); callers pass them explicitly when they read the
+// environment through something other than os.Getenv.
+type KeySourceOptions struct {
+	ClientOptions
+	KMSEndpointURL            string
+	SecretsManagerEndpointURL string
+	SSMEndpointURL            string
+}
+
+// KMS quotas: real KMS accepts a RAW message up to this many bytes; a
+// longer policy is sent as its SHA-256 digest.
+const kmsMaxRawMessage = 4096
+
+// kmsMaxAttempts is how often a KMS request is tried: a batch that hits
+// the account's request quota (ThrottlingException) backs off and goes on.
+const kmsMaxAttempts = 10
+
+// kmsCallTimeout bounds one KMS request, retries included.
+const kmsCallTimeout = 60 * time.Second
+
+// MaxKMSInFlight is how many KMS Sign requests a batch keeps in flight: far
+// below KMS's per-account quota for asymmetric signing (hundreds a
+// second), enough to hide the round trip.
+const MaxKMSInFlight = 16
+
+// LoadKeySigner loads the signer a private key setting names. Keys in
+// files or key text load through keys.LoadPrivateSetting (warning is its
+// file-mode warning); kms: gives a signer whose private key stays in KMS;
+// secretsmanager: and ssm: fetch the PEM text and keep it in memory only.
+// from names where the setting came from; errors name the secret or
+// parameter, never its value.
+func LoadKeySigner(ctx context.Context, value, from string, opts KeySourceOptions) (signer crypto.Signer, warning string, err error) {
+	src, err := keys.ParseSource(value)
+	if err != nil {
+		return nil, "", fmt.Errorf("%s: %w", from, err)
+	}
+	switch src.Kind {
+	case keys.SourceLocal:
+		return keys.LoadPrivateSetting(value, from)
+	case keys.SourceKMS:
+		s, err := NewKMSSigner(ctx, src.Ref, opts)
+		return s, "", err
+	}
+	text, err := FetchKeyText(ctx, src, opts)
+	if err != nil {
+		return nil, "", err
+	}
+	signer, err = keys.ParsePrivateText(text, src.String())
+	return signer, "", err
+}
+
+// FetchKeyText reads the PEM text of a key kept in Secrets Manager or
+// Parameter Store. The text is returned, never logged or written anywhere.
+func FetchKeyText(ctx context.Context, src keys.Source, opts KeySourceOptions) (string, error) {
+	cfg, err := keySourceConfig(ctx, opts.ClientOptions)
+	if err != nil {
+		return "", err
+	}
+	ctx, cancel := context.WithTimeout(ctx, kmsCallTimeout)
+	defer cancel()
+	switch src.Kind {
+	case keys.SourceSecretsManager:
+		api := secretsmanager.NewFromConfig(cfg, func(o *secretsmanager.Options) {
+			if opts.SecretsManagerEndpointURL != "" {
+				o.BaseEndpoint = sdkaws.String(opts.SecretsManagerEndpointURL)
+			}
+		})
+		out, err := api.GetSecretValue(ctx, &secretsmanager.GetSecretValueInput{SecretId: sdkaws.String(src.Ref)})
+		if err != nil {
+			return "", fmt.Errorf("read secret %s: %s", src.Ref, keySourceError(err, "secret"))
+		}
+		text := sdkaws.ToString(out.SecretString)
+		if out.SecretString == nil {
+			text = string(out.SecretBinary)
+		}
+		if src.Field == "" {
+			return text, nil
+		}
+		var fields map[string]any
+		if err := json.Unmarshal([]byte(text), &fields); err != nil {
+			// The decoder's message may quote the value: name the secret only.
+			return "", fmt.Errorf("read secret %s: field %s asked for, but the secret is not a JSON object", src.Ref, src.Field)
+		}
+		v, ok := fields[src.Field]
+		if !ok {
+			return "", fmt.Errorf("read secret %s: it has no JSON field %s", src.Ref, src.Field)
+		}
+		s, ok := v.(string)
+		if !ok {
+			return "", fmt.Errorf("read secret %s: JSON field %s is not a string", src.Ref, src.Field)
+		}
+		return s, nil
+	case keys.SourceSSM:
+		api := ssm.NewFromConfig(cfg, func(o *ssm.Options) {
+			if opts.SSMEndpointURL != "" {
+				o.BaseEndpoint = sdkaws.String(opts.SSMEndpointURL)
+			}
+		})
+		out, err := api.GetParameter(ctx, &ssm.GetParameterInput{Name: sdkaws.String(src.Ref), WithDecryption: sdkaws.Bool(true)})
+		if err != nil {
+			return "", fmt.Errorf("read parameter %s: %s", src.Ref, keySourceError(err, "parameter"))
+		}
+		if out.Parameter == nil || out.Parameter.Value == nil {
+			return "", fmt.Errorf("read parameter %s: it has no value", src.Ref)
+		}
+		return *out.Parameter.Value, nil
+	}
+	return "", fmt.Errorf("%s is not kept in Secrets Manager or Parameter Store", src)
+}
+
+// keySourceConfig loads the AWS config for key sources: the shared chain,
+// with more retries so a throttled batch rides out the quota.
+func keySourceConfig(ctx context.Context, opts ClientOptions) (sdkaws.Config, error) {
+	if opts.MaxAttempts == 0 {
+		opts.MaxAttempts = kmsMaxAttempts
+	}
+	cfg, err := loadConfig(ctx, opts)
+	if err != nil {
+		return cfg, fmt.Errorf("load AWS config: %w", err)
+	}
+	if cfg.Region == "" {
+		cfg.Region = "us-east-1"
+	}
+	return cfg, nil
+}
+
+// keySourceError says in words what an AWS error means for a key source;
+// the SDK's messages hold no secret values, but the short form reads
+// better on one line.
+func keySourceError(err error, what string) string {
+	var ae smithy.APIError
+	if errors.As(err, &ae) {
+		switch ae.ErrorCode() {
+		case "ResourceNotFoundException", "ParameterNotFound", "NotFoundException":
+			return fmt.Sprintf("no such %s (%s)", what, ae.ErrorCode())
+		case "AccessDeniedException", "AccessDenied", "UnrecognizedClientException":
+			return fmt.Sprintf("access denied (%s): the AWS identity may not read this %s", ae.ErrorCode(), what)
+		case "DisabledException":
+			return "the key is disabled (DisabledException): enable it in KMS"
+		case "KMSInvalidStateException":
+			return "the key is not usable in its current state (KMSInvalidStateException), for example pending deletion"
+		case "ThrottlingException":
+			return "KMS kept throttling the requests (ThrottlingException) after retries: sign fewer at once or raise the quota"
+		}
+		return fmt.Sprintf("%s: %s", ae.ErrorCode(), ae.ErrorMessage())
+	}
+	return err.Error()
+}
+
+// KMSSigner signs with an asymmetric KMS key; the private key never leaves
+// KMS. It implements crypto.Signer (for a SHA-256 digest, MessageType
+// DIGEST) and crypto.MessageSigner (the message itself, MessageType RAW up
+// to 4,096 bytes), and is safe for concurrent use.
+type KMSSigner struct {
+	api *kms.Client
+	// ctx is the command's: a Ctrl-C ends calls in flight.
+	ctx       context.Context
+	keyID     string // as given
+	arn       string
+	pub       crypto.PublicKey
+	algorithm kmstypes.SigningAlgorithmSpec
+}
+
+// NewKMSSigner checks that keyID (an ID, alias/NAME or ARN) names a KMS key
+// that can sign for CloudFront (SIGN_VERIFY, RSA_2048 or ECC_NIST_P256,
+// enabled) and fetches its public key.
+func NewKMSSigner(ctx context.Context, keyID string, opts KeySourceOptions) (*KMSSigner, error) {
+	cfg, err := keySourceConfig(ctx, opts.ClientOptions)
+	if err != nil {
+		return nil, err
+	}
+	api := newKMSClient(cfg, opts)
+	return kmsSignerFor(ctx, api, keyID)
+}
+
+func newKMSClient(cfg sdkaws.Config, opts KeySourceOptions) *kms.Client {
+	return kms.NewFromConfig(cfg, func(o *kms.Options) {
+		if opts.KMSEndpointURL != "" {
+			o.BaseEndpoint = sdkaws.String(opts.KMSEndpointURL)
+		}
+	})
+}
+
+func kmsSignerFor(ctx context.Context, api *kms.Client, keyID string) (*KMSSigner, error) {
+	cctx, cancel := context.WithTimeout(ctx, kmsCallTimeout)
+	defer cancel()
+	desc, err := api.DescribeKey(cctx, &kms.DescribeKeyInput{KeyId: sdkaws.String(keyID)})
+	if err != nil {
+		return nil, fmt.Errorf("KMS key %s: %s", keyID, keySourceError(err, "key"))
+	}
+	md := desc.KeyMetadata
+	if md == nil {
+		return nil, fmt.Errorf("KMS key %s: KMS returned no key metadata", keyID)
+	}
+	if md.KeyUsage != kmstypes.KeyUsageTypeSignVerify {
+		return nil, fmt.Errorf("KMS key %s cannot sign for CloudFront: its key usage is %s; CloudFront needs an asymmetric SIGN_VERIFY key (RSA_2048 or ECC_NIST_P256): make one with 'cfsign keys create --kms'", keyID, md.KeyUsage)
+	}
+	var alg kmstypes.SigningAlgorithmSpec
+	switch md.KeySpec {
+	case kmstypes.KeySpecRsa2048:
+		alg = kmstypes.SigningAlgorithmSpecRsassaPkcs1V15Sha256
+	case kmstypes.KeySpecEccNistP256:
+		alg = kmstypes.SigningAlgorithmSpecEcdsaSha256
+	default:
+		return nil, fmt.Errorf("KMS key %s cannot sign for CloudFront: its key spec is %s; CloudFront accepts RSA 2048-bit (RSA_2048) and ECDSA P-256 (ECC_NIST_P256) keys only", keyID, md.KeySpec)
+	}
+	if !md.Enabled {
+		return nil, fmt.Errorf("KMS key %s cannot sign: its state is %s", keyID, md.KeyState)
+	}
+	pk, err := api.GetPublicKey(cctx, &kms.GetPublicKeyInput{KeyId: sdkaws.String(keyID)})
+	if err != nil {
+		return nil, fmt.Errorf("KMS key %s: get public key: %s", keyID, keySourceError(err, "key"))
+	}
+	pub, err := x509.ParsePKIXPublicKey(pk.PublicKey)
+	if err != nil {
+		return nil, fmt.Errorf("KMS key %s: its public key does not parse: %v", keyID, err)
+	}
+	switch p := pub.(type) {
+	case *rsa.PublicKey:
+	case *ecdsa.PublicKey:
+		if p.Curve != elliptic.P256() {
+			return nil, fmt.Errorf("KMS key %s: ECDSA key not on P-256", keyID)
+		}
+	default:
+		return nil, fmt.Errorf("KMS key %s: %T public key cannot sign for CloudFront", keyID, pub)
+	}
+	return &KMSSigner{api: api, ctx: ctx, keyID: keyID, arn: sdkaws.ToString(md.Arn), pub: pub, algorithm: alg}, nil
+}
+
+// Public returns the key's public half, as GetPublicKey gave it.
+func (s *KMSSigner) Public() crypto.PublicKey { return s.pub }
+
+// ARN is the key's ARN.
+func (s *KMSSigner) ARN() string { return s.arn }
+
+// KeyID is the key as the setting named it.
+func (s *KMSSigner) KeyID() string { return s.keyID }
+
+// ErrKMSHash is returned when asked to sign with anything but SHA-256.
+var ErrKMSHash = errors.New("KMS keys sign with SHA-256 only: KMS has no SHA-1 signing, so use CloudFront's SHA-256 mode (--hash sha256, the default for KMS keys)")
+
+// Sign signs a SHA-256 digest (MessageType DIGEST).
+func (s *KMSSigner) Sign(_ io.Reader, digest []byte, opts crypto.SignerOpts) ([]byte, error) {
+	if opts.HashFunc() != crypto.SHA256 || len(digest) != sha256.Size {
+		return nil, ErrKMSHash
+	}
+	return s.sign(digest, kmstypes.MessageTypeDigest)
+}
+
+// SignMessage signs msg: as it is (RAW) up to 4,096 bytes, else its SHA-256
+// digest (DIGEST).
+func (s *KMSSigner) SignMessage(_ io.Reader, msg []byte, opts crypto.SignerOpts) ([]byte, error) {
+	if opts.HashFunc() != crypto.SHA256 {
+		return nil, ErrKMSHash
+	}
+	if len(msg) <= kmsMaxRawMessage {
+		return s.sign(msg, kmstypes.MessageTypeRaw)
+	}
+	d := sha256.Sum256(msg)
+	return s.sign(d[:], kmstypes.MessageTypeDigest)
+}
+
+func (s *KMSSigner) sign(msg []byte, mt kmstypes.MessageType) ([]byte, error) {
+	ctx, cancel := context.WithTimeout(s.ctx, kmsCallTimeout)
+	defer cancel()
+	out, err := s.api.Sign(ctx, &kms.SignInput{
+		KeyId:            sdkaws.String(s.keyID),
+		Message:          msg,
+		MessageType:      mt,
+		SigningAlgorithm: s.algorithm,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("KMS key %s: sign: %s", s.keyID, keySourceError(err, "key"))
+	}
+	return out.Signature, nil
+}
+
+// KMSKeyType is the kind of KMS key CreateKMSKey makes.
+type KMSKeyType string
+
+// KMS key types that can sign for CloudFront.
+const (
+	KMSRSA   KMSKeyType = "rsa"
+	KMSECDSA KMSKeyType = "ecdsa"
+)
+
+// CreateKMSKey makes an asymmetric signing key in KMS (RSA_2048 or
+// ECC_NIST_P256), names it with alias (alias/ added when missing; "" for
+// none), and returns a signer for it.
+func CreateKMSKey(ctx context.Context, t KMSKeyType, alias, description string, opts KeySourceOptions) (*KMSSigner, error) {
+	cfg, err := keySourceConfig(ctx, opts.ClientOptions)
+	if err != nil {
+		return nil, err
+	}
+	api := newKMSClient(cfg, opts)
+	spec := kmstypes.KeySpecRsa2048
+	if t == KMSECDSA {
+		spec = kmstypes.KeySpecEccNistP256
+	}
+	if alias != "" && !strings.HasPrefix(alias, "alias/") {
+		alias = "alias/" + alias
+	}
+	cctx, cancel := context.WithTimeout(ctx, kmsCallTimeout)
+	defer cancel()
+	out, err := api.CreateKey(cctx, &kms.CreateKeyInput{
+		KeySpec:     spec,
+		KeyUsage:    kmstypes.KeyUsageTypeSignVerify,
+		Description: sdkaws.String(description),
+	})
+	if err != nil {
+		return nil, fmt.Errorf("create KMS key: %s", keySourceError(err, "key"))
+	}
+	id := sdkaws.ToString(out.KeyMetadata.KeyId)
+	if alias != "" {
+		if _, err := api.CreateAlias(cctx, &kms.CreateAliasInput{AliasName: sdkaws.String(alias), TargetKeyId: sdkaws.String(id)}); err != nil {
+			return nil, fmt.Errorf("KMS key %s created, but alias %s: %s", sdkaws.ToString(out.KeyMetadata.Arn), alias, keySourceError(err, "alias"))
+		}
+	}
+	return kmsSignerFor(ctx, api, id)
+}

@@ -1,0 +1,369 @@
+package ui
+
+// Issue 15 and issue 14 item 13 on the setup screen: where the private key
+// lives (a file, KMS, Secrets Manager, Parameter Store), the key group's
+// keys, adding a key to the key group, and rotating the signing key.
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"time"
+
+	"github.com/cfsign/cfsign/aws"
+	"github.com/cfsign/cfsign/config"
+	"github.com/cfsign/cfsign/keys"
+	tea "github.com/charmbracelet/bubbletea"
+)
+
+// KeyGroupAdmin reads and edits CloudFront key groups for the setup
+// screen's key group panel, "add to key group" and "rotate". *aws.CloudFront
+// satisfies it; the setup screen asks Deps.CloudFront for it, so a
+// CloudFrontAdmin without it simply hides those actions.
+type KeyGroupAdmin interface {
+	ListKeyGroups(ctx context.Context) ([]aws.KeyGroupInfo, error)
+	ListPublicKeys(ctx context.Context) ([]aws.PublicKeyInfo, error)
+	AddKeyToGroup(ctx context.Context, groupID, keyID string) (aws.KeyGroupInfo, bool, error)
+}
+
+// keyCheckDelay is how long typing in the private key field must pause
+// before a key kept in AWS is checked: one AWS call per pause, not per key.
+const keyCheckDelay = 700 * time.Millisecond
+
+type (
+	// keyCheckDueMsg asks to check the key in AWS once typing paused (seq).
+	keyCheckDueMsg struct{ seq int }
+	// groupAddedMsg is the result of "add to key group" (request seq).
+	groupAddedMsg struct {
+		seq     int
+		id      string
+		group   aws.KeyGroupInfo
+		changed bool
+		err     error
+	}
+	// keyGroupMsg is the result of loading the key group's keys.
+	keyGroupMsg struct {
+		seq   int
+		group aws.KeyGroupInfo
+		rows  []keyGroupRow
+		err   error
+	}
+	// rotatedMsg is the result of "rotate key".
+	rotatedMsg struct {
+		seq   int
+		oldID string
+		pair  keys.Pair
+		pem   string
+		id    string
+		group aws.KeyGroupInfo
+		err   error
+	}
+)
+
+// keyGroupRow is one key of the key group panel.
+type keyGroupRow struct {
+	id, name, fingerprint string
+	created, latestExpiry time.Time
+}
+
+// keySources are the places the private key field can name, in the order
+// ctrl+o cycles through them.
+var keySources = []struct {
+	kind   keys.SourceKind
+	prefix string
+	label  string
+	hint   string
+}{
+	{keys.SourceLocal, "", "key file", "a PEM file, or PEM text"},
+	{keys.SourceKMS, keys.PrefixKMS, "AWS KMS", "type the KMS key ID, alias/NAME or ARN after kms: (KMS signs; SHA-256)"},
+	{keys.SourceSecretsManager, keys.PrefixSecretsManager, "Secrets Manager", "type the secret name or ARN after secretsmanager: (add #FIELD for a JSON secret)"},
+	{keys.SourceSSM, keys.PrefixSSM, "Parameter Store", "type the SecureString parameter path after ssm:"},
+}
+
+// keySourceIndex is the index in keySources of what value names.
+func keySourceIndex(value string) int {
+	for i := len(keySources) - 1; i > 0; i-- {
+		if strings.HasPrefix(strings.TrimSpace(value), keySources[i].prefix) {
+			return i
+		}
+	}
+	return 0
+}
+
+// nextKeySource switches the private key field to the next source.
+func (v *setupView) nextKeySource() tea.Cmd {
+	f := &v.fields[fPrivateKey]
+	next := (keySourceIndex(f.input.Value()) + 1) % len(keySources)
+	value := keySources[next].prefix
+	if next == 0 {
+		if saved := v.deps.Settings.PrivateKey; keySourceIndex(saved) == 0 {
+			value = saved
+		}
+	}
+	f.input.SetValue(value)
+	v.msg, v.msgErr = "Private key from "+keySources[next].label, false
+	return tea.Batch(v.setFocus(fPrivateKey), v.checkKey())
+}
+
+// remoteKeyCheck handles a private key kept in AWS: it says what to type,
+// or schedules the check for when typing pauses. ok is false for a local key.
+func (v *setupView) remoteKeyCheck(value string) (tea.Cmd, bool) {
+	i := keySourceIndex(value)
+	if i == 0 {
+		return nil, false
+	}
+	f := &v.fields[fPrivateKey]
+	if _, err := keys.ParseSource(value); err != nil {
+		v.keyPending = false
+		f.note = keySources[i].hint
+		return nil, true
+	}
+	v.keyPending = true
+	f.note = "checking in " + keySources[i].label + "…"
+	seq := v.keySeq
+	return tea.Tick(keyCheckDelay, func(time.Time) tea.Msg { return keyCheckDueMsg{seq: seq} }), true
+}
+
+// keyGroupAdmin is the CloudFront key group API, or nil.
+func (v *setupView) keyGroupAdmin() KeyGroupAdmin {
+	a, _ := v.deps.CloudFront.(KeyGroupAdmin)
+	return a
+}
+
+// dirty reports whether the form holds edits not saved.
+func (v *setupView) dirty() bool {
+	return !reflect.DeepEqual(v.settings(), v.deps.Settings)
+}
+
+// pickGroup is the key group to work on: the first that holds one of ids
+// (in order), else the account's only key group.
+func pickGroup(groups []aws.KeyGroupInfo, ids ...string) (aws.KeyGroupInfo, error) {
+	for _, id := range ids {
+		for _, g := range groups {
+			if id != "" && g.Has(id) {
+				return g, nil
+			}
+		}
+	}
+	if len(groups) == 1 {
+		return groups[0], nil
+	}
+	if len(groups) == 0 {
+		return aws.KeyGroupInfo{}, errors.New("this account has no key group: make one with 'cfsign keys register --key-group NAME'")
+	}
+	return aws.KeyGroupInfo{}, errors.New("no key group holds the configured key, and there are several: use 'cfsign keys register --key-group NAME'")
+}
+
+// addToGroup adds the form's key pair ID to the key group that holds the
+// saved key (the one the distribution trusts).
+func (v *setupView) addToGroup() tea.Cmd {
+	admin := v.keyGroupAdmin()
+	if admin == nil {
+		return v.fail("Add to key group: no CloudFront key group access (check the profile)")
+	}
+	id := v.value(fKeyPairID)
+	if id == "" || v.fields[fKeyPairID].err != "" {
+		return v.fail("Add to key group: register the public key first (ctrl+r) so the Key pair ID is filled")
+	}
+	saved := v.deps.Settings.KeyPairID
+	ctx, seq := v.cf.begin("Adding " + escapeKey(id) + " to the key group…")
+	v.msg, v.msgErr = "", false
+	return func() tea.Msg {
+		groups, err := admin.ListKeyGroups(ctx)
+		if err != nil {
+			return groupAddedMsg{seq: seq, id: id, err: err}
+		}
+		g, err := pickGroup(groups, saved, id)
+		if err != nil {
+			return groupAddedMsg{seq: seq, id: id, err: err}
+		}
+		g, changed, err := admin.AddKeyToGroup(ctx, g.ID, id)
+		return groupAddedMsg{seq: seq, id: id, group: g, changed: changed, err: err}
+	}
+}
+
+// loadKeyGroup lists the keys of the key group holding the form's (or the
+// saved) key pair ID, with the latest expiry cfsign signed with each.
+func (v *setupView) loadKeyGroup() tea.Cmd {
+	admin := v.keyGroupAdmin()
+	if admin == nil {
+		return v.fail("Key group: no CloudFront key group access (check the profile)")
+	}
+	ids := []string{v.value(fKeyPairID), v.deps.Settings.KeyPairID}
+	ledger := keys.NewLedger(config.ExpiryLedgerPath(os.Getenv))
+	ctx, seq := v.cf.begin("Reading the key group…")
+	v.msg, v.msgErr = "", false
+	return func() tea.Msg {
+		groups, err := admin.ListKeyGroups(ctx)
+		if err != nil {
+			return keyGroupMsg{seq: seq, err: err}
+		}
+		g, err := pickGroup(groups, ids...)
+		if err != nil {
+			return keyGroupMsg{seq: seq, err: err}
+		}
+		pubs, err := admin.ListPublicKeys(ctx)
+		if err != nil {
+			return keyGroupMsg{seq: seq, err: err}
+		}
+		expiries, _ := ledger.All() // a missing or unreadable ledger only hides expiries
+		byID := map[string]aws.PublicKeyInfo{}
+		for _, k := range pubs {
+			byID[k.ID] = k
+		}
+		var rows []keyGroupRow
+		for _, id := range g.KeyIDs {
+			k := byID[id]
+			fp := "?"
+			if pub, err := keys.ParsePublic([]byte(k.PEM)); err == nil {
+				fp, _ = keys.Fingerprint(pub)
+			}
+			rows = append(rows, keyGroupRow{id: id, name: k.Name, fingerprint: fp, created: k.Created, latestExpiry: expiries[id]})
+		}
+		return keyGroupMsg{seq: seq, group: g, rows: rows}
+	}
+}
+
+// rotate makes a new key pair in a directory of its own, registers it, adds
+// it to the key group and then saves the settings to sign with it. The old
+// key stays in the group, so links already handed out keep working.
+func (v *setupView) rotate() tea.Cmd {
+	admin := v.keyGroupAdmin()
+	switch {
+	case admin == nil || v.deps.CloudFront == nil:
+		return v.fail("Rotate: no CloudFront key group access (check the profile)")
+	case v.deps.Keys == nil || v.deps.KeyDir == "":
+		return v.fail("Rotate: no key directory configured")
+	case keySourceIndex(v.value(fPrivateKey)) != 0:
+		return v.fail("Rotate: a key kept in AWS rotates from the command line: cfsign keys rotate --kms")
+	}
+	reg, km, base := v.deps.CloudFront, v.deps.Keys, filepath.Join(v.deps.KeyDir, "rotated-"+v.now().UTC().Format("20060102T150405Z"))
+	oldID, saved := v.value(fKeyPairID), v.deps.Settings.KeyPairID
+	ctx, seq := v.cf.begin("Rotating: new key pair, register, add to the key group…")
+	v.msg, v.msgErr = "", false
+	return func() tea.Msg {
+		fail := func(err error) tea.Msg { return rotatedMsg{seq: seq, oldID: oldID, err: err} }
+		groups, err := admin.ListKeyGroups(ctx)
+		if err != nil {
+			return fail(err)
+		}
+		g, err := pickGroup(groups, oldID, saved)
+		if err != nil {
+			return fail(err)
+		}
+		if len(g.KeyIDs) >= aws.MaxKeysPerKeyGroup {
+			return fail(fmt.Errorf("key group %s already holds %d keys, CloudFront's limit: retire one first ('cfsign keys retire KEY_PAIR_ID')", g.Name, len(g.KeyIDs)))
+		}
+		var pair keys.Pair
+		for n := 1; ; n++ {
+			dir := base
+			if n > 1 {
+				dir = fmt.Sprintf("%s-%d", base, n)
+			}
+			if pair, err = km.GenerateFiles(dir, keys.RSA, false); !errors.Is(err, keys.ErrExists) || n >= 100 {
+				break
+			}
+		}
+		if err != nil {
+			return fail(err)
+		}
+		pem, err := os.ReadFile(pair.PublicPath)
+		if err != nil {
+			return fail(err)
+		}
+		id, _, err := reg.RegisterPublicKey(ctx, pem, "")
+		if err != nil {
+			return fail(err)
+		}
+		g, _, err = admin.AddKeyToGroup(ctx, g.ID, id)
+		if err != nil {
+			return fail(fmt.Errorf("key %s registered, but: %w", id, err))
+		}
+		return rotatedMsg{seq: seq, oldID: oldID, pair: pair, pem: string(pem), id: id, group: g}
+	}
+}
+
+// updateKeys applies the answers of the key actions.
+func (v *setupView) updateKeys(msg tea.Msg) (bool, tea.Cmd) {
+	switch msg := msg.(type) {
+	case keyCheckDueMsg:
+		if msg.seq != v.keySeq || !v.keyPending || v.deps.Keys == nil {
+			return true, nil
+		}
+		return true, loadKeyCmd(v.keySeq, v.deps.Keys, v.value(fPrivateKey))
+	case groupAddedMsg:
+		if !v.cf.done(msg.seq) {
+			return true, nil
+		}
+		if msg.err != nil {
+			return true, v.fail("Add to key group: " + oneLine(msg.err.Error()))
+		}
+		how := "Added"
+		if !msg.changed {
+			how = "Already in"
+		}
+		v.msg, v.msgErr = fmt.Sprintf("%s key group %s: %s (%d of %d keys). ctrl+t tests a link, ctrl+s saves",
+			how, escapeKey(msg.group.Name), escapeKey(msg.id), len(msg.group.KeyIDs), aws.MaxKeysPerKeyGroup), false
+		if v.groupRows != nil {
+			return true, v.loadKeyGroup()
+		}
+		return true, nil
+	case keyGroupMsg:
+		if !v.cf.done(msg.seq) {
+			return true, nil
+		}
+		if msg.err != nil {
+			return true, v.fail("Key group: " + oneLine(msg.err.Error()))
+		}
+		v.group, v.groupRows = msg.group, msg.rows
+		return true, nil
+	case rotatedMsg:
+		if !v.cf.done(msg.seq) {
+			return true, nil
+		}
+		if msg.err != nil {
+			return true, v.fail("Rotate: " + oneLine(msg.err.Error()))
+		}
+		p := msg.pair
+		v.pair, v.pem = &p, msg.pem
+		v.fields[fKeyPairID].input.SetValue(msg.id)
+		v.revalidate(fKeyPairID)
+		v.fields[fPrivateKey].input.SetValue(p.PrivatePath)
+		v.msg, v.msgErr = fmt.Sprintf("Rotated: now signing with %s (key group %s, %d of %d keys); %s stays trusted until you retire it",
+			escapeKey(msg.id), escapeKey(msg.group.Name), len(msg.group.KeyIDs), aws.MaxKeysPerKeyGroup, escapeKey(msg.oldID)), false
+		v.group = msg.group
+		// Save first: checkKey marks the key pending, which save refuses.
+		save := v.save()
+		cmds := []tea.Cmd{save, v.checkKey()}
+		if v.groupRows != nil {
+			cmds = append(cmds, v.loadKeyGroup())
+		}
+		return true, tea.Batch(cmds...)
+	}
+	return false, nil
+}
+
+// groupView shows the key group's keys once loaded (ctrl+l).
+func (v *setupView) groupView() []string {
+	if v.groupRows == nil {
+		return nil
+	}
+	st := v.st
+	out := []string{truncLine(st.Label.Render(fmt.Sprintf("Key group %s: %d of %d keys", escapeKey(v.group.Name), len(v.groupRows), aws.MaxKeysPerKeyGroup)), v.width)}
+	signing := v.deps.Settings.KeyPairID
+	for _, r := range v.groupRows {
+		line := fmt.Sprintf("  %s  %s  %s  %s", escapeKey(r.id), escapeKey(r.name), r.created.UTC().Format("2006-01-02"), r.fingerprint)
+		if r.id == signing {
+			line += "  signing"
+		}
+		if !r.latestExpiry.IsZero() {
+			line += "  signed until " + r.latestExpiry.UTC().Format(time.RFC3339)
+		}
+		out = append(out, truncLine(line, v.width))
+	}
+	return append(out, "")
+}

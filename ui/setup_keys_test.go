@@ -1,0 +1,228 @@
+package ui
+
+import (
+	"context"
+	"crypto"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/cfsign/cfsign/aws"
+	"github.com/cfsign/cfsign/aws/sandbox"
+	"github.com/cfsign/cfsign/aws/signedurl"
+	"github.com/cfsign/cfsign/config"
+	"github.com/cfsign/cfsign/internal/testenv"
+	"github.com/cfsign/cfsign/keys"
+	tea "github.com/charmbracelet/bubbletea"
+)
+
+// ctrl sends a control key the shared vtKey does not name.
+func (h *setupHarness) ctrl(t tea.KeyType) {
+	_, cmd := h.v.Update(tea.KeyMsg{Type: t})
+	h.drive(cmd)
+}
+
+// sandboxSetup is the setup screen on a sandbox of the test's own, as the
+// app builds it with --sandbox: its CloudFront API, real keys, a real
+// signer, and a file on the edge to test links with.
+func sandboxSetup(t *testing.T) (*setupHarness, *sandbox.Sandbox, *aws.CloudFront) {
+	t.Helper()
+	t.Setenv("XDG_STATE_HOME", t.TempDir())
+	sb := testenv.NewSandbox(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	co := aws.ClientOptions{Region: sb.Region, EndpointURL: sb.S3Endpoint, AccessKeyID: sb.AccessKeyID, SecretAccessKey: sb.SecretAccessKey}
+	cf, err := aws.NewCloudFront(ctx, aws.CloudFrontOptions{ClientOptions: co, CloudFrontEndpointURL: sb.CloudFrontEndpoint})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s3c, err := aws.NewClient(ctx, co)
+	if err != nil {
+		t.Fatal(err)
+	}
+	src := filepath.Join(t.TempDir(), "hello.txt")
+	os.WriteFile(src, []byte("hello\n"), 0o600)
+	if _, err := s3c.Upload(ctx, aws.UploadRequest{Path: src, Bucket: sb.Bucket, Key: "hello.txt"}, nil); err != nil {
+		t.Fatal(err)
+	}
+	h := newSetupHarness(t, config.Settings{Bucket: sb.Bucket, Region: sb.Region, Domain: sb.EdgeURL,
+		KeyPairID: sb.KeyPairID, PrivateKey: sb.PrivateKeyPath})
+	h.v.now = time.Now // the edge checks expiry against its own clock
+	h.v.deps.CloudFront = cf
+	h.v.deps.Keys = vtRealKeys{}
+	h.v.deps.Sandbox = true
+	h.v.deps.NewSigner = func(id, path string, hash signedurl.Hash) (URLSigner, error) {
+		k, _, err := keys.LoadPrivate(path)
+		if err != nil {
+			return nil, err
+		}
+		return signedurl.NewSigner(id, k, hash)
+	}
+	h.set(fTestObject, "hello.txt")
+	return h, sb, cf
+}
+
+func (h *setupHarness) testLinkStatus() int {
+	h.t.Helper()
+	h.press("ctrl+t")
+	if h.v.cf.diag == nil {
+		h.t.Fatalf("no test link result: %q", h.v.msg)
+	}
+	return h.v.cf.diag.Status
+}
+
+// Issue 14 item 13: on the sandbox, generate, register, add to the key
+// group and test the link, 200.
+func TestSetupSandboxGenerateRegisterGroupTestLink(t *testing.T) {
+	h, sb, cf := sandboxSetup(t)
+	if c := h.testLinkStatus(); c != 200 {
+		t.Fatalf("sandbox key: %d %+v", c, h.v.cf.diag)
+	}
+	h.press("ctrl+g")
+	newID := h.v.value(fKeyPairID)
+	if newID == sb.KeyPairID || h.v.fields[fKeyPairID].err != "" {
+		t.Fatalf("Key pair ID did not follow the new key: %q (msg %q)", newID, h.v.msg)
+	}
+	if !strings.Contains(h.v.msg, "Added key group") {
+		t.Fatalf("not added to the key group: %q", h.v.msg)
+	}
+	groups, err := cf.ListKeyGroups(context.Background())
+	if err != nil || len(groups) != 1 || !groups[0].Has(newID) || !groups[0].Has(sb.KeyPairID) {
+		t.Fatalf("key groups %+v %v", groups, err)
+	}
+	if c := h.testLinkStatus(); c != 200 {
+		t.Fatalf("new key: test link %d, want 200 (%+v)", c, h.v.cf.diag)
+	}
+	// ctrl+r and ctrl+x again say what they found.
+	h.press("ctrl+r")
+	if !strings.Contains(h.v.msg, "Already registered: key pair ID "+newID) {
+		t.Errorf("ctrl+r: %q", h.v.msg)
+	}
+	h.ctrl(tea.KeyCtrlX)
+	if !strings.Contains(h.v.msg, "Already in key group") {
+		t.Errorf("ctrl+x: %q", h.v.msg)
+	}
+}
+
+// ctrl+r on AWS registers; a step (ctrl+x) adds the key to the group.
+func TestSetupRegisterThenAddToGroup(t *testing.T) {
+	h, sb, cf := sandboxSetup(t)
+	h.v.deps.Sandbox = false // as on AWS: generate does not chain
+	h.press("ctrl+g")
+	if h.v.value(fKeyPairID) != sb.KeyPairID {
+		t.Fatalf("generate alone changed the key pair ID")
+	}
+	h.press("ctrl+r")
+	id := h.v.value(fKeyPairID)
+	if id == sb.KeyPairID {
+		t.Fatalf("ctrl+r: %q", h.v.msg)
+	}
+	if c := h.testLinkStatus(); c != 403 {
+		t.Fatalf("a key in no group: %d, want 403", c)
+	}
+	h.ctrl(tea.KeyCtrlX)
+	if g, _ := cf.GroupsWithKey(context.Background(), id); len(g) != 1 {
+		t.Fatalf("ctrl+x: %q", h.v.msg)
+	}
+	if c := h.testLinkStatus(); c != 200 {
+		t.Fatalf("after ctrl+x: %d", c)
+	}
+}
+
+func TestSetupRotateOnSandbox(t *testing.T) {
+	h, sb, cf := sandboxSetup(t)
+	h.ctrl(tea.KeyCtrlY)
+	id := h.v.value(fKeyPairID)
+	if id == sb.KeyPairID || !strings.Contains(h.v.msg, "Rotated: now signing with "+id) {
+		t.Fatalf("rotate: %q", h.v.msg)
+	}
+	if len(h.store.saved) != 1 || h.store.saved[0].KeyPairID != id || !strings.Contains(h.store.saved[0].PrivateKey, "rotated-") {
+		t.Fatalf("settings not switched: %+v", h.store.saved)
+	}
+	if c := h.testLinkStatus(); c != 200 {
+		t.Fatalf("rotated key: %d", c)
+	}
+	h.ctrl(tea.KeyCtrlL)
+	view := h.v.View()
+	if len(h.v.groupRows) != 2 || !strings.Contains(view, "2 of 5 keys") || !strings.Contains(view, "SHA256:") {
+		t.Fatalf("key group panel (%d rows):\n%s", len(h.v.groupRows), view)
+	}
+	for range 3 {
+		h.ctrl(tea.KeyCtrlY)
+	}
+	g, _ := cf.GroupsWithKey(context.Background(), sb.KeyPairID)
+	if len(g) != 1 || len(g[0].KeyIDs) != 5 {
+		t.Fatalf("after 4 rotations: %+v", g)
+	}
+	h.ctrl(tea.KeyCtrlY)
+	if !h.v.msgErr || !strings.Contains(h.v.msg, "already holds 5 keys") {
+		t.Fatalf("sixth key: %q", h.v.msg)
+	}
+}
+
+func TestSetupEscAsksBeforeDiscarding(t *testing.T) {
+	h := newSetupHarness(t, config.Settings{Domain: "d111.cloudfront.net"})
+	h.press("esc")
+	if _, ok := vtFind[backMsg](h.nav); !ok || h.v.confirmDiscard {
+		t.Fatal("esc with no edits should leave at once")
+	}
+	h.nav = nil
+	h.set(fDomain, "d222.cloudfront.net")
+	h.press("esc")
+	if _, ok := vtFind[backMsg](h.nav); ok || !h.v.confirmDiscard || h.v.InputFocused() {
+		t.Fatal("esc with edits left without asking")
+	}
+	if !strings.Contains(h.v.View(), "Discard them and leave setup? (y/n)") {
+		t.Fatalf("no question:\n%s", h.v.View())
+	}
+	h.press("n")
+	if h.v.confirmDiscard || h.v.value(fDomain) != "d222.cloudfront.net" {
+		t.Fatal("n did not keep the edits")
+	}
+	h.press("esc", "y")
+	if _, ok := vtFind[backMsg](h.nav); !ok {
+		t.Fatal("y did not leave")
+	}
+}
+
+// kmsKeys loads keys as the app does: files, and keys kept in AWS through
+// the fake KMS over HTTP.
+type kmsKeys struct {
+	vtRealKeys
+	opts aws.KeySourceOptions
+}
+
+func (k kmsKeys) LoadPrivate(path string) (crypto.Signer, string, error) {
+	return aws.LoadKeySigner(context.Background(), path, "the private key field", k.opts)
+}
+
+func TestSetupKeySource(t *testing.T) {
+	f := testenv.NewFakeKMS(t, 0)
+	h := newSetupHarness(t, config.Settings{PrivateKey: "/keys/private_key.pem"})
+	h.v.deps.Keys = kmsKeys{opts: aws.KeySourceOptions{KMSEndpointURL: f.URL,
+		ClientOptions: aws.ClientOptions{Region: "us-east-1", AccessKeyID: "testing", SecretAccessKey: "testing"}}}
+	h.ctrl(tea.KeyCtrlO)
+	if h.v.value(fPrivateKey) != "kms:" || h.v.focus != fPrivateKey || !strings.Contains(h.v.fields[fPrivateKey].note, "KMS key ID") {
+		t.Fatalf("ctrl+o: %q note %q", h.v.value(fPrivateKey), h.v.fields[fPrivateKey].note)
+	}
+	for _, c := range vtType(h.v, "fake") {
+		h.drive(c)
+	}
+	if f := h.v.fields[fPrivateKey]; f.err != "" || !strings.Contains(f.note, "found in AWS KMS") {
+		t.Fatalf("kms:fake: err %q note %q", f.err, f.note)
+	}
+	f.Mu.Lock()
+	signs := f.Types["RAW"] + f.Types["DIGEST"]
+	f.Mu.Unlock()
+	if signs != 0 {
+		t.Errorf("checking the key signed %d times", signs)
+	}
+	for _, want := range []string{"secretsmanager:", "ssm:", "/keys/private_key.pem", "kms:"} {
+		h.ctrl(tea.KeyCtrlO)
+		if got := h.v.value(fPrivateKey); got != want {
+			t.Fatalf("ctrl+o gave %q, want %q", got, want)
+		}
+	}
+}
