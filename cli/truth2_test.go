@@ -68,11 +68,23 @@ func TestDirectoryUploadInterruptedSaysWhatHappened(t *testing.T) {
 		ctx, cancel := context.WithCancel(context.Background())
 		defer cancel()
 		var puts atomic.Int32
+		var stopped atomic.Bool
 		proxy := testenv.NewFaultProxy(t, sb.S3Endpoint, func(w http.ResponseWriter, r *http.Request) bool {
+			cleanup := r.Method == http.MethodHead || r.Method == http.MethodGet || r.Method == http.MethodDelete
+			if stopped.Load() && !cleanup {
+				// After the Ctrl-C nothing new reaches the server, so what it
+				// holds does not depend on which request won a race.
+				<-r.Context().Done()
+				return true
+			}
 			if !isPutObject(r) || puts.Add(1) <= 3 {
 				return false
 			}
-			// S3 stores it, and the user presses Ctrl-C before the answer.
+			// S3 stores this one, and the user presses Ctrl-C before the answer.
+			if stopped.Swap(true) {
+				<-r.Context().Done()
+				return true
+			}
 			forward.ServeHTTP(httptest.NewRecorder(), r)
 			cancel()
 			<-r.Context().Done()
