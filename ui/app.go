@@ -103,6 +103,12 @@ func (m *app) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		if key.Matches(msg, m.km.ForceQuit) {
 			return m, m.quitOrAsk(armed)
 		}
+		if key.Matches(msg, m.km.HelpAny) {
+			// F1 reaches help from every view, also where ? is text.
+			m.help.ShowAll = !m.help.ShowAll
+			m.resize()
+			return m, nil
+		}
 		if !m.inputFocused() && !m.prompting() {
 			switch {
 			case key.Matches(msg, m.km.Quit):
@@ -333,9 +339,9 @@ func shortHelp(hm help.Model, bs []key.Binding, width int) string {
 // ctrl+c quits; K does nothing on setup itself. The full help adds K.
 func (m *app) globalKeys(full bool) []key.Binding {
 	if m.inputFocused() {
-		return []key.Binding{m.km.ForceQuit}
+		return []key.Binding{m.km.HelpAny, m.km.ForceQuit}
 	}
-	if full && !m.onSetup() {
+	if !m.onSetup() {
 		return []key.Binding{m.km.Help, m.km.Setup, m.km.Quit}
 	}
 	return []key.Binding{m.km.Help, m.km.Quit}

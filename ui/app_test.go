@@ -581,3 +581,35 @@ func TestAppQuitAtPromptsAndDuringUploads(t *testing.T) {
 		t.Fatalf("second ctrl+c: quit %v cancelled %v", a.quit, cancelled)
 	}
 }
+
+// Hints are chosen by priority as the width allows: with a filter kept, how
+// to clear it shows even at 80 columns; help is reachable everywhere (F1
+// where ? types into a field), and the footer names K for setup.
+func TestAppFooterHints(t *testing.T) {
+	footer := func(a *btApp) string {
+		lines := strings.Split(a.m.View(), "\n")
+		return lines[len(lines)-1]
+	}
+	a := newBTApp(t, btDeps(newBTLister(1000, btKeysSample...)), 80, 24)
+	if f := footer(a); !strings.Contains(f, "K setup") || !strings.Contains(f, "? help") {
+		t.Errorf("browser footer lacks K setup or ? help: %q", f)
+	}
+	a.press("/", "d", "o", "enter")
+	if f := footer(a); !strings.Contains(f, "esc clear filter") {
+		t.Errorf("footer with a kept filter at 80 columns: %q", f)
+	}
+	// Setup at 60x15 with a field focused: ? types, F1 opens help.
+	a = newBTApp(t, btDeps(newBTLister(1000, btKeysSample...)), 60, 15)
+	a.press("K")
+	if !a.m.onSetup() || !a.m.inputFocused() {
+		t.Fatalf("K did not open setup with a field focused")
+	}
+	if f := footer(a); !strings.Contains(f, "f1 help") {
+		t.Errorf("setup footer at 60x15 does not say how to get help: %q", f)
+	}
+	a.press("f1")
+	if !a.m.help.ShowAll || !strings.Contains(a.m.View(), "ctrl+g") {
+		t.Errorf("f1 in a focused field did not show the full help with ctrl+g:\n%s", a.m.View())
+	}
+	btCheckFrame(t, a.m.View(), 60, 15)
+}

@@ -835,10 +835,13 @@ func (b *browserView) ShortHelp() []key.Binding {
 		down.SetHelp("↓", "down")
 		return []key.Binding{c, back, up, down}
 	}
+	// In priority order: the footer drops hints from the end when narrow.
 	if b.list.pattern != "" {
+		// A kept filter hides rows: how to clear it comes first.
 		back.SetHelp("esc", "clear filter")
+		return []key.Binding{km.ShowError, back, km.Open, km.Filter, km.Sign, km.Mark, km.Upload, km.Delete, km.Parent, km.Sort, km.Refresh}
 	}
-	return []key.Binding{km.ShowError, km.Open, km.Parent, km.Filter, km.Mark, km.Sign, km.Upload, km.Delete, km.Sort, km.Refresh, back}
+	return []key.Binding{km.ShowError, km.Open, km.Parent, km.Sign, km.Upload, km.Filter, km.Mark, km.Delete, km.Sort, km.Refresh, back}
 }
 
 // FullHelp is the browser's part of the full help.

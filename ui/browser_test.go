@@ -241,6 +241,7 @@ func btKeys(k string) []tea.KeyMsg {
 		"enter": tea.KeyEnter, "esc": tea.KeyEsc, "down": tea.KeyDown, "up": tea.KeyUp,
 		"pgdown": tea.KeyPgDown, "pgup": tea.KeyPgUp, "backspace": tea.KeyBackspace,
 		"space": tea.KeySpace, "ctrl+c": tea.KeyCtrlC, "tab": tea.KeyTab, "end": tea.KeyEnd, "home": tea.KeyHome,
+		"f1": tea.KeyF1,
 	}
 	if t, ok := named[k]; ok {
 		return []tea.KeyMsg{{Type: t}}

@@ -9,7 +9,8 @@ type keyMap struct {
 	// Global.
 	Quit      key.Binding // q, ctrl+c
 	ForceQuit key.Binding // ctrl+c: the quit key help shows while a text input has focus
-	Help      key.Binding // ?
+	Help      key.Binding // ? or f1
+	HelpAny   key.Binding // f1: help even while a text input has focus
 	Back      key.Binding // esc
 	Setup     key.Binding // K
 	// Lists.
@@ -56,7 +57,8 @@ type keyMap struct {
 // keyBindings is the shared key map.
 var keyBindings = keyMap{
 	Quit:      key.NewBinding(key.WithKeys("q", "ctrl+c"), key.WithHelp("q", "quit")),
-	Help:      key.NewBinding(key.WithKeys("?"), key.WithHelp("?", "help")),
+	Help:      key.NewBinding(key.WithKeys("?", "f1"), key.WithHelp("?", "help")),
+	HelpAny:   key.NewBinding(key.WithKeys("f1"), key.WithHelp("f1", "help")),
 	Back:      key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "back")),
 	Setup:     key.NewBinding(key.WithKeys("K"), key.WithHelp("K", "setup")),
 	Up:        key.NewBinding(key.WithKeys("up", "k"), key.WithHelp("↑/k", "up")),
