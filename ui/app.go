@@ -298,8 +298,15 @@ func (m *app) footer() string {
 		h = m.help.View(helpKeys{m.cur, m.globalKeys(true)})
 	} else {
 		// The global keys always show; the view's keys get what is left.
-		global := m.help.ShortHelpView(m.globalKeys(false))
+		keys := m.globalKeys(false)
+		whole := m.help
+		whole.Width = 0 // measure unclipped
+		global := whole.ShortHelpView(keys)
 		sep := m.help.Styles.ShortSeparator.Render(m.help.ShortSeparator)
+		if lipgloss.Width(global)+lipgloss.Width(sep)+1 > m.width-1 && len(keys) > 2 {
+			// Narrow: help and quit only, with room for the ellipsis.
+			global = whole.ShortHelpView([]key.Binding{keys[0], keys[len(keys)-1]})
+		}
 		if own := shortHelp(m.help, m.cur.ShortHelp(), m.width-lipgloss.Width(global)-lipgloss.Width(sep)); own != "" {
 			h = own + sep
 		}
