@@ -108,6 +108,7 @@ type browserView struct {
 	lastErr        string
 	stale          bool // the listing on screen is the one before a refresh
 	showErr        bool // the last error is shown in full
+	toEnd          bool // G: loading every page, then the cursor goes to the last row
 	spin           spinner.Model
 	spinning       bool
 	sorting        bool // a sort runs in a command
@@ -171,7 +172,7 @@ func (b *browserView) reset() {
 	b.cancelAll()
 	b.gen++
 	b.list.reset()
-	b.loading, b.more, b.lastErr, b.sorting, b.stale, b.showErr = false, false, "", false, false, false
+	b.loading, b.more, b.lastErr, b.sorting, b.stale, b.showErr, b.toEnd = false, false, "", false, false, false, false
 	b.clearFilter()
 	b.details, b.detailsBusy, b.confirm = nil, false, nil
 }
@@ -439,6 +440,14 @@ func (b *browserView) handleKey(msg tea.KeyMsg) tea.Cmd {
 		b.move(-len(b.list.rows))
 	case key.Matches(msg, km.Bottom):
 		b.move(len(b.list.rows))
+		// The end of what is loaded is not the end: load the rest first.
+		if b.list.morePages() && b.bucket != "" {
+			b.toEnd = true
+			if !b.more && !b.loading {
+				b.more = true
+				return tea.Batch(b.listCmd(b.list.token), b.startSpin())
+			}
+		}
 	case key.Matches(msg, km.Open):
 		return b.open()
 	case key.Matches(msg, km.Parent):
@@ -478,7 +487,7 @@ func (b *browserView) handleKey(msg tea.KeyMsg) tea.Cmd {
 			b.clearFilter()
 		case b.loading || b.more:
 			b.cancelAll()
-			b.loading, b.more = false, false
+			b.loading, b.more, b.toEnd = false, false, false
 			b.listReq = -1 // drop the answer if it still comes
 			return status("listing cancelled", false)
 		}
@@ -704,7 +713,19 @@ func (b *browserView) gotPage(msg brListedMsg) tea.Cmd {
 	b.lastErr = ""
 	b.dropStale()
 	b.list.addPage(msg.page)
-	return b.afterAdd()
+	cmd := b.afterAdd()
+	if b.toEnd {
+		if b.list.morePages() {
+			if !b.more {
+				b.more = true
+				cmd = tea.Batch(cmd, b.listCmd(b.list.token))
+			}
+		} else {
+			b.toEnd = false
+			b.move(len(b.list.rows))
+		}
+	}
+	return cmd
 }
 
 // dropStale replaces the listing a refresh kept on screen, now that the
@@ -1077,7 +1098,9 @@ func (b *browserView) infoLine() string {
 	if b.bucket != "" {
 		parts = append(parts, "by "+b.list.sort.String())
 	}
-	if b.more || b.filterBusy || b.sorting || (b.loading && n > 0) {
+	if b.toEnd {
+		parts = append(parts, "loading to the end "+b.spin.View()+" esc stops")
+	} else if b.more || b.filterBusy || b.sorting || (b.loading && n > 0) {
 		parts = append(parts, b.spin.View())
 	} else if !b.list.complete && n > 0 {
 		parts = append(parts, "more…")

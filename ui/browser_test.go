@@ -754,3 +754,37 @@ func TestBrowserOpensAtPrefix(t *testing.T) {
 		t.Fatalf("view does not show the folder:\n%s", v)
 	}
 }
+
+// G loads every page that is left and lands on the true last row; esc stops
+// the loading. (At 1000 of 10,000 loaded, G used to stop at row 1000.)
+func TestBrowserBottomLoadsTheRest(t *testing.T) {
+	var many []string
+	for i := range 10000 {
+		many = append(many, fmt.Sprintf("f%05d.txt", i))
+	}
+	bb := newBTBrowser(t, newBTLister(1000, many...), "media")
+	if len(bb.b.list.entries) != 1000 {
+		t.Fatalf("first listing: %d entries", len(bb.b.list.entries))
+	}
+	bb.press("G")
+	if n := len(bb.b.list.entries); n != 10000 || bb.b.list.morePages() {
+		t.Fatalf("after G: %d entries loaded, more pages %v", n, bb.b.list.morePages())
+	}
+	if got := bb.selected(); got != "f09999.txt" || bb.b.toEnd {
+		t.Fatalf("after G the cursor is on %q (toEnd %v), want the last object", got, bb.b.toEnd)
+	}
+
+	// esc while G loads: the loading stops where it is.
+	bb = newBTBrowser(t, newBTLister(1000, many...), "media")
+	cmd := bb.b.handleKey(btKeys("G")[0])
+	if !bb.b.toEnd || cmd == nil {
+		t.Fatal("G started no loading")
+	}
+	if !strings.Contains(bb.b.View(), "loading to the end") {
+		t.Errorf("no progress shown while G loads:\n%s", bb.b.View())
+	}
+	bb.b.Update(btKeys("esc")[0])
+	if bb.b.toEnd || bb.b.more {
+		t.Fatal("esc did not stop G's loading")
+	}
+}
