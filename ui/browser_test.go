@@ -386,13 +386,9 @@ func TestBrowserPagesLoadNearEnd(t *testing.T) {
 	if len(l.lists) != 1 {
 		t.Fatalf("a move far from the end listed again: %v", l.lists)
 	}
-	bb.press("G")
-	if len(bb.b.list.entries) != 200 {
-		t.Fatalf("after G: %d entries, want 200", len(bb.b.list.entries))
-	}
-	bb.press("G")
+	bb.press("G") // loads the rest, not just the next page
 	if len(bb.b.list.entries) != 250 || !bb.b.list.complete {
-		t.Fatalf("after G twice: %d entries complete=%v", len(bb.b.list.entries), bb.b.list.complete)
+		t.Fatalf("after G: %d entries complete=%v", len(bb.b.list.entries), bb.b.list.complete)
 	}
 	if got := bb.b.infoLine(); !strings.Contains(got, "250 items") || strings.Contains(got, "more") {
 		t.Fatalf("info line = %q", got)
