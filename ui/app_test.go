@@ -613,3 +613,61 @@ func TestAppFooterHints(t *testing.T) {
 	}
 	btCheckFrame(t, a.m.View(), 60, 15)
 }
+
+// n makes a folder (a zero-byte "name/" object, as the S3 console does);
+// d on a folder says how many objects it holds, q there means no, and y
+// deletes the folder and everything in it. Against the real sandbox.
+func TestAppFolders(t *testing.T) {
+	ctx := context.Background()
+	sb := testenv.NewSandbox(t)
+	c, err := aws.NewClient(ctx, aws.ClientOptions{EndpointURL: sb.S3Endpoint, Region: sb.Region,
+		AccessKeyID: sb.AccessKeyID, SecretAccessKey: sb.SecretAccessKey})
+	if err != nil {
+		t.Fatal(err)
+	}
+	src := filepath.Join(t.TempDir(), "x.txt")
+	os.WriteFile(src, []byte("x"), 0o600)
+	for _, k := range []string{"docs/a.txt", "docs/deep/b.txt", "top.txt"} {
+		if _, err := c.Upload(ctx, aws.UploadRequest{Path: src, Bucket: sb.Bucket, Key: k}, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	a := newBTApp(t, Deps{Lister: c, Sandbox: true, Settings: config.Settings{Bucket: sb.Bucket, Region: sb.Region}}, 100, 30)
+	a.press("n")
+	if !a.m.inputFocused() {
+		t.Fatal("n opened no name prompt")
+	}
+	a.press("new q", "enter") // q types into the name
+	if a.quit {
+		t.Fatal("q in the folder name quit")
+	}
+	info, err := c.Head(ctx, sb.Bucket, "new q/")
+	if err != nil || info.Size != 0 {
+		t.Fatalf("the folder object: %+v %v", info, err)
+	}
+	if got := a.m.browser.list.selectedKey(); got != "new q/" {
+		t.Errorf("the new folder is not selected: %q", got)
+	}
+	a.press("g") // top: docs/
+	if got := a.m.browser.list.selectedKey(); got != "docs/" {
+		t.Fatalf("selected %q, want docs/", got)
+	}
+	a.press("d")
+	if view := a.m.View(); !strings.Contains(view, "Delete folder docs/ and the 2 objects in it? y/n") {
+		t.Fatalf("folder delete prompt:\n%s", view)
+	}
+	a.press("q")
+	if a.quit || a.m.browser.folderConfirm != nil {
+		t.Fatalf("q at the folder prompt: quit %v, still asking %v", a.quit, a.m.browser.folderConfirm != nil)
+	}
+	if n, _ := c.CountPrefix(ctx, sb.Bucket, "docs/"); n != 2 {
+		t.Fatalf("answering no deleted something: %d left", n)
+	}
+	a.press("d", "y")
+	if n, _ := c.CountPrefix(ctx, sb.Bucket, "docs/"); n != 0 {
+		t.Fatalf("%d objects left under docs/ after y", n)
+	}
+	if !strings.Contains(a.m.status, "deleted docs/ and the 2 objects in it") {
+		t.Errorf("status %q", a.m.status)
+	}
+}

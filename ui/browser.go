@@ -109,6 +109,10 @@ type browserView struct {
 	stale          bool // the listing on screen is the one before a refresh
 	showErr        bool // the last error is shown in full
 	toEnd          bool // G: loading every page, then the cursor goes to the last row
+	naming         bool // n: the new folder's name is being typed
+	nameInput      textinput.Model
+	counting       bool          // d on a folder: counting what it holds
+	folderConfirm  *folderDelete // a folder delete waiting for y/n
 	spin           spinner.Model
 	spinning       bool
 	sorting        bool // a sort runs in a command
@@ -147,6 +151,9 @@ func newBrowserView(deps Deps, st *Styles, env uiEnv) *browserView {
 		input:  in, spin: sp,
 		prefix: deps.Prefix,
 	}
+	b.nameInput = newFormInput(st)
+	b.nameInput.Placeholder = "folder name"
+	b.nameInput.CharLimit = 1024
 	b.syncKeys()
 	return b
 }
@@ -158,7 +165,7 @@ func (b *browserView) Init() tea.Cmd { return b.reload() }
 func (b *browserView) location() (bucket, prefix string) { return b.bucket, b.prefix }
 
 // InputFocused reports whether keys go to the filter input.
-func (b *browserView) InputFocused() bool { return b.filtering }
+func (b *browserView) InputFocused() bool { return b.filtering || b.naming }
 
 // SetSize sets the area the browser draws in.
 func (b *browserView) SetSize(w, h int) {
@@ -337,6 +344,8 @@ func (b *browserView) Update(msg tea.Msg) (view, tea.Cmd) {
 	case tea.KeyMsg:
 		b.syncKeys() // commands may have changed the state since the last key
 		cmd = b.handleKey(msg)
+	case brFolderMadeMsg, brCountedMsg, brFolderDeletedMsg:
+		cmd, _ = b.folderMsg(msg)
 	case brSpinMsg:
 		if b.busy() {
 			b.spin, _ = b.spin.Update(b.spin.Tick())
@@ -388,6 +397,16 @@ func (b *browserView) Update(msg tea.Msg) (view, tea.Cmd) {
 func (b *browserView) handleKey(msg tea.KeyMsg) tea.Cmd {
 	km := &b.km
 	switch {
+	case b.naming:
+		return b.namingKey(msg)
+	case b.folderConfirm != nil:
+		return b.folderConfirmKey(msg)
+	case b.counting:
+		if key.Matches(msg, km.Back) {
+			b.counting = false
+			b.gen++ // drop the count when it comes
+		}
+		return nil
 	case b.showErr:
 		if key.Matches(msg, km.Back) || key.Matches(msg, km.ShowError) {
 			b.showErr = false
@@ -472,7 +491,11 @@ func (b *browserView) handleKey(msg tea.KeyMsg) tea.Cmd {
 	case key.Matches(msg, km.Delete):
 		if keys := b.targets(); len(keys) > 0 {
 			b.confirm = keys
+		} else if e := b.list.current(); e != nil && e.flags&flagFolder != 0 && b.list.marked == 0 {
+			return b.countFolder(e.key)
 		}
+	case key.Matches(msg, km.NewFolder):
+		return b.startNaming()
 	case key.Matches(msg, km.Upload):
 		if b.bucket != "" {
 			return b.navigate(openUploadMsg{bucket: b.bucket, prefix: b.prefix})
@@ -813,10 +836,12 @@ func (b *browserView) gotSorted(msg brSortedMsg) tea.Cmd {
 // syncKeys enables the bindings that do something now, so help never lies.
 func (b *browserView) syncKeys() {
 	km := &b.km
-	normal := b.confirm == nil && b.details == nil && !b.detailsBusy && !b.filtering
+	prompt := b.confirm != nil || b.folderConfirm != nil
+	normal := !prompt && b.details == nil && !b.detailsBusy && !b.filtering && !b.naming && !b.counting
 	has := len(b.list.rows) > 0
 	e := b.list.current()
 	isObj := e != nil && !e.folder()
+	isFolder := e != nil && e.flags&flagFolder != 0
 	for _, k := range []*key.Binding{&km.Up, &km.Down, &km.PageUp, &km.PageDown, &km.Top, &km.Bottom} {
 		k.SetEnabled(has && (normal || b.filtering))
 	}
@@ -827,13 +852,14 @@ func (b *browserView) syncKeys() {
 	km.Filter.SetEnabled(normal && has || normal && b.list.pattern != "")
 	km.Sort.SetEnabled(normal && b.bucket != "" && has)
 	km.Mark.SetEnabled(normal && isObj)
-	km.Delete.SetEnabled(normal && b.bucket != "" && (isObj || b.list.marked > 0))
+	km.Delete.SetEnabled(normal && b.bucket != "" && (isObj || isFolder || b.list.marked > 0))
+	km.NewFolder.SetEnabled(normal && b.bucket != "" && b.folders() != nil)
 	km.Upload.SetEnabled(normal && b.bucket != "")
 	km.Sign.SetEnabled((normal && b.bucket != "" && (isObj || b.list.marked > 0)) || b.details != nil)
-	km.Yes.SetEnabled(b.confirm != nil)
-	km.No.SetEnabled(b.confirm != nil)
+	km.Yes.SetEnabled(prompt)
+	km.No.SetEnabled(prompt)
 	km.Back.SetEnabled(!normal || b.list.pattern != "" || b.loading || b.more)
-	km.Confirm.SetEnabled(b.filtering)
+	km.Confirm.SetEnabled(b.filtering || b.naming)
 }
 
 // ShortHelp is the footer's help for the browser's current state.
@@ -841,8 +867,13 @@ func (b *browserView) ShortHelp() []key.Binding {
 	km := b.km
 	back := km.Back
 	switch {
-	case b.confirm != nil:
+	case b.confirm != nil || b.folderConfirm != nil:
 		return []key.Binding{km.Yes, km.No}
+	case b.naming:
+		c := km.Confirm
+		c.SetHelp("enter", "make folder")
+		back.SetHelp("esc", "cancel")
+		return []key.Binding{c, back}
 	case b.details != nil || b.detailsBusy:
 		back.SetHelp("esc", "close")
 		return []key.Binding{back, km.Sign}
@@ -862,7 +893,7 @@ func (b *browserView) ShortHelp() []key.Binding {
 		back.SetHelp("esc", "clear filter")
 		return []key.Binding{km.ShowError, back, km.Open, km.Filter, km.Sign, km.Mark, km.Upload, km.Delete, km.Parent, km.Sort, km.Refresh}
 	}
-	return []key.Binding{km.ShowError, km.Open, km.Parent, km.Sign, km.Upload, km.Filter, km.Mark, km.Delete, km.Sort, km.Refresh, back}
+	return []key.Binding{km.ShowError, km.Open, km.Parent, km.Sign, km.Upload, km.Filter, km.Mark, km.Delete, km.NewFolder, km.Sort, km.Refresh, back}
 }
 
 // FullHelp is the browser's part of the full help.
@@ -870,7 +901,7 @@ func (b *browserView) FullHelp() [][]key.Binding {
 	km := b.km
 	return [][]key.Binding{
 		{km.Up, km.Down, km.PageUp, km.PageDown, km.Top, km.Bottom},
-		{km.Open, km.Parent, km.Refresh, km.ShowError, km.Filter, km.Sort},
+		{km.Open, km.Parent, km.Refresh, km.ShowError, km.Filter, km.Sort, km.NewFolder},
 		{km.Mark, km.Sign, km.Upload, km.Delete, km.Back},
 	}
 }
@@ -921,7 +952,7 @@ func (b *browserView) heightFor(pattern string) int {
 	if b.filtering || pattern != "" {
 		h--
 	}
-	if b.confirm != nil {
+	if b.confirm != nil || b.naming || b.folderConfirm != nil {
 		h--
 	}
 	if b.lastErr != "" {
@@ -964,6 +995,14 @@ func (b *browserView) View() string {
 		s.WriteString(b.spin.View() + " listing " + escapeKey(where) + "…")
 	default:
 		b.writeList(&s)
+	}
+	if b.naming {
+		s.WriteByte('\n')
+		s.WriteString(b.st.Label.Render("New folder in s3://"+escapeKey(b.bucket+"/"+b.prefix)+": ") + b.nameInput.View())
+	}
+	if b.folderConfirm != nil {
+		s.WriteByte('\n')
+		s.WriteString(b.st.Warning.Render(truncate(b.folderPrompt(), b.width)))
 	}
 	if b.confirm != nil {
 		what := plural(len(b.confirm), "object")

@@ -25,6 +25,7 @@ type keyMap struct {
 	Parent    key.Binding // backspace, h
 	Refresh   key.Binding // r
 	ShowError key.Binding // E: the last error in full
+	NewFolder key.Binding // n: make a folder
 	Filter    key.Binding // /
 	Sort      key.Binding // S cycles name/size/date
 	Mark      key.Binding // space
@@ -71,6 +72,7 @@ var keyBindings = keyMap{
 	Parent:    key.NewBinding(key.WithKeys("backspace", "h"), key.WithHelp("h", "up a folder")),
 	Refresh:   key.NewBinding(key.WithKeys("r"), key.WithHelp("r", "refresh")),
 	ShowError: key.NewBinding(key.WithKeys("E"), key.WithHelp("E", "last error in full")),
+	NewFolder: key.NewBinding(key.WithKeys("n"), key.WithHelp("n", "new folder")),
 	Filter:    key.NewBinding(key.WithKeys("/"), key.WithHelp("/", "filter")),
 	Sort:      key.NewBinding(key.WithKeys("S"), key.WithHelp("S", "sort")),
 	Mark:      key.NewBinding(key.WithKeys(" "), key.WithHelp("space", "mark")),

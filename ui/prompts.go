@@ -4,7 +4,7 @@ package ui
 // before it lets q or ctrl+c quit.
 
 // Prompting reports whether a delete waits for y/n.
-func (b *browserView) Prompting() bool { return b.confirm != nil }
+func (b *browserView) Prompting() bool { return b.confirm != nil || b.folderConfirm != nil }
 
 // Prompting reports whether replacing the key pair waits for y/n.
 func (v *setupView) Prompting() bool { return v.confirm }
