@@ -79,6 +79,7 @@ func runApp(ctx context.Context, app cli.AppConfig) error {
 		KeyDir:     app.KeyDir,
 		Workdir:    wd,
 		Prefix:     app.Prefix,
+		Mouse:      app.Mouse,
 	})
 }
 

@@ -61,6 +61,8 @@ type AppConfig struct {
 	Sandbox *sandbox.Sandbox
 	// KeyDir is where "Generate key pair" writes.
 	KeyDir string
+	// Mouse is whether the app takes mouse input (--no-mouse, mouse = false).
+	Mouse bool
 	// Bucket and Prefix are the folder given as s3://BUCKET/PREFIX, if any:
 	// the browser opens there.
 	Bucket, Prefix string
@@ -177,6 +179,8 @@ Global flags (before or after the command):
                         the app writes to $XDG_STATE_HOME/cfsign/debug.log)
   --timeout D           give up on an AWS request that makes no progress for D,
                         like 5s (each of 4 attempts; default 10s; env CFSIGN_TIMEOUT)
+  --no-mouse            the app takes no mouse input, so the terminal's own text
+                        selection works (also: mouse = false in config.toml)
 
 Settings come from flags, then CFSIGN_* environment variables, then
 $XDG_CONFIG_HOME/cfsign/config.toml (or $CFSIGN_CONFIG).
@@ -329,7 +333,7 @@ type runner struct {
 // globalFlags are accepted before the command and by every command.
 type globalFlags struct {
 	profile, region, endpointURL, bucket string
-	sandbox, debug                       bool
+	sandbox, debug, noMouse              bool
 	timeout                              string // per-request idle timeout, like 5s
 }
 
@@ -340,6 +344,7 @@ func (g *globalFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&g.bucket, "bucket", g.bucket, "")
 	fs.BoolVar(&g.sandbox, "sandbox", g.sandbox, "")
 	fs.BoolVar(&g.debug, "debug", g.debug, "")
+	fs.BoolVar(&g.noMouse, "no-mouse", g.noMouse, "")
 	fs.StringVar(&g.timeout, "timeout", g.timeout, "")
 }
 
@@ -438,6 +443,7 @@ func (r *runner) runApp(ctx context.Context, bucket, prefix string) error {
 		KeyDir:     config.KeyDir(r.env.Getenv),
 		Bucket:     bucket,
 		Prefix:     prefix,
+		Mouse:      !r.global.noMouse && (s.Mouse == nil || *s.Mouse),
 	}
 	if app.Client, err = r.clientOptions(aws.ClientOptions{Profile: s.Profile, Region: s.Region, EndpointURL: s.EndpointURL}); err != nil {
 		return err

@@ -393,3 +393,25 @@ func TestSandboxSharedBetweenProcesses(t *testing.T) {
 		t.Fatalf("the running sandbox after its users closed: %v", err)
 	}
 }
+
+// The app takes the mouse unless --no-mouse or mouse = false says not to.
+func TestAppMouseSetting(t *testing.T) {
+	var got *AppConfig
+	te := newTestEnv(t).withSandbox()
+	te.env.RunApp = func(ctx context.Context, app AppConfig) error { got = &app; return nil }
+	te.run().mustOK(t)
+	if got == nil || !got.Mouse {
+		t.Fatalf("default: mouse %v, want on", got != nil && got.Mouse)
+	}
+	te.run("--no-mouse").mustOK(t)
+	if got.Mouse {
+		t.Error("--no-mouse: the mouse is still on")
+	}
+	cfg := filepath.Join(te.vars["XDG_CONFIG_HOME"], "cfsign", "config.toml")
+	os.MkdirAll(filepath.Dir(cfg), 0o700)
+	os.WriteFile(cfg, []byte("mouse = false\n"), 0o600)
+	te.run().mustOK(t)
+	if got.Mouse {
+		t.Error("mouse = false in config.toml: the mouse is still on")
+	}
+}

@@ -28,6 +28,9 @@ type Settings struct {
 	PrivateKey    string `toml:"private_key,omitempty"`
 	DefaultExpiry string `toml:"default_expiry,omitempty"`
 	Hash          string `toml:"hash,omitempty"`
+	// Mouse turns the app's mouse support off when false (terminal text
+	// selection then works as usual); unset means on.
+	Mouse *bool `toml:"mouse,omitempty"`
 	// Buckets holds per-bucket CloudFront settings, so s3://bucket/key signs
 	// with that bucket's distribution.
 	Buckets map[string]BucketSettings `toml:"buckets,omitempty"`

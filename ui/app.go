@@ -38,6 +38,7 @@ type app struct {
 
 	width, height int
 	quitArmed     bool // a quit was asked for while uploads run: the next one quits
+	click         lastClick
 	status        string
 	statusErr     bool
 	statusSeq     int
@@ -87,6 +88,8 @@ func (m *app) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.width, m.height = max(msg.Width, 1), max(msg.Height, 1)
 		m.resize()
 		return m, nil
+	case tea.MouseMsg:
+		return m, m.mouse(msg)
 	case tea.KeyMsg:
 		if keys := splitBurst(msg); keys != nil {
 			// Keys that arrived together (SSH, a slow link, send-keys -l)

@@ -19,6 +19,7 @@ import (
 	"github.com/cfsign/cfsign/keys"
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
+	"github.com/charmbracelet/x/ansi"
 	"github.com/charmbracelet/x/exp/teatest"
 )
 
@@ -669,5 +670,48 @@ func TestAppFolders(t *testing.T) {
 	}
 	if !strings.Contains(a.m.status, "deleted docs/ and the 2 objects in it") {
 		t.Errorf("status %q", a.m.status)
+	}
+}
+
+// The mouse: the wheel moves three rows, a click selects the row under it,
+// a double click opens it, and a click on a footer hint runs its key.
+func TestAppMouse(t *testing.T) {
+	var many []string
+	for i := range 50 {
+		many = append(many, fmt.Sprintf("f%02d.txt", i))
+	}
+	a := newBTApp(t, btDeps(newBTLister(1000, append([]string{"dir/x.txt"}, many...)...)), 80, 24)
+	press := func(b tea.MouseButton, x, y int) {
+		a.send(tea.MouseMsg{X: x, Y: y, Button: b, Action: tea.MouseActionPress})
+	}
+	press(tea.MouseButtonWheelDown, 10, 5)
+	if c := a.m.browser.list.cursor; c != 3 {
+		t.Fatalf("wheel down: cursor %d, want 3", c)
+	}
+	press(tea.MouseButtonWheelUp, 10, 5)
+	if c := a.m.browser.list.cursor; c != 0 {
+		t.Fatalf("wheel up: cursor %d, want 0", c)
+	}
+	// The screen: header, column header, then the rows (dir/ first).
+	top := lipgloss.Height(a.m.header()) + 1
+	press(tea.MouseButtonLeft, 5, top+4)
+	if got := a.m.browser.list.selectedKey(); got != "f03.txt" {
+		t.Fatalf("click on the fifth row selected %q", got)
+	}
+	press(tea.MouseButtonLeft, 5, top)
+	press(tea.MouseButtonLeft, 5, top)
+	if a.m.browser.prefix != "dir/" {
+		t.Fatalf("double click on dir/ did not open it: prefix %q", a.m.browser.prefix)
+	}
+	// A click on "u upload" in the footer opens the upload view.
+	lines := strings.Split(a.m.View(), "\n")
+	last := ansi.Strip(lines[len(lines)-1])
+	x := strings.Index(last, "u upload")
+	if x < 0 {
+		t.Fatalf("no u upload hint in %q", last)
+	}
+	press(tea.MouseButtonLeft, x+2, len(lines)-1)
+	if _, ok := a.m.cur.(*uploadView); !ok {
+		t.Fatalf("a click on the u upload hint opened %T", a.m.cur)
 	}
 }

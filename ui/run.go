@@ -22,7 +22,11 @@ func Run(ctx context.Context, deps Deps) error {
 	// never wait long enough to delay the first frame noticeably.
 	termbg.Detect(os.Stdout, bgQueryTimeout)
 	useNoColorProfile(os.Getenv)
-	p := tea.NewProgram(New(deps), tea.WithAltScreen(), tea.WithContext(ctx))
+	opts := []tea.ProgramOption{tea.WithAltScreen(), tea.WithContext(ctx)}
+	if deps.Mouse {
+		opts = append(opts, tea.WithMouseCellMotion())
+	}
+	p := tea.NewProgram(New(deps), opts...)
 	_, err := p.Run()
 	waitBackground(deps.background, abortGrace)
 	if err == nil {

@@ -94,6 +94,7 @@ type Deps struct {
 	KeyDir   string // where "Generate key pair" writes
 	Workdir  string // where the upload file picker starts
 	Prefix   string // the folder of Settings.Bucket the browser opens in
+	Mouse    bool   // take mouse input: wheel, clicks on rows and on footer hints
 
 	// background tracks work that must finish before the program exits
 	// (cancelled uploads aborting their multipart uploads); New sets it.
