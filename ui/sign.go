@@ -295,6 +295,10 @@ func (v *signView) handleKey(msg tea.KeyMsg) tea.Cmd {
 			v.preset = max(v.preset-1, 0)
 		case key.Matches(msg, v.keys.Right):
 			v.preset = min(v.preset+1, customPreset)
+			if v.preset == customPreset {
+				// Choosing custom is choosing to type it.
+				return v.setFocus(sfCustom)
+			}
 		}
 		return nil
 	case sfMode:
@@ -560,7 +564,7 @@ func (v *signView) View() string {
 	if len(v.objKeys) == 1 {
 		title += escapeKey(v.objKeys[0])
 	} else {
-		title = fmt.Sprintf("Sign %d objects in s3://%s", len(v.objKeys), escapeKey(v.bucket))
+		title = fmt.Sprintf("Sign %d objects in s3://%s/%s", len(v.objKeys), escapeKey(v.bucket), escapeKey(commonFolder(v.objKeys)))
 	}
 	add(st.Title.Render(title))
 
@@ -581,7 +585,12 @@ func (v *signView) View() string {
 		} else {
 			local += " · "
 		}
-		add(v.row(-1, "", fmt.Sprintf("→ %s%s (in %s)", local, utc, humanDuration(exp.Sub(now)))))
+		if exp.After(now) {
+			add(v.row(-1, "", fmt.Sprintf("→ %s%s (in %s)", local, utc, humanDuration(exp.Sub(now)))))
+		} else {
+			// Said in full even at 80 columns: a negative duration reads as noise.
+			add(v.row(-1, "", fmt.Sprintf("→ %s (that is in the past)", utc)))
+		}
 	}
 	if v.cloudFront {
 		modes := make([]string, len(modeNames))
@@ -620,6 +629,21 @@ func (v *signView) View() string {
 	}
 	room := v.height - len(lines)
 	return clipLines(strings.Join(lines, "\n")+"\n"+v.resultView(room), v.height)
+}
+
+// commonFolder is the folder every key is in ("photos/2024/"), or "" at the
+// bucket's top.
+func commonFolder(keys []string) string {
+	if len(keys) == 0 {
+		return ""
+	}
+	p := keys[0][:strings.LastIndex(keys[0], "/")+1]
+	for _, k := range keys[1:] {
+		for !strings.HasPrefix(k, p) {
+			p = p[:strings.LastIndex(p[:len(p)-1], "/")+1]
+		}
+	}
+	return p
 }
 
 // clipLines keeps the first h lines of s.

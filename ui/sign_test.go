@@ -464,3 +464,57 @@ func TestSignGoldens(t *testing.T) {
 		btGolden(t, fmt.Sprintf("sign_presigned_%dx%d", w, hh), p.v.View())
 	}
 }
+
+func TestSignRightOntoCustomFocusesIt(t *testing.T) {
+	h := newSignHarness(t, vtSignSettings, "a.txt")
+	h.press("right", "right", "right", "right") // 1h → 7d → 30d → custom
+	if h.v.preset != customPreset || h.v.focus != sfCustom || !h.v.InputFocused() {
+		t.Fatalf("preset %d focus %d after → onto custom, want the Custom field focused", h.v.preset, h.v.focus)
+	}
+	vtType(h.v, "2h")
+	if h.v.custom.Value() != "2h" {
+		t.Fatalf("custom %q after typing 2h", h.v.custom.Value())
+	}
+	if v := h.v.View(); !strings.Contains(v, "2026-11-29 23:39:16 UTC (in 2h)") {
+		t.Errorf("2h not previewed:\n%s", v)
+	}
+}
+
+func TestSignPastExpirySaysSo(t *testing.T) {
+	h := newSignHarness(t, vtSignSettings, "a.txt")
+	h.press("tab")
+	vtType(h.v, "2020-01-01")
+	v := h.v.View()
+	if !strings.Contains(v, "(that is in the past)") || strings.Contains(v, "(in -") {
+		t.Errorf("a past expiry previews wrong:\n%s", v)
+	}
+	if !strings.Contains(v, "the expiry is in the past") {
+		t.Errorf("a past expiry is not refused:\n%s", v)
+	}
+}
+
+func TestSignTitleNamesTheFolder(t *testing.T) {
+	cases := []struct {
+		keys []string
+		want string
+	}{
+		{[]string{"x/y/a.txt", "x/y/b.txt"}, "Sign 2 objects in s3://media/x/y/"},
+		{[]string{"x/y/a.txt", "x/z/b.txt", "x/c"}, "Sign 3 objects in s3://media/x/"},
+		{[]string{"a.txt", "x/b.txt"}, "Sign 2 objects in s3://media/"},
+		{[]string{"x/y/a.txt"}, "Sign s3://media/x/y/a.txt"},
+	}
+	for _, c := range cases {
+		h := newSignHarness(t, vtSignSettings, c.keys...)
+		if first := strings.SplitN(h.v.View(), "\n", 2)[0]; strings.TrimSpace(first) != c.want {
+			t.Errorf("%v: title %q, want %q", c.keys, first, c.want)
+		}
+	}
+}
+
+func TestSignEmojiKeyShownAsIs(t *testing.T) {
+	h := newSignHarness(t, vtSignSettings, "family 👨\u200d👩\u200d👧.jpg")
+	v := h.v.View()
+	if !strings.Contains(v, "family 👨\u200d👩\u200d👧.jpg") || strings.Contains(v, `\u200d`) {
+		t.Errorf("emoji sequence not shown as is:\n%s", v)
+	}
+}
