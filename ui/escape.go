@@ -5,6 +5,8 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/rivo/uniseg"
 )
 
 // escapeKey renders an object key (or any string from the network) so that it
@@ -12,17 +14,83 @@ import (
 // sequences, invalid UTF-8, bidi overrides and other invisible format or space
 // characters are written as Go-style escapes (\x1b, \t, \u202e). A backslash is
 // doubled so an escaped key cannot be forged by a key holding the escape's text.
+// Emoji sequences (a zero-width joiner between two emoji, a flag's tag
+// characters) are printed as they are: they draw as one picture, not as text.
 func escapeKey(s string) string {
 	if isPlain(s) {
 		return s
 	}
 	var b strings.Builder
 	b.Grow(len(s) + 8)
+	state := -1
+	for rest := s; rest != ""; {
+		var cluster string
+		cluster, rest, _, state = uniseg.FirstGraphemeClusterInString(rest, state)
+		if isEmojiSequence(cluster) {
+			b.WriteString(cluster)
+			continue
+		}
+		escapeRunes(&b, cluster)
+	}
+	return b.String()
+}
+
+// isEmojiSequence reports whether cluster (one grapheme cluster) is an emoji
+// sequence holding a character escapeRunes would escape: emoji joined by
+// U+200D (ZWJ), each maybe with a variation selector or skin tone, or a
+// subdivision flag (U+1F3F4, tag characters, U+E007F). Anything else, such
+// as a joiner next to a letter or a lone tag character, is escaped.
+func isEmojiSequence(cluster string) bool {
+	if !utf8.ValidString(cluster) {
+		return false
+	}
+	rs := []rune(cluster)
+	if len(rs) < 2 || !isEmoji(rs[0]) {
+		return false
+	}
+	if rs[0] == 0x1F3F4 && len(rs) > 2 && rs[len(rs)-1] == 0xE007F {
+		for _, r := range rs[1 : len(rs)-1] {
+			if r < 0xE0020 || r > 0xE007E {
+				return false
+			}
+		}
+		return true
+	}
+	joined := false
+	for i, r := range rs {
+		switch {
+		case r == zwj:
+			// A joiner needs an emoji after it and an emoji (perhaps with
+			// its selector or skin tone) before it.
+			if i+1 >= len(rs) || !isEmoji(rs[i+1]) || rs[i-1] == zwj {
+				return false
+			}
+			joined = true
+		case r == 0xFE0F || r == 0xFE0E || (r >= 0x1F3FB && r <= 0x1F3FF):
+		case !isEmoji(r):
+			return false
+		}
+	}
+	return joined
+}
+
+// zwj is the zero-width joiner, U+200D.
+const zwj = 0x200D
+
+// isEmoji reports whether r is a pictographic symbol that may take part in
+// an emoji ZWJ sequence (👨, 💻, ❤, ♀, 🌈, the hair components).
+func isEmoji(r rune) bool {
+	return r >= 0x2000 && unicode.Is(unicode.So, r)
+}
+
+// escapeRunes writes s with every character that could act on a terminal
+// escaped.
+func escapeRunes(b *strings.Builder, s string) {
 	for i := 0; i < len(s); {
 		r, size := utf8.DecodeRuneInString(s[i:])
 		if r == utf8.RuneError && size <= 1 {
 			b.WriteString(`\x`)
-			writeHex(&b, uint32(s[i]), 2)
+			writeHex(b, uint32(s[i]), 2)
 			i++
 			continue
 		}
@@ -40,16 +108,15 @@ func escapeKey(s string) string {
 			b.WriteRune(r)
 		case r < 0x80:
 			b.WriteString(`\x`)
-			writeHex(&b, uint32(r), 2)
+			writeHex(b, uint32(r), 2)
 		case r <= 0xFFFF:
 			b.WriteString(`\u`)
-			writeHex(&b, uint32(r), 4)
+			writeHex(b, uint32(r), 4)
 		default:
 			b.WriteString(`\U`)
-			writeHex(&b, uint32(r), 8)
+			writeHex(b, uint32(r), 8)
 		}
 	}
-	return b.String()
 }
 
 // isPlain reports whether s is printable ASCII without backslashes: the common

@@ -24,6 +24,22 @@ func TestEscapeKey(t *testing.T) {
 		{"fake \\x1b", `fake \\x1b`},
 		{"ünïcødé 写真 😀", "ünïcødé 写真 😀"},
 		{"tag \U000e0041", `tag \U000e0041`},
+		// Emoji sequences print as they are: ZWJ, variation selectors, skin tones, tags.
+		{"family 👨\u200d👩\u200d👧.jpg", "family 👨\u200d👩\u200d👧.jpg"},
+		{"coder 👩🏽\u200d💻", "coder 👩🏽\u200d💻"},
+		{"rainbow 🏳\ufe0f\u200d🌈", "rainbow 🏳\ufe0f\u200d🌈"},
+		{"heart ❤\ufe0f keycap 1\ufe0f\u20e3", "heart ❤\ufe0f keycap 1\ufe0f\u20e3"},
+		{"thumbs 👍🏿", "thumbs 👍🏿"},
+		{"england 🏴\U000e0067\U000e0062\U000e0065\U000e006e\U000e0067\U000e007f", "england 🏴\U000e0067\U000e0062\U000e0065\U000e006e\U000e0067\U000e007f"},
+		// Joiners and tags outside a valid sequence stay escaped.
+		{"a\u200db", `a\u200db`},
+		{"😀\u200d", `😀\u200d`},
+		{"😀\u200dx", `😀\u200dx`},
+		{"😀\u200d\u200d😀", `😀\u200d\u200d😀`},
+		{"\u200d😀", `\u200d😀`},
+		{"😀\u200d\u202e😀", `😀\u200d\u202e😀`},
+		{"🏴\U000e0067\x1b", `🏴\U000e0067\x1b`},
+		{"flag 🏴\U000e0067", `flag 🏴\U000e0067`},
 		{"", ""},
 	}
 	for _, tt := range tests {

@@ -5,6 +5,8 @@ import (
 	"context"
 	"slices"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/cfsign/cfsign/aws"
 	"github.com/sahilm/fuzzy"
@@ -344,6 +346,7 @@ func (l *listing) setFound(es []aws.Entry, prefix string, h int) {
 	for _, m := range fuzzy.FindNoSort(l.pattern, names) {
 		l.foundRefs = append(l.foundRefs, int32(-m.Index-1))
 	}
+	rankRefs(l.pattern, l.foundRefs, func(r int32) string { return names[-r-1] })
 	l.rebuildRows(h)
 }
 
@@ -358,12 +361,143 @@ func (l *listing) dropFound() {
 }
 
 // matchRefs returns the cands whose names (keys without their first cut
-// bytes) pattern fuzzy-matches, in chunks so a newer filter can cancel it
-// through ctx. sahilm/fuzzy accepts a name when the pattern is a
-// case-insensitive subsequence of it; for an ASCII pattern that test is done
-// here directly (sahilm also scores every match, about 1-2 µs a name, 2 s for
-// a million), for any other pattern sahilm decides.
+// bytes) pattern fuzzy-matches, best match first (see rankRefs), in chunks so
+// a newer filter can cancel it through ctx. sahilm/fuzzy accepts a name when
+// the pattern is a case-insensitive subsequence of it; for an ASCII pattern
+// that test is done here directly (sahilm also scores every match, about 1-2
+// µs a name, 2 s for a million), for any other pattern sahilm decides.
 func matchRefs(ctx context.Context, pattern string, ents []entry, cands []int32, cut int) ([]int32, error) {
+	refs, err := matchAll(ctx, pattern, ents, cands, cut)
+	if err != nil {
+		return nil, err
+	}
+	rankRefs(pattern, refs, func(r int32) string { return ents[r].key[cut:] })
+	return refs, nil
+}
+
+// How well a name matches a filter, best first.
+const (
+	matchWhole     = iota // the whole name (a folder's without its "/")
+	matchPrefix           // the name starts with it
+	matchWordStart        // it starts a word: after a separator, or a lower-to-upper case change
+	matchSubstring        // it is in the name
+	matchFuzzy            // its characters are in the name, in order
+)
+
+// rankRefs orders refs best match first (matchWhole … matchFuzzy), names in
+// byte order within a rank. Ranks are computed once per name, and a bucket
+// already in name order (the common case: S3 lists by name) is not sorted.
+func rankRefs(pattern string, refs []int32, name func(int32) string) {
+	if len(refs) < 2 {
+		return
+	}
+	lower := strings.ToLower(pattern)
+	// A stable counting sort by rank, then name order inside each rank.
+	ranks := make([]uint8, len(refs))
+	var start [matchFuzzy + 2]int
+	for i, r := range refs {
+		k := matchRank(lower, name(r))
+		ranks[i] = uint8(k)
+		start[k+1]++
+	}
+	for k := 1; k < len(start); k++ {
+		start[k] += start[k-1]
+	}
+	sorted := make([]int32, len(refs))
+	next := start
+	for i, r := range refs {
+		sorted[next[ranks[i]]] = r
+		next[ranks[i]]++
+	}
+	byName := func(a, b int32) int { return strings.Compare(name(a), name(b)) }
+	for k := 0; k <= matchFuzzy; k++ {
+		if b := sorted[start[k]:start[k+1]]; !slices.IsSortedFunc(b, byName) {
+			slices.SortFunc(b, byName)
+		}
+	}
+	copy(refs, sorted)
+}
+
+// matchRank is how name matches lower, a lower-cased pattern it is known to
+// fuzzy-match. An ASCII pattern is compared byte by byte, folding ASCII case
+// only (the bytes of other characters never equal an ASCII byte), without
+// allocating; any other pattern compares lower-cased copies.
+func matchRank(lower, name string) int {
+	ln := name
+	index := indexFoldASCII
+	if !isASCII(lower) {
+		ln = strings.ToLower(name)
+		index = func(s, sub string, from int) int {
+			if i := strings.Index(s[from:], sub); i >= 0 {
+				return from + i
+			}
+			return -1
+		}
+	}
+	i := index(ln, lower, 0)
+	switch {
+	case i < 0:
+		return matchFuzzy
+	case i == 0 && (len(ln) == len(lower) || len(ln) == len(lower)+1 && ln[len(ln)-1] == '/'):
+		return matchWhole
+	case i == 0:
+		return matchPrefix
+	}
+	for ; i >= 0; i = index(ln, lower, i+1) {
+		if wordStart(name, ln, i) {
+			return matchWordStart
+		}
+	}
+	return matchSubstring
+}
+
+// indexFoldASCII finds lower (lower-case ASCII) in s at or after from,
+// ignoring ASCII case, or -1.
+func indexFoldASCII(s, lower string, from int) int {
+	if len(lower) == 0 {
+		return from
+	}
+	first := lower[0]
+	for i := from; i+len(lower) <= len(s); i++ {
+		if foldASCII(s[i]) != first {
+			continue
+		}
+		j := 1
+		for j < len(lower) && foldASCII(s[i+j]) == lower[j] {
+			j++
+		}
+		if j == len(lower) {
+			return i
+		}
+	}
+	return -1
+}
+
+func foldASCII(c byte) byte {
+	if 'A' <= c && c <= 'Z' {
+		return c + 'a' - 'A'
+	}
+	return c
+}
+
+// wordStart reports whether byte i of ln (name, or name lower-cased) begins
+// a word: it follows a character that is not a letter or digit, or it is an
+// upper-case letter after a lower-case one (camelCase).
+func wordStart(name, ln string, i int) bool {
+	prev, _ := utf8.DecodeLastRuneInString(ln[:i])
+	if !unicode.IsLetter(prev) && !unicode.IsDigit(prev) {
+		return true
+	}
+	if len(ln) != len(name) {
+		return false
+	}
+	p, _ := utf8.DecodeLastRuneInString(name[:i])
+	c, _ := utf8.DecodeRuneInString(name[i:])
+	return unicode.IsLower(p) && unicode.IsUpper(c)
+}
+
+// matchAll returns the cands that match, in cands' order.
+func matchAll(ctx context.Context, pattern string, ents []entry, cands []int32, cut int) ([]int32, error) {
 	refs := make([]int32, 0, 64)
 	lower := strings.ToLower(pattern)
 	ascii := isASCII(lower)

@@ -424,7 +424,7 @@ func TestMatchRefs(t *testing.T) {
 		cut     int
 		want    []int32
 	}{
-		{"ph", 0, []int32{0, 1, 2}},
+		{"ph", 0, []int32{1, 0, 2}},       // all prefixes: in name (byte) order, as S3 lists
 		{"ph", len("photos/"), []int32{}}, // the folder's own prefix is not matched
 		{"hpng", len("photos/"), []int32{1}},
 		{"ü", len("photos/"), []int32{2}},
@@ -440,5 +440,69 @@ func TestMatchRefs(t *testing.T) {
 	cancel()
 	if got, err := matchRefs(ctx, "ph", ents, cands, 0); err == nil || got != nil {
 		t.Fatalf("a cancelled match returned %v, %v", got, err)
+	}
+}
+
+func TestMatchRefsRanksByMatch(t *testing.T) {
+	names := []string{
+		"a-f05.txt", "f00005.txt", "f00015.txt", "f05", "f05.txt", "f050.txt", "f05/",
+		"myF05.txt", "xf05.txt", "zF05-b.txt", "F05", "b/", "F0.5",
+	}
+	ents := make([]entry, len(names))
+	cands := make([]int32, len(names))
+	for i, n := range names {
+		ents[i] = entry{key: "p/" + n}
+		cands[i] = int32(i)
+	}
+	refs, err := matchRefs(context.Background(), "f05", ents, cands, len("p/"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, r := range refs {
+		got = append(got, names[r])
+	}
+	want := []string{
+		"F05", "f05", "f05/", // whole name (a folder's without its "/"), then name order
+		"f05.txt", "f050.txt", // prefix
+		"a-f05.txt", "myF05.txt", "zF05-b.txt", // word start: after a separator, or camelCase
+		"xf05.txt",                         // substring
+		"F0.5", "f00005.txt", "f00015.txt", // fuzzy
+	}
+	if !slices.Equal(got, want) {
+		t.Fatalf("ranked\n%q\nwant\n%q", got, want)
+	}
+}
+
+// TestListingFilterRanksFound: server-side matches are ranked among
+// themselves too, after the loaded ones.
+func TestListingFilterRanksFound(t *testing.T) {
+	l := &listing{}
+	l.addPage(aws.Page{Entries: []aws.Entry{lsObj("p/a", 1, 0, "")}, NextToken: "t"})
+	l.setPattern("b1", 10)
+	refs, _ := matchRefs(context.Background(), "b1", l.entries, l.candidates(), len("p/"))
+	l.setResults("b1", l.orderVer, refs, 10)
+	l.setFound([]aws.Entry{lsObj("p/b01", 1, 0, ""), lsObj("p/b1", 1, 0, ""), lsObj("p/b1x", 1, 0, "")}, "p/", 10)
+	if got := lsNames(l); !slices.Equal(got, []string{"p/b1", "p/b1x", "p/b01"}) {
+		t.Fatalf("found rows %v", got)
+	}
+}
+
+// TestBrowserFilterRanked: typing /f05 in the browser lists names starting
+// with f05 before names that only hold its letters in order, at every key
+// (the narrowed searches too).
+func TestBrowserFilterRanked(t *testing.T) {
+	bb := newBTBrowser(t, newBTLister(1000, "f00005.txt", "f00015.txt", "f05.txt", "f050.txt", "x-f05.txt", "xf05.txt"), "media")
+	bb.press("/", "f0")
+	if got := bb.names(); !slices.Equal(got, []string{"f00005.txt", "f00015.txt", "f05.txt", "f050.txt", "x-f05.txt", "xf05.txt"}) {
+		t.Fatalf("/f0 rows %v", got)
+	}
+	bb.press("5")
+	want := []string{"f05.txt", "f050.txt", "x-f05.txt", "xf05.txt", "f00005.txt", "f00015.txt"}
+	if got := bb.names(); !slices.Equal(got, want) {
+		t.Fatalf("/f05 rows %v, want %v", got, want)
+	}
+	if bb.selected() != "f05.txt" {
+		t.Fatalf("cursor on %q, want the best match", bb.selected())
 	}
 }

@@ -22,13 +22,23 @@ func Run(ctx context.Context, deps Deps) error {
 	// never wait long enough to delay the first frame noticeably.
 	termbg.Detect(os.Stdout, bgQueryTimeout)
 	useNoColorProfile(os.Getenv)
+	deps.exitPrint = new(exitPrinter)
 	opts := []tea.ProgramOption{tea.WithAltScreen(), tea.WithContext(ctx)}
 	if deps.Mouse {
 		opts = append(opts, tea.WithMouseCellMotion())
 	}
+	if tty, closeTTY := ttyOutput(); tty != nil {
+		defer closeTTY()
+		opts = append(opts, tea.WithOutput(tty))
+	}
 	p := tea.NewProgram(New(deps), opts...)
 	_, err := p.Run()
 	waitBackground(deps.background, abortGrace)
+	// Lines asked for with p in the sign view, now that the terminal is back.
+	perr := deps.exitPrint.writeTo(os.Stdout)
+	if err == nil && perr != nil {
+		return fmt.Errorf("print the signed URLs: %w", perr)
+	}
 	if err == nil {
 		return nil
 	}

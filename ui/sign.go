@@ -104,6 +104,7 @@ type signView struct {
 	expires time.Time
 	warning string
 	err     string
+	printed bool // the result is queued to print on exit (p)
 
 	clip   clipboardWriter
 	opener urlOpener
@@ -262,6 +263,7 @@ func (v *signView) Update(msg tea.Msg) (view, tea.Cmd) {
 			return v, nil
 		}
 		v.result, v.expires, v.warning, v.err = msg.items, msg.expires, msg.warning, ""
+		v.printed = false
 		return v, v.setFocus(sfResult)
 	}
 	if ti := v.inputFor(v.focus); ti != nil {
@@ -295,6 +297,10 @@ func (v *signView) handleKey(msg tea.KeyMsg) tea.Cmd {
 			v.preset = max(v.preset-1, 0)
 		case key.Matches(msg, v.keys.Right):
 			v.preset = min(v.preset+1, customPreset)
+			if v.preset == customPreset {
+				// Choosing custom is choosing to type it.
+				return v.setFocus(sfCustom)
+			}
 		}
 		return nil
 	case sfMode:
@@ -320,7 +326,11 @@ func (v *signView) handleKey(msg tea.KeyMsg) tea.Cmd {
 	case sfResult:
 		switch {
 		case key.Matches(msg, v.keys.Copy) && len(v.result) > 0:
-			return copyCmd(v.clip, v.copyText(), v.copyWhat())
+			return signCopyCmd(v.clip, v.copyText(), v.copyWhat(), v.canPrint())
+		case key.Matches(msg, printOnExitKey) && v.canPrint() && !v.printed:
+			v.printed = true
+			v.deps.exitPrint.add(strings.Split(v.copyText(), "\n")...)
+			return asCmd(statusMsg{text: fmt.Sprintf("%s will be printed when you quit", upperFirst(v.copyWhat()))})
 		case key.Matches(msg, v.keys.OpenURL) && v.canOpen():
 			return openURLCmd(v.opener, v.result[0].url)
 		}
@@ -347,6 +357,32 @@ func (v *signView) cancelSign() {
 	}
 	v.cancel = nil
 	v.signing = false
+}
+
+// canPrint reports whether p can queue the result for stdout: there is one,
+// and the app runs under Run, which prints it.
+func (v *signView) canPrint() bool { return len(v.result) > 0 && v.deps.exitPrint != nil }
+
+// signCopyCmd copies text; when no clipboard takes it, the status line says
+// how to get the whole text anyway (the screen may show it cut).
+func signCopyCmd(c clipboardWriter, text, what string, canPrint bool) tea.Cmd {
+	return func() tea.Msg {
+		method, err := c.copy(text)
+		switch {
+		case err == nil:
+			return statusMsg{text: fmt.Sprintf("Copied %s to the %s", what, method)}
+		case canPrint:
+			return statusMsg{text: fmt.Sprintf("Clipboard unavailable: p prints %s when you quit, to select by hand or pipe", what), err: true}
+		}
+		return statusMsg{text: fmt.Sprintf("Clipboard unavailable: copy %s from the screen by hand", what), err: true}
+	}
+}
+
+func upperFirst(s string) string {
+	if s == "" {
+		return s
+	}
+	return strings.ToUpper(s[:1]) + s[1:]
 }
 
 func (v *signView) canOpen() bool {
@@ -538,10 +574,12 @@ func (v *signView) ShortHelp() []key.Binding {
 	k.Left.SetEnabled(v.focus == sfExpiry || v.focus == sfHash || (v.focus == sfMode && v.cloudFront))
 	k.Copy.SetEnabled(v.focus == sfResult && len(v.result) > 0)
 	k.OpenURL.SetEnabled(v.focus == sfResult && v.canOpen())
+	p := printOnExitKey
+	p.SetEnabled(v.focus == sfResult && v.canPrint() && !v.printed)
 	if v.signing {
 		k.Back.SetHelp("esc", "cancel")
 	}
-	return []key.Binding{k.Confirm, k.Next, k.Left, k.Copy, k.OpenURL, k.Back}
+	return []key.Binding{k.Confirm, k.Next, k.Left, k.Copy, k.OpenURL, p, k.Back}
 }
 
 // FullHelp lists every key of the view.
@@ -560,7 +598,7 @@ func (v *signView) View() string {
 	if len(v.objKeys) == 1 {
 		title += escapeKey(v.objKeys[0])
 	} else {
-		title = fmt.Sprintf("Sign %d objects in s3://%s", len(v.objKeys), escapeKey(v.bucket))
+		title = fmt.Sprintf("Sign %d objects in s3://%s/%s", len(v.objKeys), escapeKey(v.bucket), escapeKey(commonFolder(v.objKeys)))
 	}
 	add(st.Title.Render(title))
 
@@ -581,7 +619,12 @@ func (v *signView) View() string {
 		} else {
 			local += " · "
 		}
-		add(v.row(-1, "", fmt.Sprintf("→ %s%s (in %s)", local, utc, humanDuration(exp.Sub(now)))))
+		if exp.After(now) {
+			add(v.row(-1, "", fmt.Sprintf("→ %s%s (in %s)", local, utc, humanDuration(exp.Sub(now)))))
+		} else {
+			// Said in full even at 80 columns: a negative duration reads as noise.
+			add(v.row(-1, "", fmt.Sprintf("→ %s (that is in the past)", utc)))
+		}
 	}
 	if v.cloudFront {
 		modes := make([]string, len(modeNames))
@@ -622,6 +665,21 @@ func (v *signView) View() string {
 	return clipLines(strings.Join(lines, "\n")+"\n"+v.resultView(room), v.height)
 }
 
+// commonFolder is the folder every key is in ("photos/2024/"), or "" at the
+// bucket's top.
+func commonFolder(keys []string) string {
+	if len(keys) == 0 {
+		return ""
+	}
+	p := keys[0][:strings.LastIndex(keys[0], "/")+1]
+	for _, k := range keys[1:] {
+		for !strings.HasPrefix(k, p) {
+			p = p[:strings.LastIndex(p[:len(p)-1], "/")+1]
+		}
+	}
+	return p
+}
+
 // clipLines keeps the first h lines of s.
 func clipLines(s string, h int) string {
 	if lines := strings.SplitN(s, "\n", h+1); len(lines) > h {
@@ -630,8 +688,10 @@ func clipLines(s string, h int) string {
 	return s
 }
 
-// resultView shows the signed URLs, hard-wrapped (URLs have no spaces), in
-// at most room lines.
+// resultView shows the signed URLs in at most room lines, each on one line
+// and never broken, so selecting it copies it whole: a URL wider than the
+// window is cut with "…" (the frame cannot be wider than the window), and c
+// copies it or p prints it on quit.
 func (v *signView) resultView(room int) string {
 	st := v.st
 	var out []string
@@ -641,7 +701,14 @@ func (v *signView) resultView(room int) string {
 	}
 	hdr += fmt.Sprintf(", valid until %s", v.expires.In(v.loc).Format("2006-01-02 15:04 MST"))
 	if v.focus == sfResult {
-		hdr = st.Selected.Render(hdr) + st.Muted.Render("  c copies · o opens")
+		hint := "  c copies · o opens"
+		switch {
+		case v.printed:
+			hint = "  c copy · o open · printed on quit"
+		case v.canPrint():
+			hint = "  c copy · o open · p print on quit"
+		}
+		hdr = st.Selected.Render(hdr) + st.Muted.Render(hint)
 	} else {
 		hdr = st.Label.Render(hdr)
 	}
@@ -654,13 +721,9 @@ func (v *signView) resultView(room int) string {
 		if len(v.result) > 1 {
 			block = append(block, truncLine(st.Label.Render(escapeKey(it.key)), v.width))
 		}
-		for _, l := range strings.Split(ansi.Hardwrap(it.url, v.width, false), "\n") {
-			block = append(block, st.URL.Render(l))
-		}
+		block = append(block, st.URL.Render(ansi.Truncate(it.url, v.width, "…")))
 		if len(it.cookies) > 0 {
-			for _, l := range strings.Split(ansi.Hardwrap(cookieHeader(it.cookies), v.width, false), "\n") {
-				block = append(block, st.URL.Render(l))
-			}
+			block = append(block, st.URL.Render(ansi.Truncate(cookieHeader(it.cookies), v.width, "…")))
 		}
 		if len(out)+len(block) > room && i > 0 {
 			out = append(out, st.Muted.Render(fmt.Sprintf("… %d more (c copies them all)", len(v.result)-i)))

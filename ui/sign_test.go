@@ -464,3 +464,107 @@ func TestSignGoldens(t *testing.T) {
 		btGolden(t, fmt.Sprintf("sign_presigned_%dx%d", w, hh), p.v.View())
 	}
 }
+
+func TestSignRightOntoCustomFocusesIt(t *testing.T) {
+	h := newSignHarness(t, vtSignSettings, "a.txt")
+	h.press("right", "right", "right", "right") // 1h → 7d → 30d → custom
+	if h.v.preset != customPreset || h.v.focus != sfCustom || !h.v.InputFocused() {
+		t.Fatalf("preset %d focus %d after → onto custom, want the Custom field focused", h.v.preset, h.v.focus)
+	}
+	vtType(h.v, "2h")
+	if h.v.custom.Value() != "2h" {
+		t.Fatalf("custom %q after typing 2h", h.v.custom.Value())
+	}
+	if v := h.v.View(); !strings.Contains(v, "2026-11-29 23:39:16 UTC (in 2h)") {
+		t.Errorf("2h not previewed:\n%s", v)
+	}
+}
+
+func TestSignPastExpirySaysSo(t *testing.T) {
+	h := newSignHarness(t, vtSignSettings, "a.txt")
+	h.press("tab")
+	vtType(h.v, "2020-01-01")
+	v := h.v.View()
+	if !strings.Contains(v, "(that is in the past)") || strings.Contains(v, "(in -") {
+		t.Errorf("a past expiry previews wrong:\n%s", v)
+	}
+	if !strings.Contains(v, "the expiry is in the past") {
+		t.Errorf("a past expiry is not refused:\n%s", v)
+	}
+}
+
+func TestSignTitleNamesTheFolder(t *testing.T) {
+	cases := []struct {
+		keys []string
+		want string
+	}{
+		{[]string{"x/y/a.txt", "x/y/b.txt"}, "Sign 2 objects in s3://media/x/y/"},
+		{[]string{"x/y/a.txt", "x/z/b.txt", "x/c"}, "Sign 3 objects in s3://media/x/"},
+		{[]string{"a.txt", "x/b.txt"}, "Sign 2 objects in s3://media/"},
+		{[]string{"x/y/a.txt"}, "Sign s3://media/x/y/a.txt"},
+	}
+	for _, c := range cases {
+		h := newSignHarness(t, vtSignSettings, c.keys...)
+		if first := strings.SplitN(h.v.View(), "\n", 2)[0]; strings.TrimSpace(first) != c.want {
+			t.Errorf("%v: title %q, want %q", c.keys, first, c.want)
+		}
+	}
+}
+
+func TestSignEmojiKeyShownAsIs(t *testing.T) {
+	h := newSignHarness(t, vtSignSettings, "family 👨\u200d👩\u200d👧.jpg")
+	v := h.v.View()
+	if !strings.Contains(v, "family 👨\u200d👩\u200d👧.jpg") || strings.Contains(v, `\u200d`) {
+		t.Errorf("emoji sequence not shown as is:\n%s", v)
+	}
+}
+
+// TestSignURLOneLineAndPrintOnExit: without a clipboard the URL must still be
+// copyable whole: it is never broken over lines on screen, and p queues it
+// for stdout when the app exits.
+func TestSignURLOneLineAndPrintOnExit(t *testing.T) {
+	h := newSignHarness(t, vtSignSettings, "docs/report 2026.pdf", "docs/b.txt")
+	h.v.deps.exitPrint = new(exitPrinter)
+	h.clip.nativeErr = fmt.Errorf("no xclip")
+	h.v.clip = h.clip.writer() // not a terminal either: no clipboard at all
+	h.v.SetSize(200, 24)       // wide enough for the whole URL
+	h.press("enter")
+	if len(h.v.result) != 2 {
+		t.Fatalf("result %v, err %q", h.v.result, h.v.err)
+	}
+	url := h.v.result[0].url
+	view := h.v.View()
+	if !strings.Contains(view, url) {
+		t.Fatalf("the URL is not on one line of the view:\n%s", view)
+	}
+	// At 80 columns it is cut, not wrapped: no line holds its tail alone.
+	h.v.SetSize(80, 24)
+	view = h.v.View()
+	for _, l := range strings.Split(view, "\n") {
+		if strings.HasPrefix(l, "Signature=") || strings.Contains(l, "Key-Pair-Id") && !strings.HasPrefix(l, "https://") {
+			t.Fatalf("the URL is broken over lines:\n%s", view)
+		}
+	}
+	msgs := h.press("c")
+	if st, _ := vtFind[statusMsg](msgs); !st.err || !strings.Contains(st.text, "p prints") {
+		t.Fatalf("no-clipboard status %+v, want it to offer p", st)
+	}
+	if !h.v.FullHelp()[0][5].Enabled() {
+		t.Fatal("p is not in the help")
+	}
+	msgs = h.press("p")
+	if st, _ := vtFind[statusMsg](msgs); st.err || !strings.Contains(st.text, "printed when you quit") {
+		t.Fatalf("p status %+v", st)
+	}
+	if got := h.v.deps.exitPrint.queued(); len(got) != 2 || got[0] != url || got[1] != h.v.result[1].url {
+		t.Fatalf("queued %q", got)
+	}
+	h.press("p") // once is enough
+	if got := h.v.deps.exitPrint.queued(); len(got) != 2 || h.v.ShortHelp()[5].Enabled() {
+		t.Fatalf("a second p queued again: %d lines", len(got))
+	}
+	var out strings.Builder
+	if err := h.v.deps.exitPrint.writeTo(&out); err != nil || out.String() != url+"\n"+h.v.result[1].url+"\n" {
+		t.Fatalf("printed %q, %v", out.String(), err)
+	}
+}

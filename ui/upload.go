@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -64,6 +65,7 @@ type uploadItem struct {
 	sent     int64 // bytes sent, never decreasing
 	total    int64
 	started  time.Time // first progress event
+	lastSent time.Time // the event that last moved sent forward
 	finished time.Time
 	err      error
 	batch    int // the batch (start command) it last ran in
@@ -147,6 +149,8 @@ type uploadView struct {
 	dest       textinput.Model
 	destEdited bool // the user typed a destination: stop deriving it from the path
 	picker     filepicker.Model
+	sizesDir   string           // the directory sizes are for
+	sizes      map[string]int64 // the picker's file sizes (see pickerLine)
 	bar        progress.Model
 	inited     bool
 
@@ -186,6 +190,7 @@ func newUploadView(deps Deps, st *Styles, bucket, prefix string) *uploadView {
 	}
 	v.picker.AutoHeight = false
 	v.picker.ShowPermissions = false
+	v.picker.ShowSize = false // pickerLine shows them, in IEC units
 	v.picker.Styles = pickerStyles(st)
 	// esc belongs to the view (cancel, back); h/backspace/left go up a folder.
 	v.picker.KeyMap.Back = key.NewBinding(key.WithKeys("h", "backspace", "left"), key.WithHelp("h", "up a folder"))
@@ -200,7 +205,7 @@ func newUploadView(deps Deps, st *Styles, bucket, prefix string) *uploadView {
 // Init reads the picker's first directory.
 func (v *uploadView) Init() tea.Cmd {
 	v.inited = true
-	return v.picker.Init()
+	return tea.Batch(v.picker.Init(), v.syncSizes())
 }
 
 // InputFocused reports whether keys go to a text input (the root then leaves
@@ -256,7 +261,11 @@ func (v *uploadView) update(msg tea.Msg) tea.Cmd {
 	case tea.KeyMsg:
 		return v.handleKey(msg)
 	case pathCompletionMsg:
-		v.applyCompletion(msg)
+		return v.applyCompletion(msg)
+	case pickerSizesMsg:
+		if msg.dir == v.sizesDir {
+			v.sizes = msg.sizes
+		}
 		return nil
 	case uploadPlannedMsg:
 		return v.planned(msg)
@@ -289,7 +298,7 @@ func (v *uploadView) update(msg tea.Msg) tea.Cmd {
 	var cmds []tea.Cmd
 	var c tea.Cmd
 	v.picker, c = v.picker.Update(msg)
-	cmds = append(cmds, c)
+	cmds = append(cmds, c, v.syncSizes())
 	v.path, c = v.path.Update(msg)
 	cmds = append(cmds, c)
 	v.dest, c = v.dest.Update(msg)
@@ -311,7 +320,7 @@ func (v *uploadView) applyEvent(id int, ev uploadEvent) {
 		it.total = ev.total
 	}
 	if ev.sent > it.sent {
-		it.sent = ev.sent
+		it.sent, it.lastSent = ev.sent, now
 	}
 	switch {
 	case ev.done && ev.err == nil:
@@ -379,7 +388,7 @@ func (v *uploadView) handleKey(msg tea.KeyMsg) tea.Cmd {
 			v.destEdited = false
 			return tea.Batch(cmd, v.submit(p))
 		}
-		return cmd
+		return tea.Batch(cmd, v.syncSizes())
 	case upFocusList:
 		if key.Matches(msg, v.keys.Refresh) && v.retryable() > 0 && !v.running() {
 			return v.retry()
@@ -604,20 +613,22 @@ func resolvePath(p, workdir string) string {
 	return p
 }
 
-func (v *uploadView) applyCompletion(msg pathCompletionMsg) {
+// applyCompletion completes the path; when there is nothing left to complete
+// and the path names a file, tab moves on to the next field.
+func (v *uploadView) applyCompletion(msg pathCompletionMsg) tea.Cmd {
 	if msg.seq != v.completeSeq || msg.input != v.path.Value() {
-		return // the input changed since: a stale answer
+		return nil // the input changed since: a stale answer
 	}
 	v.candidates = nil
 	if msg.err != nil {
 		v.note, v.noteErr = "Cannot complete: "+msg.err.Error(), true
-		return
+		return nil
 	}
 	dir, base := splitPathInput(msg.input)
 	switch len(msg.matches) {
 	case 0:
 		v.note, v.noteErr = "No match for "+escapeKey(base), true
-		return
+		return nil
 	case 1:
 		v.path.SetValue(dir + msg.matches[0])
 		v.note, v.noteErr = "", false
@@ -634,6 +645,10 @@ func (v *uploadView) applyCompletion(msg pathCompletionMsg) {
 	}
 	v.path.CursorEnd()
 	v.deriveDest()
+	if v.path.Value() == msg.input && base != "" && slices.Contains(msg.matches, base) && v.focus == upFocusPath {
+		return v.setFocus(v.nextFocus(+1))
+	}
+	return nil
 }
 
 // submit plans the upload of path (a file or a folder) and then starts it.
@@ -1132,7 +1147,7 @@ func (v *uploadView) View() string {
 		for i := 0; i < h; i++ {
 			line := ""
 			if i < len(lines) {
-				line = truncLine(lines[i], v.width)
+				line = truncLine(v.pickerLine(lines[i]), v.width)
 			}
 			b.WriteString(line + "\n")
 		}
@@ -1204,7 +1219,10 @@ func (v *uploadView) itemView(it uploadItem) string {
 	case itemRunning:
 		mark = "↑"
 		line1 = fmt.Sprintf("%s / %s", humanBytes(it.sent), humanBytes(it.total))
-		if el := v.now().Sub(it.started); el > 0 && it.sent > 0 {
+		switch el := v.now().Sub(it.started); {
+		case it.finishing():
+			line1 += "  finishing: waiting for S3 to confirm"
+		case el > 0 && it.sent > 0:
 			rate := float64(it.sent) / el.Seconds()
 			line1 += fmt.Sprintf("  %s/s", humanBytes(int64(rate)))
 			if it.total > it.sent {
@@ -1239,6 +1257,26 @@ func (v *uploadView) itemView(it uploadItem) string {
 	room := max(v.width-lipgloss.Width(line1)-6, 8)
 	return truncLine(fmt.Sprintf("%s %s  %s", mark, truncLine(name, room), st.Muted.Render(line1)), v.width) + "\n" +
 		truncLine(line2, v.width) + "\n"
+}
+
+// finishing reports whether a running item has sent (about) all its bytes
+// and waits for the server to confirm the upload: every byte is counted, or
+// what was left at the last progress report would take under a second at
+// the rate so far (reports are spaced out, so the last bytes may never be
+// reported before the upload completes).
+func (it uploadItem) finishing() bool {
+	if it.total <= 0 || it.sent <= 0 {
+		return false
+	}
+	if it.sent >= it.total {
+		return true
+	}
+	el := it.lastSent.Sub(it.started)
+	if el <= 0 {
+		return false
+	}
+	rate := float64(it.sent) / el.Seconds() // bytes a second until the last report
+	return float64(it.total-it.sent) < rate
 }
 
 func errString(err error) string {

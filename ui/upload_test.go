@@ -95,7 +95,6 @@ func newUpHarness(t *testing.T) *upHarness {
 	h := &upHarness{t: t, up: newFakeUploader(), dir: dir, sent: map[string][]int64{}}
 	h.v = newUploadView(Deps{Uploader: h.up, Workdir: dir}, NewStyles(), "media", "uploads/")
 	h.v.now = func() time.Time { return vtNow }
-	h.v.picker.ShowSize = false // directory sizes differ between file systems
 	vtStatic(&h.v.path, &h.v.dest)
 	h.v.SetSize(80, 24)
 	h.drive(h.v.picker.Init())

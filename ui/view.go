@@ -99,6 +99,9 @@ type Deps struct {
 	// background tracks work that must finish before the program exits
 	// (cancelled uploads aborting their multipart uploads); New sets it.
 	background *sync.WaitGroup
+	// exitPrint holds lines to print on stdout after the program ends (the
+	// sign view's p); Run sets it and prints them, nil elsewhere.
+	exitPrint *exitPrinter
 }
 
 // newFormInput is a text input with the app's styles (the text, the

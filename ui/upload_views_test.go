@@ -1,0 +1,102 @@
+package ui
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/cfsign/cfsign/aws"
+)
+
+// TestUploadFinishingState: once the bytes are sent and the upload waits for
+// S3 to complete it, the item says so instead of showing ETA 0s.
+func TestUploadFinishingState(t *testing.T) {
+	h := newUpHarness(t)
+	v := h.v
+	v.items = []uploadItem{{req: aws.UploadRequest{Key: "uploads/big.bin"}, batch: 1}}
+	v.batches[1] = &uploadBatch{cancel: func() {}, gone: make(chan struct{})}
+	at := func(d time.Duration) { v.now = func() time.Time { return vtNow.Add(d) } }
+	event := func(sent int64) {
+		v.Update(uploadEventMsg{id: 1, ev: uploadEvent{index: 0, sent: sent, total: 1 << 20}})
+	}
+	at(0)
+	v.Update(uploadEventMsg{id: 1, ev: uploadEvent{index: 0, total: -1}})
+
+	at(4 * time.Second)
+	event(1 << 19) // half way
+	if view := v.View(); !strings.Contains(view, "ETA 4s") || strings.Contains(view, "finishing") {
+		t.Fatalf("half way:\n%s", view)
+	}
+	at(8 * time.Second)
+	event(1<<20 - 2000) // the last report before S3 completes: 99%
+	at(12 * time.Second)
+	view := v.View()
+	if !strings.Contains(view, "finishing: waiting for S3 to confirm") || strings.Contains(view, "ETA 0s") {
+		t.Fatalf("99%% and waiting for S3:\n%s", view)
+	}
+	event(1 << 20)
+	if view := v.View(); !strings.Contains(view, "finishing") {
+		t.Fatalf("every byte sent:\n%s", view)
+	}
+}
+
+// TestUploadTabOnWholeFileMovesOn: tab completes a path; once the path names
+// a file, tab moves to the next field.
+func TestUploadTabOnWholeFileMovesOn(t *testing.T) {
+	h := newUpHarness(t)
+	h.typ("al")
+	h.press("tab") // alpha.txt, alpine.txt: completes to the common "alp"
+	if h.v.path.Value() != "alp" || h.v.focus != upFocusPath {
+		t.Fatalf("path %q focus %v", h.v.path.Value(), h.v.focus)
+	}
+	h.typ("h")
+	h.press("tab") // completes to alpha.txt
+	if h.v.path.Value() != "alpha.txt" || h.v.focus != upFocusPath {
+		t.Fatalf("path %q focus %v", h.v.path.Value(), h.v.focus)
+	}
+	h.press("tab") // a whole file: next field
+	if h.v.focus != upFocusPicker || h.v.path.Value() != "alpha.txt" {
+		t.Fatalf("tab on a whole file: focus %v path %q, want the picker", h.v.focus, h.v.path.Value())
+	}
+	// A folder is not the end: tab still completes inside it.
+	h.press("shift+tab")
+	h.v.path.SetValue("")
+	h.typ("beta")
+	h.press("tab", "tab")
+	if h.v.focus != upFocusPath || h.v.path.Value() != "beta/" {
+		t.Fatalf("folder: focus %v path %q", h.v.focus, h.v.path.Value())
+	}
+}
+
+// TestUploadPickerSizesIEC: the picker shows file sizes in IEC units, as the
+// browser does, and no size for a directory.
+func TestUploadPickerSizesIEC(t *testing.T) {
+	h := newUpHarness(t)
+	if err := os.WriteFile(filepath.Join(h.dir, "big.bin"), make([]byte, 3<<20), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	// A view opened now, on the directory with big.bin.
+	h.v = newUploadView(Deps{Uploader: h.up, Workdir: h.dir}, NewStyles(), "media", "uploads/")
+	vtStatic(&h.v.path, &h.v.dest)
+	h.v.SetSize(80, 24)
+	h.drive(h.v.Init())
+	lines := map[string]string{}
+	for _, l := range strings.Split(h.v.View(), "\n") {
+		for _, n := range []string{"beta", "alpha.txt", "alpine.txt", "big.bin"} {
+			if strings.HasSuffix(strings.TrimRight(l, " "), " "+n) {
+				lines[n] = strings.TrimRight(l, " ")
+			}
+		}
+	}
+	want := map[string]string{
+		"beta": ">            beta", "alpha.txt": "      1000 B alpha.txt",
+		"alpine.txt": "     2.4 KiB alpine.txt", "big.bin": "     3.0 MiB big.bin",
+	}
+	for n, w := range want {
+		if lines[n] != w {
+			t.Errorf("%s: %q, want %q", n, lines[n], w)
+		}
+	}
+}
