@@ -1,11 +1,15 @@
 #!/usr/bin/env bash
 # End-to-end test of the terminal app, as a new user would run it: the real
-# cfsign binary in tmux (120x40) on the local sandbox. Upload a file (u, type
-# its path, Enter), wait for it in the listing, sign it (s, Enter), copy the URL
-# (c: OSC 52 lands in tmux's buffer with set-clipboard on), fetch the URL from
-# the sandbox edge and compare the bytes, then on the setup screen make,
-# register and test a new key (K, ctrl+g, ctrl+t, esc, y), quit (q) and check
-# exit status 0.
+# cfsign binary in tmux (120x40) on the local sandbox. A burst of keys in one
+# write (send-keys -l jjj) moves three rows; the mouse wheel and a click move
+# the selection. Upload a file (u, type its path, Enter), wait for it in the
+# listing, sign it (s, Enter), copy the URL (c: into tmux's buffer under
+# tmux's default set-clipboard), fetch the URL from the sandbox edge and
+# compare the bytes, then on the setup screen make, register and test a new
+# key (K, ctrl+g, ctrl+t, esc, y), quit (q) and check exit status 0. Then:
+# NO_COLOR keeps the reverse video of the cursor and selection; and in a pty
+# that never answers terminal queries, --help sends no query and returns at
+# once, and the app's first frame comes well before termenv's 5 s wait.
 # Run by .ci/run; loopback traffic only. Screen captures are kept on failure.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -57,18 +61,39 @@ head -c 300000 /dev/urandom >"$work/e2e-upload.bin"
 
 mkdir -p "$work/home" "$work/config" "$work/data" "$work/state"
 # A new user: empty XDG dirs, no AWS config or credentials, no account.
-run="cd '$work' && env -i PATH='$PATH' HOME='$work/home' TERM=xterm-256color \
+userenv="env -i PATH='$PATH' HOME='$work/home' TERM=xterm-256color \
 XDG_CONFIG_HOME='$work/config' XDG_DATA_HOME='$work/data' XDG_STATE_HOME='$work/state' \
-AWS_CONFIG_FILE=/dev/null AWS_SHARED_CREDENTIALS_FILE=/dev/null AWS_EC2_METADATA_DISABLED=true \
+AWS_CONFIG_FILE=/dev/null AWS_SHARED_CREDENTIALS_FILE=/dev/null AWS_EC2_METADATA_DISABLED=true"
+# TMUX passes through: inside tmux the app copies through tmux itself.
+run="cd '$work' && $userenv TMUX=\"\$TMUX\" \
 '$work/cfsign' --sandbox; echo \$? >'$work/exit.tmp'; mv '$work/exit.tmp' '$work/exit'"
 
-echo "e2e: start cfsign --sandbox in tmux"
+# Six objects to move between, put there with the command line first.
+mkdir -p "$work/rows"
+for i in 1 2 3 4 5 6; do echo "row $i" >"$work/rows/row-$i.txt"; done
+eval "$userenv '$work/cfsign' --sandbox upload $work/rows/row-*.txt s3://sandbox/" >/dev/null || die "seeding the sandbox failed"
+
+echo "e2e: start cfsign --sandbox in tmux (tmux's default set-clipboard)"
 T new-session -d -s e2e -x 120 -y 40 "$run"
-T set -g set-clipboard on
 T set -g remain-on-exit off
 
 wait_for 'SANDBOX' "the header"
 wait_for '[0-9]+ items?|\(empty\)' "the first listing"
+wait_for '^ *›.*row-1\.txt' "the first row selected"
+
+echo "e2e: a burst of keys in one write"
+T send-keys -t e2e -l jjj
+wait_for '^ *›.*row-4\.txt' "jjj (one write) moving the selection three rows"
+
+echo "e2e: mouse"
+# SGR mouse reports, as a terminal sends them: wheel up (64), then a left
+# click (0) on the screen line of row-2.txt (1-based coordinates).
+line=$(screen | grep -n 'row-2\.txt' | head -1 | cut -d: -f1)
+[ -n "$line" ] || fail "row-2.txt is not on screen"
+T send-keys -t e2e -l $'\e[<64;10;10M'
+wait_for '^ *›.*row-1\.txt' "the wheel scrolling up"
+T send-keys -t e2e -l $'\e[<0;10;'"$line"'M'$'\e[<0;10;'"$line"'m'
+wait_for '^ *›.*row-2\.txt' "a click selecting row-2.txt"
 
 echo "e2e: upload"
 T send-keys -t e2e u
@@ -131,5 +156,57 @@ while [ ! -f "$work/exit" ] && [ "$SECONDS" -lt "$deadline" ]; do sleep 0.1; don
 [ -f "$work/exit" ] || fail "cfsign did not exit after q"
 status=$(cat "$work/exit")
 [ "$status" = 0 ] || fail "cfsign exited with status $status after q"
+
+echo "e2e: NO_COLOR keeps reverse video"
+T new-session -d -s nocolor -x 100 -y 30 "cd '$work' && $userenv NO_COLOR=1 '$work/cfsign' --sandbox"
+deadline=$((SECONDS + TIMEOUT))
+until T capture-pane -p -t nocolor 2>/dev/null | grep -q 'row-1\.txt'; do
+	[ "$SECONDS" -lt "$deadline" ] || fail "the NO_COLOR app did not list"
+	sleep 0.1
+done
+T send-keys -t nocolor /
+sleep 0.3
+frame=$(T capture-pane -p -e -t nocolor)
+printf '%s' "$frame" | grep -q $'\e\[7m' || fail "NO_COLOR: no reverse video (cursor and selection invisible)"
+if printf '%s' "$frame" | grep -Eq $'\e\\[(3[0-7]|9[0-7]|38;)'; then fail "NO_COLOR: a colour was drawn"; fi
+T kill-session -t nocolor
+
+echo "e2e: a terminal that never answers queries"
+python3 - "$work/cfsign" "$work" <<'PY' || fail "silent terminal check failed"
+import os, pty, sys, time, select, struct, fcntl, termios
+cf, work = sys.argv[1], sys.argv[2]
+env = dict(PATH=os.environ["PATH"], HOME=work + "/home", TERM="xterm-256color",
+           XDG_CONFIG_HOME=work + "/config", XDG_DATA_HOME=work + "/silent", XDG_STATE_HOME=work + "/state",
+           AWS_CONFIG_FILE="/dev/null", AWS_SHARED_CREDENTIALS_FILE="/dev/null", AWS_EC2_METADATA_DISABLED="true")
+def run(args, until=None, limit=8.0):
+    pid, fd = pty.fork()
+    if pid == 0:
+        os.execvpe(cf, [cf] + args, env)
+    fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 80, 0, 0))
+    t0, out, seen = time.time(), b"", None
+    while time.time() - t0 < limit:
+        r, _, _ = select.select([fd], [], [], 0.02)
+        if r:
+            try:
+                d = os.read(fd, 65536)
+            except OSError:
+                break
+            if not d:
+                break
+            out += d
+            if until and seen is None and until in out:
+                seen = time.time() - t0
+                os.write(fd, b"q")
+    os.waitpid(pid, 0)
+    return time.time() - t0, seen, out
+took, _, out = run(["--help"])
+print("e2e:   cfsign --help in a silent pty: %.2fs, OSC 11 query sent: %s" % (took, b"\x1b]11;?" in out))
+if b"\x1b]11;?" in out or took > 1.0:
+    sys.exit("cfsign --help queried the terminal or stalled")
+_, first, out = run(["--sandbox"], until=b"SANDBOX")
+print("e2e:   the app's first frame in a silent pty: %s" % ("%.2fs" % first if first else "never"))
+if first is None or first > 1.0:
+    sys.exit("the app's first frame was late")
+PY
 
 echo "e2e: ok"
