@@ -62,3 +62,44 @@ func ttyOutput() (*os.File, func()) {
 	}
 	return tty, func() { tty.Close() }
 }
+
+// showFullKey shows the signed URL(s) unbroken on the normal screen, for the
+// terminal's own selection, until enter (sign view).
+var showFullKey = key.NewBinding(key.WithKeys("f"), key.WithHelp("f", "show in full"))
+
+// fullView is a tea.ExecCommand: while Bubble Tea has handed the terminal
+// back (normal screen, cooked mode) it prints lines as they are, each one
+// logical line however long (the terminal wraps it softly, so selecting it
+// copies it whole), then waits for enter.
+type fullView struct {
+	lines  []string
+	stdin  io.Reader
+	stdout io.Writer
+}
+
+func (f *fullView) SetStdin(r io.Reader)  { f.stdin = r }
+func (f *fullView) SetStdout(w io.Writer) { f.stdout = w }
+func (f *fullView) SetStderr(io.Writer)   {}
+
+// Run prints the lines and waits for a line of input (enter).
+func (f *fullView) Run() error {
+	out := f.stdout
+	if out == nil {
+		out = os.Stdout
+	}
+	in := f.stdin
+	if in == nil {
+		in = os.Stdin
+	}
+	text := "\n" + strings.Join(f.lines, "\n\n") + "\n\n(select it with the mouse; press enter to go back)\n"
+	if _, err := io.WriteString(out, text); err != nil {
+		return err
+	}
+	var b [1]byte
+	for {
+		n, err := in.Read(b[:])
+		if err != nil || (n == 1 && (b[0] == '\n' || b[0] == '\r')) {
+			return nil
+		}
+	}
+}

@@ -333,6 +333,8 @@ func (v *signView) handleKey(msg tea.KeyMsg) tea.Cmd {
 			return asCmd(statusMsg{text: fmt.Sprintf("%s will be printed when you quit", upperFirst(v.copyWhat()))})
 		case key.Matches(msg, v.keys.OpenURL) && v.canOpen():
 			return openURLCmd(v.opener, v.result[0].url)
+		case key.Matches(msg, showFullKey) && len(v.result) > 0:
+			return tea.Exec(&fullView{lines: strings.Split(v.copyText(), "\n")}, nil)
 		}
 		return nil
 	}
@@ -576,10 +578,12 @@ func (v *signView) ShortHelp() []key.Binding {
 	k.OpenURL.SetEnabled(v.focus == sfResult && v.canOpen())
 	p := printOnExitKey
 	p.SetEnabled(v.focus == sfResult && v.canPrint() && !v.printed)
+	f := showFullKey
+	f.SetEnabled(v.focus == sfResult && len(v.result) > 0)
 	if v.signing {
 		k.Back.SetHelp("esc", "cancel")
 	}
-	return []key.Binding{k.Confirm, k.Next, k.Left, k.Copy, k.OpenURL, p, k.Back}
+	return []key.Binding{k.Confirm, k.Next, k.Left, k.Copy, f, k.OpenURL, p, k.Back}
 }
 
 // FullHelp lists every key of the view.

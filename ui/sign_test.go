@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"bytes"
 	"context"
 	"crypto"
 	"fmt"
@@ -15,6 +16,7 @@ import (
 
 	"github.com/cfsign/cfsign/config"
 	"github.com/cfsign/cfsign/keys"
+	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
 )
 
@@ -549,7 +551,7 @@ func TestSignURLOneLineAndPrintOnExit(t *testing.T) {
 	if st, _ := vtFind[statusMsg](msgs); !st.err || !strings.Contains(st.text, "p prints") {
 		t.Fatalf("no-clipboard status %+v, want it to offer p", st)
 	}
-	if !h.v.FullHelp()[0][5].Enabled() {
+	if !helpHas(h.v.ShortHelp(), "p") {
 		t.Fatal("p is not in the help")
 	}
 	msgs = h.press("p")
@@ -560,11 +562,47 @@ func TestSignURLOneLineAndPrintOnExit(t *testing.T) {
 		t.Fatalf("queued %q", got)
 	}
 	h.press("p") // once is enough
-	if got := h.v.deps.exitPrint.queued(); len(got) != 2 || h.v.ShortHelp()[5].Enabled() {
+	if got := h.v.deps.exitPrint.queued(); len(got) != 2 || helpHas(h.v.ShortHelp(), "p") {
 		t.Fatalf("a second p queued again: %d lines", len(got))
 	}
 	var out strings.Builder
 	if err := h.v.deps.exitPrint.writeTo(&out); err != nil || out.String() != url+"\n"+h.v.result[1].url+"\n" {
 		t.Fatalf("printed %q, %v", out.String(), err)
+	}
+}
+
+// helpHas reports whether an enabled binding with help key k is in bs.
+func helpHas(bs []key.Binding, k string) bool {
+	for _, b := range bs {
+		if b.Enabled() && b.Help().Key == k {
+			return true
+		}
+	}
+	return false
+}
+
+// f shows the URLs unbroken on the normal screen (tea.Exec): each one
+// logical line, however long, then back on enter.
+func TestSignShowInFull(t *testing.T) {
+	h := newSignHarness(t, vtSignSettings, "docs/report 2026.pdf", "docs/b.txt")
+	h.press("enter")
+	if !helpHas(h.v.ShortHelp(), "f") {
+		t.Fatal("f is not in the help once signed")
+	}
+	_, cmd := h.v.Update(vtKey("f"))
+	if cmd == nil {
+		t.Fatal("f did nothing")
+	}
+	var out bytes.Buffer
+	fv := &fullView{lines: strings.Split(h.v.copyText(), "\n")}
+	fv.SetStdin(strings.NewReader("\n"))
+	fv.SetStdout(&out)
+	if err := fv.Run(); err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range h.v.result {
+		if !strings.Contains(out.String(), "\n"+r.url+"\n") {
+			t.Errorf("%q is not shown whole on a line of its own:\n%s", r.url, out.String())
+		}
 	}
 }
