@@ -13,6 +13,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -349,6 +350,32 @@ var ErrKeyGroupFull = errors.New("key group is full")
 // on the group's ETag and retried when someone else changed the group first.
 func (c *CloudFront) AddKeyToGroup(ctx context.Context, groupID, keyID string) (g KeyGroupInfo, changed bool, err error) {
 	defer c.explained(&err)
+	what := "add key " + keyID + " to"
+	g, changed, err = c.editKeyGroup(ctx, groupID, what, func(cur KeyGroupInfo) ([]string, error) {
+		if cur.Has(keyID) {
+			return nil, nil
+		}
+		if len(cur.KeyIDs) >= MaxKeysPerKeyGroup {
+			return nil, fmt.Errorf("%s key group %s: %w: it has %d keys and CloudFront allows at most %d; remove one first or use another group",
+				what, cfGroupLabel(cur), ErrKeyGroupFull, len(cur.KeyIDs), MaxKeysPerKeyGroup)
+		}
+		return append(slices.Clone(cur.KeyIDs), keyID), nil
+	})
+	switch cfErrorCode(err) {
+	case "TooManyPublicKeysInKeyGroup":
+		return g, false, fmt.Errorf("%s key group %s: %w: CloudFront allows at most %d keys per group; remove one first or use another group",
+			what, cfGroupLabel(g), ErrKeyGroupFull, MaxKeysPerKeyGroup)
+	case "NoSuchPublicKey":
+		return g, false, fmt.Errorf("%s key group %s: no public key with that ID is registered", what, cfGroupLabel(g))
+	}
+	return g, changed, err
+}
+
+// editKeyGroup reads the key group, asks edit for its new list of keys (nil:
+// nothing to change), and writes it with UpdateKeyGroup conditional on the
+// ETag it read; when someone changed the group in between, it reads again
+// (a few times). what names the change in errors ("add key K to").
+func (c *CloudFront) editKeyGroup(ctx context.Context, groupID, what string, edit func(cur KeyGroupInfo) ([]string, error)) (KeyGroupInfo, bool, error) {
 	const attempts = 3
 	for attempt := 1; ; attempt++ {
 		got, err := c.api.GetKeyGroup(ctx, &cloudfront.GetKeyGroupInput{Id: sdkaws.String(groupID)})
@@ -359,37 +386,28 @@ func (c *CloudFront) AddKeyToGroup(ctx context.Context, groupID, keyID string) (
 			return KeyGroupInfo{}, false, fmt.Errorf("read key group %s: %w", groupID, err)
 		}
 		cur := cfKeyGroupInfo(got.KeyGroup)
-		if cur.Has(keyID) {
-			return cur, false, nil
-		}
-		if len(cur.KeyIDs) >= MaxKeysPerKeyGroup {
-			return cur, false, fmt.Errorf("add key %s to key group %s: %w: it has %d keys and CloudFront allows at most %d; remove one first or use another group",
-				keyID, cfGroupLabel(cur), ErrKeyGroupFull, len(cur.KeyIDs), MaxKeysPerKeyGroup)
+		items, err := edit(cur)
+		if err != nil || items == nil {
+			return cur, false, err
 		}
 		if got.ETag == nil {
 			return cur, false, fmt.Errorf("read key group %s: CloudFront returned no ETag", groupID)
 		}
 		cfg := *got.KeyGroup.KeyGroupConfig
-		cfg.Items = append(append([]string(nil), cur.KeyIDs...), keyID)
+		cfg.Items = items
 		up, err := c.api.UpdateKeyGroup(ctx, &cloudfront.UpdateKeyGroupInput{
 			Id:             sdkaws.String(groupID),
 			IfMatch:        got.ETag,
 			KeyGroupConfig: &cfg,
 		})
 		if err != nil {
-			switch cfErrorCode(err) {
-			case "PreconditionFailed":
+			if cfErrorCode(err) == "PreconditionFailed" {
 				if attempt < attempts {
 					continue // changed between our read and write: read again
 				}
-				return cur, false, fmt.Errorf("add key %s to key group %s: the group kept changing while updating; try again", keyID, cfGroupLabel(cur))
-			case "TooManyPublicKeysInKeyGroup":
-				return cur, false, fmt.Errorf("add key %s to key group %s: %w: CloudFront allows at most %d keys per group; remove one first or use another group",
-					keyID, cfGroupLabel(cur), ErrKeyGroupFull, MaxKeysPerKeyGroup)
-			case "NoSuchPublicKey":
-				return cur, false, fmt.Errorf("add key %s to key group %s: no public key with that ID is registered", keyID, cfGroupLabel(cur))
+				return cur, false, fmt.Errorf("%s key group %s: the group kept changing while updating; try again", what, cfGroupLabel(cur))
 			}
-			return cur, false, fmt.Errorf("add key %s to key group %s: %w", keyID, cfGroupLabel(cur), err)
+			return cur, false, fmt.Errorf("%s key group %s: %w", what, cfGroupLabel(cur), err)
 		}
 		return cfKeyGroupInfo(up.KeyGroup), true, nil
 	}

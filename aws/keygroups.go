@@ -44,40 +44,16 @@ func (c *CloudFront) GroupsWithKey(ctx context.Context, keyID string) ([]KeyGrou
 // no-op (changed=false); the group's last key is refused, as CloudFront
 // needs at least one.
 func (c *CloudFront) RemoveKeyFromGroup(ctx context.Context, groupID, keyID string) (g KeyGroupInfo, changed bool, err error) {
-	const attempts = 3
-	for attempt := 1; ; attempt++ {
-		got, err := c.api.GetKeyGroup(ctx, &cloudfront.GetKeyGroupInput{Id: sdkaws.String(groupID)})
-		if err != nil {
-			if cfErrorCode(err) == "NoSuchResource" {
-				return KeyGroupInfo{}, false, fmt.Errorf("key group %s does not exist", groupID)
-			}
-			return KeyGroupInfo{}, false, fmt.Errorf("read key group %s: %w", groupID, err)
-		}
-		cur := cfKeyGroupInfo(got.KeyGroup)
+	what := "remove key " + keyID + " from"
+	return c.editKeyGroup(ctx, groupID, what, func(cur KeyGroupInfo) ([]string, error) {
 		if !cur.Has(keyID) {
-			return cur, false, nil
+			return nil, nil
 		}
 		if len(cur.KeyIDs) == 1 {
-			return cur, false, fmt.Errorf("remove key %s from key group %s: it is the group's only key and CloudFront needs one; rotate first ('cfsign keys rotate')", keyID, cfGroupLabel(cur))
+			return nil, fmt.Errorf("%s key group %s: it is the group's only key and CloudFront needs one; rotate first ('cfsign keys rotate')", what, cfGroupLabel(cur))
 		}
-		if got.ETag == nil {
-			return cur, false, fmt.Errorf("read key group %s: CloudFront returned no ETag", groupID)
-		}
-		cfg := *got.KeyGroup.KeyGroupConfig
-		cfg.Items = slices.DeleteFunc(slices.Clone(cur.KeyIDs), func(id string) bool { return id == keyID })
-		up, err := c.api.UpdateKeyGroup(ctx, &cloudfront.UpdateKeyGroupInput{
-			Id:             sdkaws.String(groupID),
-			IfMatch:        got.ETag,
-			KeyGroupConfig: &cfg,
-		})
-		if err != nil {
-			if cfErrorCode(err) == "PreconditionFailed" && attempt < attempts {
-				continue
-			}
-			return cur, false, fmt.Errorf("remove key %s from key group %s: %w", keyID, cfGroupLabel(cur), err)
-		}
-		return cfKeyGroupInfo(up.KeyGroup), true, nil
-	}
+		return slices.DeleteFunc(slices.Clone(cur.KeyIDs), func(id string) bool { return id == keyID }), nil
+	})
 }
 
 // DeletePublicKey deletes a CloudFront public key (conditional on its
