@@ -156,6 +156,16 @@ func (f keyFuncs) LoadPrivate(path string) (crypto.Signer, string, error) {
 	return f.ks.load(path, "the private key field")
 }
 
+// CreateKMSKey makes an RSA_2048 KMS signing key for the setup screen's
+// rotate.
+func (f keyFuncs) CreateKMSKey(ctx context.Context) (string, crypto.PublicKey, error) {
+	k, err := aws.CreateKMSKey(ctx, aws.KMSRSA, "", "cfsign CloudFront signing key (rotated on the setup screen)", f.ks.opts)
+	if err != nil {
+		return "", nil, err
+	}
+	return k.ARN(), k.Public(), nil
+}
+
 // store saves the app's settings to the config file.
 type store struct{ app cli.AppConfig }
 

@@ -54,13 +54,14 @@ type (
 	}
 	// rotatedMsg is the result of "rotate key".
 	rotatedMsg struct {
-		seq   int
-		oldID string
-		pair  keys.Pair
-		pem   string
-		id    string
-		group aws.KeyGroupInfo
-		err   error
+		seq    int
+		oldID  string
+		pair   keys.Pair
+		kmsARN string // the new key is this KMS key, not pair
+		pem    string
+		id     string
+		group  aws.KeyGroupInfo
+		err    error
 	}
 )
 
@@ -238,8 +239,14 @@ func (v *setupView) rotate() tea.Cmd {
 		return v.fail("Rotate: no CloudFront key group access (check the profile)")
 	case v.deps.Keys == nil || v.deps.KeyDir == "":
 		return v.fail("Rotate: no key directory configured")
-	case keySourceIndex(v.value(fPrivateKey)) != 0:
-		return v.fail("Rotate: a key kept in AWS rotates from the command line: cfsign keys rotate --kms")
+	}
+	kmsMaker, _ := v.deps.Keys.(KMSKeyMaker)
+	toKMS := strings.HasPrefix(strings.TrimSpace(v.value(fPrivateKey)), "kms:")
+	switch {
+	case toKMS && kmsMaker == nil:
+		return v.fail("Rotate: this build cannot make KMS keys; use cfsign keys rotate --kms")
+	case !toKMS && keySourceIndex(v.value(fPrivateKey)) != 0:
+		return v.fail("Rotate: makes a key file or a KMS key; for a key kept in Secrets Manager or Parameter Store, rotate to a file (switch the source with ctrl+o) and store it there yourself")
 	}
 	reg, km, base := v.deps.CloudFront, v.deps.Keys, filepath.Join(v.deps.KeyDir, "rotated-"+v.now().UTC().Format("20060102T150405Z"))
 	oldID, saved := v.value(fKeyPairID), v.deps.Settings.KeyPairID
@@ -257,6 +264,25 @@ func (v *setupView) rotate() tea.Cmd {
 		}
 		if len(g.KeyIDs) >= aws.MaxKeysPerKeyGroup {
 			return fail(fmt.Errorf("key group %s already holds %d keys, CloudFront's limit: retire one first ('cfsign keys retire KEY_PAIR_ID')", g.Name, len(g.KeyIDs)))
+		}
+		if toKMS {
+			arn, pub, err := kmsMaker.CreateKMSKey(ctx)
+			if err != nil {
+				return fail(err)
+			}
+			pem, err := keys.PublicPEM(pub)
+			if err != nil {
+				return fail(err)
+			}
+			id, _, err := reg.RegisterPublicKey(ctx, pem, "")
+			if err != nil {
+				return fail(fmt.Errorf("KMS key %s made, but: %w", arn, err))
+			}
+			g, _, err = admin.AddKeyToGroup(ctx, g.ID, id)
+			if err != nil {
+				return fail(fmt.Errorf("key %s registered, but: %w", id, err))
+			}
+			return rotatedMsg{seq: seq, oldID: oldID, kmsARN: arn, pem: string(pem), id: id, group: g}
 		}
 		var pair keys.Pair
 		for n := 1; ; n++ {
@@ -328,11 +354,16 @@ func (v *setupView) updateKeys(msg tea.Msg) (bool, tea.Cmd) {
 		if msg.err != nil {
 			return true, v.fail("Rotate: " + oneLine(msg.err.Error()))
 		}
-		p := msg.pair
-		v.pair, v.pem = &p, msg.pem
 		v.fields[fKeyPairID].input.SetValue(msg.id)
 		v.revalidate(fKeyPairID)
-		v.fields[fPrivateKey].input.SetValue(p.PrivatePath)
+		if msg.kmsARN != "" {
+			v.pair, v.pem = nil, msg.pem
+			v.fields[fPrivateKey].input.SetValue("kms:" + msg.kmsARN)
+		} else {
+			p := msg.pair
+			v.pair, v.pem = &p, msg.pem
+			v.fields[fPrivateKey].input.SetValue(p.PrivatePath)
+		}
 		v.msg, v.msgErr = fmt.Sprintf("Rotated: now signing with %s (key group %s, %d of %d keys); %s stays trusted until you retire it",
 			escapeKey(msg.id), escapeKey(msg.group.Name), len(msg.group.KeyIDs), aws.MaxKeysPerKeyGroup, escapeKey(msg.oldID)), false
 		v.group = msg.group

@@ -226,3 +226,52 @@ func TestSetupKeySource(t *testing.T) {
 		}
 	}
 }
+
+// CreateKMSKey makes the key in (moto's) KMS.
+func (k kmsKeys) CreateKMSKey(ctx context.Context) (string, crypto.PublicKey, error) {
+	s, err := aws.CreateKMSKey(ctx, aws.KMSRSA, "", "setup rotate test", k.opts)
+	if err != nil {
+		return "", nil, err
+	}
+	return s.ARN(), s.Public(), nil
+}
+
+// Rotate with the key source on KMS makes a KMS key (moto), registers it with
+// the sandbox's CloudFront API, adds it to the key group and signs with it:
+// the test link through the sandbox edge answers 200.
+func TestSetupRotateToKMSOnSandbox(t *testing.T) {
+	moto := testenv.Moto(t)
+	h, sb, cf := sandboxSetup(t)
+	kk := kmsKeys{opts: aws.KeySourceOptions{KMSEndpointURL: moto,
+		ClientOptions: aws.ClientOptions{Region: "us-east-1", AccessKeyID: "testing", SecretAccessKey: "testing"}}}
+	h.v.deps.Keys = kk
+	h.v.deps.NewSigner = func(id, value string, hash signedurl.Hash) (URLSigner, error) {
+		k, _, err := kk.LoadPrivate(value)
+		if err != nil {
+			return nil, err
+		}
+		if strings.HasPrefix(value, "kms:") {
+			hash = signedurl.SHA256 // KMS signs SHA-256 only
+		}
+		return signedurl.NewSigner(id, k, hash)
+	}
+	h.ctrl(tea.KeyCtrlO) // the key source: KMS
+	if h.v.value(fPrivateKey) != "kms:" {
+		t.Fatalf("ctrl+o: %q", h.v.value(fPrivateKey))
+	}
+	h.ctrl(tea.KeyCtrlY)
+	id, priv := h.v.value(fKeyPairID), h.v.value(fPrivateKey)
+	if h.v.msgErr || id == sb.KeyPairID || !strings.HasPrefix(priv, "kms:arn:") {
+		t.Fatalf("rotate to KMS: %q; key pair ID %s, private key %q", h.v.msg, id, priv)
+	}
+	if len(h.store.saved) == 0 || h.store.saved[len(h.store.saved)-1].PrivateKey != priv {
+		t.Fatalf("settings not switched to the KMS key: %+v", h.store.saved)
+	}
+	g, _ := cf.GroupsWithKey(context.Background(), id)
+	if len(g) != 1 || !g[0].Has(sb.KeyPairID) {
+		t.Fatalf("the KMS key's group %+v should also keep the old key", g)
+	}
+	if c := h.testLinkStatus(); c != 200 {
+		t.Fatalf("test link signed by the KMS key: %d (%s)", c, h.v.msg)
+	}
+}

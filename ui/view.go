@@ -63,6 +63,14 @@ type KeyMaker interface {
 	LoadPrivate(path string) (crypto.Signer, string, error)
 }
 
+// KMSKeyMaker is a KeyMaker that can also make a signing key in AWS KMS:
+// the setup screen's rotate then makes a KMS key when the key in use is one.
+type KMSKeyMaker interface {
+	// CreateKMSKey makes an RSA_2048 signing key in KMS and returns its ARN
+	// and public key.
+	CreateKMSKey(ctx context.Context) (arn string, pub crypto.PublicKey, err error)
+}
+
 // SettingsStore loads and saves the config file.
 type SettingsStore interface {
 	Save(s config.Settings) error
