@@ -6,7 +6,6 @@ import (
 	"crypto/x509"
 	"encoding/base64"
 	"encoding/pem"
-	"errors"
 	"fmt"
 	"os"
 	"strings"
@@ -88,10 +87,6 @@ func IsEncodedKey(s string) bool {
 	return k == KindBase64PEM || k == KindBase64DER
 }
 
-// MayBeKeyMaterial reports whether s may hold private key material, so
-// must never be printed or logged.
-func MayBeKeyMaterial(s string) bool { return Classify(s) != KindPath }
-
 // decodeBase64 decodes s when it is a long run of base64 (standard or URL
 // alphabet, padded or not, line breaks allowed).
 func decodeBase64(s string) ([]byte, bool) {
@@ -171,16 +166,4 @@ func DescribeSetting(value, from string) string {
 		return strings.TrimPrefix(strings.TrimSpace(value), "file://")
 	}
 	return "key text from " + from
-}
-
-// errNotPath is returned by SettingPath for values that hold key text.
-var errNotPath = errors.New("holds key text, not a file path")
-
-// SettingPath returns the file path a key setting names, or an error naming
-// from when the value is key text (for commands that need a file).
-func SettingPath(value, from string) (string, error) {
-	if Classify(value) != KindPath {
-		return "", fmt.Errorf("%s %w", from, errNotPath)
-	}
-	return strings.TrimPrefix(strings.TrimSpace(value), "file://"), nil
 }
