@@ -63,13 +63,10 @@ func NewCloudFront(ctx context.Context, opts CloudFrontOptions) (*CloudFront, er
 func NewCloudFrontFromConfig(cfg sdkaws.Config, opts CloudFrontOptions) *CloudFront {
 	api := cloudfront.NewFromConfig(cfg, func(o *cloudfront.Options) {
 		o.Region = "us-east-1"
-		// CloudFront's answers are small: one deadline per request, so a
-		// server that never answers fails after --timeout, not never.
-		o.HTTPClient = deadlineClient{inner: o.HTTPClient, d: opts.idleTimeout()}
 		if opts.CloudFrontEndpointURL != "" {
 			o.BaseEndpoint = sdkaws.String(opts.CloudFrontEndpointURL)
 		}
-		o.HTTPClient = cappedHTTPClient{inner: o.HTTPClient, service: "CloudFront", host: hostOf(o.BaseEndpoint)}
+		o.HTTPClient = boundedHTTPClient(o.HTTPClient, opts.ClientOptions, "CloudFront", o.BaseEndpoint)
 	})
 	s3c := s3.NewFromConfig(cfg, func(o *s3.Options) {
 		if o.Region == "" {
@@ -79,7 +76,7 @@ func NewCloudFrontFromConfig(cfg sdkaws.Config, opts CloudFrontOptions) *CloudFr
 			o.BaseEndpoint = sdkaws.String(opts.EndpointURL)
 			o.UsePathStyle = true
 		}
-		o.HTTPClient = cappedHTTPClient{inner: o.HTTPClient, service: "S3", host: hostOf(o.BaseEndpoint)}
+		o.HTTPClient = boundedHTTPClient(o.HTTPClient, opts.ClientOptions, "S3", o.BaseEndpoint)
 	})
 	return &CloudFront{api: api, s3: s3c, profile: opts.Profile, endpoint: hostOf(&opts.CloudFrontEndpointURL)}
 }

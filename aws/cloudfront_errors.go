@@ -1,12 +1,8 @@
 package aws
 
 import (
-	"context"
 	"errors"
-	"io"
-	"net/http"
 	"strings"
-	"time"
 
 	"github.com/aws/smithy-go"
 )
@@ -39,40 +35,4 @@ func (c *CloudFront) explained(err *error) {
 		}
 	}
 	*err = &ExplainedError{Msg: msg, Err: *err}
-}
-
-// deadlineClient gives each request a deadline of its own, and reports
-// hitting it as the server not answering (s3IdleTimeoutError, which the
-// SDK retries and reason explains), not as a cancelled context.
-type deadlineClient struct {
-	inner interface {
-		Do(*http.Request) (*http.Response, error)
-	}
-	d time.Duration
-}
-
-func (c deadlineClient) Do(req *http.Request) (*http.Response, error) {
-	ctx, cancel := context.WithTimeout(req.Context(), c.d)
-	resp, err := c.inner.Do(req.WithContext(ctx))
-	if err != nil {
-		cancel()
-		if errors.Is(ctx.Err(), context.DeadlineExceeded) && req.Context().Err() == nil {
-			return nil, &s3IdleTimeoutError{d: c.d}
-		}
-		return nil, err
-	}
-	resp.Body = &cancelOnClose{ReadCloser: resp.Body, cancel: cancel}
-	return resp, nil
-}
-
-// cancelOnClose ends a request's deadline when its body is closed.
-type cancelOnClose struct {
-	io.ReadCloser
-	cancel context.CancelFunc
-}
-
-func (b *cancelOnClose) Close() error {
-	err := b.ReadCloser.Close()
-	b.cancel()
-	return err
 }

@@ -93,6 +93,7 @@ func FetchKeyText(ctx context.Context, src keys.Source, opts KeySourceOptions) (
 			if opts.SecretsManagerEndpointURL != "" {
 				o.BaseEndpoint = sdkaws.String(opts.SecretsManagerEndpointURL)
 			}
+			o.HTTPClient = boundedHTTPClient(o.HTTPClient, opts.ClientOptions, "Secrets Manager", o.BaseEndpoint)
 		})
 		out, err := api.GetSecretValue(ctx, &secretsmanager.GetSecretValueInput{SecretId: sdkaws.String(src.Ref)})
 		if err != nil {
@@ -124,6 +125,7 @@ func FetchKeyText(ctx context.Context, src keys.Source, opts KeySourceOptions) (
 			if opts.SSMEndpointURL != "" {
 				o.BaseEndpoint = sdkaws.String(opts.SSMEndpointURL)
 			}
+			o.HTTPClient = boundedHTTPClient(o.HTTPClient, opts.ClientOptions, "Parameter Store", o.BaseEndpoint)
 		})
 		out, err := api.GetParameter(ctx, &ssm.GetParameterInput{Name: sdkaws.String(src.Ref), WithDecryption: sdkaws.Bool(true)})
 		if err != nil {
@@ -173,6 +175,16 @@ func keySourceError(err error, what string) string {
 		}
 		return fmt.Sprintf("%s: %s", ae.ErrorCode(), ae.ErrorMessage())
 	}
+	// Not an answer from the service (no connection, timed out,
+	// credentials): S3's explanations, naming this service.
+	who := &Client{service: "AWS"}
+	var op *smithy.OperationError
+	if errors.As(err, &op) {
+		who.service = op.ServiceID
+	}
+	if r := who.reason("", "", err); r != "" {
+		return r
+	}
 	return err.Error()
 }
 
@@ -207,6 +219,7 @@ func newKMSClient(cfg sdkaws.Config, opts KeySourceOptions) *kms.Client {
 		if opts.KMSEndpointURL != "" {
 			o.BaseEndpoint = sdkaws.String(opts.KMSEndpointURL)
 		}
+		o.HTTPClient = boundedHTTPClient(o.HTTPClient, opts.ClientOptions, "KMS", o.BaseEndpoint)
 	})
 }
 

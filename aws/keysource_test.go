@@ -259,3 +259,35 @@ func TestKeysFromSecretsManagerAndSSM(t *testing.T) {
 		}
 	}
 }
+
+// A key service that never answers fails after --timeout with one plain
+// line naming the service, as S3 and CloudFront do, not after a minute.
+func TestKeySourceSilentServerTimesOut(t *testing.T) {
+	opts := keySourceOpts(testenv.Silent(t))
+	opts.Timeout = time.Second
+	opts.MaxAttempts = 1
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	for _, tc := range []struct {
+		name string
+		run  func() error
+		want string
+	}{
+		{"kms", func() error { _, err := NewKMSSigner(ctx, "alias/cfsign", opts); return err }, "KMS did not answer for 1s"},
+		{"secretsmanager", func() error {
+			_, err := FetchKeyText(ctx, keys.Source{Kind: keys.SourceSecretsManager, Ref: "cfsign/key"}, opts)
+			return err
+		}, "Secrets Manager did not answer for 1s"},
+		{"ssm", func() error {
+			_, err := FetchKeyText(ctx, keys.Source{Kind: keys.SourceSSM, Ref: "/cfsign/key"}, opts)
+			return err
+		}, "SSM did not answer for 1s"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			err := tc.run()
+			if err == nil || !strings.Contains(err.Error(), tc.want) || strings.Contains(err.Error(), "operation error") {
+				t.Fatalf("error %v, want one line with %q", err, tc.want)
+			}
+		})
+	}
+}

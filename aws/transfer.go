@@ -115,21 +115,38 @@ func newBuildableHTTPClient(connect time.Duration) *awshttp.BuildableClient {
 // while resolving, so this must come last) and the progress counter.
 func finishHTTPClient(idle time.Duration) func(*s3.Options) {
 	return func(o *s3.Options) {
-		inner := o.HTTPClient
-		if b, ok := inner.(*awshttp.BuildableClient); ok {
-			inner = b.WithTransportOptions(func(tr *http.Transport) {
-				dial := s3DialFunc(tr.DialContext)
-				if dial == nil {
-					dial = (&net.Dialer{Timeout: s3DefaultConnectTimeout}).DialContext
-				}
-				tr.DialContext = s3IdleDial(dial, idle)
-				// Retire pooled connections before their idle deadline
-				// fires, so a request never picks one that is about to die.
-				tr.IdleConnTimeout = min(tr.IdleConnTimeout, idle/2)
-			})
-		}
+		inner := withIdleTimeout(o.HTTPClient, idle)
 		o.HTTPClient = &countingHTTPClient{inner: cappedHTTPClient{inner: inner, service: "S3", host: hostOf(o.BaseEndpoint)}}
 	}
+}
+
+// boundedHTTPClient is the HTTP client of every SDK client cfsign builds
+// except S3's own (finishHTTPClient adds progress counting to the same): the
+// idle timeout of opts, and answers capped at MaxResponseBytes.
+func boundedHTTPClient(client s3Doer, opts ClientOptions, service string, endpoint *string) s3Doer {
+	return cappedHTTPClient{inner: withIdleTimeout(client, opts.idleTimeout()), service: service, host: hostOf(endpoint)}
+}
+
+// withIdleTimeout gives the SDK's buildable client (loadConfig's) the idle
+// timeout: a request fails when its connection makes no progress for idle,
+// whether the server never answers or stops halfway, while an answer that
+// keeps arriving is read to the end. Every client cfsign builds (S3, and
+// CloudFront with its S3 calls) goes through it.
+func withIdleTimeout(client s3Doer, idle time.Duration) s3Doer {
+	b, ok := client.(*awshttp.BuildableClient)
+	if !ok {
+		return client
+	}
+	return b.WithTransportOptions(func(tr *http.Transport) {
+		dial := s3DialFunc(tr.DialContext)
+		if dial == nil {
+			dial = (&net.Dialer{Timeout: s3DefaultConnectTimeout}).DialContext
+		}
+		tr.DialContext = s3IdleDial(dial, idle)
+		// Retire pooled connections before their idle deadline
+		// fires, so a request never picks one that is about to die.
+		tr.IdleConnTimeout = min(tr.IdleConnTimeout, idle/2)
+	})
 }
 
 // MaxResponseBytes is the most cfsign reads of any response it keeps in

@@ -14,6 +14,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/cfsign/cfsign/internal/testenv"
 )
@@ -230,5 +231,62 @@ func TestFaultHugeCloudFrontResponseRefused(t *testing.T) {
 	}
 	if n := sent.Load(); n > 64<<20 {
 		t.Errorf("the server got to send %d MiB", n>>20)
+	}
+}
+
+// --timeout bounds a connection that makes no progress, not a whole
+// request: a CloudFront answer that keeps arriving, however slowly, is read
+// to the end (here 2.5 s of trickle under a 1 s timeout).
+func TestFaultSlowCloudFrontAnswerIsRead(t *testing.T) {
+	moto := testenv.Moto(t)
+	proxy := testenv.NewFaultProxy(t, moto, func(w http.ResponseWriter, r *http.Request) bool {
+		if !strings.HasSuffix(r.URL.Path, "/public-key") {
+			return false
+		}
+		body := `<?xml version="1.0" encoding="UTF-8"?>` +
+			`<PublicKeyList xmlns="http://cloudfront.amazonaws.com/doc/2020-05-31/">` +
+			`<MaxItems>100</MaxItems><Quantity>1</Quantity><Items><PublicKeySummary>` +
+			`<Id>K2SLOWBUTMOVING</Id><Name>slow</Name><CreatedTime>2026-12-04T00:00:00Z</CreatedTime>` +
+			`<EncodedKey>x</EncodedKey></PublicKeySummary></Items></PublicKeyList>`
+		w.Header().Set("Content-Type", "text/xml")
+		w.WriteHeader(http.StatusOK)
+		const chunks = 10
+		for i := range chunks {
+			w.Write([]byte(body[i*len(body)/chunks : (i+1)*len(body)/chunks]))
+			w.(http.Flusher).Flush()
+			time.Sleep(250 * time.Millisecond)
+		}
+		return true
+	})
+	cf, err := NewCloudFront(context.Background(), CloudFrontOptions{
+		ClientOptions:         ClientOptions{Region: "us-east-1", AccessKeyID: "testing", SecretAccessKey: "testing", Timeout: time.Second},
+		CloudFrontEndpointURL: proxy.URL,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	keys, err := cf.ListPublicKeys(context.Background())
+	if err != nil || len(keys) != 1 || keys[0].ID != "K2SLOWBUTMOVING" {
+		t.Fatalf("slow answer: %v, %v", keys, err)
+	}
+}
+
+// The S3 calls a CloudFront client makes (the bucket policy) have the same
+// idle timeout as the rest: a server that never answers fails after
+// --timeout, with cfsign's explanation, not never.
+func TestFaultSilentBucketPolicyServerTimesOut(t *testing.T) {
+	silent := testenv.Silent(t)
+	cf, err := NewCloudFront(context.Background(), CloudFrontOptions{
+		ClientOptions:         ClientOptions{Region: "us-east-1", EndpointURL: silent, AccessKeyID: "testing", SecretAccessKey: "testing", Timeout: time.Second, MaxAttempts: 1},
+		CloudFrontEndpointURL: silent,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	_, err = cf.AllowDistributionRead(ctx, "cfsign-silent", policyTestARN)
+	if err == nil || !strings.Contains(err.Error(), "did not answer for 1s") {
+		t.Fatalf("silent S3 under a CloudFront client: %v", err)
 	}
 }
