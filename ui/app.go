@@ -298,10 +298,10 @@ func (m *app) footer() string {
 	}
 	var h string
 	if m.help.ShowAll {
-		h = m.help.View(helpKeys{m.cur, m.globalKeys(true)})
+		h = m.help.View(helpKeys{m.cur, m.globalKeys()})
 	} else {
 		// The global keys always show; the view's keys get what is left.
-		keys := m.globalKeys(false)
+		keys := m.globalKeys()
 		whole := m.help
 		whole.Width = 0 // measure unclipped
 		global := whole.ShortHelpView(keys)
@@ -345,10 +345,11 @@ func shortHelp(hm help.Model, bs []key.Binding, width int) string {
 }
 
 // globalKeys is the global keys that work in the current state, so help
-// never lies: while a text input has focus q, ? and K type into it and only
-// ctrl+c quits; K does nothing on setup itself. The full help adds K.
-func (m *app) globalKeys(full bool) []key.Binding {
-	if m.inputFocused() {
+// never lies: while a text input has focus q, ? and K type into it, and at a
+// y/n prompt q means no and ? and K do nothing, so only F1 and ctrl+c are
+// global; K does nothing on setup itself.
+func (m *app) globalKeys() []key.Binding {
+	if m.inputFocused() || m.prompting() {
 		return []key.Binding{m.km.HelpAny, m.km.ForceQuit}
 	}
 	if !m.onSetup() {

@@ -155,12 +155,16 @@ func TestAppHelpWhileTyping(t *testing.T) {
 	if !ok {
 		t.Fatalf("K opened %T", a.m.cur)
 	}
-	sv.confirm = true // the replace-key dialog: no text input has focus
+	sv.focus = setupPanel // the key panel: no text input has focus
 	if a.m.inputFocused() {
-		t.Fatal("setup's dialog still reports a focused input")
+		t.Fatal("setup's key panel still reports a focused input")
 	}
 	if f := a.m.footer(); strings.Contains(f, "K setup") || !strings.Contains(f, "q quit") || !strings.Contains(f, "? help") {
 		t.Errorf("setup full help offers K on setup, or lacks q/?:\n%s", f)
+	}
+	sv.confirm = true // the replace-key dialog: q means no there, ? does nothing
+	if f := a.m.footer(); strings.Contains(f, "q quit") || strings.Contains(f, "? help") || !strings.Contains(f, "ctrl+c") || !strings.Contains(f, "f1") {
+		t.Errorf("help at setup's y/n dialog:\n%s", f)
 	}
 }
 
@@ -450,7 +454,7 @@ func TestAppFooterKeepsGlobalKeys(t *testing.T) {
 			if !strings.HasSuffix(last, st.global) || !strings.Contains(last, " help") {
 				t.Fatalf("%s at width %d: help %q lost the global keys %q and help", st.name, w, last, st.global)
 			}
-			if full := a.m.help.ShortHelpView(helpKeys{a.m.cur, a.m.globalKeys(false)}.ShortHelp()); lipgloss.Width(full) > w && !strings.Contains(last, "…") {
+			if full := a.m.help.ShortHelpView(helpKeys{a.m.cur, a.m.globalKeys()}.ShortHelp()); lipgloss.Width(full) > w && !strings.Contains(last, "…") {
 				t.Fatalf("%s at width %d: keys left out without an ellipsis: %q", st.name, w, last)
 			}
 		}
@@ -552,13 +556,38 @@ func TestAppKeyBurst(t *testing.T) {
 // ctrl+c (or q) asks and only a second one quits.
 func TestAppQuitAtPromptsAndDuringUploads(t *testing.T) {
 	a := newBTApp(t, btDeps(newBTLister(1000, btKeysSample...)), 80, 24)
+	footer := func() string {
+		lines := strings.Split(a.m.View(), "\n")
+		return lines[len(lines)-1]
+	}
 	a.press("G", "d")
 	if !a.m.prompting() {
 		t.Fatal("d did not ask for confirmation")
 	}
+	// The footer offers only what works at the prompt.
+	if f := footer(); strings.Contains(f, "q quit") || strings.Contains(f, "K setup") || !strings.Contains(f, "y yes") {
+		t.Errorf("footer at the delete prompt: %q", f)
+	}
 	a.press("q")
 	if a.quit || a.m.browser.confirm != nil {
 		t.Fatalf("q at the delete prompt: quit %v, still asking %v", a.quit, a.m.browser.confirm != nil)
+	}
+
+	// Setup's "discard your edits?" is a y/n prompt too.
+	a.press("K", "x", "esc")
+	if !a.m.onSetup() || !a.m.prompting() {
+		t.Fatalf("esc with an edit: on setup %v, prompting %v", a.m.onSetup(), a.m.prompting())
+	}
+	if f := footer(); strings.Contains(f, "q quit") {
+		t.Errorf("footer at the discard prompt: %q", f)
+	}
+	a.press("q")
+	if a.quit || !a.m.onSetup() || a.m.prompting() {
+		t.Fatalf("q at the discard prompt: quit %v, on setup %v, still asking %v", a.quit, a.m.onSetup(), a.m.prompting())
+	}
+	a.press("esc", "y")
+	if a.m.onSetup() {
+		t.Fatal("y at the discard prompt stayed on setup")
 	}
 
 	a.press("u")
@@ -657,9 +686,15 @@ func TestAppFolders(t *testing.T) {
 	if view := a.m.View(); !strings.Contains(view, "Delete folder docs/ and the 2 objects in it? y/n") {
 		t.Fatalf("folder delete prompt:\n%s", view)
 	}
+	if strings.Contains(a.m.status, "counting") {
+		t.Errorf("status still %q while asking", a.m.status)
+	}
 	a.press("q")
 	if a.quit || a.m.browser.folderConfirm != nil {
 		t.Fatalf("q at the folder prompt: quit %v, still asking %v", a.quit, a.m.browser.folderConfirm != nil)
+	}
+	if a.m.status != "kept docs/" {
+		t.Errorf("status after no: %q", a.m.status)
 	}
 	if n, _ := c.CountPrefix(ctx, sb.Bucket, "docs/"); n != 2 {
 		t.Fatalf("answering no deleted something: %d left", n)

@@ -124,7 +124,8 @@ func (b *browserView) folderMsg(msg tea.Msg) (tea.Cmd, bool) {
 			return status(msg.err.Error(), true), true
 		}
 		b.folderConfirm = &folderDelete{prefix: msg.prefix, count: msg.count}
-		return nil, true
+		// The prompt line asks now; "counting…" is over.
+		return status("", false), true
 	case brFolderDeletedMsg:
 		if msg.gen != b.gen {
 			return nil, true
@@ -152,6 +153,7 @@ func (b *browserView) folderConfirmKey(msg tea.KeyMsg) tea.Cmd {
 		}, status(fmt.Sprintf("deleting %s…", plural(fd.count, "object")), false))
 	case key.Matches(msg, b.km.No), key.Matches(msg, b.km.Back):
 		b.folderConfirm = nil
+		return status("kept "+escapeKey(fd.prefix), false)
 	}
 	return nil
 }

@@ -96,7 +96,7 @@ func (m *app) clickHint(line string, x int) tea.Cmd {
 // hintKey is the key press a footer hint's label stands for, if the hint
 // is one of the bindings on screen.
 func (m *app) hintKey(label string) (tea.KeyMsg, bool) {
-	bindings := append(m.cur.ShortHelp(), m.globalKeys(false)...)
+	bindings := append(m.cur.ShortHelp(), m.globalKeys()...)
 	for _, b := range bindings {
 		if !b.Enabled() || b.Help().Key != label || len(b.Keys()) == 0 {
 			continue

@@ -6,8 +6,9 @@ package ui
 // Prompting reports whether a delete waits for y/n.
 func (b *browserView) Prompting() bool { return b.confirm != nil || b.folderConfirm != nil }
 
-// Prompting reports whether replacing the key pair waits for y/n.
-func (v *setupView) Prompting() bool { return v.confirm }
+// Prompting reports whether replacing the key pair, or leaving with unsaved
+// edits, waits for y/n.
+func (v *setupView) Prompting() bool { return v.confirm || v.confirmDiscard }
 
 // Running reports whether uploads are in flight.
 func (v *uploadView) Running() bool { return v.running() }
