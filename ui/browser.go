@@ -735,7 +735,7 @@ func (b *browserView) gotPage(msg brListedMsg) tea.Cmd {
 	}
 	b.lastErr = ""
 	b.dropStale()
-	b.list.addPage(msg.page)
+	b.list.addPage(msg.page, msg.prefix)
 	cmd := b.afterAdd()
 	if b.toEnd {
 		if b.list.morePages() {

@@ -95,10 +95,10 @@ func (l *listing) reset() {
 	*l = listing{sort: l.sort, orderVer: l.orderVer + 1}
 }
 
-// addPage appends a page of a folder's listing and remembers where the next
-// one starts. The rows shown change only at the next rebuildRows.
-func (l *listing) addPage(p aws.Page) {
-	l.add(p.Entries, 0)
+// addPage appends a page of the listing of folder prefix and remembers where
+// the next one starts. The rows shown change only at the next rebuildRows.
+func (l *listing) addPage(p aws.Page, prefix string) {
+	l.add(withoutMarker(p.Entries, prefix), 0)
 	l.token = p.NextToken
 	l.complete = l.token == ""
 }
@@ -334,7 +334,7 @@ func (l *listing) setFound(es []aws.Entry, prefix string, h int) {
 	l.dropFound()
 	var found []entry
 	for _, e := range es {
-		if e.Key > l.lastKey && strings.HasPrefix(e.Key, prefix) {
+		if e.Key > l.lastKey && strings.HasPrefix(e.Key, prefix) && !isMarker(e, prefix) {
 			found = append(found, l.toEntry(e))
 		}
 	}
@@ -348,6 +348,19 @@ func (l *listing) setFound(es []aws.Entry, prefix string, h int) {
 	}
 	rankRefs(l.pattern, l.foundRefs, func(r int32) string { return names[-r-1] })
 	l.rebuildRows(h)
+}
+
+// isMarker reports whether e is the folder's own marker: the zero-byte
+// "docs/" object that n and the S3 console make for an empty folder. Inside
+// docs/ it is the folder itself, not a row in it, and the console hides it
+// too.
+func isMarker(e aws.Entry, prefix string) bool {
+	return prefix != "" && !e.Folder && e.Key == prefix
+}
+
+// withoutMarker is es without prefix's marker object.
+func withoutMarker(es []aws.Entry, prefix string) []aws.Entry {
+	return slices.DeleteFunc(es, func(e aws.Entry) bool { return isMarker(e, prefix) })
 }
 
 // dropFound forgets the server-side matches of the last filter, with their marks.

@@ -29,7 +29,7 @@ func lsNames(l *listing) []string {
 // lsLoaded is a listing of one complete page, shown.
 func lsLoaded(h int, es ...aws.Entry) *listing {
 	l := &listing{}
-	l.addPage(aws.Page{Entries: es})
+	l.addPage(aws.Page{Entries: es}, "")
 	l.rebuildRows(h)
 	return l
 }
@@ -44,9 +44,33 @@ var lsSample = []aws.Entry{
 	lsDir("z/"),
 }
 
+// Inside docs/, the zero-byte "docs/" object (the folder's marker, as n and
+// the S3 console make it) is the folder itself: no row, in a page or in a
+// server-side search. Anywhere else a key is a row.
+func TestListingHidesFolderMarker(t *testing.T) {
+	l := &listing{}
+	l.addPage(aws.Page{Entries: []aws.Entry{lsObj("docs/", 0, 0, ""), lsObj("docs/a.txt", 1, 0, "")}}, "docs/")
+	l.rebuildRows(10)
+	if got := lsNames(l); !slices.Equal(got, []string{"docs/a.txt"}) {
+		t.Fatalf("rows in docs/: %v", got)
+	}
+	l = &listing{}
+	l.pattern = "d"
+	l.setFound([]aws.Entry{lsObj("docs/", 0, 0, ""), lsObj("docs/d.txt", 1, 0, "")}, "docs/", 10)
+	if len(l.found) != 1 || l.found[0].key != "docs/d.txt" {
+		t.Fatalf("found in docs/: %v", l.found)
+	}
+	l = &listing{}
+	l.addPage(aws.Page{Entries: []aws.Entry{lsObj("docs/", 0, 0, "")}}, "")
+	l.rebuildRows(10)
+	if got := lsNames(l); !slices.Equal(got, []string{"docs/"}) {
+		t.Fatalf("rows at the top: %v", got)
+	}
+}
+
 func TestListingAddPages(t *testing.T) {
 	l := &listing{}
-	l.addPage(aws.Page{Entries: lsSample[:3], NextToken: "t1"})
+	l.addPage(aws.Page{Entries: lsSample[:3], NextToken: "t1"}, "")
 	l.rebuildRows(10)
 	if got := lsNames(l); !slices.Equal(got, []string{"a/", "Clap.MOV", "b.txt"}) {
 		t.Fatalf("first page rows %v", got)
@@ -56,7 +80,7 @@ func TestListingAddPages(t *testing.T) {
 	}
 	l.move(2, 10) // b.txt
 
-	l.addPage(aws.Page{Entries: lsSample[3:]})
+	l.addPage(aws.Page{Entries: lsSample[3:]}, "")
 	if got := lsNames(l); !slices.Equal(got, []string{"a/", "Clap.MOV", "b.txt"}) {
 		t.Fatalf("rows changed before rebuildRows: %v", got)
 	}
@@ -146,11 +170,11 @@ func lsSetSort(t *testing.T, l *listing, s sortMode) {
 
 func TestListingStaleSortRefused(t *testing.T) {
 	l := &listing{}
-	l.addPage(aws.Page{Entries: lsSample[:3], NextToken: "t1"})
+	l.addPage(aws.Page{Entries: lsSample[:3], NextToken: "t1"}, "")
 	l.rebuildRows(10)
 	l.setSort(sortSize, 10)
 	n, objs := len(l.entries), sortObjects(sortSize, l.entries)
-	l.addPage(aws.Page{Entries: lsSample[3:]}) // arrives while sorting
+	l.addPage(aws.Page{Entries: lsSample[3:]}, "") // arrives while sorting
 	ver := l.orderVer
 	if l.installSorted(n, objs, 10) || l.orderVer != ver {
 		t.Fatal("a sort of fewer entries than loaded was installed")
@@ -225,7 +249,7 @@ func TestListingFilterNarrowsAndDropsStale(t *testing.T) {
 	}
 	// A result computed against an order that changed since is refused.
 	ver := l.orderVer
-	l.addPage(aws.Page{Entries: []aws.Entry{lsObj("zz.bin", 1, 0, "")}})
+	l.addPage(aws.Page{Entries: []aws.Entry{lsObj("zz.bin", 1, 0, "")}}, "")
 	if l.setResults("b", ver, []int32{2}, 10) {
 		t.Fatal("a result for an older order was installed")
 	}
@@ -245,7 +269,7 @@ func TestListingFilterNarrowsAndDropsStale(t *testing.T) {
 
 func TestListingFound(t *testing.T) {
 	l := &listing{}
-	l.addPage(aws.Page{Entries: []aws.Entry{lsObj("p/a1", 1, 0, ""), lsObj("p/a2", 1, 0, "")}, NextToken: "t"})
+	l.addPage(aws.Page{Entries: []aws.Entry{lsObj("p/a1", 1, 0, ""), lsObj("p/a2", 1, 0, "")}, NextToken: "t"}, "")
 	l.rebuildRows(10)
 	l.setPattern("b", 10)
 	refs, _ := matchRefs(context.Background(), "b", l.entries, l.candidates(), len("p/"))
@@ -267,7 +291,7 @@ func TestListingFound(t *testing.T) {
 		t.Fatalf("found entry class %q", l.className(e.class))
 	}
 	// Once p/b1 is loaded it no longer shows as found.
-	l.addPage(aws.Page{Entries: []aws.Entry{lsObj("p/b1", 1, 0, "")}, NextToken: "t2"})
+	l.addPage(aws.Page{Entries: []aws.Entry{lsObj("p/b1", 1, 0, "")}, NextToken: "t2"}, "")
 	refs, _ = matchRefs(context.Background(), "b", l.entries, l.candidates(), len("p/"))
 	l.setResults("b", l.orderVer, refs, 10)
 	if got := lsNames(l); !slices.Equal(got, []string{"p/b1", "p/b2"}) || l.rows[0] < 0 || l.rows[1] >= 0 {
@@ -478,7 +502,7 @@ func TestMatchRefsRanksByMatch(t *testing.T) {
 // themselves too, after the loaded ones.
 func TestListingFilterRanksFound(t *testing.T) {
 	l := &listing{}
-	l.addPage(aws.Page{Entries: []aws.Entry{lsObj("p/a", 1, 0, "")}, NextToken: "t"})
+	l.addPage(aws.Page{Entries: []aws.Entry{lsObj("p/a", 1, 0, "")}, NextToken: "t"}, "")
 	l.setPattern("b1", 10)
 	refs, _ := matchRefs(context.Background(), "b1", l.entries, l.candidates(), len("p/"))
 	l.setResults("b1", l.orderVer, refs, 10)
