@@ -397,8 +397,9 @@ func (e *ExistsError) Error() string { return e.Path + " exists (not replaced: -
 
 // Download writes an object to its destination through a temporary file
 // (mode 0600, next to it) renamed at the end. It overwrites as cp does: an
-// existing file keeps its mode; a new one gets 0666 less the umask. The
-// temporary file is removed on any error or cancel.
+// existing file keeps its mode, a symlink is written through; a new file
+// gets 0666 less the umask. The temporary file is removed on any error or
+// cancel.
 func (c *Client) Download(ctx context.Context, req DownloadRequest, progress func(Progress)) error {
 	bucket, key, dest := req.Bucket, req.Key, req.Dest
 	op := fmt.Sprintf("download s3://%s/%s", bucket, key)
@@ -409,8 +410,16 @@ func (c *Client) Download(ctx context.Context, req DownloadRequest, progress fun
 		}
 		dest = filepath.Join(dest, base)
 	}
-	if _, err := os.Lstat(dest); err == nil && req.NoClobber {
+	if st, err := os.Lstat(dest); err == nil && req.NoClobber {
 		return &ExistsError{Path: dest}
+	} else if err == nil && st.Mode()&fs.ModeSymlink != 0 {
+		// As cp does: write through the link to the file it names, which
+		// keeps the link; refuse a link to nothing.
+		target, err := filepath.EvalSymlinks(dest)
+		if err != nil {
+			return fmt.Errorf("%s: not writing through dangling symlink %s", op, dest)
+		}
+		dest = target
 	}
 	out, err := c.s3.GetObject(ctx, &s3.GetObjectInput{Bucket: &bucket, Key: &key})
 	if err != nil {

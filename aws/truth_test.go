@@ -193,6 +193,29 @@ func TestDownloadModesAndNoClobber(t *testing.T) {
 	if m, _ := filepath.Glob(filepath.Join(dir, ".*cfsign-*")); len(m) != 0 {
 		t.Errorf("temporary files left: %q", m)
 	}
+	// A symlink is written through, as cp does: the link stays, the file it
+	// names gets the content and keeps its mode. A dangling link is refused.
+	target := filepath.Join(dir, "real.env")
+	os.WriteFile(target, []byte("TOKEN=old\n"), 0o640)
+	os.Chmod(target, 0o640)
+	link := filepath.Join(dir, "link.env")
+	if err := os.Symlink("real.env", link); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Download(context.Background(), DownloadRequest{Bucket: bucket, Key: "secret.env", Dest: link}, nil); err != nil {
+		t.Fatal(err)
+	}
+	if st, err := os.Lstat(link); err != nil || st.Mode()&fs.ModeSymlink == 0 {
+		t.Errorf("the symlink was replaced: %v %v", st.Mode(), err)
+	}
+	if b, _ := os.ReadFile(target); string(b) != "TOKEN=new\n" || mode(target) != 0o640 {
+		t.Errorf("through the symlink: %q, mode %v", b, mode(target))
+	}
+	dangling := filepath.Join(dir, "dangling.env")
+	os.Symlink("nowhere/x", dangling)
+	if err := c.Download(context.Background(), DownloadRequest{Bucket: bucket, Key: "secret.env", Dest: dangling}, nil); err == nil || !strings.Contains(err.Error(), "dangling symlink") {
+		t.Errorf("dangling symlink: %v", err)
+	}
 	// NoClobber to a new name downloads.
 	fresh := filepath.Join(dir, "fresh.env")
 	if err := c.Download(context.Background(), DownloadRequest{Bucket: bucket, Key: "secret.env", Dest: fresh, NoClobber: true}, nil); err != nil {
