@@ -30,8 +30,9 @@ object key (mapped onto --domain). "-" reads targets from stdin, one a line,
 and prints the results in the same order, signing in parallel (with a KMS
 key, up to 16 requests in flight; throttled requests are retried with backoff).
 
-WHEN is a duration from now (90s, 15m, 1h, 7d, 2w), RFC 3339
-(2026-01-02T15:04:05Z), YYYY-MM-DD (UTC midnight) or Unix seconds.
+WHEN is a duration from now (90s, 15m, 1h, 7d, 2w), an ISO 8601 time as
+aws cloudfront sign reads it (2026-01-02T15:04:05Z, 2026-01-02T15:04:05+02:00,
+or with no zone, which is UTC), YYYY-MM-DD (UTC midnight) or Unix seconds.
 
 Flags:
   --expires WHEN         when access ends (alias --date-less-than; env CFSIGN_EXPIRES,
@@ -193,6 +194,9 @@ func newSignSession(ctx context.Context, r *runner, f signFlags) (*signSession, 
 	}
 	if s.policy.Expires, err = signedurl.ParseWhen(exp, s.now); err != nil {
 		return nil, fmt.Errorf("%s: %w", expFrom, err)
+	}
+	if !s.policy.Expires.After(s.now) {
+		return nil, fmt.Errorf("%s %s is in the past (%s): give a time after now", expFrom, exp, s.policy.Expires.UTC().Format(time.RFC3339))
 	}
 	if f.starts != "" {
 		if s.policy.Starts, err = signedurl.ParseWhen(f.starts, s.now); err != nil {
