@@ -24,6 +24,9 @@ func (c *CloudFront) explained(err *error) {
 	who := &Client{profile: c.profile, endpoint: c.endpoint, region: "us-east-1", service: "CloudFront"}
 	reason := who.reason("", "", *err)
 	if reason == "" {
+		reason = cloudFrontReason(*err)
+	}
+	if reason == "" {
 		return
 	}
 	msg := reason
@@ -35,4 +38,28 @@ func (c *CloudFront) explained(err *error) {
 		}
 	}
 	*err = &ExplainedError{Msg: msg, Err: *err}
+}
+
+// cloudFrontReason explains CloudFront's own error codes, and says any other
+// as CloudFront's code and message, without the SDK's wrapping.
+func cloudFrontReason(err error) string {
+	var api smithy.APIError
+	if !errors.As(err, &api) {
+		return ""
+	}
+	switch code := api.ErrorCode(); code {
+	case "TooManyPublicKeys":
+		return "the account already holds CloudFront's limit of public keys (TooManyPublicKeys): delete one no longer used (cfsign keys retire KEY_PAIR_ID --delete) or ask AWS for a higher quota"
+	case "TooManyKeyGroups":
+		return "the account already holds CloudFront's limit of key groups (TooManyKeyGroups): delete one no longer used, or ask AWS for a higher quota"
+	case "TooManyPublicKeysInKeyGroup":
+		return "the key group already holds CloudFront's limit of 5 public keys (TooManyPublicKeysInKeyGroup): retire one first with cfsign keys retire KEY_PAIR_ID"
+	case "PublicKeyInUse":
+		return "the public key is still in a key group (PublicKeyInUse): remove it from every key group first (cfsign keys retire KEY_PAIR_ID)"
+	default:
+		if msg := api.ErrorMessage(); msg != "" {
+			return code + ": " + msg
+		}
+		return code
+	}
 }

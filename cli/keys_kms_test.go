@@ -2,6 +2,10 @@ package cli
 
 import (
 	"context"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/x509"
+	"encoding/pem"
 	"fmt"
 	"io"
 	"net/http"
@@ -18,6 +22,7 @@ import (
 	sdkaws "github.com/aws/aws-sdk-go-v2/aws"
 	sdkconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/cfsign/cfsign/aws"
 	"github.com/cfsign/cfsign/aws/sandbox"
 	"github.com/cfsign/cfsign/config"
 	"github.com/cfsign/cfsign/internal/testenv"
@@ -274,6 +279,42 @@ func TestKeysRotateRefusesFullGroup(t *testing.T) {
 		te.run("--sandbox", "keys", "rotate").mustOK(t)
 	}
 	te.run("--sandbox", "keys", "rotate").oneLineError(t, ExitError, "already holds 5 keys")
+}
+
+// When CloudFront refuses the new public key (here its account limit),
+// rotate says why in CloudFront's words made plain, and leaves no key files
+// behind: a key nothing trusts is no use.
+func TestKeysRotateAccountFullLeavesNothing(t *testing.T) {
+	te, sb := rotationSandbox(t)
+	cf, err := aws.NewCloudFront(context.Background(), aws.CloudFrontOptions{
+		ClientOptions:         aws.ClientOptions{Region: sb.Region, AccessKeyID: sb.AccessKeyID, SecretAccessKey: sb.SecretAccessKey},
+		CloudFrontEndpointURL: sb.CloudFrontEndpoint,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; ; i++ {
+		k, _ := rsa.GenerateKey(rand.Reader, 2048)
+		der, _ := x509.MarshalPKIXPublicKey(&k.PublicKey)
+		_, _, err := cf.RegisterPublicKey(context.Background(), pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der}), fmt.Sprintf("filler-%d", i))
+		if err != nil {
+			if !strings.Contains(err.Error(), "TooManyPublicKeys") || strings.Contains(err.Error(), "operation error") {
+				t.Fatalf("filling the account: %v", err)
+			}
+			break
+		}
+		if i > 20 {
+			t.Fatal("the sandbox took 20 public keys without a limit")
+		}
+	}
+	r := te.run("--sandbox", "keys", "rotate")
+	r.oneLineError(t, ExitError, "limit of public keys (TooManyPublicKeys)")
+	if strings.Contains(r.stderr, "operation error") {
+		t.Errorf("raw SDK text: %q", r.stderr)
+	}
+	if left, _ := filepath.Glob(filepath.Join(config.KeyDir(func(k string) string { return te.vars[k] }), "rotated-*")); len(left) != 0 {
+		t.Errorf("key files left behind: %v", left)
+	}
 }
 
 // TestKeysRotateSwitchesConfig rotates through the sandbox's CloudFront

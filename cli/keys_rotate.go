@@ -246,6 +246,7 @@ func runKeysRotate(ctx context.Context, r *runner, args []string) error {
 	// The new key: in KMS, or a key file pair beside the old one.
 	var pub crypto.PublicKey
 	var setting, where string
+	discard := func() {} // removes a key file pair that nothing trusts yet
 	if useKMS {
 		opts, err := r.keySourceOptions()
 		if err != nil {
@@ -262,9 +263,11 @@ func runKeysRotate(ctx context.Context, r *runner, args []string) error {
 			return usagef(hint, "keys rotate: %v", err)
 		}
 		var pair keys.Pair
+		madeDir := false
 		if dir != "" {
 			pair, err = keys.GenerateFiles(dir, t, false)
 		} else {
+			madeDir = true
 			// A directory of its own per rotation, never over an old key.
 			base := filepath.Join(config.KeyDir(r.env.Getenv), "rotated-"+r.now().UTC().Format("20060102T150405Z"))
 			for n := 1; ; n++ {
@@ -280,13 +283,19 @@ func runKeysRotate(ctx context.Context, r *runner, args []string) error {
 		if err != nil {
 			return fmt.Errorf("keys rotate: %w", err)
 		}
+		discard = func() { pair.Remove(madeDir) }
 		if pub, err = keys.LoadPublic(pair.PublicPath); err != nil {
+			discard()
 			return fmt.Errorf("keys rotate: %w", err)
 		}
 		setting, where = pair.PrivatePath, "private key: "+pair.PrivatePath
 	}
 	newID, err := r.registerKey(ctx, t.cf, pub, name, "")
 	if err != nil {
+		if !useKMS {
+			discard()
+			return fmt.Errorf("keys rotate: the new key was not registered, so its files are removed: %w", err)
+		}
 		return fmt.Errorf("keys rotate: new key made (%s), but: %w", strings.TrimSpace(where[strings.Index(where, ":")+1:]), err)
 	}
 	g, _, err = t.cf.AddKeyToGroup(ctx, g.ID, newID)

@@ -14,6 +14,8 @@ package keys
 import (
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 )
 
@@ -53,6 +55,17 @@ type Pair struct {
 	PublicPath  string
 	Fingerprint string
 	Type        Type
+}
+
+// Remove deletes the pair's two files, and their directory when that is
+// then empty and removeDir is set: for a key made for a rotation that
+// CloudFront refused, which nothing trusts.
+func (p Pair) Remove(removeDir bool) {
+	os.Remove(p.PrivatePath)
+	os.Remove(p.PublicPath)
+	if removeDir {
+		os.Remove(filepath.Dir(p.PrivatePath)) // fails, harmlessly, unless empty
+	}
 }
 
 // ParseType turns a --type flag value ("rsa", "ecdsa"; case-insensitive, ""

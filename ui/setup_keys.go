@@ -303,7 +303,8 @@ func (v *setupView) rotate() tea.Cmd {
 		}
 		id, _, err := reg.RegisterPublicKey(ctx, pem, "")
 		if err != nil {
-			return fail(err)
+			pair.Remove(true) // nothing trusts it: no files left behind
+			return fail(fmt.Errorf("the new key was not registered, so its files are removed: %w", err))
 		}
 		g, _, err = admin.AddKeyToGroup(ctx, g.ID, id)
 		if err != nil {
