@@ -132,6 +132,17 @@ cmp "$work/e2e-upload.bin" "$work/fetched.bin" || fail "fetched bytes differ fro
 code=$(curl -sS -o /dev/null -w '%{http_code}' "${url%%\?*}") || true
 [ "$code" = 403 ] || [ "$code" = 401 ] || fail "edge answered $code for the unsigned URL, want 403"
 
+echo "e2e: the URL in full"
+# f hands the terminal back and prints the URL as one logical line (tmux
+# joins its soft wraps with -J); any key, here q, comes back to the sign
+# view: read raw, so it neither quits the app nor lingers as typed text.
+T send-keys -t e2e f
+wait_for 'press any key to go back' "the full URL screen"
+screen | grep -qF "$url" || fail "the full URL screen does not hold the copied URL as one line"
+T send-keys -t e2e q
+wait_for 'Sign s3://' "the sign view again after a key on the full URL screen"
+T has-session -t e2e 2>/dev/null || fail "q on the full URL screen quit the app"
+
 # Issue 14 item 13: on the sandbox, setup makes a new key pair, registers it
 # with the sandbox's CloudFront API and adds it to the trusted key group, so
 # the Key pair ID follows and a test link with the new key gets 200.

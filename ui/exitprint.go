@@ -7,6 +7,7 @@ import (
 	"sync"
 
 	"github.com/charmbracelet/bubbles/key"
+	"github.com/charmbracelet/x/term"
 )
 
 // exitPrinter holds what the user asked to print on stdout when the app
@@ -64,13 +65,13 @@ func ttyOutput() (*os.File, func()) {
 }
 
 // showFullKey shows the signed URL(s) unbroken on the normal screen, for the
-// terminal's own selection, until enter (sign view).
+// terminal's own selection, until a key is pressed (sign view).
 var showFullKey = key.NewBinding(key.WithKeys("f"), key.WithHelp("f", "show in full"))
 
 // fullView is a tea.ExecCommand: while Bubble Tea has handed the terminal
 // back (normal screen, cooked mode) it prints lines as they are, each one
 // logical line however long (the terminal wraps it softly, so selecting it
-// copies it whole), then waits for enter.
+// copies it whole), then waits for a key.
 type fullView struct {
 	lines  []string
 	stdin  io.Reader
@@ -81,7 +82,8 @@ func (f *fullView) SetStdin(r io.Reader)  { f.stdin = r }
 func (f *fullView) SetStdout(w io.Writer) { f.stdout = w }
 func (f *fullView) SetStderr(io.Writer)   {}
 
-// Run prints the lines and waits for a line of input (enter).
+// Run prints the lines and waits for a key: any key on a terminal (read raw,
+// so it is neither echoed nor left for the app), else a line (enter).
 func (f *fullView) Run() error {
 	out := f.stdout
 	if out == nil {
@@ -91,9 +93,24 @@ func (f *fullView) Run() error {
 	if in == nil {
 		in = os.Stdin
 	}
-	text := "\n" + strings.Join(f.lines, "\n\n") + "\n\n(select it with the mouse; press enter to go back)\n"
+	tty, _ := in.(interface{ Fd() uintptr })
+	raw := tty != nil && term.IsTerminal(tty.Fd())
+	back := "press enter to go back"
+	if raw {
+		back = "press any key to go back"
+	}
+	text := "\n" + strings.Join(f.lines, "\n\n") + "\n\n(select it with the mouse; " + back + ")\n"
 	if _, err := io.WriteString(out, text); err != nil {
 		return err
+	}
+	if raw {
+		if st, err := term.MakeRaw(tty.Fd()); err == nil {
+			defer term.Restore(tty.Fd(), st)
+			// One read takes a whole key, escape sequences included.
+			var b [64]byte
+			in.Read(b[:])
+			return nil
+		}
 	}
 	var b [1]byte
 	for {
