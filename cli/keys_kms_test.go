@@ -281,6 +281,29 @@ func TestKeysRotateRefusesFullGroup(t *testing.T) {
 	te.run("--sandbox", "keys", "rotate").oneLineError(t, ExitError, "already holds 5 keys")
 }
 
+// --sandbox verify checks a URL against the key the sandbox's CloudFront
+// holds for its Key-Pair-Id, as the edge does: the built-in key, a rotated
+// one, and an ID it never registered.
+func TestVerifyOnSandbox(t *testing.T) {
+	te, _ := rotationSandbox(t)
+	sign := func() string {
+		return strings.TrimSpace(te.run("--sandbox", "sign", "s3://sandbox/rot/r.txt", "--expires", "10m").mustOK(t).stdout)
+	}
+	first := sign()
+	if r := te.run("--sandbox", "verify", first).mustOK(t); !strings.Contains(r.stdout, "VALID") {
+		t.Errorf("verify: %q", r.stdout)
+	}
+	te.run("--sandbox", "keys", "rotate").mustOK(t)
+	te.run("--sandbox", "verify", sign()).mustOK(t)
+	te.run("--sandbox", "verify", first).mustOK(t)
+	tampered := strings.Replace(first, "r.txt", "s.txt", 1)
+	if r := te.run("--sandbox", "verify", tampered); r.code != ExitError || !strings.Contains(r.stdout, "INVALID") {
+		t.Errorf("tampered URL: exit %d, %q", r.code, r.stdout)
+	}
+	unknown := regexp.MustCompile(`Key-Pair-Id=[A-Z0-9]+`).ReplaceAllString(first, "Key-Pair-Id=K2NEVERREGISTERED")
+	te.run("--sandbox", "verify", unknown).oneLineError(t, ExitError, "key pair ID K2NEVERREGISTERED is not registered with the sandbox's CloudFront")
+}
+
 // When CloudFront refuses the new public key (here its account limit),
 // rotate says why in CloudFront's words made plain, and leaves no key files
 // behind: a key nothing trusts is no use.

@@ -24,7 +24,9 @@ the error CloudFront would answer. Exit 0 when valid, 1 when not.
 
 Flags:
   --public-key FILE   public (or private) key PEM to check against; repeatable.
-                      Default: the public half of the configured private key.
+                      Default: the public half of the configured private key;
+                      with --sandbox, the public key the sandbox's CloudFront
+                      holds for the URL's Key-Pair-Id (rotated keys too).
   --at WHEN           check at this time instead of now (see 'cfsign sign --help')
   --ip ADDR           the viewer's IP address, for policies with an IpAddress
   --private-key FILE  the private key whose public half to use (env CFSIGN_PRIVATE_KEY)
@@ -61,13 +63,13 @@ func runVerify(ctx context.Context, r *runner, args []string) error {
 			return usagef(hint, "verify: --ip %q is not an IP address (e.g. 203.0.113.7)", ip)
 		}
 	}
-	pubKeys, err := r.verifyKeys(ctx, pubs, priv)
-	if err != nil {
-		return err
-	}
 	// The keys' IDs are unknown here: trust each under the URL's key pair ID.
 	sp, _ := signedurl.ParseSigned(rawURL)
 	id := sp.KeyPairID
+	pubKeys, err := r.verifyKeys(ctx, pubs, priv, id)
+	if err != nil {
+		return err
+	}
 	var v signedurl.Verdict
 	for i, pub := range pubKeys {
 		got := signedurl.Verify(req, signedurl.PublicKeys{id: pub})
@@ -86,8 +88,9 @@ func runVerify(ctx context.Context, r *runner, args []string) error {
 }
 
 // verifyKeys loads the --public-key files, or the configured private key's
-// public half.
-func (r *runner) verifyKeys(ctx context.Context, files []string, priv string) ([]crypto.PublicKey, error) {
+// public half; with --sandbox and neither, the key the sandbox's CloudFront
+// API holds for keyPairID, as its edge looks it up.
+func (r *runner) verifyKeys(ctx context.Context, files []string, priv, keyPairID string) ([]crypto.PublicKey, error) {
 	var out []crypto.PublicKey
 	for _, f := range files {
 		pub, err := loadAnyPublic(ctx, r, f, "--public-key")
@@ -98,6 +101,13 @@ func (r *runner) verifyKeys(ctx context.Context, files []string, priv string) ([
 	}
 	if len(out) > 0 {
 		return out, nil
+	}
+	if r.global.sandbox && priv == "" && keyPairID != "" {
+		pub, err := r.sandboxPublicKey(ctx, keyPairID)
+		if err != nil {
+			return nil, err
+		}
+		return []crypto.PublicKey{pub}, nil
 	}
 	value, from, err := r.keySetting(priv, "--private-key", "")
 	if err != nil {
@@ -197,4 +207,28 @@ func printVerdict(w io.Writer, v signedurl.Verdict, at time.Time) {
 
 func bothZones(t time.Time) string {
 	return t.UTC().Format("2006-01-02 15:04:05 MST") + " / " + t.Local().Format("2006-01-02 15:04:05 MST")
+}
+
+// sandboxPublicKey is the public key registered as id with the sandbox's
+// CloudFront API.
+func (r *runner) sandboxPublicKey(ctx context.Context, id string) (crypto.PublicKey, error) {
+	t, err := r.keysTarget(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer t.release()
+	list, err := t.cf.ListPublicKeys(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for _, k := range list {
+		if k.ID == id {
+			pub, err := keys.ParsePublic([]byte(k.PEM))
+			if err != nil {
+				return nil, fmt.Errorf("the sandbox's public key %s: %w", id, err)
+			}
+			return pub, nil
+		}
+	}
+	return nil, fmt.Errorf("key pair ID %s is not registered with the sandbox's CloudFront ('cfsign --sandbox keys list' shows those that are)", id)
 }
