@@ -130,8 +130,8 @@ func boundedHTTPClient(client s3Doer, opts ClientOptions, service string, endpoi
 // withIdleTimeout gives the SDK's buildable client (loadConfig's) the idle
 // timeout: a request fails when its connection makes no progress for idle,
 // whether the server never answers or stops halfway, while an answer that
-// keeps arriving is read to the end. Every client cfsign builds (S3, and
-// CloudFront with its S3 calls) goes through it.
+// keeps arriving is read to the end. Every client cfsign builds goes through
+// it: S3, CloudFront (and its S3 calls), KMS, Secrets Manager and SSM.
 func withIdleTimeout(client s3Doer, idle time.Duration) s3Doer {
 	b, ok := client.(*awshttp.BuildableClient)
 	if !ok {
