@@ -6,11 +6,14 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/cfsign/cfsign/aws/sandbox"
 
 	"github.com/cfsign/cfsign/config"
+	"github.com/cfsign/cfsign/keys"
 )
 
 const sandboxUsage = `Usage: cfsign sandbox [--addr HOST:PORT] [--s3-addr HOST:PORT] [--cloudfront-addr HOST:PORT] [--data DIR] [--json]
@@ -28,8 +31,11 @@ While it runs, other cfsign commands (--sandbox) and the app use it.
 
 With --json the first stdout line is one JSON object: s3_endpoint, edge_url,
 cloudfront_endpoint, distribution_id, bucket, region, access_key_id,
-secret_access_key, key_pair_id, private_key, public_key (paths). Other
-projects can use this as a local S3 + CloudFront in their CI.
+secret_access_key, key_pair_id, private_key, public_key, key_status. Other
+projects can use this as a local S3 + CloudFront in their CI. The key is the
+one cfsign signs with here: the sandbox's own, or the one 'keys rotate
+--sandbox' switched to; key_status is "retired" once it was retired
+(else "trusted").
 
 Flags:
   --addr HOST:PORT      edge listen address (default 127.0.0.1:0, a free port)
@@ -75,14 +81,19 @@ func runSandbox(ctx context.Context, r *runner, args []string) error {
 		return fmt.Errorf("sandbox: %w", err)
 	}
 	defer sb.Close()
+	info := r.sandboxInfo(ctx, sb)
+	if info.KeyStatus == sandbox.KeyRetired {
+		fmt.Fprintf(r.env.Stderr, "cfsign sandbox: warning: key pair ID %s is retired: distribution %s no longer trusts it, so URLs signed with it get 403; make a new key with 'cfsign --sandbox keys rotate --key-group %s'\n",
+			info.KeyPairID, info.DistributionID, sandboxGroupName)
+	}
 	if asJSON {
-		line, err := json.Marshal(sb.Info())
+		line, err := json.Marshal(info)
 		if err != nil {
 			return err
 		}
 		fmt.Fprintf(r.env.Stdout, "%s\n", line)
 	} else {
-		printSandbox(r.env.Stdout, sb)
+		printSandbox(r.env.Stdout, info)
 	}
 	if f, ok := r.env.Stdout.(interface{ Sync() error }); ok {
 		f.Sync()
@@ -92,7 +103,48 @@ func runSandbox(ctx context.Context, r *runner, args []string) error {
 	return nil
 }
 
-func printSandbox(w io.Writer, sb *sandbox.Sandbox) {
+// sandboxGroupName is the key group a fresh sandbox trusts.
+const sandboxGroupName = "cfsign-sandbox"
+
+// sandboxInfo describes sb with the key cfsign signs with on it: the one
+// 'keys rotate --sandbox' or the setup screen switched to while a key group
+// holds it, else the sandbox's own key pair; and whether the sandbox's
+// distribution trusts that key (the own key may have been retired).
+func (r *runner) sandboxInfo(ctx context.Context, sb *sandbox.Sandbox) sandbox.Info {
+	info := sb.Info()
+	cf, err := r.sandboxCloudFront(ctx, sb)
+	if err != nil {
+		r.debugf("sandbox info: %v", err)
+		return info
+	}
+	id, setting := r.sandboxSigningKey(ctx, sb, cf)
+	if id != sb.KeyPairID {
+		info.KeyPairID, info.PrivateKey, info.PublicKey = id, setting, ""
+		if keys.Classify(setting) != keys.KindPath {
+			// Key text: never printed.
+			info.PrivateKey = ""
+		} else if p := strings.TrimPrefix(strings.TrimSpace(setting), "file://"); filepath.Base(p) == keys.PrivateFile {
+			// A pair as 'keys rotate' and 'keys generate' write it.
+			if _, err := os.Stat(filepath.Join(filepath.Dir(p), keys.PublicFile)); err == nil {
+				info.PublicKey = filepath.Join(filepath.Dir(p), keys.PublicFile)
+			}
+		}
+	}
+	dists, err := cf.ListDistributions(ctx)
+	if err != nil {
+		r.debugf("sandbox info: %v", err)
+		info.KeyStatus = ""
+		return info
+	}
+	for _, d := range dists {
+		if d.ID == sb.DistributionID {
+			info.KeyStatus = sandbox.KeyStatusOf(len(d.KeyGroupsTrusting(id)) > 0)
+		}
+	}
+	return info
+}
+
+func printSandbox(w io.Writer, sb sandbox.Info) {
 	fmt.Fprintf(w, `cfsign sandbox: local S3 and a CloudFront-style edge (Ctrl-C stops it)
 
   S3 endpoint   %s
@@ -120,9 +172,9 @@ For cfsign in another shell:
 Try:
   aws s3 cp README.md s3://%s/README.md
   curl -i "$(cfsign sign s3://%s/README.md --expires 10m)"
-`, sb.S3Endpoint, sb.EdgeURL, sb.CloudFrontEndpoint, sb.DistributionID, sb.Bucket, sb.Region, sb.KeyPairID, sb.PrivateKeyPath, sb.PublicKeyPath,
+`, sb.S3Endpoint, sb.EdgeURL, sb.CloudFrontEndpoint, sb.DistributionID, sb.Bucket, sb.Region, sb.KeyPairID, sb.PrivateKey, sb.PublicKey,
 		sb.S3Endpoint, sb.AccessKeyID, sb.SecretAccessKey, sb.CloudFrontEndpoint, sb.Region,
-		sb.S3Endpoint, sb.EdgeURL, sb.KeyPairID, sb.PrivateKeyPath,
+		sb.S3Endpoint, sb.EdgeURL, sb.KeyPairID, sb.PrivateKey,
 		sb.Bucket, sb.Bucket)
 }
 

@@ -74,6 +74,9 @@ type cfState struct {
 	Trusted        []string      `json:"trusted_key_groups"`
 	PublicKeys     []cfPublicKey `json:"public_keys"`
 	KeyGroups      []cfKeyGroup  `json:"key_groups"`
+	// OwnKeyID is the sandbox's own key pair ID once it has been
+	// registered: it is registered once per key pair, never again.
+	OwnKeyID string `json:"own_key_id,omitempty"`
 }
 
 type cfPublicKey struct {
@@ -95,11 +98,15 @@ type cfKeyGroup struct {
 	ETag     string    `json:"etag"`
 }
 
-// newCloudFront loads (or creates) the API's state in dir; the sandbox's own
-// key, keyPairID with pub, is registered and trusted on first start, and
-// registered again whenever the sandbox's key pair changes.
+// newCloudFront loads (or creates) the API's state in dir. Once
+// cloudfront.json exists it is the truth: the sandbox's own key, keyPairID
+// with pub, is registered and trusted only when the state is created, or
+// when the sandbox's key pair is new (its ID is not the one recorded). A
+// key the user removed from the group or deleted stays so across restarts.
+// Memory mode has no state to keep, so every start is a first one.
 func newCloudFront(dir string, memory bool, keyPairID string, pub crypto.PublicKey, edgeURL string) (*cloudFront, error) {
 	c := &cloudFront{edge: edgeURL, now: time.Now}
+	existed := false
 	if !memory {
 		c.path = dir + string(os.PathSeparator) + cloudFrontFile
 		b, err := os.ReadFile(c.path)
@@ -108,11 +115,18 @@ func newCloudFront(dir string, memory bool, keyPairID string, pub crypto.PublicK
 			if err := json.Unmarshal(b, &c.st); err != nil {
 				return nil, fmt.Errorf("read %s: %v (delete it to start the CloudFront API afresh)", c.path, err)
 			}
+			existed = true
 		case !errors.Is(err, os.ErrNotExist):
 			return nil, fmt.Errorf("read sandbox CloudFront state: %w", err)
 		}
 	}
 	changed := false
+	if existed && c.st.OwnKeyID == "" {
+		// A state written before own_key_id was recorded: that version
+		// registered the own key on every start, so if it is missing now
+		// the user deleted it since. Record it as registered, not re-add it.
+		c.st.OwnKeyID, changed = keyPairID, true
+	}
 	if c.st.DistributionID == "" {
 		id, err := randomID("E", 13)
 		if err != nil {
@@ -121,31 +135,11 @@ func newCloudFront(dir string, memory bool, keyPairID string, pub crypto.PublicK
 		c.st.DistributionID, c.st.DistETag = id, newETag()
 		changed = true
 	}
-	if c.publicKey(keyPairID) == nil {
-		der, err := x509.MarshalPKIXPublicKey(pub)
-		if err != nil {
-			return nil, fmt.Errorf("sandbox public key: %w", err)
+	if c.st.OwnKeyID != keyPairID {
+		if err := c.registerOwnKey(keyPairID, pub); err != nil {
+			return nil, err
 		}
-		c.st.PublicKeys = append(c.st.PublicKeys, cfPublicKey{
-			ID: keyPairID, Name: "cfsign-sandbox-" + strings.ToLower(keyPairID[len(keyPairID)-6:]), Comment: "the sandbox's own key pair",
-			EncodedKey: string(pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der})),
-			Created:    c.now().UTC(), ETag: newETag(), CallerReference: "cfsign-sandbox-" + keyPairID,
-		})
-		g := c.groupByName(sandboxGroupName)
-		if g == nil {
-			id, err := newUUID()
-			if err != nil {
-				return nil, err
-			}
-			c.st.KeyGroups = append(c.st.KeyGroups, cfKeyGroup{ID: id, Name: sandboxGroupName, Comment: "keys the sandbox edge trusts"})
-			g = &c.st.KeyGroups[len(c.st.KeyGroups)-1]
-			c.st.Trusted = append(c.st.Trusted, id)
-		}
-		if len(g.Items) < MaxKeysPerGroup {
-			g.Items = append(g.Items, keyPairID)
-			g.Modified, g.ETag = c.now().UTC(), newETag()
-		}
-		changed = true
+		c.st.OwnKeyID, changed = keyPairID, true
 	}
 	if changed {
 		if err := c.save(); err != nil {
@@ -154,6 +148,37 @@ func newCloudFront(dir string, memory bool, keyPairID string, pub crypto.PublicK
 	}
 	c.rebuildKeys()
 	return c, nil
+}
+
+// registerOwnKey registers the sandbox's own key and adds it to the
+// sandbox's key group (made, and trusted by the distribution, if missing).
+func (c *cloudFront) registerOwnKey(keyPairID string, pub crypto.PublicKey) error {
+	if c.publicKey(keyPairID) == nil {
+		der, err := x509.MarshalPKIXPublicKey(pub)
+		if err != nil {
+			return fmt.Errorf("sandbox public key: %w", err)
+		}
+		c.st.PublicKeys = append(c.st.PublicKeys, cfPublicKey{
+			ID: keyPairID, Name: "cfsign-sandbox-" + strings.ToLower(keyPairID[len(keyPairID)-6:]), Comment: "the sandbox's own key pair",
+			EncodedKey: string(pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der})),
+			Created:    c.now().UTC(), ETag: newETag(), CallerReference: "cfsign-sandbox-" + keyPairID,
+		})
+	}
+	g := c.groupByName(sandboxGroupName)
+	if g == nil {
+		id, err := newUUID()
+		if err != nil {
+			return err
+		}
+		c.st.KeyGroups = append(c.st.KeyGroups, cfKeyGroup{ID: id, Name: sandboxGroupName, Comment: "keys the sandbox edge trusts"})
+		g = &c.st.KeyGroups[len(c.st.KeyGroups)-1]
+		c.st.Trusted = append(c.st.Trusted, id)
+	}
+	if !slices.Contains(g.Items, keyPairID) && len(g.Items) < MaxKeysPerGroup {
+		g.Items = append(g.Items, keyPairID)
+		g.Modified, g.ETag = c.now().UTC(), newETag()
+	}
+	return nil
 }
 
 // trusted returns the public keys of the key groups the distribution trusts.

@@ -3,11 +3,13 @@ package sandbox
 import (
 	"context"
 	"crypto/x509"
+	"encoding/json"
 	"encoding/pem"
 	"errors"
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -78,6 +80,18 @@ func cfEdgeStatus(t *testing.T, sb *Sandbox, keyPairID, privPath, key string) in
 	}
 	resp.Body.Close()
 	return resp.StatusCode
+}
+
+// cfTrusts reports whether the sandbox's distribution trusts key pair ID
+// id, as its CloudFront API says.
+func cfTrusts(t *testing.T, sb *Sandbox, id string) bool {
+	t.Helper()
+	cf, _ := cfClients(t, sb)
+	dists, err := cf.ListDistributions(context.Background())
+	if err != nil || len(dists) != 1 {
+		t.Fatalf("distributions %+v %v", dists, err)
+	}
+	return len(dists[0].KeyGroupsTrusting(id)) > 0
 }
 
 func cfCode(err error) string {
@@ -283,5 +297,162 @@ func TestCloudFrontAPIAWSCLI(t *testing.T) {
 	out, err = run("cloudfront", "list-distributions", ep)
 	if err != nil || !strings.Contains(out, sb.DistributionID) {
 		t.Fatalf("list-distributions: %v\n%s", err, out)
+	}
+}
+
+// A key the user took out of the distribution's trust stays out across
+// restarts: cloudfront.json is the truth once it exists, and the sandbox's
+// own key is registered only when the state is created (or when the
+// sandbox's key pair itself is new). Issue #12/#15: a retired key came back,
+// trusted, on the next start.
+func TestCloudFrontRetiredOwnKeyStaysRetired(t *testing.T) {
+	ctx := context.Background()
+	for _, del := range []bool{false, true} {
+		name := "removed"
+		if del {
+			name = "deleted"
+		}
+		t.Run(name, func(t *testing.T) {
+			dir := t.TempDir()
+			sb, err := Start(ctx, Options{DataDir: dir})
+			if err != nil {
+				t.Fatal(err)
+			}
+			sbPut(t, sbClient(sb), sb.Bucket, "doc.txt", []byte("doc"), "text/plain")
+			own, ownKey := sb.KeyPairID, sb.PrivateKeyPath
+			cf, _ := cfClients(t, sb)
+			groups, err := cf.ListKeyGroups(ctx)
+			if err != nil || len(groups) != 1 {
+				t.Fatalf("key groups %+v %v", groups, err)
+			}
+			pair, pubPEM := cfNewKey(t, keys.RSA)
+			id, _, err := cf.RegisterPublicKey(ctx, pubPEM, "rotated")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, _, err := cf.AddKeyToGroup(ctx, groups[0].ID, id); err != nil {
+				t.Fatal(err)
+			}
+			if _, _, err := cf.RemoveKeyFromGroup(ctx, groups[0].ID, own); err != nil {
+				t.Fatal(err)
+			}
+			if del {
+				if err := cf.DeletePublicKey(ctx, own); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if got := cfEdgeStatus(t, sb, own, ownKey, "doc.txt"); got != 403 {
+				t.Fatalf("retired key before the restart: %d, want 403", got)
+			}
+			sb.Close()
+
+			sb, err = Start(ctx, Options{DataDir: dir})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer sb.Close()
+			if sb.KeyPairID != own {
+				t.Fatalf("the sandbox's key pair ID changed across a restart: %s, then %s", own, sb.KeyPairID)
+			}
+			cf, _ = cfClients(t, sb)
+			pubs, err := cf.ListPublicKeys(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var ids []string
+			for _, p := range pubs {
+				ids = append(ids, p.ID)
+			}
+			if want := 1 + map[bool]int{false: 1, true: 0}[del]; len(ids) != want || !slices.Contains(ids, id) || del == slices.Contains(ids, own) {
+				t.Errorf("public keys after the restart: %v, want %d (the rotated %s%s)", ids, want, id, map[bool]string{false: " and the removed " + own, true: ""}[del])
+			}
+			groups, err = cf.ListKeyGroups(ctx)
+			if err != nil || len(groups) != 1 || groups[0].Has(own) || !groups[0].Has(id) {
+				t.Errorf("key groups after the restart: %+v %v, want only %s in %s", groups, err, id, sandboxGroupName)
+			}
+			if got := cfEdgeStatus(t, sb, own, ownKey, "doc.txt"); got != 403 {
+				t.Errorf("retired key after the restart: %d, want 403", got)
+			}
+			if got := cfEdgeStatus(t, sb, id, pair.PrivatePath, "doc.txt"); got != 200 {
+				t.Errorf("rotated key after the restart: %d, want 200", got)
+			}
+			if cfTrusts(t, sb, own) {
+				t.Errorf("the distribution trusts the retired %s after the restart", own)
+			}
+		})
+	}
+}
+
+// A fresh data directory trusts the sandbox's own key; so does a restart
+// that kept it, a new key pair on an old state (its ID is new), and every
+// start in memory mode (no state survives).
+func TestCloudFrontOwnKeyTrusted(t *testing.T) {
+	ctx := context.Background()
+	for _, memory := range []bool{false, true} {
+		dir := t.TempDir()
+		start := func() *Sandbox {
+			t.Helper()
+			sb, err := Start(ctx, Options{DataDir: dir, Memory: memory})
+			if err != nil {
+				t.Fatal(err)
+			}
+			sbPut(t, sbClient(sb), sb.Bucket, "doc.txt", []byte("doc"), "text/plain")
+			if got := cfEdgeStatus(t, sb, sb.KeyPairID, sb.PrivateKeyPath, "doc.txt"); got != 200 || !cfTrusts(t, sb, sb.KeyPairID) {
+				t.Errorf("memory=%v: the sandbox's own key %s: %d (trusted %v), want 200", memory, sb.KeyPairID, got, cfTrusts(t, sb, sb.KeyPairID))
+			}
+			return sb
+		}
+		sb := start()
+		first := sb.KeyPairID
+		sb.Close()
+		sb = start()
+		sb.Close()
+		if _, err := keys.GenerateFiles(filepath.Join(dir, keysDir), keys.RSA, true); err != nil {
+			t.Fatal(err)
+		}
+		sb = start()
+		if sb.KeyPairID == first {
+			t.Errorf("a new key pair kept ID %s", first)
+		}
+		sb.Close()
+	}
+}
+
+// A cloudfront.json from before own_key_id was recorded, whose own key the
+// user deleted: the next start leaves it deleted.
+func TestCloudFrontOldStateKeepsDeletion(t *testing.T) {
+	dir := t.TempDir()
+	sb, err := Start(context.Background(), Options{DataDir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	own := sb.KeyPairID
+	sb.Close()
+	path := filepath.Join(dir, cloudFrontFile)
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var st cfState
+	if err := json.Unmarshal(b, &st); err != nil {
+		t.Fatal(err)
+	}
+	// As the old version wrote it, after a rotate and retire --delete.
+	st.OwnKeyID, st.PublicKeys = "", nil
+	st.KeyGroups[0].Items = []string{"KOTHERKEY00001"}
+	b, _ = json.Marshal(st)
+	if err := os.WriteFile(path, b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	sb, err = Start(context.Background(), Options{DataDir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sb.Close()
+	if cfTrusts(t, sb, own) {
+		t.Errorf("the deleted own key %s is trusted again", own)
+	}
+	if b, _ := os.ReadFile(path); !strings.Contains(string(b), `"own_key_id": "`+own+`"`) {
+		t.Errorf("cloudfront.json does not record the own key:\n%s", b)
 	}
 }

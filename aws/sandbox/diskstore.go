@@ -677,11 +677,10 @@ type listEntry struct {
 	Modified time.Time `json:"modified"`
 }
 
-// ListBucket implements gofakes3.Backend with memStore's rules (gofakes3's
-// prefix matching, markers, common prefixes counted once per page). A page
-// costs a seek plus its entries, however many keys the bucket holds: it
-// starts at the marker, reads only the key ranges the prefix can match, and
-// skips a common prefix's keys in one seek.
+// ListBucket implements gofakes3.Backend with memStore's rules (S3's: see
+// group). A page costs a seek plus its entries, however many keys the
+// bucket holds: it starts at the marker or the prefix, reads only keys with
+// the prefix, and skips a common prefix's keys in one seek.
 func (d *diskStore) ListBucket(name string, prefix *gofakes3.Prefix, page gofakes3.ListBucketPage) (*gofakes3.ObjectList, error) {
 	if prefix == nil {
 		prefix = &gofakes3.Prefix{}
@@ -693,64 +692,42 @@ func (d *diskStore) ListBucket(name string, prefix *gofakes3.Prefix, page gofake
 			return gofakes3.BucketNotFound(name)
 		}
 		c := objs.Cursor()
-		var match gofakes3.PrefixMatch
-		var lastPrefix, skipTo string
-		var n int64
-		next := func() ([]byte, []byte) {
-			if skipTo != "" {
-				to := skipTo
-				skipTo = ""
-				return c.Seek([]byte(to))
-			}
-			return c.Next()
+		k, v := c.Seek([]byte(max(prefix.Prefix, page.Marker)))
+		if k != nil && page.Marker != "" && string(k) == page.Marker {
+			k, v = c.Next()
 		}
-		for _, rg := range listRanges(prefix) {
-			from := rg[0]
-			if page.Marker != "" && page.Marker >= from {
-				from = page.Marker
-			}
-			k, v := c.Seek([]byte(from))
-			if k != nil && page.Marker != "" && string(k) == page.Marker {
+		var n int64
+		for k != nil && strings.HasPrefix(string(k), prefix.Prefix) {
+			key := string(k)
+			if g, ok := group(key, *prefix); ok {
+				out.AddPrefix(g)
+				// Every later key under g rolls up into it too.
+				k, v = nil, nil
+				if end := prefixEnd(g); end != "" {
+					k, v = c.Seek([]byte(end))
+				}
+			} else {
+				var e listEntry
+				if err := json.Unmarshal(v, &e); err != nil {
+					return fmt.Errorf("sandbox store record %q is damaged: %v", key, err)
+				}
+				etag := e.ETag
+				if etag == "" {
+					etag = gofakes3.FormatETag(e.Hash)
+				}
+				out.Add(&gofakes3.Content{
+					Key:          key,
+					LastModified: gofakes3.NewContentTime(e.Modified),
+					ETag:         etag,
+					Size:         e.Size,
+				})
 				k, v = c.Next()
 			}
-			for ; k != nil && (rg[1] == "" || string(k) < rg[1]); k, v = next() {
-				key := string(k)
-				switch {
-				case !prefix.Match(key, &match):
-					continue
-				case match.CommonPrefix:
-					if match.MatchedPart == lastPrefix {
-						continue // counted already
-					}
-					out.AddPrefix(match.MatchedPart)
-					lastPrefix = match.MatchedPart
-					if strings.HasPrefix(key, match.MatchedPart) {
-						// Every later key under it rolls up into it too.
-						skipTo = prefixEnd(match.MatchedPart)
-					}
-				default:
-					var e listEntry
-					if err := json.Unmarshal(v, &e); err != nil {
-						return fmt.Errorf("sandbox store record %q is damaged: %v", key, err)
-					}
-					etag := e.ETag
-					if etag == "" {
-						etag = gofakes3.FormatETag(e.Hash)
-					}
-					out.Add(&gofakes3.Content{
-						Key:          key,
-						LastModified: gofakes3.NewContentTime(e.Modified),
-						ETag:         etag,
-						Size:         e.Size,
-					})
-				}
-				n++
-				if page.MaxKeys > 0 && n >= page.MaxKeys {
-					out.NextMarker = key
-					after, _ := c.Next()
-					out.IsTruncated = after != nil
-					return nil
-				}
+			n++
+			if page.MaxKeys > 0 && n >= page.MaxKeys {
+				out.NextMarker = key
+				out.IsTruncated = k != nil && strings.HasPrefix(string(k), prefix.Prefix)
+				return nil
 			}
 		}
 		return nil
@@ -759,28 +736,6 @@ func (d *diskStore) ListBucket(name string, prefix *gofakes3.Prefix, page gofake
 		return nil, err
 	}
 	return out, nil
-}
-
-// listRanges are the key ranges [from, to) ("" to: no end), in order, that
-// hold every key gofakes3's prefix matching can accept. With a delimiter it
-// also accepts keys that start with the delimiter (it trims them), so those
-// are read too.
-func listRanges(p *gofakes3.Prefix) [][2]string {
-	all := [][2]string{{"", ""}}
-	if !p.HasPrefix || p.Prefix == "" {
-		return all
-	}
-	if !p.HasDelimiter {
-		return [][2]string{{p.Prefix, prefixEnd(p.Prefix)}}
-	}
-	if p.Delimiter == "" || strings.HasPrefix(p.Prefix, p.Delimiter) {
-		return all
-	}
-	rs := [][2]string{{p.Delimiter, prefixEnd(p.Delimiter)}, {p.Prefix, prefixEnd(p.Prefix)}}
-	if rs[1][0] < rs[0][0] {
-		rs[0], rs[1] = rs[1], rs[0]
-	}
-	return rs
 }
 
 // prefixEnd is the first string after every string starting with p, "" for

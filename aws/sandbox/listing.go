@@ -178,7 +178,12 @@ func (f *s3Server) list(w http.ResponseWriter, r *http.Request, bucket string) {
 const maxKeyLen = 1024
 
 // group is the common prefix key rolls up into under a delimited listing,
-// if it does.
+// if it does. This is S3's rule, which the stores list by: a key whose rest
+// after the prefix holds the delimiter rolls up into the prefix plus that
+// rest up to and including its first delimiter, even when that is the whole
+// key (a folder marker such as "dir/new/" listed under "dir/"). gofakes3's
+// Prefix.Match differs: it lists such a marker under Contents as well, and
+// trims leading delimiters ("/a/b" rolls up into "a/", not "/").
 func group(key string, prefix gofakes3.Prefix) (string, bool) {
 	if !prefix.HasDelimiter || prefix.Delimiter == "" || !strings.HasPrefix(key, prefix.Prefix) {
 		return "", false

@@ -97,8 +97,9 @@ func (m *memStore) ListBuckets() ([]gofakes3.BucketInfo, error) {
 	return out, nil
 }
 
-// ListBucket implements gofakes3.Backend, paging as s3mem does: keys after
-// the marker, common prefixes counted once, at most MaxKeys entries.
+// ListBucket implements gofakes3.Backend by S3's rules (see group): keys
+// after the marker that start with the prefix, each common prefix once and
+// counted once, at most MaxKeys entries.
 func (m *memStore) ListBucket(name string, prefix *gofakes3.Prefix, page gofakes3.ListBucketPage) (*gofakes3.ObjectList, error) {
 	if prefix == nil {
 		prefix = &gofakes3.Prefix{}
@@ -111,28 +112,23 @@ func (m *memStore) ListBucket(name string, prefix *gofakes3.Prefix, page gofakes
 	}
 	b.index()
 	out := gofakes3.NewObjectList()
-	start := 0
-	if page.Marker != "" {
-		start, _ = slices.BinarySearch(b.keys, page.Marker)
-		if start < len(b.keys) && b.keys[start] == page.Marker {
-			start++
-		}
+	// The keys with the prefix are one run of the sorted keys.
+	from := max(prefix.Prefix, page.Marker)
+	i, _ := slices.BinarySearch(b.keys, from)
+	if page.Marker != "" && i < len(b.keys) && b.keys[i] == page.Marker {
+		i++
 	}
-	var match gofakes3.PrefixMatch
-	var lastPrefix string
 	var n int64
-	for i := start; i < len(b.keys); i++ {
+	for i < len(b.keys) && strings.HasPrefix(b.keys[i], prefix.Prefix) {
 		key := b.keys[i]
-		switch {
-		case !prefix.Match(key, &match):
-			continue
-		case match.CommonPrefix:
-			if match.MatchedPart == lastPrefix {
-				continue // counted already
+		if g, ok := group(key, *prefix); ok {
+			out.AddPrefix(g)
+			// Every later key under g rolls up into it too.
+			i = len(b.keys)
+			if end := prefixEnd(g); end != "" {
+				i, _ = slices.BinarySearch(b.keys, end)
 			}
-			out.AddPrefix(match.MatchedPart)
-			lastPrefix = match.MatchedPart
-		default:
+		} else {
 			obj := b.objects[key]
 			out.Add(&gofakes3.Content{
 				Key:          key,
@@ -140,11 +136,12 @@ func (m *memStore) ListBucket(name string, prefix *gofakes3.Prefix, page gofakes
 				ETag:         gofakes3.FormatETag(obj.hash),
 				Size:         obj.size,
 			})
+			i++
 		}
 		n++
 		if page.MaxKeys > 0 && n >= page.MaxKeys {
 			out.NextMarker = key
-			out.IsTruncated = i+1 < len(b.keys)
+			out.IsTruncated = i < len(b.keys) && strings.HasPrefix(b.keys[i], prefix.Prefix)
 			break
 		}
 	}

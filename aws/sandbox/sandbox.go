@@ -95,10 +95,35 @@ type Info struct {
 	// DistributionID, the edge.
 	CloudFrontEndpoint string `json:"cloudfront_endpoint,omitempty"`
 	DistributionID     string `json:"distribution_id,omitempty"`
+	// KeyStatus is KeyTrusted when DistributionID trusts KeyPairID, and
+	// KeyRetired once that key was taken out of the trusted key groups or
+	// deleted (what is signed with it gets 403); "" when not checked. A
+	// string, so every field of the JSON line stays one.
+	KeyStatus string `json:"key_status,omitempty"`
 }
 
-// Info returns the sandbox's description.
+// Values of Info.KeyStatus.
+const (
+	KeyTrusted = "trusted"
+	KeyRetired = "retired"
+)
+
+// KeyStatusOf is KeyTrusted or KeyRetired.
+func KeyStatusOf(trusted bool) string {
+	if trusted {
+		return KeyTrusted
+	}
+	return KeyRetired
+}
+
+// Info returns the sandbox's description, with its own key pair; for a
+// sandbox this process runs, whether its distribution still trusts it.
 func (s *Sandbox) Info() Info {
+	status := ""
+	if s.Edge != nil && s.Edge.trusted != nil {
+		_, ok := s.Edge.trusted()[s.KeyPairID]
+		status = KeyStatusOf(ok)
+	}
 	return Info{
 		S3Endpoint:      s.S3Endpoint,
 		EdgeURL:         s.EdgeURL,
@@ -112,6 +137,7 @@ func (s *Sandbox) Info() Info {
 
 		CloudFrontEndpoint: s.CloudFrontEndpoint,
 		DistributionID:     s.DistributionID,
+		KeyStatus:          status,
 	}
 }
 
