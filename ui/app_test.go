@@ -678,6 +678,12 @@ func TestAppFolders(t *testing.T) {
 	if got := a.m.browser.list.selectedKey(); got != "new q/" {
 		t.Errorf("the new folder is not selected: %q", got)
 	}
+	// Inside, the new folder is empty: its marker object is not a row.
+	a.press("enter")
+	if a.m.browser.prefix != "new q/" || len(a.m.browser.list.rows) != 0 {
+		t.Errorf("in %q: rows %v", a.m.browser.prefix, lsNames(&a.m.browser.list))
+	}
+	a.press("h")
 	a.press("g") // top: docs/
 	if got := a.m.browser.list.selectedKey(); got != "docs/" {
 		t.Fatalf("selected %q, want docs/", got)
