@@ -254,36 +254,86 @@ func withWireCounter(ctx context.Context, w *wireCounter) context.Context {
 
 func (c *countingHTTPClient) Do(req *http.Request) (*http.Response, error) {
 	w, _ := req.Context().Value(wireCounterKey{}).(*wireCounter)
-	// Only PUTs carry object bytes (PutObject, UploadPart); the XML body of
-	// CompleteMultipartUpload is not part of the file.
-	if w == nil || req.Method != http.MethodPut || req.Body == nil || req.Body == http.NoBody || req.ContentLength <= 0 {
+	// An upload's writes: PutObject and UploadPart (PUT), Create and
+	// CompleteMultipartUpload (POST).
+	write := req.Method == http.MethodPut || req.Method == http.MethodPost
+	if w == nil || !write || req.Body == nil || req.Body == http.NoBody || req.ContentLength <= 0 {
 		return c.inner.Do(req)
 	}
-	body := &countingBody{rc: req.Body, w: w}
+	// Only PUTs carry object bytes; the XML body of CompleteMultipartUpload
+	// is not part of the file.
+	body := &countingBody{rc: req.Body, w: w, counts: req.Method == http.MethodPut, size: req.ContentLength}
 	req.Body = body
-	resp, err := c.inner.Do(req)
+	ctx, release := s3FinishOnceSent(req.Context(), body.sent)
+	resp, err := c.inner.Do(req.WithContext(ctx))
 	if err != nil || resp.StatusCode >= 300 {
 		// This attempt's bytes did not land; a retry will send them again.
 		body.rollback()
 	} else {
 		body.commit()
 	}
-	return resp, err
+	if err != nil {
+		release()
+		return resp, err
+	}
+	resp.Body = &releasingBody{ReadCloser: resp.Body, release: release}
+	return resp, nil
+}
+
+// s3FinishOnceSent returns the context for an upload's write request. A
+// cancel of parent ends the request at once while its body is still being
+// sent (the server then cannot store it: the body is short of its
+// Content-Length). Once the body has been sent in full, the server may store
+// it whatever the client does next, so the request is left to get its
+// answer, for at most s3AbortCheckLimit: the answer, not a guess, then tells
+// whether the object (or the completed multipart upload) exists. release
+// frees the context once the answer has been read.
+func s3FinishOnceSent(parent context.Context, sent func() bool) (ctx context.Context, release func()) {
+	ctx, cancel := context.WithCancelCause(context.WithoutCancel(parent))
+	stop := context.AfterFunc(parent, func() {
+		if !sent() {
+			cancel(context.Cause(parent))
+			return
+		}
+		t := time.AfterFunc(s3AbortCheckLimit, func() { cancel(context.Cause(parent)) })
+		context.AfterFunc(ctx, func() { t.Stop() })
+	})
+	return ctx, func() {
+		stop()
+		cancel(context.Canceled)
+	}
+}
+
+// releasingBody releases a request's context when its answer is closed.
+type releasingBody struct {
+	io.ReadCloser
+	release func()
+	once    sync.Once
+}
+
+func (b *releasingBody) Close() error {
+	err := b.ReadCloser.Close()
+	b.once.Do(b.release)
+	return err
 }
 
 type countingBody struct {
-	rc   io.ReadCloser
-	w    *wireCounter
-	mu   sync.Mutex
-	n    int64
-	done bool
+	rc     io.ReadCloser
+	w      *wireCounter
+	counts bool  // the body is the file's bytes: count them as progress
+	size   int64 // Content-Length
+	read   atomic.Int64
+	mu     sync.Mutex
+	n      int64
+	done   bool
 }
 
 func (b *countingBody) Read(p []byte) (int, error) {
 	n, err := b.rc.Read(p)
 	if n > 0 {
+		b.read.Add(int64(n))
 		b.mu.Lock()
-		if !b.done {
+		if !b.done && b.counts {
 			b.n += int64(n)
 			b.w.add(int64(n))
 		}
@@ -291,6 +341,9 @@ func (b *countingBody) Read(p []byte) (int, error) {
 	}
 	return n, err
 }
+
+// sent reports whether the transport has read the whole body to send it.
+func (b *countingBody) sent() bool { return b.read.Load() >= b.size }
 
 func (b *countingBody) Close() error { return b.rc.Close() }
 

@@ -175,6 +175,7 @@ func (c *Client) Upload(ctx context.Context, req UploadRequest, progress func(Pr
 	if s3UploadNeedsMD5(aws.ToString(c.s3.Options().BaseEndpoint)) {
 		api = s3ContentMD5Client{c.s3}
 	}
+	api = s3OwnAbortClient{api}
 	tm := transfermanager.New(api, func(o *transfermanager.Options) {
 		o.PartSizeBytes = max(plan.PartSize, s3MinPartSize)
 		o.Concurrency = plan.Concurrency
@@ -185,8 +186,8 @@ func (c *Client) Upload(ctx context.Context, req UploadRequest, progress func(Pr
 		if !plan.Multipart {
 			o.MultipartUploadThreshold = size + 1
 		}
-		// The abort after a failure or cancel gets a fresh context, so a
-		// cancelled upload still cleans up.
+		// What follows a failure or cancel (the progress listeners; the
+		// abort is ours, see s3OwnAbortClient) gets a fresh context.
 		o.FailTimeout = s3AbortTimeout
 		// No CRC32 trailers (see s3UploadNeedsMD5 for what guards the
 		// bytes instead): they need aws-chunked bodies, which gofakes3 (so
@@ -299,9 +300,23 @@ var s3ContentMD5 = middleware.BuildMiddlewareFunc("cfsignContentMD5", func(ctx c
 	return next.HandleBuild(ctx, in)
 })
 
-// afterFailedMultipart makes sure the failed upload is aborted. The transfer
-// manager tries, but does not report whether its abort worked; a second abort
-// answering NoSuchUpload (or success) proves the parts are gone: aborted is
+// s3OwnAbortClient keeps the transfer manager from aborting a failed
+// multipart upload itself: Upload aborts it (afterFailedMultipart), once, and
+// reads the answer. When the manager's own abort fails, even with
+// NoSuchUpload because an earlier attempt of it or a CompleteMultipartUpload
+// landed, it replaces the upload's error with a new one that only quotes the
+// old as text: the cause (a cancel: context.Canceled) is lost, and its raw
+// SDK text would be all the user sees.
+type s3OwnAbortClient struct{ transfermanager.S3APIClient }
+
+// AbortMultipartUpload does nothing: Upload aborts after the manager returns.
+func (s3OwnAbortClient) AbortMultipartUpload(context.Context, *s3.AbortMultipartUploadInput, ...func(*s3.Options)) (*s3.AbortMultipartUploadOutput, error) {
+	return &s3.AbortMultipartUploadOutput{}, nil
+}
+
+// afterFailedMultipart aborts the failed upload. Success or NoSuchUpload (an
+// earlier attempt of this abort landed, or the upload was completed: landed
+// then looks for the object) proves no multipart upload is left: aborted is
 // then true.
 func (c *Client) afterFailedMultipart(op, bucket, key, uploadID string, cause error) (err error, aborted bool) {
 	aerr := c.abort(context.Background(), s3PendingAbort{bucket, key, uploadID})
@@ -412,14 +427,15 @@ func s3UnwrapMultipart(err error) error {
 
 type s3PendingAbort struct{ bucket, key, uploadID string }
 
-// abort aborts one multipart upload, once, with its own short timeout.
+// abort aborts one multipart upload within its own short timeout, retrying
+// an error the server answered (a 500 after it may have aborted).
 // NoSuchUpload means it is already gone, which is what we want.
 func (c *Client) abort(ctx context.Context, p s3PendingAbort) error {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s3AbortCheckLimit)
 	defer cancel()
 	_, err := c.s3.AbortMultipartUpload(ctx, &s3.AbortMultipartUploadInput{
 		Bucket: aws.String(p.bucket), Key: aws.String(p.key), UploadId: aws.String(p.uploadID),
-	}, func(o *s3.Options) { o.RetryMaxAttempts = 1 })
+	})
 	if err == nil || s3APICode(err) == "NoSuchUpload" {
 		return nil
 	}

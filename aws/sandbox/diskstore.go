@@ -839,6 +839,12 @@ func (d *diskStore) UploadPart(bucket, key string, id gofakes3.UploadID, partNum
 	})
 	if err != nil {
 		os.Remove(path)
+		if errors.Is(err, gofakes3.ErrNoSuchUpload) {
+			// Aborted while this part was written: its directory, which
+			// the abort could not remove while this file was in it, goes
+			// too (only if no other part is still being written there).
+			os.Remove(d.uploadDir(id))
+		}
 		return "", err
 	}
 	if old.File != "" {
@@ -978,7 +984,11 @@ func (d *diskStore) AbortMultipartUpload(bucket, key string, id gofakes3.UploadI
 	if err != nil {
 		return err
 	}
-	return os.RemoveAll(d.uploadDir(id))
+	// The upload is aborted: answer so. A part still being written keeps
+	// its directory from going ("directory not empty"); that part finds the
+	// upload gone and removes both.
+	os.RemoveAll(d.uploadDir(id))
+	return nil
 }
 
 // ListParts implements gofakes3.MultipartBackend.
