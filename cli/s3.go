@@ -11,6 +11,7 @@ import (
 	"path"
 	"path/filepath"
 	"runtime/debug"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -442,6 +443,11 @@ func uploadAll(ctx context.Context, r *runner, c *aws.Client, reqs []aws.UploadR
 		}
 		fmt.Fprintln(r.env.Stdout, r.displayKey(uri))
 	}
+	if firstErr == nil && ctx.Err() != nil && slices.Contains(outcomes, fileNotStarted) {
+		// The stop came while every upload in flight could still finish:
+		// they did, and the files that never started are still to be told.
+		firstErr = ctx.Err()
+	}
 	if firstErr == nil {
 		return nil
 	}
@@ -460,6 +466,9 @@ func uploadAll(ctx context.Context, r *runner, c *aws.Client, reqs []aws.UploadR
 		n[o]++
 	}
 	if len(reqs) == 1 {
+		if stopped && outcomes[0] == fileNotStarted {
+			return interrupted(fmt.Sprintf("upload of %s not started, nothing sent", reqs[0].Path))
+		}
 		if stopped && outcomes[0] == fileStopped {
 			what := "nothing uploaded"
 			if ue := (*aws.UploadError)(nil); errors.As(errs[0], &ue) && ue.Multipart {

@@ -171,3 +171,54 @@ func TestDirectoryUploadInterruptedStoredLate(t *testing.T) {
 		t.Errorf("count %q, the server holds %d of %d", m, len(held), len(names))
 	}
 }
+
+// Ctrl-C while every upload in flight has its body sent: those finish (the
+// server stores them) and the files still waiting never start. They must be
+// named as not started, and the stop still exits 130; it exited 0 and
+// printed nothing of them, as if every file had been uploaded.
+func TestDirectoryUploadInterruptedWhileAllInFlightFinish(t *testing.T) {
+	c, sb := relSandboxClient(t)
+	te := newTestEnv(t)
+	sandboxCreds(t, te, sb)
+	dir := filepath.Join(t.TempDir(), "wait")
+	os.MkdirAll(dir, 0o755)
+	const files = uploadFileWorkers + 4
+	for i := range files {
+		os.WriteFile(filepath.Join(dir, fmt.Sprintf("f%02d.bin", i)), bytes.Repeat([]byte{byte(i)}, 1000+i), 0o644)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var bodies atomic.Int32
+	proxy := testenv.NewFaultProxy(t, sb.S3Endpoint, func(w http.ResponseWriter, r *http.Request) bool {
+		if !isPutObject(r) {
+			return false
+		}
+		body, err := io.ReadAll(r.Body) // sent in full
+		if err != nil {
+			return true
+		}
+		if bodies.Add(1) == uploadFileWorkers {
+			cancel() // Ctrl-C with every worker's PUT sent, the rest waiting
+		}
+		<-ctx.Done()
+		r.Body = io.NopCloser(bytes.NewReader(body))
+		return false // stored, and answered
+	})
+	sb.AllowHost(strings.TrimPrefix(proxy.URL, "http://"))
+	prefix := testenv.Unique("wait") + "/"
+	res := te.runCtx(ctx, "upload", dir, "s3://"+sb.Bucket+"/"+prefix, "--endpoint-url", proxy.URL)
+	if res.code != ExitInterrupted {
+		t.Errorf("exit %d, want %d; stderr:\n%s", res.code, ExitInterrupted, res.stderr)
+	}
+	held := serverKeys(t, c, sb.Bucket, prefix)
+	if got := strings.Count(res.stdout, "\n"); got != len(held) || len(held) != uploadFileWorkers {
+		t.Errorf("stdout lists %d, the server holds %d, want %d", got, len(held), uploadFileWorkers)
+	}
+	if n := strings.Count(res.stderr, ": not started, nothing sent to "); n != files-uploadFileWorkers {
+		t.Errorf("%d files named as not started, want %d:\n%s", n, files-uploadFileWorkers, res.stderr)
+	}
+	want := fmt.Sprintf("interrupted: %d of %d files uploaded, %d not started", uploadFileWorkers, files, files-uploadFileWorkers)
+	if !strings.Contains(res.stderr, want) {
+		t.Errorf("stderr lacks %q:\n%s", want, res.stderr)
+	}
+}
