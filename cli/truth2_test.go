@@ -6,12 +6,14 @@ package cli
 import (
 	"context"
 	"fmt"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"net/http/httputil"
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -42,6 +44,38 @@ func serverKeys(t *testing.T, c *aws.Client, bucket, prefix string) []string {
 	}
 	sort.Strings(keys)
 	return keys
+}
+
+// eachFileToldOnce checks that every file of an interrupted upload of
+// directory dir (its base name) to prefix has exactly one line: its URI on
+// stdout, or "stopped"/"not started" on stderr.
+func eachFileToldOnce(t *testing.T, res result, prefix, dir string, names []string) {
+	t.Helper()
+	for _, name := range names {
+		onStdout := strings.Contains(res.stdout, prefix+dir+"/"+name+"\n")
+		errLine := regexp.MustCompile(`(?m)^cfsign: .*/` + regexp.QuoteMeta(dir+"/"+name) + `: (not started|stopped)`).MatchString(res.stderr)
+		if onStdout == errLine {
+			t.Errorf("%s: on stdout %v, stopped or not started on stderr %v: want exactly one", name, onStdout, errLine)
+		}
+	}
+}
+
+// stdoutMatchesServer checks that an upload's stdout lists exactly the
+// objects the server holds under prefix, and returns those.
+func stdoutMatchesServer(t *testing.T, c *aws.Client, bucket, prefix, stdout string) []string {
+	t.Helper()
+	held := serverKeys(t, c, bucket, prefix)
+	var listed []string
+	for _, l := range strings.Split(strings.TrimSpace(stdout), "\n") {
+		if l != "" {
+			listed = append(listed, strings.TrimPrefix(l, "s3://"+bucket+"/"))
+		}
+	}
+	sort.Strings(listed)
+	if strings.Join(listed, " ") != strings.Join(held, " ") {
+		t.Errorf("stdout lists %q, the server holds %q", listed, held)
+	}
+	return held
 }
 
 // Ctrl-C on a directory upload while S3 stores some PUTs whose answers never
@@ -97,26 +131,8 @@ func TestDirectoryUploadInterruptedSaysWhatHappened(t *testing.T) {
 		if res.code != ExitInterrupted {
 			t.Errorf("exit %d, want %d", res.code, ExitInterrupted)
 		}
-		held := serverKeys(t, c, sb.Bucket, prefix)
-		var listed []string
-		for _, l := range strings.Split(strings.TrimSpace(res.stdout), "\n") {
-			if l != "" {
-				listed = append(listed, strings.TrimPrefix(l, "s3://"+sb.Bucket+"/"))
-			}
-		}
-		sort.Strings(listed)
-		if strings.Join(listed, " ") != strings.Join(held, " ") {
-			t.Errorf("stdout lists %q, the server holds %q", listed, held)
-		}
-		// One line for each file: its URI on stdout, or a line on stderr.
-		for name := range files {
-			key := prefix + "batch/" + name
-			onStdout := strings.Contains(res.stdout, key+"\n")
-			errLine := regexp.MustCompile(`(?m)^cfsign: .*/batch/` + regexp.QuoteMeta(name) + `: (not started|stopped)`).MatchString(res.stderr)
-			if onStdout == errLine {
-				t.Errorf("%s: on stdout %v, stopped or not started on stderr %v: want exactly one", name, onStdout, errLine)
-			}
-		}
+		held := stdoutMatchesServer(t, c, sb.Bucket, prefix, res.stdout)
+		eachFileToldOnce(t, res, prefix, "batch", slices.Collect(maps.Keys(files)))
 		m := regexp.MustCompile(`interrupted: (\d+) of (\d+) files uploaded`).FindStringSubmatch(res.stderr)
 		if m == nil {
 			t.Fatalf("no count on stderr")

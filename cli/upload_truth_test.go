@@ -15,7 +15,6 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
-	"sort"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -147,25 +146,8 @@ func TestDirectoryUploadInterruptedStoredLate(t *testing.T) {
 	if res.code != ExitInterrupted {
 		t.Errorf("exit %d, want %d", res.code, ExitInterrupted)
 	}
-	held := serverKeys(t, c, sb.Bucket, prefix)
-	var listed []string
-	for _, l := range strings.Split(strings.TrimSpace(res.stdout), "\n") {
-		if l != "" {
-			listed = append(listed, strings.TrimPrefix(l, "s3://"+sb.Bucket+"/"))
-		}
-	}
-	sort.Strings(listed)
-	if strings.Join(listed, " ") != strings.Join(held, " ") {
-		t.Errorf("stdout lists %q, the server holds %q", listed, held)
-	}
-	for _, name := range names {
-		key := prefix + "late/" + name
-		onStdout := strings.Contains(res.stdout, key+"\n")
-		errLine := regexp.MustCompile(`(?m)^cfsign: .*/late/` + regexp.QuoteMeta(name) + `: (not started|stopped)`).MatchString(res.stderr)
-		if onStdout == errLine {
-			t.Errorf("%s: on stdout %v, stopped or not started on stderr %v: want exactly one", name, onStdout, errLine)
-		}
-	}
+	held := stdoutMatchesServer(t, c, sb.Bucket, prefix, res.stdout)
+	eachFileToldOnce(t, res, prefix, "late", names)
 	m := regexp.MustCompile(`interrupted: (\d+) of (\d+) files uploaded`).FindStringSubmatch(res.stderr)
 	if m == nil || m[1] != fmt.Sprint(len(held)) || m[2] != fmt.Sprint(len(names)) {
 		t.Errorf("count %q, the server holds %d of %d", m, len(held), len(names))
@@ -183,8 +165,10 @@ func TestDirectoryUploadInterruptedWhileAllInFlightFinish(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "wait")
 	os.MkdirAll(dir, 0o755)
 	const files = uploadFileWorkers + 4
+	var names []string
 	for i := range files {
-		os.WriteFile(filepath.Join(dir, fmt.Sprintf("f%02d.bin", i)), bytes.Repeat([]byte{byte(i)}, 1000+i), 0o644)
+		names = append(names, fmt.Sprintf("f%02d.bin", i))
+		os.WriteFile(filepath.Join(dir, names[i]), bytes.Repeat([]byte{byte(i)}, 1000+i), 0o644)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
@@ -210,10 +194,10 @@ func TestDirectoryUploadInterruptedWhileAllInFlightFinish(t *testing.T) {
 	if res.code != ExitInterrupted {
 		t.Errorf("exit %d, want %d; stderr:\n%s", res.code, ExitInterrupted, res.stderr)
 	}
-	held := serverKeys(t, c, sb.Bucket, prefix)
-	if got := strings.Count(res.stdout, "\n"); got != len(held) || len(held) != uploadFileWorkers {
-		t.Errorf("stdout lists %d, the server holds %d, want %d", got, len(held), uploadFileWorkers)
+	if held := stdoutMatchesServer(t, c, sb.Bucket, prefix, res.stdout); len(held) != uploadFileWorkers {
+		t.Errorf("the server holds %d, want %d", len(held), uploadFileWorkers)
 	}
+	eachFileToldOnce(t, res, prefix, "wait", names)
 	if n := strings.Count(res.stderr, ": not started, nothing sent to "); n != files-uploadFileWorkers {
 		t.Errorf("%d files named as not started, want %d:\n%s", n, files-uploadFileWorkers, res.stderr)
 	}
