@@ -363,7 +363,8 @@ func (b *countingBody) commit() {
 }
 
 // wireCounter turns byte counts into Progress events: monotonic, at most one
-// per s3ProgressInterval, and a final one at Total from finish.
+// per s3ProgressInterval except the last byte sent, which is always
+// reported, and a final one at Total from finish.
 type wireCounter struct {
 	key   string
 	total int64
@@ -387,7 +388,9 @@ func (w *wireCounter) add(n int64) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	now := time.Now()
-	if now.Sub(w.last) < s3ProgressInterval {
+	// The last byte sent is always reported: the upload is then waiting
+	// for the server alone, and a view can say so.
+	if now.Sub(w.last) < s3ProgressInterval && v < w.total {
 		return
 	}
 	w.emitLocked(v, now)

@@ -1259,24 +1259,11 @@ func (v *uploadView) itemView(it uploadItem) string {
 		truncLine(line2, v.width) + "\n"
 }
 
-// finishing reports whether a running item has sent (about) all its bytes
-// and waits for the server to confirm the upload: every byte is counted, or
-// what was left at the last progress report would take under a second at
-// the rate so far (reports are spaced out, so the last bytes may never be
-// reported before the upload completes).
+// finishing reports whether a running item has sent all its bytes and waits
+// for the server to confirm the upload (the last byte sent is always
+// reported, however close the report before it).
 func (it uploadItem) finishing() bool {
-	if it.total <= 0 || it.sent <= 0 {
-		return false
-	}
-	if it.sent >= it.total {
-		return true
-	}
-	el := it.lastSent.Sub(it.started)
-	if el <= 0 {
-		return false
-	}
-	rate := float64(it.sent) / el.Seconds() // bytes a second until the last report
-	return float64(it.total-it.sent) < rate
+	return it.total > 0 && it.sent >= it.total
 }
 
 func errString(err error) string {
