@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"log"
+	"reflect"
 	"slices"
 	"sort"
 	"strings"
@@ -657,6 +658,11 @@ func (a AppConfig) SaveSettings(s config.Settings) error {
 		restore(&s.Bucket, sb.Bucket, o.Bucket)
 		if s.Region == sb.Region && o.Region == "" {
 			s.Region = ""
+		}
+		if reflect.DeepEqual(s, o) {
+			// Only the sandbox's own values changed: config.toml is left
+			// alone (not even created).
+			return nil
 		}
 	}
 	return config.Save(a.ConfigPath, s)

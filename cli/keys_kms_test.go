@@ -6,8 +6,10 @@ import (
 	"crypto/rsa"
 	"crypto/x509"
 	"encoding/pem"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -416,9 +418,17 @@ func TestSaveSettingsOnSandboxSwitchesSandboxKey(t *testing.T) {
 	if err := app.SaveSettings(set); err != nil {
 		t.Fatal(err)
 	}
+	if _, err := os.Stat(cfgPath); !errors.Is(err, fs.ErrNotExist) {
+		t.Fatalf("config.toml written when only the sandbox's key changed: %v", err)
+	}
+	// An edit of config.toml's own (default expiry) is saved, with its own key.
+	set.DefaultExpiry = "2h"
+	if err := app.SaveSettings(set); err != nil {
+		t.Fatal(err)
+	}
 	cfg, _ := os.ReadFile(cfgPath)
-	if strings.Contains(string(cfg), id) || !strings.Contains(string(cfg), "KCONFIGKEY0001") {
-		t.Fatalf("config.toml got the sandbox's key:\n%s", cfg)
+	if strings.Contains(string(cfg), id) || !strings.Contains(string(cfg), "KCONFIGKEY0001") || !strings.Contains(string(cfg), "2h") {
+		t.Fatalf("config.toml got the sandbox's key, or lost the edit:\n%s", cfg)
 	}
 	u := te.run("--sandbox", "sign", "s3://sandbox/rot/r.txt", "--expires", "10m").mustOK(t).stdout
 	if !strings.Contains(u, "Key-Pair-Id="+id) || status(t, u) != 200 {

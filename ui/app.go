@@ -145,7 +145,9 @@ func (m *app) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		old := m.deps.Settings
 		m.deps.Settings = msg.settings
 		m.browser.deps.Settings = msg.settings
-		m.cur = m.browser
+		if !msg.stay {
+			m.cur = m.browser
+		}
 		m.resize()
 		if msg.settings.Bucket != old.Bucket && msg.settings.Bucket != "" {
 			return m, tea.Batch(m.browser.openAt(msg.settings.Bucket, ""), m.setStatus("settings saved", false))

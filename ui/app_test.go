@@ -251,6 +251,13 @@ func TestAppNavigation(t *testing.T) {
 	if a.m.browser.bucket != "sandbox" || !strings.Contains(a.m.View(), "settings saved") {
 		t.Fatalf("settings not applied: bucket %q", a.m.browser.bucket)
 	}
+	// A save that shows a result (after a rotation) keeps setup on screen.
+	a.press("K")
+	s.DefaultExpiry = "2h"
+	a.send(settingsSavedMsg{settings: s, stay: true})
+	if !a.m.onSetup() || a.m.deps.Settings.DefaultExpiry != "2h" || a.m.browser.deps.Settings.DefaultExpiry != "2h" {
+		t.Fatalf("stay: on setup %v, settings %+v", a.m.onSetup(), a.m.deps.Settings)
+	}
 }
 
 func TestAppResizeTinyAndHuge(t *testing.T) {

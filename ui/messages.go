@@ -26,7 +26,11 @@ type (
 		keys   []string
 	}
 	// settingsSavedMsg carries new settings after the setup view saved them.
-	settingsSavedMsg struct{ settings config.Settings }
+	// With stay the setup view stays on screen (it shows a result).
+	settingsSavedMsg struct {
+		settings config.Settings
+		stay     bool
+	}
 	// statusMsg puts a notice or error on the status line.
 	statusMsg struct {
 		text string

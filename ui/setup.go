@@ -97,6 +97,7 @@ type setupView struct {
 	pem        string
 	saveSeq    int
 	saving     bool
+	stayOnSave bool // a save after a rotation: stay, so its result shows
 	msg        string
 	msgErr     bool
 
@@ -371,11 +372,16 @@ func (v *setupView) Update(msg tea.Msg) (view, tea.Cmd) {
 			return v, nil
 		}
 		v.saving = false
+		stay := v.stayOnSave
+		v.stayOnSave = false
 		if msg.err != nil {
 			v.msg, v.msgErr = "Save: "+oneLine(msg.err.Error()), true
 			return v, nil
 		}
-		return v, asCmd(settingsSavedMsg{settings: msg.settings})
+		if stay {
+			v.deps.Settings = msg.settings // what is saved is no longer an edit
+		}
+		return v, asCmd(settingsSavedMsg{settings: msg.settings, stay: stay})
 	}
 	if handled, cmd := v.updateKeys(msg); handled {
 		return v, cmd

@@ -369,7 +369,9 @@ func (v *setupView) updateKeys(msg tea.Msg) (bool, tea.Cmd) {
 			escapeKey(msg.id), escapeKey(msg.group.Name), len(msg.group.KeyIDs), aws.MaxKeysPerKeyGroup, escapeKey(msg.oldID)), false
 		v.group = msg.group
 		// Save first: checkKey marks the key pending, which save refuses.
+		// Stay on setup, so the result above stays in view.
 		save := v.save()
+		v.stayOnSave = save != nil
 		cmds := []tea.Cmd{save, v.checkKey()}
 		if v.groupRows != nil {
 			cmds = append(cmds, v.loadKeyGroup())

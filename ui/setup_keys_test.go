@@ -141,6 +141,10 @@ func TestSetupRotateOnSandbox(t *testing.T) {
 	if len(h.store.saved) != 1 || h.store.saved[0].KeyPairID != id || !strings.Contains(h.store.saved[0].PrivateKey, "rotated-") {
 		t.Fatalf("settings not switched: %+v", h.store.saved)
 	}
+	// Saved, and setup stays on screen with the result: not an edit to discard.
+	if saved, ok := vtFind[settingsSavedMsg](h.nav); !ok || !saved.stay || h.v.dirty() {
+		t.Fatalf("after the save: %+v %v, dirty %v", saved, ok, h.v.dirty())
+	}
 	if c := h.testLinkStatus(); c != 200 {
 		t.Fatalf("rotated key: %d", c)
 	}
