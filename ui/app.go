@@ -300,7 +300,7 @@ func (m *app) footer() string {
 	}
 	var h string
 	if m.help.ShowAll {
-		h = m.help.View(helpKeys{m.cur, m.globalKeys()})
+		h = m.help.View(helpKeys{m.cur, m.globalKeys(), m.prompting()})
 	} else {
 		// The global keys always show; the view's keys get what is left.
 		keys := m.globalKeys()
@@ -360,10 +360,12 @@ func (m *app) globalKeys() []key.Binding {
 	return []key.Binding{m.km.Help, m.km.Quit}
 }
 
-// helpKeys adds the global keys to a view's help.
+// helpKeys adds the global keys to a view's help. At a y/n prompt the full
+// help is the prompt's keys: nothing else works there.
 type helpKeys struct {
 	v      view
 	global []key.Binding
+	prompt bool
 }
 
 func (h helpKeys) ShortHelp() []key.Binding {
@@ -371,6 +373,9 @@ func (h helpKeys) ShortHelp() []key.Binding {
 }
 
 func (h helpKeys) FullHelp() [][]key.Binding {
+	if h.prompt {
+		return [][]key.Binding{h.v.ShortHelp(), h.global}
+	}
 	return append(slices.Clip(h.v.FullHelp()), h.global)
 }
 

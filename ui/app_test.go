@@ -461,7 +461,7 @@ func TestAppFooterKeepsGlobalKeys(t *testing.T) {
 			if !strings.HasSuffix(last, st.global) || !strings.Contains(last, " help") {
 				t.Fatalf("%s at width %d: help %q lost the global keys %q and help", st.name, w, last, st.global)
 			}
-			if full := a.m.help.ShortHelpView(helpKeys{a.m.cur, a.m.globalKeys()}.ShortHelp()); lipgloss.Width(full) > w && !strings.Contains(last, "…") {
+			if full := a.m.help.ShortHelpView(helpKeys{a.m.cur, a.m.globalKeys(), false}.ShortHelp()); lipgloss.Width(full) > w && !strings.Contains(last, "…") {
 				t.Fatalf("%s at width %d: keys left out without an ellipsis: %q", st.name, w, last)
 			}
 		}
@@ -575,6 +575,12 @@ func TestAppQuitAtPromptsAndDuringUploads(t *testing.T) {
 	if f := footer(); strings.Contains(f, "q quit") || strings.Contains(f, "K setup") || !strings.Contains(f, "y yes") {
 		t.Errorf("footer at the delete prompt: %q", f)
 	}
+	// The full help there is the prompt's keys, and nothing that does nothing.
+	a.press("f1")
+	if f := a.m.footer(); !strings.Contains(f, "y") || !strings.Contains(f, "yes") || strings.Contains(f, "refresh") || strings.Contains(f, "q quit") {
+		t.Errorf("full help at the delete prompt:\n%s", f)
+	}
+	a.press("f1")
 	a.press("q")
 	if a.quit || a.m.browser.confirm != nil {
 		t.Fatalf("q at the delete prompt: quit %v, still asking %v", a.quit, a.m.browser.confirm != nil)
