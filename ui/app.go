@@ -134,6 +134,10 @@ func (m *app) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.resize()
 		return m, nil
 	case uploadsDoneMsg:
+		if m.quitArmed {
+			// "Uploads are running: ctrl+c again…" is no longer true.
+			m.quitArmed, m.status = false, ""
+		}
 		m.cur = m.browser
 		m.resize()
 		first := ""

@@ -614,6 +614,15 @@ func TestAppQuitAtPromptsAndDuringUploads(t *testing.T) {
 	if a.quit || cancelled || !strings.Contains(a.m.status, "ctrl+c (or q) again") {
 		t.Fatalf("first ctrl+c during an upload: quit %v cancelled %v status %q", a.quit, cancelled, a.m.status)
 	}
+	// The uploads end on their own: "ctrl+c again…" is no longer true.
+	a.send(uploadsDoneMsg{bucket: "media"})
+	if a.m.quitArmed || strings.Contains(a.m.status, "again") {
+		t.Fatalf("after the uploads ended: armed %v, status %q", a.m.quitArmed, a.m.status)
+	}
+	a.press("u")
+	up = a.m.cur.(*uploadView)
+	up.batches[1] = &uploadBatch{cancel: func() { cancelled = true }, gone: make(chan struct{})}
+	a.press("ctrl+c")
 	a.press("down") // any other key keeps the uploads going
 	a.press("ctrl+c")
 	if a.quit {

@@ -316,6 +316,7 @@ func (v *uploadView) applyEvent(id int, ev uploadEvent) {
 		return
 	}
 	now := v.now()
+	stopAsked := it.state == itemStopping
 	if ev.total > 0 {
 		it.total = ev.total
 	}
@@ -325,7 +326,9 @@ func (v *uploadView) applyEvent(id int, ev uploadEvent) {
 	switch {
 	case ev.done && ev.err == nil:
 		it.state, it.finished = itemDone, now
-		it.landed = ev.info.Landed != nil && ev.stopped // a stop the server had beaten
+		// A stop the server had beaten: the transfer saw the stop, or it
+		// completed before the stop reached it.
+		it.landed = (ev.info.Landed != nil && ev.stopped) || stopAsked
 		if ev.info.Size > 0 {
 			it.total = ev.info.Size
 		}
@@ -1027,6 +1030,7 @@ func (v *uploadView) checkFinished() tea.Cmd {
 	if failed == 0 && len(landed) == 0 && len(v.items) > 0 {
 		return asCmd(uploadsDoneMsg{bucket: v.bucket, keys: v.doneKeys()})
 	}
+	v.note, v.noteErr = "", false // "Uploading …" is over; the status line says how it ended
 	v.focus = upFocusList
 	v.path.Blur()
 	v.dest.Blur()

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/cfsign/cfsign/aws"
+	tea "github.com/charmbracelet/bubbletea"
 )
 
 // TestUploadFinishingState: once the bytes are sent and the upload waits for
@@ -98,5 +99,40 @@ func TestUploadPickerSizesIEC(t *testing.T) {
 		if lines[n] != w {
 			t.Errorf("%s: %q, want %q", n, lines[n], w)
 		}
+	}
+}
+
+// esc just as an upload completes: the stop never reached the transfer, and
+// the object is on the server. The item says it completed before the stop
+// (with d to delete it), not a plain "done" after "Stopping…"; the Path
+// line no longer says "Uploading".
+func TestUploadStopBeatenByCompletion(t *testing.T) {
+	h := newUpHarness(t)
+	v := h.v
+	v.items = []uploadItem{{req: aws.UploadRequest{Key: "uploads/big.bin"}, batch: 1, state: itemRunning}}
+	v.batches[1] = &uploadBatch{cancel: func() {}, gone: make(chan struct{})}
+	v.note = "Uploading big.bin"
+	v.Update(vtKey("esc")) // the stop
+	if v.items[0].state != itemStopping {
+		t.Fatalf("esc: state %v", v.items[0].state)
+	}
+	// The transfer had already completed: done, no error, not stopped.
+	v.Update(uploadEventMsg{id: 1, ev: uploadEvent{index: 0, done: true, info: aws.ObjectInfo{Key: "uploads/big.bin", Size: 10}, total: 10}})
+	cmd := func() tea.Cmd { _, c := v.Update(uploadClosedMsg{id: 1}); return c }()
+	var status string
+	for _, m := range vtRun(cmd) {
+		if s, ok := m.(statusMsg); ok {
+			status = s.text
+		}
+		if _, ok := m.(uploadsDoneMsg); ok {
+			t.Fatal("left the view as if nothing had been stopped")
+		}
+	}
+	view := v.View()
+	if !v.items[0].landed || !strings.Contains(view, "completed before the stop") || !strings.Contains(status, "d deletes") {
+		t.Fatalf("landed %v, status %q:\n%s", v.items[0].landed, status, view)
+	}
+	if strings.Contains(view, "Uploading big.bin") {
+		t.Errorf("the Path line still says Uploading:\n%s", view)
 	}
 }
