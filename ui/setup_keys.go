@@ -381,7 +381,9 @@ func (v *setupView) updateKeys(msg tea.Msg) (bool, tea.Cmd) {
 	return false, nil
 }
 
-// groupView shows the key group's keys once loaded (ctrl+l).
+// groupView shows the key group's keys once loaded (ctrl+l): what decides
+// a retirement first (ID, created, signing, links valid until), then the
+// fingerprint and the name, which the width may cut.
 func (v *setupView) groupView() []string {
 	if v.groupRows == nil {
 		return nil
@@ -390,13 +392,14 @@ func (v *setupView) groupView() []string {
 	out := []string{truncLine(st.Label.Render(fmt.Sprintf("Key group %s: %d of %d keys", escapeKey(v.group.Name), len(v.groupRows), aws.MaxKeysPerKeyGroup)), v.width)}
 	signing := v.deps.Settings.KeyPairID
 	for _, r := range v.groupRows {
-		line := fmt.Sprintf("  %s  %s  %s  %s", escapeKey(r.id), escapeKey(r.name), r.created.UTC().Format("2006-01-02"), r.fingerprint)
+		line := fmt.Sprintf("  %s  %s", escapeKey(r.id), r.created.UTC().Format("2006-01-02"))
 		if r.id == signing {
 			line += "  signing"
 		}
 		if !r.latestExpiry.IsZero() {
-			line += "  signed until " + r.latestExpiry.UTC().Format(time.RFC3339)
+			line += "  signed until " + r.latestExpiry.UTC().Format("2006-01-02 15:04Z")
 		}
+		line += "  " + r.fingerprint + "  " + escapeKey(r.name)
 		out = append(out, truncLine(line, v.width))
 	}
 	return append(out, "")

@@ -279,3 +279,23 @@ func TestSetupRotateToKMSOnSandbox(t *testing.T) {
 		t.Fatalf("test link signed by the KMS key: %d (%s)", c, h.v.msg)
 	}
 }
+
+// At 80 columns the key group panel still shows what decides a retirement:
+// the ID, signing, and until when links signed with a key stay valid; the
+// long fingerprint and the name give way first.
+func TestSetupKeyGroupPanelKeepsExpiry(t *testing.T) {
+	h := newSetupHarness(t, config.Settings{KeyPairID: "K2SIGNINGKEY01"})
+	h.v.SetSize(80, 24)
+	h.v.group = aws.KeyGroupInfo{Name: "cfsign-group-with-a-long-name"}
+	until := time.Date(2026, 12, 31, 23, 59, 0, 0, time.UTC)
+	h.v.groupRows = []keyGroupRow{
+		{id: "K2SIGNINGKEY01", name: "a-rather-long-public-key-name-here", fingerprint: "SHA256:" + strings.Repeat("x", 43), created: vtNow},
+		{id: "K2OLDKEY000001", name: "old", fingerprint: "SHA256:" + strings.Repeat("y", 43), created: vtNow, latestExpiry: until},
+	}
+	view := h.v.View()
+	for _, want := range []string{"K2SIGNINGKEY01", "signing", "K2OLDKEY000001", "signed until 2026-12-31 23:59Z"} {
+		if !strings.Contains(view, want) {
+			t.Errorf("the panel at 80 columns lacks %q:\n%s", want, view)
+		}
+	}
+}
