@@ -583,6 +583,11 @@ func (v *signView) ShortHelp() []key.Binding {
 	if v.signing {
 		k.Back.SetHelp("esc", "cancel")
 	}
+	if v.focus == sfResult && len(v.result) > 0 {
+		// In priority order, as the footer drops hints from the end: what
+		// to do with the result first.
+		return []key.Binding{k.Copy, f, k.OpenURL, p, k.Back, k.Next, k.Confirm, k.Left}
+	}
 	return []key.Binding{k.Confirm, k.Next, k.Left, k.Copy, f, k.OpenURL, p, k.Back}
 }
 

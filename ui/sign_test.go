@@ -202,6 +202,10 @@ func TestSignProducesURLAndCopies(t *testing.T) {
 	if h.v.InputFocused() || h.v.focus != sfResult {
 		t.Fatal("after signing the result should have focus")
 	}
+	// The footer, narrow, drops hints from the end: copy comes first.
+	if hs := h.v.ShortHelp(); !strings.Contains(hs[0].Help().Desc, "copy") {
+		t.Errorf("first hint after signing: %+v", hs[0].Help())
+	}
 	msgs := h.press("c")
 	st, ok := vtFind[statusMsg](msgs)
 	if !ok || st.err || !strings.Contains(st.text, "system clipboard") {
