@@ -107,6 +107,9 @@ type setupView struct {
 	chainGroup     bool             // on the sandbox: after registering, add to the key group
 	group          aws.KeyGroupInfo // the key group shown (ctrl+l)
 	groupRows      []keyGroupRow    // its keys; nil until loaded
+	// trustedHere is the last key this screen added to a key group, and
+	// that group: discarding the edits does not undo that, so it is said.
+	trustedHere struct{ id, group string }
 
 	clip          clipboardWriter
 	now           func() time.Time
@@ -621,7 +624,12 @@ func (v *setupView) View() string {
 		add(strings.Split(dlg, "\n")...)
 	}
 	if v.confirmDiscard {
-		dlg := st.Dialog.Render("You have unsaved edits.\nDiscard them and leave setup? (y/n)")
+		text := "You have unsaved edits.\nDiscard them and leave setup? (y/n)"
+		if t := v.trustedHere; t.id != "" && t.id == v.value(fKeyPairID) && t.id != v.deps.Settings.KeyPairID {
+			text = fmt.Sprintf("You have unsaved edits.\nKey %s stays trusted by key group %s\neither way: cfsign keys retire %s --delete undoes that.\nDiscard the edits and leave setup? (y/n)",
+				escapeKey(t.id), escapeKey(t.group), escapeKey(t.id))
+		}
+		dlg := st.Dialog.Render(text)
 		add(strings.Split(dlg, "\n")...)
 	}
 	if v.cf.picking() {

@@ -332,6 +332,8 @@ func (v *setupView) updateKeys(msg tea.Msg) (bool, tea.Cmd) {
 		how := "Added"
 		if !msg.changed {
 			how = "Already in"
+		} else {
+			v.trustedHere.id, v.trustedHere.group = msg.id, msg.group.Name
 		}
 		v.msg, v.msgErr = fmt.Sprintf("%s key group %s: %s (%d of %d keys). ctrl+t tests a link, ctrl+s saves",
 			how, escapeKey(msg.group.Name), escapeKey(msg.id), len(msg.group.KeyIDs), aws.MaxKeysPerKeyGroup), false

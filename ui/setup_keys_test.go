@@ -299,3 +299,22 @@ func TestSetupKeyGroupPanelKeepsExpiry(t *testing.T) {
 		}
 	}
 }
+
+// A key generated on the sandbox is registered and trusted at once; leaving
+// without saving does not undo that, and the question says so.
+func TestSetupDiscardSaysGeneratedKeyStaysTrusted(t *testing.T) {
+	h, sb, cf := sandboxSetup(t)
+	h.press("ctrl+g")
+	id := h.v.value(fKeyPairID)
+	if id == sb.KeyPairID {
+		t.Fatalf("ctrl+g: %q", h.v.msg)
+	}
+	if g, _ := cf.GroupsWithKey(context.Background(), id); len(g) != 1 {
+		t.Fatalf("the new key is in %d key groups", len(g))
+	}
+	h.press("esc")
+	view := h.v.View()
+	if !h.v.confirmDiscard || !strings.Contains(view, "Key "+id+" stays trusted by key group") || !strings.Contains(view, "keys retire "+id) {
+		t.Fatalf("discard question:\n%s", view)
+	}
+}
