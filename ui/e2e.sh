@@ -156,7 +156,8 @@ T send-keys -t e2e -l "e2e-upload.bin"
 T send-keys -t e2e C-t
 wait_for 'Test link: 200' "a test link signed with the new key"
 T send-keys -t e2e Escape
-wait_for 'Discard them and leave setup' "esc asking before discarding the unsaved key"
+wait_for 'stays trusted by key group' "esc asking before discarding, saying the new key stays trusted"
+wait_for 'Discard the edits and leave setup' "the discard question"
 T send-keys -t e2e y
 wait_for 'e2e-upload\.bin' "the browser again"
 
