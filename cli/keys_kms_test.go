@@ -259,7 +259,10 @@ func TestKeysRotateRetireOnSandbox(t *testing.T) {
 	// Links signed with the old key are still valid: retire says until when.
 	te.run("--sandbox", "keys", "retire", newID).oneLineError(t, ExitError, "is the key cfsign signs with")
 	te.run("--sandbox", "keys", "retire", sb.KeyPairID).oneLineError(t, ExitError, "are valid until")
-	te.run("--sandbox", "keys", "retire", sb.KeyPairID, "--force", "--delete").mustOK(t)
+	r = te.run("--sandbox", "keys", "retire", sb.KeyPairID, "--force", "--delete").mustOK(t)
+	if !strings.Contains(r.stderr, "(1 key left)") {
+		t.Errorf("retire stderr %q, want the count of keys left, in the singular: (1 key left)", r.stderr)
+	}
 	if c := status(t, oldURL); c != 403 {
 		t.Errorf("URL signed with the retired key: %d, want 403", c)
 	}

@@ -16,6 +16,7 @@ import (
 	"github.com/cfsign/cfsign/aws"
 	"github.com/cfsign/cfsign/aws/sandbox"
 	"github.com/cfsign/cfsign/config"
+	"github.com/cfsign/cfsign/internal/plural"
 	"github.com/cfsign/cfsign/keys"
 )
 
@@ -504,7 +505,7 @@ func runKeysRetire(ctx context.Context, r *runner, args []string) error {
 			fmt.Fprintf(r.env.Stderr, "%s was not in key group %s\n", id, g.Name)
 			continue
 		}
-		fmt.Fprintf(r.env.Stderr, "removed %s from key group %s (%d keys left)\n", id, after.Name, len(after.KeyIDs))
+		fmt.Fprintf(r.env.Stderr, "removed %s from key group %s (%s left)\n", id, after.Name, plural.Count(len(after.KeyIDs), "key"))
 	}
 	if del {
 		if err := t.cf.DeletePublicKey(ctx, id); err != nil {

@@ -18,6 +18,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/cfsign/cfsign/aws/signedurl"
+	"github.com/cfsign/cfsign/internal/plural"
 
 	"github.com/cfsign/cfsign/aws"
 )
@@ -688,10 +689,10 @@ func runRm(ctx context.Context, r *runner, args []string) error {
 	if recursive {
 		for _, t := range targets {
 			n, err := c.DeletePrefix(ctx, t.bucket, t.key)
-			fmt.Fprintf(r.env.Stdout, "deleted %d objects under %s\n", n, r.displayKey("s3://"+t.bucket+"/"+t.key))
+			fmt.Fprintf(r.env.Stdout, "deleted %s under %s\n", plural.Count(n, "object"), r.displayKey("s3://"+t.bucket+"/"+t.key))
 			if err != nil {
 				if isInterrupted(ctx, err) {
-					return interrupted(fmt.Sprintf("%d objects deleted under s3://%s/%s before the stop", n, t.bucket, t.key))
+					return interrupted(fmt.Sprintf("%s deleted under s3://%s/%s before the stop", plural.Count(n, "object"), t.bucket, t.key))
 				}
 				var de *aws.DeleteError
 				if !errors.As(err, &de) {
@@ -726,7 +727,7 @@ func runRm(ctx context.Context, r *runner, args []string) error {
 	}
 	if firstErr != nil {
 		if nErrs > 1 {
-			return fmt.Errorf("%d objects not deleted; %w", notDeleted, firstErr)
+			return fmt.Errorf("%s not deleted; %w", plural.Count(notDeleted, "object"), firstErr)
 		}
 		return firstErr
 	}

@@ -167,6 +167,22 @@ func TestS3CommandsOnSandbox(t *testing.T) {
 	}
 }
 
+// Counts read as English: rm --recursive of one object says "1 object".
+func TestRmRecursiveCountsOneObject(t *testing.T) {
+	te := newTestEnv(t).withSandbox()
+	prefix := fmt.Sprintf("one-%d/", time.Now().UnixNano())
+	f := filepath.Join(t.TempDir(), "only.txt")
+	os.WriteFile(f, []byte("only\n"), 0o644)
+	te.run("upload", f, "s3://sandbox/"+prefix, "--sandbox").mustOK(t)
+	r := te.run("rm", "--recursive", "s3://sandbox/"+prefix, "--sandbox").mustOK(t)
+	if want := "deleted 1 object under s3://sandbox/" + prefix + "\n"; r.stdout != want {
+		t.Errorf("rm --recursive stdout %q, want %q", r.stdout, want)
+	}
+	if r = te.run("ls", "s3://sandbox/"+prefix, "--recursive", "--sandbox").mustOK(t); r.stdout != "" {
+		t.Errorf("objects left: %q", r.stdout)
+	}
+}
+
 func TestLsEscapesKeysOnTerminal(t *testing.T) {
 	te := newTestEnv(t).withSandbox()
 	s := testenv.Sandbox(t)

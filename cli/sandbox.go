@@ -37,10 +37,15 @@ one cfsign signs with here: the sandbox's own, or the one 'keys rotate
 --sandbox' switched to; key_status is "retired" once it was retired
 (else "trusted").
 
+Without an address flag, each server listens on 127.0.0.1 at the port it had
+on the last start when that port is free (else on a free one), and the ports
+used are remembered in DIR, so links signed for the edge keep working across
+restarts. An address flag overrides this for its server (port 0: a free one).
+
 Flags:
-  --addr HOST:PORT      edge listen address (default 127.0.0.1:0, a free port)
-  --s3-addr HOST:PORT   S3 listen address (default 127.0.0.1:0)
-  --cloudfront-addr HOST:PORT  CloudFront API listen address (default 127.0.0.1:0)
+  --addr HOST:PORT      edge listen address (default: the last port, see above)
+  --s3-addr HOST:PORT   S3 listen address (default: the last port)
+  --cloudfront-addr HOST:PORT  CloudFront API listen address (default: the last port)
   --cors-origin ORIGIN  let web pages from ORIGIN (e.g. http://localhost:3000) call it; default none
   --allow-host HOST:PORT  also answer to this Host (a reverse proxy's or port mapping's); comma-separated
   --data DIR            data directory (default $XDG_DATA_HOME/cfsign/sandbox)
@@ -54,9 +59,11 @@ func runSandbox(ctx context.Context, r *runner, args []string) error {
 	var asJSON, memory bool
 	fs := newFlagSet("sandbox")
 	r.global.register(fs)
-	fs.StringVar(&addr, "addr", "127.0.0.1:0", "")
-	fs.StringVar(&s3Addr, "s3-addr", "127.0.0.1:0", "")
-	fs.StringVar(&cfAddr, "cloudfront-addr", "127.0.0.1:0", "")
+	// "" lets the sandbox reuse (and remember) the last start's ports, as
+	// the sandbox the app and --sandbox start do.
+	fs.StringVar(&addr, "addr", "", "")
+	fs.StringVar(&s3Addr, "s3-addr", "", "")
+	fs.StringVar(&cfAddr, "cloudfront-addr", "", "")
 	fs.StringVar(&origin, "cors-origin", "", "")
 	fs.StringVar(&allow, "allow-host", "", "")
 	fs.StringVar(&data, "data", "", "")

@@ -15,9 +15,9 @@ import (
 	"github.com/cfsign/cfsign/aws/sandbox"
 )
 
-// runSandboxCmd runs 'cfsign sandbox --json' on te's default data
-// directory (on disk) until stop is called, and returns what it printed.
-func runSandboxCmd(t *testing.T, te *testEnv) (info sandbox.Info, stderr func() string, stop func()) {
+// runSandboxCmd runs 'cfsign sandbox --json' (plus flags) on te's default
+// data directory (on disk) until stop is called, and returns what it printed.
+func runSandboxCmd(t *testing.T, te *testEnv, flags ...string) (info sandbox.Info, stderr func() string, stop func()) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	pr, pw := io.Pipe()
@@ -28,7 +28,7 @@ func runSandboxCmd(t *testing.T, te *testEnv) (info sandbox.Info, stderr func() 
 	env.Getenv = func(k string) string { return vars[k] }
 	done := make(chan int, 1)
 	go func() {
-		done <- Main(ctx, []string{"sandbox", "--json"}, env)
+		done <- Main(ctx, append([]string{"sandbox", "--json"}, flags...), env)
 		pw.Close()
 	}()
 	line, err := bufio.NewReader(pr).ReadString('\n')

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/cfsign/cfsign/aws"
+	"github.com/cfsign/cfsign/internal/plural"
 	"github.com/charmbracelet/bubbles/cursor"
 	"github.com/charmbracelet/bubbles/key"
 	"github.com/charmbracelet/bubbles/spinner"
@@ -379,7 +380,7 @@ func (b *browserView) Update(msg tea.Msg) (view, tea.Cmd) {
 			break
 		}
 		keep := b.list.selectedKey()
-		cmd = tea.Batch(b.reload(), status(fmt.Sprintf("deleted %s", plural(len(msg.keys), "object")), false))
+		cmd = tea.Batch(b.reload(), status(fmt.Sprintf("deleted %s", plural.Count(len(msg.keys), "object")), false))
 		b.selectKey = keep
 	case brFilteredMsg:
 		if msg.gen == b.gen && msg.req == b.filterReq && b.list.setResults(msg.pattern, msg.orderVer, msg.refs, b.listHeight()) {
@@ -425,7 +426,7 @@ func (b *browserView) handleKey(msg tea.KeyMsg) tea.Cmd {
 		case key.Matches(msg, km.Yes):
 			keys := b.confirm
 			b.confirm = nil
-			return tea.Batch(b.deleteCmd(keys), status(fmt.Sprintf("deleting %s…", plural(len(keys), "object")), false))
+			return tea.Batch(b.deleteCmd(keys), status(fmt.Sprintf("deleting %s…", plural.Count(len(keys), "object")), false))
 		case key.Matches(msg, km.No), key.Matches(msg, km.Back):
 			b.confirm = nil
 		}
@@ -1005,7 +1006,7 @@ func (b *browserView) View() string {
 		s.WriteString(b.st.Warning.Render(truncate(b.folderPrompt(), b.width)))
 	}
 	if b.confirm != nil {
-		what := plural(len(b.confirm), "object")
+		what := plural.Count(len(b.confirm), "object")
 		if len(b.confirm) == 1 {
 			what = escapeKey(b.confirm[0])
 		}
@@ -1124,12 +1125,12 @@ func (b *browserView) infoLine() string {
 	}
 	switch {
 	case b.list.complete:
-		parts = append(parts, plural(n, noun))
+		parts = append(parts, plural.Count(n, noun))
 	default:
 		parts = append(parts, humanize.Comma(int64(n))+" loaded")
 	}
 	if b.list.pattern != "" {
-		parts = append(parts, pluralNoun(len(b.list.rows), "match", "matches"))
+		parts = append(parts, plural.CountOf(len(b.list.rows), "match", "matches"))
 	}
 	if b.list.marked > 0 {
 		parts = append(parts, humanize.Comma(int64(b.list.marked))+" marked")
@@ -1211,13 +1212,4 @@ func padLeft(s string, w int) string {
 		return strings.Repeat(" ", n) + s
 	}
 	return s
-}
-
-func plural(n int, noun string) string { return pluralNoun(n, noun, noun+"s") }
-
-func pluralNoun(n int, one, many string) string {
-	if n == 1 {
-		return "1 " + one
-	}
-	return humanize.Comma(int64(n)) + " " + many
 }

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/cfsign/cfsign/internal/plural"
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
 )
@@ -131,9 +132,9 @@ func (b *browserView) folderMsg(msg tea.Msg) (tea.Cmd, bool) {
 			return nil, true
 		}
 		if msg.err != nil {
-			return tea.Batch(b.refresh(), status(fmt.Sprintf("deleted %s from %s, then: %v", plural(msg.deleted, "object"), escapeKey(msg.prefix), msg.err), true)), true
+			return tea.Batch(b.refresh(), status(fmt.Sprintf("deleted %s from %s, then: %v", plural.Count(msg.deleted, "object"), escapeKey(msg.prefix), msg.err), true)), true
 		}
-		return tea.Batch(b.refresh(), status(fmt.Sprintf("deleted %s and the %s in it", escapeKey(msg.prefix), plural(msg.deleted, "object")), false)), true
+		return tea.Batch(b.refresh(), status(fmt.Sprintf("deleted %s and the %s in it", escapeKey(msg.prefix), plural.Count(msg.deleted, "object")), false)), true
 	}
 	return nil, false
 }
@@ -150,7 +151,7 @@ func (b *browserView) folderConfirmKey(msg tea.KeyMsg) tea.Cmd {
 			defer cancel()
 			n, err := fa.DeletePrefix(ctx, bucket, fd.prefix)
 			return brFolderDeletedMsg{gen: gen, prefix: fd.prefix, deleted: n, err: err}
-		}, status(fmt.Sprintf("deleting %s…", plural(fd.count, "object")), false))
+		}, status(fmt.Sprintf("deleting %s…", plural.Count(fd.count, "object")), false))
 	case key.Matches(msg, b.km.No), key.Matches(msg, b.km.Back):
 		b.folderConfirm = nil
 		return status("kept "+escapeKey(fd.prefix), false)
@@ -161,5 +162,5 @@ func (b *browserView) folderConfirmKey(msg tea.KeyMsg) tea.Cmd {
 // folderPrompt is the prompt line of a folder delete.
 func (b *browserView) folderPrompt() string {
 	fd := b.folderConfirm
-	return fmt.Sprintf("Delete folder %s and the %s in it? y/n", escapeKey(fd.prefix), plural(fd.count, "object"))
+	return fmt.Sprintf("Delete folder %s and the %s in it? y/n", escapeKey(fd.prefix), plural.Count(fd.count, "object"))
 }

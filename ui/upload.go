@@ -149,8 +149,9 @@ type uploadView struct {
 	dest       textinput.Model
 	destEdited bool // the user typed a destination: stop deriving it from the path
 	picker     filepicker.Model
-	sizesDir   string           // the directory sizes are for
-	sizes      map[string]int64 // the picker's file sizes (see pickerLine)
+	sizesDir   string                   // the directory sizes are for
+	sizes      map[string]int64         // the picker's file sizes (see pickerLine)
+	escaped    map[string][]pickerEntry // picker rows drawn escaped (see pickerLine)
 	bar        progress.Model
 	inited     bool
 
@@ -264,7 +265,7 @@ func (v *uploadView) update(msg tea.Msg) tea.Cmd {
 		return v.applyCompletion(msg)
 	case pickerSizesMsg:
 		if msg.dir == v.sizesDir {
-			v.sizes = msg.sizes
+			v.sizes, v.escaped = msg.sizes, msg.escaped
 		}
 		return nil
 	case uploadPlannedMsg:
@@ -1112,7 +1113,7 @@ func (v *uploadView) View() string {
 	st := v.st
 	var b strings.Builder
 	b.WriteString(truncLine(st.Title.Render("Upload to s3://"+escapeKey(v.bucket)+"/"+escapeKey(v.prefix)), v.width) + "\n")
-	b.WriteString(v.fieldLine("Path", v.path.View(), v.focus == upFocusPath) + "\n")
+	b.WriteString(v.fieldLine("Path", v.pathView(), v.focus == upFocusPath) + "\n")
 	switch {
 	case len(v.candidates) > 0:
 		shown := v.candidates
@@ -1160,6 +1161,22 @@ func (v *uploadView) View() string {
 		b.WriteString(v.listView())
 	}
 	return clipLines(strings.TrimRight(b.String(), "\n"), v.height)
+}
+
+// pathView is the Path field as drawn: a path tab completion filled in
+// may hold a file name's bidi or other invisible characters, which are shown
+// escaped, as the listing shows keys. The field keeps the real path to
+// upload; only a copy shown here holds the escaped text.
+func (v *uploadView) pathView() string {
+	val := v.path.Value()
+	esc := escapeKey(val)
+	if esc == val {
+		return v.path.View()
+	}
+	shown := v.path
+	shown.SetValue(esc)
+	shown.SetCursor(len([]rune(escapeKey(string([]rune(val)[:v.path.Position()])))))
+	return shown.View()
 }
 
 func (v *uploadView) fieldLine(label, field string, focused bool) string {

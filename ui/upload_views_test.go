@@ -136,3 +136,70 @@ func TestUploadStopBeatenByCompletion(t *testing.T) {
 		t.Errorf("the Path line still says Uploading:\n%s", view)
 	}
 }
+
+// TestUploadEscapesLocalNames: the picker and the Path field printed a local
+// file name's bidi and control characters as they are (U+202E turns the rest
+// of the row around; ESC sequences act on the terminal). They are drawn
+// escaped, as the listing draws keys; the upload still uses the real name.
+func TestUploadEscapesLocalNames(t *testing.T) {
+	h := newUpHarness(t)
+	evil, esc := "evil\u202eexe.txt", "esc\x1b[2J.txt"
+	for _, n := range []string{evil, esc} {
+		if err := os.WriteFile(filepath.Join(h.dir, n), []byte("payload"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// A view opened now, on the directory with both.
+	h.v = newUploadView(Deps{Uploader: h.up, Workdir: h.dir}, NewStyles(), "media", "uploads/")
+	h.v.now = func() time.Time { return vtNow }
+	vtStatic(&h.v.path, &h.v.dest)
+	h.v.SetSize(80, 24)
+	h.drive(h.v.Init())
+	raw := func(where, view string) {
+		t.Helper()
+		for _, bad := range []string{"\u202e", "\x1b[2J"} {
+			if strings.Contains(view, bad) {
+				t.Errorf("%s prints %q raw:\n%s", where, bad, view)
+			}
+		}
+	}
+	view := h.v.View()
+	raw("picker", view)
+	for _, want := range []string{`       7 B evil\u202eexe.txt`, `       7 B esc\x1b[2J.txt`} {
+		if !strings.Contains(view, want) {
+			t.Errorf("picker lacks the row %q:\n%s", want, view)
+		}
+	}
+
+	// Path: tab completion fills in the real name; the field shows it escaped.
+	h.typ("evi")
+	h.press("tab")
+	if h.v.path.Value() != evil {
+		t.Fatalf("completed path %q, want %q", h.v.path.Value(), evil)
+	}
+	view = h.v.View()
+	raw("Path field", view)
+	if !strings.Contains(view, `evil\u202eexe.txt`) {
+		t.Errorf("Path field lacks the escaped name:\n%s", view)
+	}
+	h.press("enter")
+	if len(h.up.calls) != 1 || h.up.calls[0].Path != filepath.Join(h.dir, evil) || h.up.calls[0].Key != "uploads/"+evil {
+		t.Fatalf("upload from Path: %+v, want the real name", h.up.calls)
+	}
+
+	// Picker: beta/, alpha.txt, alpine.txt, esc…, evil…; the selected row is
+	// escaped too, and enter uploads the file by its real name.
+	h.press("tab", "down", "down", "down")
+	if h.v.focus != upFocusPicker {
+		t.Fatalf("focus %v, want the picker", h.v.focus)
+	}
+	view = h.v.View()
+	raw("picker, esc selected", view)
+	if !strings.Contains(view, `>        7 B esc\x1b[2J.txt`) {
+		t.Errorf("selected row not escaped:\n%s", view)
+	}
+	h.press("enter")
+	if len(h.up.calls) != 2 || h.up.calls[1].Path != filepath.Join(h.dir, esc) || h.up.calls[1].Key != "uploads/"+esc {
+		t.Fatalf("upload from the picker: %+v, want the real name", h.up.calls)
+	}
+}

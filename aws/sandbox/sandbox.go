@@ -24,11 +24,13 @@ import (
 
 // Options configure the local sandbox.
 type Options struct {
-	DataDir  string // holds the key pair and, unless Memory, the objects (in s3/); "" means DefaultDir()
-	Memory   bool   // keep objects in memory (tests)
-	S3Addr   string // listen address of the S3 server; "" means 127.0.0.1:0
-	EdgeAddr string // listen address of the edge; "" means 127.0.0.1:0
-	// CloudFrontAddr is the listen address of the CloudFront API; "" means 127.0.0.1:0.
+	DataDir string // holds the key pair and, unless Memory, the objects (in s3/); "" means DefaultDir()
+	Memory  bool   // keep objects in memory (tests)
+	// Listen addresses of the S3 server, the edge and the CloudFront API.
+	// "" means 127.0.0.1 at the port of the last start without an address
+	// when it is free, else a free port; the port used is remembered.
+	S3Addr         string
+	EdgeAddr       string
 	CloudFrontAddr string
 	Log            io.Writer // where the edge logs each refusal; nil discards
 	// AllowHosts are Host values (host:port) the servers answer to besides
@@ -265,7 +267,6 @@ func Start(ctx context.Context, opts Options) (*Sandbox, error) {
 		{"edge", opts.EdgeAddr, &state.EdgePort, nil},
 		{"CloudFront API", opts.CloudFrontAddr, &state.CloudFrontPort, nil},
 	}
-	defaults := opts.S3Addr == "" && opts.EdgeAddr == "" && opts.CloudFrontAddr == ""
 	portsMoved := false
 	for i := range servers {
 		sv := &servers[i]
@@ -282,7 +283,10 @@ func Start(ctx context.Context, opts Options) (*Sandbox, error) {
 			if !ap.IP.IsLoopback() {
 				fmt.Fprintf(log, "sandbox: warning: the %s listens on %s, beyond this machine: anyone who can reach it and holds the credentials can use it\n", sv.name, ap)
 			}
-			if defaults && ap.Port != *sv.port {
+			// A server given no address remembers its port; one given
+			// an address leaves the remembered port for the next start
+			// without one.
+			if sv.addr == "" && ap.Port != *sv.port {
 				*sv.port, portsMoved = ap.Port, true
 			}
 		}

@@ -326,6 +326,44 @@ func TestSandboxPortTakenFallsBack(t *testing.T) {
 	}
 }
 
+// TestSandboxPortsRememberedPerServer: an address given for one server
+// leaves the others to the remembered ports, and a server given none
+// remembers the port it used, even when another server was given one.
+func TestSandboxPortsRememberedPerServer(t *testing.T) {
+	dir := t.TempDir()
+	sb, err := Start(context.Background(), Options{DataDir: dir, Memory: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	edge, s3addr := sb.EdgeURL, strings.TrimPrefix(sb.S3Endpoint, "http://")
+	sb.Close()
+	l, err := net.Listen("tcp", s3addr)
+	if err != nil {
+		t.Skipf("port %s was taken by someone else meanwhile: %v", s3addr, err)
+	}
+	sb2, err := Start(context.Background(), Options{DataDir: dir, Memory: true, EdgeAddr: "127.0.0.1:0"})
+	l.Close()
+	if err != nil {
+		t.Fatalf("start with --addr and the S3 port taken: %v", err)
+	}
+	moved := sb2.S3Endpoint
+	sb2.Close()
+	if moved == sb.S3Endpoint {
+		t.Fatalf("S3 server reused a port that is taken: %s", moved)
+	}
+	sb3, err := Start(context.Background(), Options{DataDir: dir, Memory: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sb3.Close()
+	if sb3.S3Endpoint != moved {
+		t.Errorf("S3 server on %s, want %s, the port of the last start (which had only an edge address)", sb3.S3Endpoint, moved)
+	}
+	if sb3.EdgeURL != edge {
+		t.Errorf("edge on %s, want %s: an explicit edge address must not replace the remembered port", sb3.EdgeURL, edge)
+	}
+}
+
 // TestSandboxDataDirInUse: a second Start on a data dir in use fails at once
 // naming the running one; Open uses the running one instead (same servers,
 // same credentials), and its Close leaves the owner's sandbox running.
