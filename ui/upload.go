@@ -1248,7 +1248,11 @@ func (v *uploadView) itemView(it uploadItem) string {
 			line1 += fmt.Sprintf("  %s/s", humanBytes(int64(rate)))
 			if it.total > it.sent {
 				eta := time.Duration(float64(it.total-it.sent) / rate * float64(time.Second))
-				line1 += "  ETA " + eta.Round(time.Second).String()
+				if eta < time.Second {
+					line1 += "  ETA <1s" // bytes are still to send: not "0s"
+				} else {
+					line1 += "  ETA " + eta.Round(time.Second).String()
+				}
 			}
 		}
 		line2 = "  " + v.bar.ViewAs(fraction(it.sent, it.total))
