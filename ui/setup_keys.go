@@ -367,7 +367,7 @@ func (v *setupView) updateKeys(msg tea.Msg) (bool, tea.Cmd) {
 			v.pair, v.pem = &p, msg.pem
 			v.fields[fPrivateKey].input.SetValue(p.PrivatePath)
 		}
-		v.msg, v.msgErr = fmt.Sprintf("Rotated: now signing with %s (key group %s, %d of %d keys); %s stays trusted until you retire it",
+		v.msg, v.msgErr = fmt.Sprintf("Rotated: signing with %s (group %s, %d of %d keys); %s stays trusted until retired",
 			escapeKey(msg.id), escapeKey(msg.group.Name), len(msg.group.KeyIDs), aws.MaxKeysPerKeyGroup, escapeKey(msg.oldID)), false
 		v.group = msg.group
 		// Save first: checkKey marks the key pending, which save refuses.

@@ -135,7 +135,7 @@ func TestSetupRotateOnSandbox(t *testing.T) {
 	h, sb, cf := sandboxSetup(t)
 	h.ctrl(tea.KeyCtrlY)
 	id := h.v.value(fKeyPairID)
-	if id == sb.KeyPairID || !strings.Contains(h.v.msg, "Rotated: now signing with "+id) {
+	if id == sb.KeyPairID || !strings.Contains(h.v.msg, "Rotated: signing with "+id) {
 		t.Fatalf("rotate: %q", h.v.msg)
 	}
 	if len(h.store.saved) != 1 || h.store.saved[0].KeyPairID != id || !strings.Contains(h.store.saved[0].PrivateKey, "rotated-") {
