@@ -467,6 +467,12 @@ func TestObjectURL(t *testing.T) {
 		{"user@d1.cloudfront.net", "", "x", "", ErrBadDomain},
 		{"d1.cloudfront.net?x", "", "x", "", ErrBadDomain},
 		{"d1.cloudfront.net", "", "", "", ErrEmptyKey},
+		// Dot segments: clients resolve them away, so no URL reaches them.
+		{"d1.cloudfront.net", "", ".", "", ErrDotSegment},
+		{"d1.cloudfront.net", "", "a/../b", "", ErrDotSegment},
+		{"d1.cloudfront.net", "/assets", "assets/./x", "", ErrDotSegment},
+		{"d1.cloudfront.net", "", "a/.../b..", "https://d1.cloudfront.net/a/.../b..", nil},
+		{"d1.cloudfront.net", "", "%2e/x", "https://d1.cloudfront.net/%252e/x", nil},
 	}
 	for _, tt := range tests {
 		got, err := ObjectURL(tt.domain, tt.origin, tt.key)

@@ -11,7 +11,8 @@ import (
 // Every byte outside the unreserved set (A-Z a-z 0-9 - . _ ~) and "/" becomes
 // %XX, so a space is %20 and "+" is %2B (S3 reads a raw "+" as a space).
 // domain may carry an http:// or https:// scheme, which is kept; a bare host
-// gets https://.
+// gets https://. A key with a "." or ".." segment is refused (ErrDotSegment):
+// clients resolve such segments away, so no URL reaches that object.
 func ObjectURL(domain, originPath, key string) (string, error) {
 	base, err := domainBase(domain)
 	if err != nil {
@@ -26,6 +27,11 @@ func ObjectURL(domain, originPath, key string) (string, error) {
 			return "", fmt.Errorf("%w: key %q is not under origin path %q", ErrOutsideOrigin, key, "/"+op)
 		}
 		key = rest
+	}
+	for _, seg := range strings.Split(key, "/") {
+		if seg == "." || seg == ".." {
+			return "", fmt.Errorf("%w: key %q has a %q path segment; clients remove it from a URL before they send it, so no CloudFront URL can name this object", ErrDotSegment, key, seg)
+		}
 	}
 	var b strings.Builder
 	b.Grow(len(base) + 1 + len(key)*3)
