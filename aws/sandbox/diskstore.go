@@ -42,6 +42,7 @@ import (
 	"hash/fnv"
 	"io"
 	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -572,6 +573,16 @@ func (d *diskStore) writeObject(input io.Reader, size int64) (*diskObject, error
 	return o, nil
 }
 
+// mergeMeta is the metadata of an object replacing one with old: what is
+// given, and what is not given carried over (as gofakes3.MergeMetadata does
+// for the memory store).
+func mergeMeta(old, given map[string]string) map[string]string {
+	meta := make(map[string]string, len(old)+len(given))
+	maps.Copy(meta, old)
+	maps.Copy(meta, given)
+	return meta
+}
+
 // commit records o as key's object, then removes the files of the object
 // it replaced; when it fails, it removes o's files instead.
 func (d *diskStore) commit(bucket, key string, o *diskObject, cond *gofakes3.PutConditions) error {
@@ -590,14 +601,7 @@ func (d *diskStore) commit(bucket, key string, o *diskObject, cond *gofakes3.Put
 				return err
 			}
 		}
-		meta := make(map[string]string, len(o.Meta)+len(old.Meta))
-		for k, v := range old.Meta {
-			meta[k] = v
-		}
-		for k, v := range o.Meta {
-			meta[k] = v
-		}
-		o.Meta = meta
+		o.Meta = mergeMeta(old.Meta, o.Meta)
 		if o.Modified.IsZero() {
 			o.Modified = time.Now()
 		}
@@ -948,14 +952,7 @@ func (d *diskStore) CompleteMultipartUpload(bucket, key string, id gofakes3.Uplo
 		if _, err := getJSON(objs, []byte(key), &old); err != nil {
 			return err
 		}
-		meta := make(map[string]string, len(o.Meta)+len(old.Meta))
-		for k, v := range old.Meta {
-			meta[k] = v
-		}
-		for k, v := range o.Meta {
-			meta[k] = v
-		}
-		o.Meta, o.Modified = meta, time.Now()
+		o.Meta, o.Modified = mergeMeta(old.Meta, o.Meta), time.Now()
 		if err := putJSON(objs, []byte(key), o); err != nil {
 			return err
 		}
