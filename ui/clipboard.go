@@ -18,7 +18,7 @@ import (
 // Clipboard methods, as the status line names them.
 const (
 	copiedNative    = "system clipboard"
-	copiedOSC52     = "terminal clipboard (OSC 52)"
+	copiedOSC52     = "terminal clipboard by OSC 52, if your terminal takes it (not every terminal does)"
 	copiedTmux      = "tmux buffer and on to your terminal's clipboard"
 	copiedTmuxLocal = "tmux buffer only (tmux's set-clipboard is off: `tmux set -g set-clipboard on` passes copies on to your terminal)"
 )
@@ -115,13 +115,18 @@ func (c clipboardWriter) copy(text string) (method string, err error) {
 }
 
 // copyCmd copies text in a command and reports on the status line; what names
-// the text ("1 URL", "the public key").
-func copyCmd(c clipboardWriter, text, what string) tea.Cmd {
+// the text ("1 URL", "the public key"). When no clipboard takes it, the status
+// line says how to get the whole text anyway (the screen may show it cut):
+// with canPrint, p prints it when the app exits.
+func copyCmd(c clipboardWriter, text, what string, canPrint bool) tea.Cmd {
 	return func() tea.Msg {
 		method, err := c.copy(text)
-		if err != nil {
-			return statusMsg{text: fmt.Sprintf("Clipboard unavailable: copy %s from the screen by hand", what), err: true}
+		switch {
+		case err == nil:
+			return statusMsg{text: fmt.Sprintf("Copied %s to the %s", what, method)}
+		case canPrint:
+			return statusMsg{text: fmt.Sprintf("Clipboard unavailable: p prints %s when you quit, to select by hand or pipe", what), err: true}
 		}
-		return statusMsg{text: fmt.Sprintf("Copied %s to the %s", what, method)}
+		return statusMsg{text: fmt.Sprintf("Clipboard unavailable: copy %s from the screen by hand", what), err: true}
 	}
 }

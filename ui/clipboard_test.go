@@ -194,12 +194,12 @@ func TestClipboardOSC52Sequence(t *testing.T) {
 
 func TestClipboardStatusSaysWhichWorked(t *testing.T) {
 	f := &fakeClip{nativeErr: errors.New("no xclip"), tty: true}
-	msg, _ := vtFind[statusMsg](vtRun(copyCmd(f.writer(), "u", "the URL")))
+	msg, _ := vtFind[statusMsg](vtRun(copyCmd(f.writer(), "u", "the URL", false)))
 	if msg.err || !strings.Contains(msg.text, "OSC 52") {
 		t.Fatalf("status = %+v, want an OSC 52 notice", msg)
 	}
 	f = &fakeClip{nativeErr: errors.New("no xclip"), tty: false}
-	msg, _ = vtFind[statusMsg](vtRun(copyCmd(f.writer(), "u", "the URL")))
+	msg, _ = vtFind[statusMsg](vtRun(copyCmd(f.writer(), "u", "the URL", false)))
 	if !msg.err || !strings.Contains(msg.text, "by hand") {
 		t.Fatalf("status = %+v, want a copy-by-hand error", msg)
 	}
@@ -313,7 +313,7 @@ func TestClipboardTmux(t *testing.T) {
 			t.Errorf("set-clipboard %q: tmux buffer %q, want the text", tc.setting, got)
 		}
 	}
-	msg := copyCmd(c, "x", "the URL")().(statusMsg)
+	msg := copyCmd(c, "x", "the URL", false)().(statusMsg)
 	if msg.err || !strings.Contains(msg.text, "tmux buffer only") || !strings.Contains(msg.text, "set-clipboard on") {
 		t.Errorf("status %+v should say the copy stayed in tmux and how to pass it on", msg)
 	}

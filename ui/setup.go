@@ -468,7 +468,7 @@ func (v *setupView) handleKey(msg tea.KeyMsg) tea.Cmd {
 	}
 	if v.focus == setupPanel {
 		if key.Matches(msg, v.keys.Copy) && v.pem != "" {
-			return copyCmd(v.clip, v.pem, "the public key")
+			return copyCmd(v.clip, v.pem, "the public key", false)
 		}
 		return nil
 	}

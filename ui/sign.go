@@ -326,7 +326,7 @@ func (v *signView) handleKey(msg tea.KeyMsg) tea.Cmd {
 	case sfResult:
 		switch {
 		case key.Matches(msg, v.keys.Copy) && len(v.result) > 0:
-			return signCopyCmd(v.clip, v.copyText(), v.copyWhat(), v.canPrint())
+			return copyCmd(v.clip, v.copyText(), v.copyWhat(), v.canPrint())
 		case key.Matches(msg, printOnExitKey) && v.canPrint() && !v.printed:
 			v.printed = true
 			v.deps.exitPrint.add(strings.Split(v.copyText(), "\n")...)
@@ -364,21 +364,6 @@ func (v *signView) cancelSign() {
 // canPrint reports whether p can queue the result for stdout: there is one,
 // and the app runs under Run, which prints it.
 func (v *signView) canPrint() bool { return len(v.result) > 0 && v.deps.exitPrint != nil }
-
-// signCopyCmd copies text; when no clipboard takes it, the status line says
-// how to get the whole text anyway (the screen may show it cut).
-func signCopyCmd(c clipboardWriter, text, what string, canPrint bool) tea.Cmd {
-	return func() tea.Msg {
-		method, err := c.copy(text)
-		switch {
-		case err == nil:
-			return statusMsg{text: fmt.Sprintf("Copied %s to the %s", what, method)}
-		case canPrint:
-			return statusMsg{text: fmt.Sprintf("Clipboard unavailable: p prints %s when you quit, to select by hand or pipe", what), err: true}
-		}
-		return statusMsg{text: fmt.Sprintf("Clipboard unavailable: copy %s from the screen by hand", what), err: true}
-	}
-}
 
 func upperFirst(s string) string {
 	if s == "" {
