@@ -241,7 +241,7 @@ func TestKeysFromSecretsManagerAndSSM(t *testing.T) {
 		{"secretsmanager:" + jsonName + "#nope", "read secret " + jsonName + ": it has no JSON field nope"},
 		{"secretsmanager:" + jsonName + "#n", "JSON field n is not a string"},
 		{"secretsmanager:" + plain + "#private_key", "is not a JSON object"},
-		{"secretsmanager:" + junk, "secret " + junk + ": it holds no PEM private key"},
+		{"secretsmanager:" + junk, "load private key from secret " + junk + ": "},
 		{"ssm:/cfsign/no/such/param", "read parameter /cfsign/no/such/param: no such parameter"},
 		{"ssm:", "ssm: needs a parameter path"},
 	} {

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"log"
+	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -35,15 +36,34 @@ var (
 	redactPEM          = redaction{re: regexp.MustCompile(`-----BEGIN ([A-Z0-9 ]+)-----[\s\S]*?(-----END [A-Z0-9 ]+-----|$)`), repl: "[REDACTED $1]"}
 	redactSecretKey    = redaction{re: regexp.MustCompile(`(?i)("?(?:aws_)?secret_?access_?key"?\s*[:=]\s*"?)[^"\s,}]+`), repl: "${1}REDACTED"}
 	redactSessionToken = redaction{re: regexp.MustCompile(`(?i)("?(?:aws_)?session_?token"?\s*[:=]\s*"?)[^"\s,}]+`), repl: "${1}REDACTED"}
-	// Key text that is not PEM: base64-encoded PEM or a PEM body without
-	// its BEGIN/END lines, as CI secret stores hold keys. keys.Classify
-	// decides, the one judge of what may be key material.
-	redactKeyBlob = redaction{re: regexp.MustCompile(`[A-Za-z0-9+/_=-]{64,}`), fn: func(m string) string {
-		if keys.IsEncodedKey(m) {
-			return "[REDACTED key text]"
+	// Key text that is not PEM: a PEM body without its BEGIN/END lines,
+	// base64 of PEM, lines joined by literal \n escapes. Errors never hold
+	// key text (keys names where a value came from instead); this is the
+	// second line of defence, so it errs towards redacting, but leaves a
+	// word that names an existing file alone, as keys shows those.
+	redactKeyBlob = redaction{re: keyBlobWord, fn: func(m string) string {
+		sub := keyBlobWord.FindStringSubmatch(m)
+		label, word := sub[1], sub[2]
+		if label != "" {
+			return m // an upload ID, which S3 makes random-looking and the user needs
 		}
-		return m
+		if _, ok := keys.SettingFile(strings.TrimRight(word, ":,;.")); ok {
+			return m
+		}
+		return base64Run.ReplaceAllStringFunc(m, func(run string) string {
+			if keys.LooksLikeKeyRun(run) {
+				return "[REDACTED key text]"
+			}
+			return run
+		})
 	}}
+	keyBlobWord = regexp.MustCompile(`(?i)((?:upload-id|multipart upload|upload ID|UploadId)[=: ]+)?([^\s"'()<>]*[A-Za-z0-9+/=]{24,}[^\s"'()<>]*)`)
+	base64Run   = regexp.MustCompile(`[A-Za-z0-9+/=]{24,}`)
+	// CloudFront URL and cookie parameters, SigV4 query and header
+	// signatures, session tokens in a query: what makes a URL a bearer token.
+	redactSignature  = redaction{re: regexp.MustCompile(`(?i)((?:^|[^A-Za-z0-9-])(?:CloudFront-)?(?:X-Amz-)?Signature=)[^&\s"';,]+`), repl: "${1}REDACTED"}
+	redactPolicy     = redaction{re: regexp.MustCompile(`(?i)((?:^|[^A-Za-z0-9-])(?:CloudFront-)?Policy=)[^&\s"';,]+`), repl: "${1}REDACTED"}
+	redactTokenParam = redaction{re: regexp.MustCompile(`(?i)(X-Amz-Security-Token=)[^&\s"';,]+`), repl: "${1}REDACTED"}
 	// The user:password of any URL (an endpoint given with credentials).
 	redactUserinfo = redaction{re: regexp.MustCompile(`(?i)\b([a-z][a-z0-9+.-]*://)[^/?#@\s"']*@`), repl: "${1}REDACTED@"}
 )
@@ -53,15 +73,14 @@ var (
 // key pair ID, expiry) is enough for support.
 var redactions = []redaction{
 	redactPEM,
-	redactKeyBlob,
 	redactUserinfo,
-	// CloudFront URL and cookie parameters, SigV4 query and header signatures.
-	{re: regexp.MustCompile(`(?i)((?:^|[^A-Za-z0-9-])(?:CloudFront-)?(?:X-Amz-)?Signature=)[^&\s"';,]+`), repl: "${1}REDACTED"},
-	{re: regexp.MustCompile(`(?i)((?:^|[^A-Za-z0-9-])(?:CloudFront-)?Policy=)[^&\s"';,]+`), repl: "${1}REDACTED"},
-	{re: regexp.MustCompile(`(?i)(X-Amz-Security-Token=)[^&\s"';,]+`), repl: "${1}REDACTED"},
+	redactSignature,
+	redactPolicy,
+	redactTokenParam,
 	{re: regexp.MustCompile(`(?i)(X-Amz-Security-Token:\s*)\S+`), repl: "${1}REDACTED"},
 	// The access key ID part of a SigV4 credential scope (query or header).
 	{re: regexp.MustCompile(`(?i)((?:X-Amz-)?Credential=)[A-Z0-9]+((?:%2F|/))`), repl: "${1}REDACTED${2}"},
+	redactKeyBlob,
 	redactSecretKey,
 	redactSessionToken,
 	// Access key IDs: keep the kind (AKIA long-term, ASIA temporary).
@@ -141,11 +160,11 @@ func (r *runner) debugf(format string, args ...any) {
 }
 
 // secretRedactions are the redactions applied to everything cfsign prints
-// on stderr: private key material and AWS secrets, never wanted in a
-// terminal's scrollback or a CI log (a key pasted where a path belongs
-// would otherwise come back in the error). Signatures stay: a signed URL on
-// stdout is the point of the tool.
-var secretRedactions = []redaction{redactPEM, redactKeyBlob, redactUserinfo, redactSecretKey, redactSessionToken}
+// on stderr: private key material, AWS secrets and signed URLs'
+// signatures, never wanted in a terminal's scrollback or a CI log. Errors
+// are built not to hold any of them; this is the second line of defence.
+// stdout is left alone: a signed URL there is the point of the tool.
+var secretRedactions = []redaction{redactPEM, redactUserinfo, redactSignature, redactPolicy, redactTokenParam, redactKeyBlob, redactSecretKey, redactSessionToken}
 
 // clean makes a message safe for stderr: secrets redacted (the patterns
 // above and the literal values of AWS_SECRET_ACCESS_KEY and
@@ -162,4 +181,17 @@ func (r *runner) clean(s string) string {
 		}
 	}
 	return sanitize(s)
+}
+
+// logEndpoint is an endpoint setting as the debug log may hold it: its
+// scheme, host and path, never a user:password or a query.
+func logEndpoint(raw string) string {
+	if raw == "" {
+		return `""`
+	}
+	u, err := url.Parse(raw)
+	if err != nil || u.Host == "" {
+		return "(not a URL)"
+	}
+	return (&url.URL{Scheme: u.Scheme, Host: u.Host, Path: u.Path}).String()
 }

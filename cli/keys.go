@@ -348,7 +348,7 @@ func (r *runner) cloudFront(ctx context.Context) (*aws.CloudFront, func(), error
 		ClientOptions:         co,
 		CloudFrontEndpointURL: r.env.Getenv("CFSIGN_CLOUDFRONT_ENDPOINT_URL"),
 	}
-	r.debugf("cloudfront client profile=%q endpoint=%q", s.Profile, opts.CloudFrontEndpointURL)
+	r.debugf("cloudfront client profile=%q endpoint %s", s.Profile, logEndpoint(opts.CloudFrontEndpointURL))
 	cf, err := aws.NewCloudFront(ctx, opts)
 	if err != nil {
 		return nil, nil, fmt.Errorf("cloudfront: %w", err)

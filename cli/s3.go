@@ -62,7 +62,7 @@ func (r *runner) s3Client(ctx context.Context) (*aws.Client, func(), error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	r.debugf("s3 client profile=%q region=%q endpoint=%q", s.Profile, s.Region, s.EndpointURL)
+	r.debugf("s3 client profile=%q region=%q endpoint %s", s.Profile, s.Region, logEndpoint(s.EndpointURL))
 	opts, err := r.clientOptions(aws.ClientOptions{Profile: s.Profile, Region: s.Region, EndpointURL: s.EndpointURL})
 	if err != nil {
 		return nil, nil, err

@@ -60,7 +60,7 @@ func TestKeysGenerateAndShow(t *testing.T) {
 		t.Errorf("no permission warning: %q", r.stderr)
 	}
 	// Errors: missing and garbage files.
-	te.run("keys", "show", filepath.Join(dir, "nope.pem")).oneLineError(t, ExitError, "nope.pem")
+	te.run("keys", "show", filepath.Join(dir, "nope.pem")).oneLineError(t, ExitError, "the KEY_FILE argument: no such file")
 	junk := filepath.Join(t.TempDir(), "junk.pem")
 	os.WriteFile(junk, []byte("not a key"), 0o600)
 	te.run("keys", "show", junk).oneLineError(t, ExitError, "keys show")

@@ -127,10 +127,10 @@ func (r *runner) sandboxInfo(ctx context.Context, sb *sandbox.Sandbox) sandbox.I
 	id, setting := r.sandboxSigningKey(ctx, sb, cf)
 	if id != sb.KeyPairID {
 		info.KeyPairID, info.PrivateKey, info.PublicKey = id, setting, ""
-		if keys.Classify(setting) != keys.KindPath {
-			// Key text: never printed.
+		if p, ok := keys.SettingFile(setting); !ok {
+			// Not a file that exists, so possibly key text: never printed.
 			info.PrivateKey = ""
-		} else if p := strings.TrimPrefix(strings.TrimSpace(setting), "file://"); filepath.Base(p) == keys.PrivateFile {
+		} else if info.PrivateKey = p; filepath.Base(p) == keys.PrivateFile {
 			// A pair as 'keys rotate' and 'keys generate' write it.
 			if _, err := os.Stat(filepath.Join(filepath.Dir(p), keys.PublicFile)); err == nil {
 				info.PublicKey = filepath.Join(filepath.Dir(p), keys.PublicFile)

@@ -159,7 +159,7 @@ func TestSignErrors(t *testing.T) {
 		{"s3 no key", []string{"sign", "s3://b", "--expires", "1h"}, nil, "names no object"},
 		{"no key pair", []string{"sign", "k", "--expires", "1h"}, map[string]string{"CFSIGN_KEY_PAIR_ID": ""}, "no key pair ID"},
 		{"no private key", []string{"sign", "k", "--expires", "1h"}, map[string]string{"CFSIGN_PRIVATE_KEY": ""}, "no private key"},
-		{"missing key file", []string{"sign", "k", "--expires", "1h", "--private-key", "/nonexistent/k.pem"}, nil, "/nonexistent/k.pem"},
+		{"missing key file", []string{"sign", "k", "--expires", "1h", "--private-key", "/nonexistent/k.pem"}, nil, "--private-key: no such file"},
 		{"fragment", []string{"sign", "https://x.example/a#frag", "--expires", "1h"}, nil, "fragment"},
 		{"scheme", []string{"sign", "ftp://x.example/a", "--expires", "1h"}, nil, ""},
 		{"already signed", []string{"sign", "https://x.example/a?Signature=abc", "--expires", "1h"}, nil, "Signature"},

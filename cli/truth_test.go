@@ -133,10 +133,10 @@ func TestDebugFlagAfterCommandAndURLUserinfo(t *testing.T) {
 		if r.code != ExitError {
 			t.Errorf("%q: exit %d", args, r.code)
 		}
-		if !strings.Contains(r.stderr, "endpoint=") {
+		if !strings.Contains(r.stderr, "endpoint http://127.0.0.1:1") {
 			t.Errorf("%q: the debug log does not show the endpoint: %q", args, r.stderr)
 		}
-		if strings.Contains(r.stderr, "SECRETPASS") {
+		if strings.Contains(r.stderr, "SECRETPASS") || strings.Contains(r.stderr, "user") {
 			t.Errorf("%q: the password reached stderr: %q", args, r.stderr)
 		}
 	}

@@ -134,14 +134,14 @@ func loadAnyPublic(ctx context.Context, r *runner, value, from string) (crypto.P
 		}
 		return key.Public(), nil
 	}
-	if keys.Classify(value) != keys.KindPath {
+	path, ok := keys.SettingFile(value)
+	if !ok {
 		key, _, err := keys.LoadPrivateSetting(value, from)
 		if err != nil {
 			return nil, err
 		}
 		return key.Public(), nil
 	}
-	path := strings.TrimPrefix(strings.TrimSpace(value), "file://")
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("read key %s: %w", path, err)

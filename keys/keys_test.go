@@ -182,7 +182,7 @@ func TestParsePrivateRefuses(t *testing.T) {
 		{"OpenSSH format", fixture(t, "openssh-ed25519.pem"), ErrUnsupported, "OpenSSH-format key"},
 		{"DSA block", pemOf("DSA PRIVATE KEY", []byte{1, 2, 3}, nil), ErrUnsupported, "DSA key"},
 		{"EC PARAMETERS alone", []byte("-----BEGIN EC PARAMETERS-----\nBggqhkjOPQMBBw==\n-----END EC PARAMETERS-----\n"), ErrNotKey, "EC PARAMETERS but no EC PRIVATE KEY"},
-		{"unknown block", pemOf("FOO\x1b[2J BAR", []byte{1}, nil), ErrNotKey, `PEM block "FOO\x1b[2J BAR" is not a private key`},
+		{"unknown block", pemOf("FOO\x1b[2J BAR", []byte{1}, nil), ErrNotKey, "its PEM block is not a private key"}, // key text: not even its type line is quoted
 		{"two private keys", append(fixture(t, "rsa2048-pkcs1.pem"), fixture(t, "p256-pkcs8.pem")...), ErrNotKey, "2 private keys in one file"},
 	}
 	for _, c := range cases {

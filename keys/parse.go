@@ -83,8 +83,12 @@ type spki struct {
 // refused with a one-line error that wraps ErrEncrypted, ErrUnsupported or
 // ErrNotKey and never quotes the key.
 func ParsePrivate(pemBytes []byte) (crypto.Signer, error) {
-	return parsePrivate(pemBytes, "FILE")
+	return parsePrivate(pemBytes, textSource)
 }
+
+// textSource stands for the file in hints about key text that came from no
+// file (a setting's value, a secret, bytes handed in).
+const textSource = "FILE"
 
 // parsePrivate is ParsePrivate; file is how the key is named in the
 // decryption hint (the shell-quoted path, or FILE).
@@ -160,7 +164,7 @@ func notPrivateError(other, file string) error {
 	case "OPENSSH PRIVATE KEY":
 		return errorf(ErrUnsupported, "OpenSSH-format key; cfsign reads PEM keys: convert a copy of an RSA-2048 or ECDSA P-256 key with ssh-keygen -p -m PEM -f COPY, or make one with: cfsign keys generate")
 	}
-	return errorf(ErrNotKey, "PEM block %q is not a private key; expected RSA PRIVATE KEY, PRIVATE KEY or EC PRIVATE KEY", clip(other, 40))
+	return errorf(ErrNotKey, "%s is not a private key; expected RSA PRIVATE KEY, PRIVATE KEY or EC PRIVATE KEY", blockName(other, file))
 }
 
 // pemBlocks decodes every PEM block in data, or says why there is none.
@@ -382,7 +386,7 @@ func checkPublic(pub crypto.PublicKey) error {
 // private key or certificate is refused with a hint (errors wrap ErrNotKey or
 // ErrUnsupported).
 func ParsePublic(pemBytes []byte) (crypto.PublicKey, error) {
-	return parsePublic(pemBytes, "FILE")
+	return parsePublic(pemBytes, textSource)
 }
 
 func parsePublic(data []byte, file string) (crypto.PublicKey, error) {
@@ -460,7 +464,17 @@ func notPublicError(other, file string) error {
 	case "CERTIFICATE", "TRUSTED CERTIFICATE", "X509 CERTIFICATE":
 		return errorf(ErrNotKey, "this is a certificate, not a public key; extract its key with: openssl x509 -in %s -pubkey -noout > %s", file, PublicFile)
 	}
-	return errorf(ErrNotKey, "PEM block %q is not a public key; expected PUBLIC KEY or RSA PUBLIC KEY", clip(other, 40))
+	return errorf(ErrNotKey, "%s is not a public key; expected PUBLIC KEY or RSA PUBLIC KEY", blockName(other, file))
+}
+
+// blockName names a PEM block of an unexpected type: by its type line when
+// the PEM came from a file, which may be shown; key text from anywhere else
+// is never quoted, not even its type line.
+func blockName(typ, file string) string {
+	if file == textSource {
+		return "its PEM block"
+	}
+	return fmt.Sprintf("PEM block %q", clip(typ, 40))
 }
 
 // publicOf returns pub, or the public half when pub is a private key.

@@ -1,7 +1,6 @@
 package keys
 
 import (
-	"crypto"
 	"fmt"
 	"strings"
 )
@@ -13,7 +12,7 @@ type SourceKind int
 // others need AWS and are read by package aws, which hands the PEM text of
 // the two secret stores back to ParsePrivateText.
 const (
-	// SourceLocal is a file path or key text (see Classify).
+	// SourceLocal is a file path or key text (see LoadPrivateSetting).
 	SourceLocal SourceKind = iota
 	// SourceKMS is an AWS KMS key (kms:KEY_ID, alias/NAME or an ARN): the
 	// private key never leaves KMS, which signs.
@@ -65,7 +64,7 @@ func ParseSource(value string) (Source, error) {
 			if i := strings.LastIndexByte(rest, '#'); i >= 0 {
 				s.Ref, s.Field = rest[:i], rest[i+1:]
 				if s.Field == "" {
-					return Source{}, fmt.Errorf("%s%s: nothing after #: give the JSON field holding the key, or drop the #", p.prefix, s.Ref)
+					return Source{}, fmt.Errorf("%s: nothing after #: give the JSON field holding the key, or drop the #", p.prefix)
 				}
 			}
 		}
@@ -111,20 +110,4 @@ func (s Source) Setting() string {
 		return PrefixSSM + s.Ref
 	}
 	return s.Ref
-}
-
-// ParsePrivateText parses a private key held as text outside a file (a
-// secret's value): PEM, base64 PEM or a base64 PEM body, exactly as
-// LoadPrivateSetting reads key text. It never treats the text as a path and
-// never shows it; errors name from (the secret) instead.
-func ParsePrivateText(text, from string) (crypto.Signer, error) {
-	switch Classify(text) {
-	case KindPEM, KindBase64PEM, KindBase64DER:
-		signer, _, err := LoadPrivateSetting(text, from)
-		return signer, err
-	}
-	if strings.TrimSpace(text) == "" {
-		return nil, fmt.Errorf("load private key from %s: %w", from, errorf(ErrNotKey, "it is empty"))
-	}
-	return nil, fmt.Errorf("load private key from %s: %w", from, errorf(ErrNotKey, "it holds no PEM private key (want PEM text with a BEGIN ... PRIVATE KEY line, plain or base64)"))
 }

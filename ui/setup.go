@@ -21,6 +21,7 @@ import (
 	"github.com/charmbracelet/bubbles/textinput"
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/x/ansi"
+	"github.com/dustin/go-humanize"
 )
 
 // Setup fields, in screen order.
@@ -140,6 +141,7 @@ func newSetupView(deps Deps, st *Styles) *setupView {
 		fTestObject: mk("Test object", "", "a key in the bucket, for ctrl+t (test link)", nil),
 	}
 	v.fields[fExpiry].validate = v.validExpiry
+	v.fields[fPrivateKey].input.CharLimit = 16 << 10 // key text pasted in any form
 	for i := range v.fields {
 		v.revalidate(i)
 	}
@@ -297,19 +299,9 @@ func (v *setupView) checkKey() tea.Cmd {
 
 func loadKeyCmd(seq int, km KeyMaker, path string) tea.Cmd {
 	return func() tea.Msg {
-		_, warning, err := km.LoadPrivate(expandHome(path))
+		_, warning, err := km.LoadPrivate(path)
 		return keyCheckMsg{seq: seq, path: path, warning: warning, err: err}
 	}
-}
-
-// expandHome turns a leading ~ into the home directory.
-func expandHome(p string) string {
-	if p == "~" || strings.HasPrefix(p, "~/") {
-		if home, err := os.UserHomeDir(); err == nil {
-			return home + p[1:]
-		}
-	}
-	return p
 }
 
 // settings is deps.Settings with the form's values.
@@ -647,11 +639,19 @@ func (v *setupView) View() string {
 			mark, label = "› ", st.Selected.Render(fmt.Sprintf("%-*s", lw, f.label))
 		}
 		in := f.input.View()
-		if i != v.focus {
-			// Values from a config file are data: show their control characters.
-			if val := f.input.Value(); val != "" {
-				in = st.Input.Render(escapeKey(val))
+		switch val := f.input.Value(); {
+		case i == fPrivateKey && keys.MayBeKeyText(val):
+			// Key text, pasted or from CFSIGN_PRIVATE_KEY: never on screen.
+			if i == v.focus {
+				masked := f.input
+				masked.EchoMode, masked.EchoCharacter = textinput.EchoPassword, '•'
+				in = masked.View()
+			} else {
+				in = st.Muted.Render(fmt.Sprintf("key text (%s characters, hidden)", humanize.Comma(int64(len(val)))))
 			}
+		case i != v.focus && val != "":
+			// Values from a config file are data: show their control characters.
+			in = st.Input.Render(escapeKey(val))
 		}
 		if i == v.focus {
 			focusAt = len(lines)
@@ -806,7 +806,7 @@ func (c *setupCloudFront) register(v *setupView) tea.Cmd {
 	if admin == nil {
 		return v.fail("Register public key: no CloudFront access (check the profile)")
 	}
-	pemText, path, km := []byte(v.pem), expandHome(v.value(fPrivateKey)), v.deps.Keys
+	pemText, path, km := []byte(v.pem), v.value(fPrivateKey), v.deps.Keys
 	if len(pemText) == 0 && (path == "" || km == nil) {
 		return v.fail("Register public key: generate a key pair (ctrl+g) or fill in the private key first")
 	}
@@ -860,7 +860,7 @@ func (c *setupCloudFront) testLink(v *setupView) tea.Cmd {
 	if diagnose == nil {
 		diagnose = doctor.Diagnose
 	}
-	domain, origin, id, priv := v.value(fDomain), v.value(fOrigin), v.value(fKeyPairID), expandHome(v.value(fPrivateKey))
+	domain, origin, id, priv := v.value(fDomain), v.value(fOrigin), v.value(fKeyPairID), v.value(fPrivateKey)
 	hash := signedurl.SHA1
 	if strings.EqualFold(v.deps.Settings.Hash, string(signedurl.SHA256)) {
 		hash = signedurl.SHA256

@@ -63,10 +63,10 @@ const skewLimit = 30 * time.Second
 func Diagnose(ctx context.Context, signedURL string, opts Options) (Diagnosis, error) {
 	u, err := url.Parse(signedURL)
 	if err != nil {
-		return Diagnosis{}, fmt.Errorf("doctor: %q is not a URL: %w", signedURL, err)
+		return Diagnosis{}, fmt.Errorf("doctor: %q is not a URL", signedurl.RedactURL(signedURL))
 	}
 	if (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return Diagnosis{}, fmt.Errorf("doctor: %q is not an http(s) URL", signedURL)
+		return Diagnosis{}, fmt.Errorf("doctor: %q is not an http(s) URL", signedurl.RedactURL(signedURL))
 	}
 	if opts.Timeout <= 0 {
 		opts.Timeout = 10 * time.Second
@@ -130,6 +130,11 @@ func request(ctx context.Context, client *http.Client, method, rawURL string, ti
 	}
 	resp, err := client.Do(req)
 	if err != nil {
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			// The URL is signed: an error names the link, not its signature.
+			ue.URL = signedurl.RedactURL(ue.URL)
+		}
 		return nil, err
 	}
 	defer resp.Body.Close()

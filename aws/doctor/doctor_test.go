@@ -269,12 +269,20 @@ func TestDiagnoseNetwork(t *testing.T) {
 	}
 	addr := l.Addr().String()
 	l.Close()
-	d, err := Diagnose(context.Background(), "http://"+addr+"/x", Options{})
+	const sig = "Expires=2000000000&Signature=c2VjcmV0LXNpZ25hdHVyZQ__&Key-Pair-Id=K2JCJMDEHXQW5F"
+	d, err := Diagnose(context.Background(), "http://"+addr+"/x?"+sig, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if d.OK || d.Status != 0 || !strings.Contains(d.Cause, "could not connect") || d.Message == "" {
 		t.Errorf("refused: %+v", d)
+	}
+	// The link is named, its signature (a bearer token) is not.
+	if strings.Contains(d.Message, "c2VjcmV0") || !strings.Contains(d.Message, "Signature=REDACTED") {
+		t.Errorf("the network error shows the signature: %q", d.Message)
+	}
+	if _, err := Diagnose(context.Background(), "ftp://x/a?"+sig, Options{}); err == nil || strings.Contains(err.Error(), "c2VjcmV0") {
+		t.Errorf("the error shows the signature: %v", err)
 	}
 
 	// No answer in time: the handler holds the request until the client gives up.

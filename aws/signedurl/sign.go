@@ -157,7 +157,7 @@ func (s *Signer) SignURL(rawURL string, opts PolicyOptions, now time.Time) (stri
 			signed, err = s.sdk.Sign(rawURL, opts.Expires)
 		}
 		if err != nil {
-			return "", fmt.Errorf("sign %s: %w", rawURL, err)
+			return "", fmt.Errorf("sign %s: %w", RedactURL(rawURL), err)
 		}
 	} else {
 		b64Sig, b64Policy, err := s.signPolicy(p)

@@ -321,3 +321,17 @@ func TestMatchResource(t *testing.T) {
 		}
 	}
 }
+
+func TestRedactURL(t *testing.T) {
+	for _, tc := range []struct{ in, want string }{
+		{"https://d.example/a.pdf?Expires=1&Signature=abc~def&Key-Pair-Id=K1", "https://d.example/a.pdf?Expires=1&Signature=REDACTED&Key-Pair-Id=K1"},
+		{"https://d.example/a?Policy=eyJ&Signature=x&Key-Pair-Id=K1", "https://d.example/a?Policy=REDACTED&Signature=REDACTED&Key-Pair-Id=K1"},
+		{"http://s3.local/b/k?X-Amz-Credential=AKIA%2F1&X-Amz-Signature=ff&x-amz-security-token=t", "http://s3.local/b/k?X-Amz-Credential=REDACTED&X-Amz-Signature=REDACTED&x-amz-security-token=REDACTED"},
+		{"https://d.example/a.pdf", "https://d.example/a.pdf"},
+		{"https://d.example/%zz?Signature=abc", "https://d.example/%zz?REDACTED"},
+	} {
+		if got := RedactURL(tc.in); got != tc.want {
+			t.Errorf("RedactURL(%q) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
+}

@@ -1,0 +1,67 @@
+package ui
+
+import (
+	"crypto"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/cfsign/cfsign/config"
+	"github.com/cfsign/cfsign/internal/testenv/keytext"
+	"github.com/cfsign/cfsign/keys"
+	tea "github.com/charmbracelet/bubbletea"
+)
+
+// settingKeys loads the private key field as the app does: a file, or key
+// text in any pasted form.
+type settingKeys struct{ fakeKeys }
+
+func (*settingKeys) LoadPrivate(value string) (crypto.Signer, string, error) {
+	return keys.LoadPrivateSetting(value, "the private key field")
+}
+
+// A key pasted into the setup screen's Private key field, or arriving there
+// from CFSIGN_PRIVATE_KEY or config.toml, never shows on screen, in any
+// form, focused or not; the forms that are keys load, the damaged ones are
+// refused with a reason.
+func TestSetupNeverShowsKeyText(t *testing.T) {
+	for _, fixture := range []string{"rsa2048-pkcs1.pem", "p256-sec1.pem"} {
+		pemBytes, err := os.ReadFile(filepath.Join("..", "testdata", "keys", fixture))
+		if err != nil {
+			t.Fatal(err)
+		}
+		pemText := string(pemBytes)
+		for _, form := range keytext.Forms(pemText) {
+			name := fixture + " " + form.Name
+			check := func(h *setupHarness, how string) {
+				t.Helper()
+				for _, focus := range []int{fPrivateKey, fExpiry} {
+					h.to(focus)
+					if leak := keytext.Leak(h.v.View(), pemText, form.Value); leak != "" {
+						t.Errorf("%s %s: the screen shows %q of the key:\n%s", name, how, leak, h.v.View())
+					}
+				}
+				f := h.v.fields[fPrivateKey]
+				switch {
+				case form.Want == keytext.Accept && (f.err != "" || f.note != "loads"):
+					t.Errorf("%s %s: not loaded: %q %q", name, how, f.err, f.note)
+				case form.Want == keytext.Refuse && f.err == "":
+					t.Errorf("%s %s: a damaged key passed: %q", name, how, f.note)
+				}
+			}
+
+			h := newSetupHarness(t, config.Settings{})
+			h.v.deps.Keys = &settingKeys{}
+			h.to(fPrivateKey)
+			_, cmd := h.v.Update(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune(form.Value), Paste: true})
+			h.drive(cmd)
+			h.drive(h.v.checkKey())
+			check(h, "pasted")
+
+			h = newSetupHarness(t, config.Settings{PrivateKey: form.Value})
+			h.v.deps.Keys = &settingKeys{}
+			h.drive(h.v.checkKey())
+			check(h, "from the settings")
+		}
+	}
+}
