@@ -10,7 +10,6 @@ import (
 	"fmt"
 	"io"
 	"log"
-	"reflect"
 	"slices"
 	"sort"
 	"strings"
@@ -18,9 +17,8 @@ import (
 	"time"
 
 	"github.com/cfsign/cfsign/aws/sandbox"
-
-	"github.com/cfsign/cfsign/aws"
 	"github.com/cfsign/cfsign/config"
+	"github.com/cfsign/cfsign/internal/app"
 )
 
 // Env is the world a command runs in: streams, environment and hooks. main
@@ -40,68 +38,27 @@ type Env struct {
 	// Home is the user's home directory, for finding ~/.aws; "" means $HOME.
 	Home string
 	// RunApp runs the terminal app; nil prints usage instead.
-	RunApp func(ctx context.Context, app AppConfig) error
+	RunApp func(ctx context.Context, start AppStart) error
 	// Sandbox, when set, provides the sandbox that --sandbox uses instead of
 	// starting one from the data directory; release is called when the
 	// command is done with it. Tests share one in-memory sandbox this way.
 	Sandbox func(ctx context.Context) (sb *sandbox.Sandbox, release func(), err error)
 }
 
-// AppConfig is what the terminal app needs, resolved by Main from flags,
+// AppStart is what the terminal app runs on, resolved by Main from flags,
 // environment and the config file.
-type AppConfig struct {
-	// Settings are the effective settings (flags > environment > file),
-	// without the sandbox's values.
-	Settings config.Settings
-	// ConfigPath is the file settings are saved to.
-	ConfigPath string
-	// Client are the options for the S3 client (the sandbox's when Sandbox is set).
-	Client aws.ClientOptions
-	// Sandbox is the running local sandbox when the app runs on it, else nil.
-	// It stays up until RunApp returns.
-	Sandbox *sandbox.Sandbox
-	// KeyDir is where "Generate key pair" writes.
-	KeyDir string
-	// Mouse is whether the app takes mouse input (--no-mouse, mouse = false).
-	Mouse bool
+type AppStart struct {
+	// Session is the application layer: settings, clients, the sandbox.
+	Session *app.Session
+	// Settings are the settings of the bucket the app opens.
+	Settings app.Settings
 	// Bucket and Prefix are the folder given as s3://BUCKET/PREFIX, if any:
 	// the browser opens there.
 	Bucket, Prefix string
+	// Mouse is whether the app takes mouse input (--no-mouse, mouse = false).
+	Mouse bool
 	// Debug is the redacting debug log, or nil.
 	Debug io.Writer
-	// SandboxKeyPairID and SandboxPrivateKey are the key the sandbox signs
-	// with: its own key pair, or the one 'keys rotate --sandbox' or the
-	// setup screen switched to (kept in SandboxKeyFile, not config.toml).
-	SandboxKeyPairID, SandboxPrivateKey string
-	SandboxKeyFile                      string
-}
-
-// sandboxKey is the key the sandbox signs with.
-func (a AppConfig) sandboxKey() (id, setting string) {
-	if a.SandboxKeyPairID != "" {
-		return a.SandboxKeyPairID, a.SandboxPrivateKey
-	}
-	return a.Sandbox.KeyPairID, a.Sandbox.PrivateKeyPath
-}
-
-// SandboxSettings returns the settings the app runs with: on the sandbox,
-// its bucket, edge and key pair (for signing against the local edge); and
-// the bucket of an s3:// argument, which wins.
-func (a AppConfig) SandboxSettings() config.Settings {
-	s := a.Settings
-	if a.Sandbox != nil {
-		s.Bucket = a.Sandbox.Bucket
-		s.Domain = a.Sandbox.EdgeURL
-		s.OriginPath = ""
-		s.KeyPairID, s.PrivateKey = a.sandboxKey()
-		s.EndpointURL = a.Sandbox.S3Endpoint
-		s.Region = a.Sandbox.Region
-		s.Profile = ""
-	}
-	if a.Bucket != "" {
-		s.Bucket = a.Bucket
-	}
-	return s
 }
 
 // Exit codes.
@@ -241,10 +198,19 @@ func (r *runner) run(ctx context.Context, args []string) (code int) {
 			fmt.Fprintf(r.env.Stderr, "cfsign: internal error: %s (please report it with the command you ran)\n", r.clean(fmt.Sprint(p)))
 			code = ExitError
 		}
+		r.closeSession()
 		r.closeDebug()
 	}()
 	err := r.main(ctx, args)
+	r.closeSession() // a sandbox this command started stops before the report
 	return r.report(ctx, err)
+}
+
+// closeSession stops what the session started.
+func (r *runner) closeSession() {
+	if r.sess != nil {
+		r.sess.Close()
+	}
 }
 
 // setGrace sets how long Main waits after an interrupt for this command to
@@ -319,13 +285,16 @@ func (r *runner) report(ctx context.Context, err error) int {
 
 // runner holds what one invocation shares between its steps.
 type runner struct {
-	env     Env
-	global  globalFlags
-	debug   io.Writer // redacting debug log or nil
-	debugC  io.Closer
-	logger  *log.Logger
-	file    *config.Settings // config file, loaded once
-	cmdName string
+	env    Env
+	global globalFlags
+	debug  io.Writer // redacting debug log or nil
+	debugC io.Closer
+	logger *log.Logger
+	src    *app.Sources // settings' layers, loaded once
+	sess   *app.Session // made once the flags are parsed
+	// useSandbox: the app runs on the sandbox (asked, or no AWS account).
+	useSandbox bool
+	cmdName    string
 
 	mu    sync.Mutex    // guards grace, read by Main while the command runs
 	grace time.Duration // see setGrace
@@ -349,23 +318,21 @@ func (g *globalFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&g.timeout, "timeout", g.timeout, "")
 }
 
-// clientOptions fills in what every AWS client of one invocation shares:
-// the debug log and the request timeout (--timeout, else CFSIGN_TIMEOUT).
-func (r *runner) clientOptions(o aws.ClientOptions) (aws.ClientOptions, error) {
-	o.Log = r.debug
+// timeout is the per-request idle timeout of AWS calls: --timeout, else
+// CFSIGN_TIMEOUT; 0 for the default.
+func (r *runner) timeout() (time.Duration, error) {
 	v, name := r.global.timeout, "--timeout"
 	if v == "" {
 		v, name = r.env.Getenv(config.EnvTimeout), config.EnvTimeout
 	}
 	if v == "" {
-		return o, nil
+		return 0, nil
 	}
 	d, err := time.ParseDuration(v)
 	if err != nil || d <= 0 {
-		return o, usagef("Run 'cfsign --help' for usage.", "%s %q: give a duration like 5s or 1m", name, v)
+		return 0, usagef("Run 'cfsign --help' for usage.", "%s %q: give a duration like 5s or 1m", name, v)
 	}
-	o.Timeout = d
-	return o, nil
+	return d, nil
 }
 
 func (r *runner) main(ctx context.Context, args []string) error {
@@ -433,94 +400,87 @@ func (r *runner) runApp(ctx context.Context, bucket, prefix string) error {
 		return nil
 	}
 	r.setGrace(appGrace) // the app restores the terminal as it ends
-	s, err := r.settings(bucket)
-	if err != nil {
-		return err
-	}
-
-	app := AppConfig{
-		Settings:   s,
-		ConfigPath: config.PathFrom(r.env.Getenv),
-		KeyDir:     config.KeyDir(r.env.Getenv),
-		Bucket:     bucket,
-		Prefix:     prefix,
-		Mouse:      !r.global.noMouse && (s.Mouse == nil || *s.Mouse),
-	}
-	if app.Client, err = r.clientOptions(aws.ClientOptions{Profile: s.Profile, Region: s.Region, EndpointURL: s.EndpointURL}); err != nil {
-		return err
-	}
 	if r.global.debug && r.debug == nil {
 		// The app owns the terminal: its log goes to a file.
 		if err := r.openDebugFile(config.DebugLogPath(r.env.Getenv)); err != nil {
 			return err
 		}
 	}
-	app.Debug = r.debug
-	app.Client.Log = r.debug // the debug file may have opened after clientOptions
-	useSandbox := r.global.sandbox ||
-		(!config.HasAWSAccount(r.env.Getenv, r.env.Home) && !s.NamesAccount())
-	if useSandbox {
-		sb, release, err := r.startSandbox(ctx)
-		if err != nil {
-			return err
-		}
-		defer release()
-		app.Sandbox = sb
-		app.SandboxKeyPairID, app.SandboxPrivateKey = r.sandboxSigningKey(ctx, sb, nil)
-		app.SandboxKeyFile = r.sandboxKeyPath()
-		app.Client.Profile, app.Client.Region, app.Client.EndpointURL = "", sb.Region, sb.S3Endpoint
-		app.Client.AccessKeyID, app.Client.SecretAccessKey = sb.AccessKeyID, sb.SecretAccessKey
-		r.debugf("app on sandbox: s3 %s edge %s", sb.S3Endpoint, sb.EdgeURL)
+	src, err := r.sources()
+	if err != nil {
+		return err
 	}
-	return r.env.RunApp(ctx, app)
+	if bucket != "" {
+		src = src.WithFlag(app.Bucket, "the s3:// argument", bucket)
+	}
+	plain := src.Resolve(bucket)
+	r.useSandbox = r.global.sandbox || (!config.HasAWSAccount(r.env.Getenv, r.env.Home) && !plain.NamesAccount())
+	r.src = &src
+	sess, err := r.session()
+	if err != nil {
+		return err
+	}
+	s, err := sess.BucketSettings(ctx, bucket)
+	if err != nil {
+		return err
+	}
+	r.debugf("app settings: %s", s.Describe())
+	return r.env.RunApp(ctx, AppStart{
+		Session:  sess,
+		Settings: s,
+		Bucket:   bucket,
+		Prefix:   prefix,
+		Mouse:    !r.global.noMouse && (s.Mouse == nil || *s.Mouse),
+		Debug:    r.debug,
+	})
 }
 
-// startSandbox returns the sandbox --sandbox uses: Env.Sandbox's, else the
-// one already running on the data directory (another cfsign's), else one
-// started in-process.
-func (r *runner) startSandbox(ctx context.Context) (*sandbox.Sandbox, func(), error) {
-	if r.env.Sandbox != nil {
-		return r.env.Sandbox(ctx)
+// sources are the layers settings come from: config.toml (read once), the
+// environment and the global flags.
+func (r *runner) sources() (app.Sources, error) {
+	if r.src != nil {
+		return *r.src, nil
 	}
-	sb, err := sandbox.Open(ctx, sandbox.Options{DataDir: config.SandboxDir(r.env.Getenv), Log: r.debug})
+	src, err := app.LoadSources(r.env.Getenv)
 	if err != nil {
-		return nil, nil, fmt.Errorf("start sandbox: %w", err)
+		return app.Sources{}, err
 	}
-	if sb.SharedPID != 0 {
-		r.debugf("sandbox: using the one pid %d runs (S3 %s)", sb.SharedPID, sb.S3Endpoint)
+	r.debugf("config file %s", src.ConfigPath)
+	g := r.global
+	src = src.WithFlag(app.Profile, "--profile", g.profile).WithFlag(app.Region, "--region", g.region).
+		WithFlag(app.EndpointURL, "--endpoint-url", g.endpointURL).WithFlag(app.Bucket, "--bucket", g.bucket)
+	r.src = &src
+	return src, nil
+}
+
+// session is the command's application session, made on first use (after
+// the command's flags are parsed): on the sandbox with --sandbox.
+func (r *runner) session() (*app.Session, error) {
+	if r.sess != nil {
+		return r.sess, nil
 	}
-	return sb, func() { sb.Close() }, nil
+	src, err := r.sources()
+	if err != nil {
+		return nil, err
+	}
+	timeout, err := r.timeout()
+	if err != nil {
+		return nil, err
+	}
+	env := app.Env{Getenv: r.env.Getenv, Log: r.debug, Timeout: timeout, Now: r.env.Now, OpenSandbox: r.env.Sandbox}
+	r.sess = app.NewSession(env, src, r.useSandbox || r.global.sandbox)
+	return r.sess, nil
 }
 
 // settings resolves the effective settings for bucket ("" for the default):
 // flags, then CFSIGN_* environment, then the config file's [buckets.NAME]
-// section, then its top level.
-func (r *runner) settings(bucket string) (config.Settings, error) {
-	if r.file == nil {
-		path := config.PathFrom(r.env.Getenv)
-		f, err := config.Load(path)
-		if err != nil {
-			return config.Settings{}, err
-		}
-		r.file = &f
-		r.debugf("config file %s", path)
+// section, then its top level; on --sandbox, the sandbox's.
+func (r *runner) settings(ctx context.Context, bucket string) (app.Settings, error) {
+	sess, err := r.session()
+	if err != nil {
+		return app.Settings{}, err
 	}
-	s := *r.file
-	if bucket != "" {
-		s = s.ForBucket(bucket)
-	}
-	s = config.WithEnv(s, r.env.Getenv)
-	g := r.global
-	over := func(dst *string, v string) {
-		if v != "" {
-			*dst = v
-		}
-	}
-	over(&s.Profile, g.profile)
-	over(&s.Region, g.region)
-	over(&s.EndpointURL, g.endpointURL)
-	over(&s.Bucket, g.bucket)
-	return s, nil
+	return sess.Settings(ctx, bucket)
 }
 
 // newFlagSet returns a FlagSet that reports nothing itself: Main prints
@@ -622,48 +582,4 @@ func isInterrupted(ctx context.Context, err error) bool {
 // interrupted wraps the end of a command cut short by Ctrl-C: exit 130.
 func interrupted(what string) error {
 	return &exitError{code: ExitInterrupted, err: fmt.Errorf("interrupted: %s", what)}
-}
-
-// SaveSettings saves settings the app edited to ConfigPath. On the sandbox
-// the sandbox's own values (edge, key pair, endpoint) are put back to what
-// they were, so a session on the sandbox never points the config file at a
-// server that is gone once the app exits.
-func (a AppConfig) SaveSettings(s config.Settings) error {
-	if sb := a.Sandbox; sb != nil {
-		restore := func(dst *string, sandboxValue, orig string) {
-			if *dst == sandboxValue {
-				*dst = orig
-			}
-		}
-		o := a.Settings
-		restore(&s.Domain, sb.EdgeURL, o.Domain)
-		id, key := a.sandboxKey()
-		restore(&s.KeyPairID, id, o.KeyPairID)
-		restore(&s.PrivateKey, key, o.PrivateKey)
-		if (s.KeyPairID != o.KeyPairID || s.PrivateKey != o.PrivateKey) && a.SandboxKeyFile != "" {
-			// A key chosen on the sandbox (setup's ctrl+g, ctrl+y) is the
-			// sandbox's signing key from now on; config.toml keeps its own.
-			if s.KeyPairID != o.KeyPairID {
-				id = s.KeyPairID
-			}
-			if s.PrivateKey != o.PrivateKey {
-				key = s.PrivateKey
-			}
-			if err := writeSandboxKey(a.SandboxKeyFile, sb, id, key); err != nil {
-				return err
-			}
-			s.KeyPairID, s.PrivateKey = o.KeyPairID, o.PrivateKey
-		}
-		restore(&s.EndpointURL, sb.S3Endpoint, o.EndpointURL)
-		restore(&s.Bucket, sb.Bucket, o.Bucket)
-		if s.Region == sb.Region && o.Region == "" {
-			s.Region = ""
-		}
-		if reflect.DeepEqual(s, o) {
-			// Only the sandbox's own values changed: config.toml is left
-			// alone (not even created).
-			return nil
-		}
-	}
-	return config.Save(a.ConfigPath, s)
 }

@@ -583,7 +583,7 @@ func TestReliabilitySecretsNeverLeak(t *testing.T) {
 		}
 		te.env.RunApp = nil
 		if run.panic {
-			te.env.RunApp = func(context.Context, AppConfig) error {
+			te.env.RunApp = func(context.Context, AppStart) error {
 				panic("boom: aws_secret_access_key=" + relSecretKey + " " + pem)
 			}
 			te.set("AWS_PROFILE", "p")

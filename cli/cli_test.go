@@ -15,7 +15,6 @@ import (
 
 	"github.com/cfsign/cfsign/aws/sandbox"
 	"github.com/cfsign/cfsign/config"
-	"github.com/cfsign/cfsign/internal/testenv"
 )
 
 func TestHelpOnEveryCommand(t *testing.T) {
@@ -95,55 +94,60 @@ func TestUsageErrors(t *testing.T) {
 }
 
 func TestNoSubcommandRunsApp(t *testing.T) {
-	var got *AppConfig
+	var got *AppStart
 	te := newTestEnv(t).withSandbox()
-	te.env.RunApp = func(ctx context.Context, app AppConfig) error {
-		got = &app
+	te.env.RunApp = func(ctx context.Context, start AppStart) error {
+		got = &start
 		return nil
 	}
+	ctx := context.Background()
 	// No account anywhere: the app runs on the sandbox.
 	te.run().mustOK(t)
-	if got == nil || got.Sandbox == nil {
-		t.Fatalf("no account: app config %+v, want the sandbox", got)
+	if got == nil || !got.Session.OnSandbox() {
+		t.Fatalf("no account: app start %+v, want the sandbox", got)
 	}
-	if got.Client.EndpointURL != got.Sandbox.S3Endpoint || got.Client.AccessKeyID == "" {
-		t.Errorf("client options %+v do not point at the sandbox", got.Client)
+	sb, err := got.Session.Sandbox(ctx)
+	if err != nil {
+		t.Fatal(err)
 	}
-	if s := got.SandboxSettings(); s.Domain != got.Sandbox.EdgeURL || s.KeyPairID != got.Sandbox.KeyPairID {
+	if o, err := got.Session.ClientOptions(ctx, got.Settings); err != nil || o.EndpointURL != sb.S3Endpoint || o.AccessKeyID == "" {
+		t.Errorf("client options %+v (%v) do not point at the sandbox", o, err)
+	}
+	if s := got.Settings; s.Domain != sb.EdgeURL || s.KeyPairID != sb.KeyPairID {
 		t.Errorf("sandbox settings %+v", s)
 	}
 	// An AWS profile in the environment: the real account, with global flags.
 	got = nil
 	te.set("AWS_PROFILE", "work").run("--bucket", "media", "--region", "eu-west-1").mustOK(t)
-	if got == nil || got.Sandbox != nil {
+	if got == nil || got.Session.OnSandbox() {
 		t.Fatalf("with AWS_PROFILE: %+v, want no sandbox", got)
 	}
-	if got.Settings.Bucket != "media" || got.Client.Region != "eu-west-1" {
-		t.Errorf("global flags not applied: %+v", got)
+	if got.Settings.Bucket != "media" || got.Settings.Region != "eu-west-1" {
+		t.Errorf("global flags not applied: %+v", got.Settings)
 	}
-	if got.ConfigPath != filepath.Join(te.vars["XDG_CONFIG_HOME"], "cfsign", "config.toml") {
-		t.Errorf("config path %s", got.ConfigPath)
+	if got.Session.ConfigPath() != filepath.Join(te.vars["XDG_CONFIG_HOME"], "cfsign", "config.toml") {
+		t.Errorf("config path %s", got.Session.ConfigPath())
 	}
 	// --sandbox forces the sandbox even with an account.
 	got = nil
 	te.run("--sandbox").mustOK(t)
-	if got == nil || got.Sandbox == nil {
+	if got == nil || !got.Session.OnSandbox() {
 		t.Fatal("--sandbox did not use the sandbox")
 	}
 	// s3://BUCKET/PREFIX opens the app at that folder.
 	got = nil
 	te.run("--sandbox", "s3://sandbox/photos/2026").mustOK(t)
-	if got == nil || got.SandboxSettings().Bucket != "sandbox" || got.Prefix != "photos/2026/" {
+	if got == nil || got.Settings.Bucket != "sandbox" || got.Bucket != "sandbox" || got.Prefix != "photos/2026/" {
 		t.Fatalf("s3:// argument: %+v", got)
 	}
 	got = nil
 	te.run("s3://media/").mustOK(t)
-	if got == nil || got.SandboxSettings().Bucket != "media" || got.Prefix != "" {
+	if got == nil || got.Settings.Bucket != "media" || got.Prefix != "" {
 		t.Fatalf("s3://media/: %+v", got)
 	}
 	te.run("s3://media/a", "extra").oneLineError(t, ExitUsage, "unexpected argument")
 	// An error from the app is one line, exit 1.
-	te.env.RunApp = func(context.Context, AppConfig) error { return errors.New("terminal ui: no tty") }
+	te.env.RunApp = func(context.Context, AppStart) error { return errors.New("terminal ui: no tty") }
 	te.run().oneLineError(t, ExitError, "no tty")
 	// Without a RunApp hook, usage goes to stdout and exit 0.
 	te.env.RunApp = nil
@@ -154,30 +158,11 @@ func TestNoSubcommandRunsApp(t *testing.T) {
 
 func TestPanicIsOneLine(t *testing.T) {
 	te := newTestEnv(t).set("AWS_PROFILE", "p")
-	te.env.RunApp = func(context.Context, AppConfig) error { panic("boom\x1b[2J") }
+	te.env.RunApp = func(context.Context, AppStart) error { panic("boom\x1b[2J") }
 	r := te.run()
 	r.oneLineError(t, ExitError, "internal error: boom")
 	if strings.Contains(r.stderr, "\x1b") {
 		t.Errorf("escape sequence reached stderr: %q", r.stderr)
-	}
-}
-
-func TestSaveSettingsOnSandboxKeepsConfigClean(t *testing.T) {
-	te := newTestEnv(t)
-	s := testenv.Sandbox(t)
-	app := AppConfig{ConfigPath: filepath.Join(t.TempDir(), "c.toml"), Sandbox: s}
-	app.Settings.Domain = "cdn.example.com"
-	edited := app.SandboxSettings()
-	edited.DefaultExpiry = "2h"
-	if err := app.SaveSettings(edited); err != nil {
-		t.Fatal(err)
-	}
-	te.set("CFSIGN_CONFIG", app.ConfigPath)
-	data, _ := os.ReadFile(app.ConfigPath)
-	got := string(data)
-	if !strings.Contains(got, `domain = "cdn.example.com"`) || !strings.Contains(got, `default_expiry = "2h"`) ||
-		strings.Contains(got, s.KeyPairID) || strings.Contains(got, s.S3Endpoint) {
-		t.Errorf("saved config:\n%s", got)
 	}
 }
 
@@ -382,11 +367,15 @@ func TestSandboxSharedBetweenProcesses(t *testing.T) {
 		t.Errorf("the signed link: %d %q", resp.StatusCode, body)
 	}
 
-	var app *AppConfig
-	te.env.RunApp = func(ctx context.Context, a AppConfig) error { app = &a; return nil }
+	var endpoint, secret string
+	te.env.RunApp = func(ctx context.Context, a AppStart) error {
+		o, err := a.Session.ClientOptions(ctx, a.Settings)
+		endpoint, secret = o.EndpointURL, o.SecretAccessKey
+		return err
+	}
 	te.run().mustOK(t)
-	if app == nil || app.Sandbox == nil || app.Sandbox.S3Endpoint != owner.S3Endpoint || app.Client.SecretAccessKey != owner.SecretAccessKey {
-		t.Fatalf("the app did not use the running sandbox: %+v", app)
+	if endpoint != owner.S3Endpoint || secret != owner.SecretAccessKey {
+		t.Fatalf("the app did not use the running sandbox: %s", endpoint)
 	}
 	// The owner still serves after every user closed its handle.
 	if _, err := sandbox.Open(context.Background(), sandbox.Options{DataDir: dir}); err != nil {
@@ -396,9 +385,9 @@ func TestSandboxSharedBetweenProcesses(t *testing.T) {
 
 // The app takes the mouse unless --no-mouse or mouse = false says not to.
 func TestAppMouseSetting(t *testing.T) {
-	var got *AppConfig
+	var got *AppStart
 	te := newTestEnv(t).withSandbox()
-	te.env.RunApp = func(ctx context.Context, app AppConfig) error { got = &app; return nil }
+	te.env.RunApp = func(ctx context.Context, start AppStart) error { got = &start; return nil }
 	te.run().mustOK(t)
 	if got == nil || !got.Mouse {
 		t.Fatalf("default: mouse %v, want on", got != nil && got.Mouse)

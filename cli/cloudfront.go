@@ -183,14 +183,14 @@ func runDoctor(ctx context.Context, r *runner, args []string) error {
 		failf("signing setup: %v", t.err)
 	} else {
 		okf("key pair ID %s and private key load", t.signer.KeyPairID())
-		if t.domain == "" {
+		if t.Domain == "" {
 			warnf("no CloudFront domain set: pass --domain, set %s or domain in config.toml", config.EnvDomain)
 		} else {
-			okf("domain %s", t.domain)
+			okf("domain %s", t.Domain)
 		}
 	}
 
-	if checkDist && t.err == nil && t.domain != "" {
+	if checkDist && t.err == nil && t.Domain != "" {
 		cf, release, err := r.cloudFront(ctx)
 		if err == nil {
 			defer release()
@@ -200,7 +200,7 @@ func runDoctor(ctx context.Context, r *runner, args []string) error {
 		} else if ds, err := cf.ListDistributions(ctx); err != nil {
 			warnf("cannot list distributions: %v", err)
 		} else {
-			host := hostOf(t.domain)
+			host := hostOf(t.Domain)
 			found := false
 			for _, d := range ds {
 				if !servesHost(d, host) {
@@ -209,7 +209,7 @@ func runDoctor(ctx context.Context, r *runner, args []string) error {
 				found = true
 				b := bucket
 				if b == "" {
-					b, _ = r.defaultBucket()
+					b, _ = r.defaultBucket(ctx)
 				}
 				warns := aws.CheckDistribution(d, t.signer.KeyPairID(), b)
 				for _, msg := range warns {
@@ -277,8 +277,8 @@ func (s *signSession) signOne(target string) (string, error) {
 	return signer.SignURL(u, s.policy, s.now)
 }
 
-func (r *runner) defaultBucket() (string, error) {
-	s, err := r.settings("")
+func (r *runner) defaultBucket(ctx context.Context) (string, error) {
+	s, err := r.settings(ctx, "")
 	return s.Bucket, err
 }
 
@@ -317,7 +317,7 @@ func runDistributionsCreate(ctx context.Context, r *runner, args []string) error
 	if len(pos) > 0 {
 		return usagef(hint, "distributions create: unexpected argument %q", pos[0])
 	}
-	s, err := r.settings("")
+	s, err := r.settings(ctx, "")
 	if err != nil {
 		return err
 	}

@@ -5,13 +5,10 @@ import (
 	"crypto"
 	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
-	"strings"
 
 	"github.com/cfsign/cfsign/aws"
-	"github.com/cfsign/cfsign/aws/sandbox"
 	"github.com/cfsign/cfsign/config"
+	"github.com/cfsign/cfsign/internal/app"
 	"github.com/cfsign/cfsign/keys"
 )
 
@@ -157,7 +154,7 @@ func runKeysShow(ctx context.Context, r *runner, args []string) error {
 	if len(pos) == 1 {
 		value, from = pos[0], "the KEY_FILE argument"
 	}
-	value, from, err = r.defaultPrivateKey(value, from)
+	value, from, err = r.defaultPrivateKey(ctx, value, from)
 	if err != nil {
 		return err
 	}
@@ -180,37 +177,27 @@ func runKeysShow(ctx context.Context, r *runner, args []string) error {
 
 // keySetting returns the private key setting for bucket ("" for the
 // default) and where it came from, for messages that must name the source
-// rather than a value that may be key text: flag, then CFSIGN_PRIVATE_KEY,
-// then the config file's [buckets.NAME] section and top level, then the
-// default key file. It returns "" when none is set and no default exists.
-func (r *runner) keySetting(flagValue, flagName, bucket string) (value, from string, err error) {
-	if flagValue != "" {
-		return flagValue, flagName, nil
-	}
-	if v := r.env.Getenv(config.EnvPrivateKey); v != "" {
-		return v, config.EnvPrivateKey, nil
-	}
-	if _, err := r.settings(""); err != nil { // loads the file once
+// rather than a value that may be key text: the flag, then
+// CFSIGN_PRIVATE_KEY, then the config file's [buckets.NAME] section and top
+// level, then the default key file (on --sandbox, the sandbox's key). It
+// returns "" when none is set.
+func (r *runner) keySetting(ctx context.Context, flagValue, flagName, bucket string) (value, from string, err error) {
+	sess, err := r.session()
+	if err != nil {
 		return "", "", err
 	}
-	path := config.PathFrom(r.env.Getenv)
-	if b, ok := r.file.Buckets[bucket]; ok && bucket != "" && b.PrivateKey != "" {
-		return b.PrivateKey, fmt.Sprintf("private_key in [buckets.%s] of %s", bucket, path), nil
+	sess.SetFlag(app.PrivateKey, flagName, flagValue)
+	s, err := sess.Settings(ctx, bucket)
+	if err != nil {
+		return "", "", err
 	}
-	if r.file.PrivateKey != "" {
-		return r.file.PrivateKey, "private_key in " + path, nil
-	}
-	def := filepath.Join(config.KeyDir(r.env.Getenv), keys.PrivateFile)
-	if _, err := os.Stat(def); err != nil {
-		return "", "", nil
-	}
-	return def, "the default key file", nil
+	return s.PrivateKey, s.Origin(app.PrivateKey).Name, nil
 }
 
 // defaultPrivateKey returns the key setting given (a positional argument
 // or --private-key), else the configured one, with where it came from.
-func (r *runner) defaultPrivateKey(value, from string) (string, string, error) {
-	value, from, err := r.keySetting(value, from, "")
+func (r *runner) defaultPrivateKey(ctx context.Context, value, from string) (string, string, error) {
+	value, from, err := r.keySetting(ctx, value, from, "")
 	if err != nil {
 		return "", "", err
 	}
@@ -241,7 +228,7 @@ func runKeysRegister(ctx context.Context, r *runner, args []string) error {
 	}
 	value, from := pubFile, "--public-key"
 	if value == "" {
-		if value, from, err = r.defaultPrivateKey(priv, "--private-key"); err != nil {
+		if value, from, err = r.defaultPrivateKey(ctx, priv, "--private-key"); err != nil {
 			return err
 		}
 	}
@@ -263,110 +250,39 @@ func runKeysRegister(ctx context.Context, r *runner, args []string) error {
 }
 
 // registerKey uploads pub to CloudFront under name (default
-// cfsign-FINGERPRINT) and, with group, adds it to that key group (created
-// if missing). It returns the key pair ID; what it did goes to stderr.
-func (r *runner) registerKey(ctx context.Context, cf *aws.CloudFront, pub crypto.PublicKey, name, group string) (string, error) {
-	pemBytes, err := keys.PublicPEM(pub)
+// cfsign-HASH) and, with group (a name or an ID), adds it to that key
+// group (made if missing). It returns the key pair ID; what it did goes to
+// stderr.
+func (r *runner) registerKey(ctx context.Context, cf app.KeyGroups, pub crypto.PublicKey, name, group string) (string, error) {
+	reg, err := app.Register(ctx, cf, pub, name, group)
 	if err != nil {
 		return "", err
 	}
-	if name == "" {
-		fp, err := keys.Fingerprint(pub)
-		if err != nil {
-			return "", err
-		}
-		name = "cfsign-" + cfName(fp)
-	}
-	id, existed, err := cf.RegisterPublicKey(ctx, pemBytes, name)
-	if err != nil {
-		return "", err
-	}
-	if existed {
-		fmt.Fprintf(r.env.Stderr, "already registered: public key %s\n", id)
+	if reg.Existed {
+		fmt.Fprintf(r.env.Stderr, "already registered: public key %s\n", reg.ID)
 	}
 	if group != "" {
-		g, created, err := cf.EnsureKeyGroup(ctx, group, id)
-		if err != nil {
-			return "", fmt.Errorf("key %s registered, but key group %s: %w", id, group, err)
-		}
 		verb := "added to"
-		if created {
+		if reg.GroupCreated {
 			verb = "created key group"
 		}
-		fmt.Fprintf(r.env.Stderr, "%s %s (%s)\n", verb, g.Name, g.ID)
+		fmt.Fprintf(r.env.Stderr, "%s %s (%s)\n", verb, reg.Group.Name, reg.Group.ID)
 	}
-	return id, nil
+	return reg.ID, nil
 }
 
-// cfName makes a CloudFront public key name (letters, digits, - and _) from
-// a fingerprint.
-func cfName(fp string) string {
-	fp = strings.TrimPrefix(fp, "SHA256:")
-	var b strings.Builder
-	for _, c := range fp {
-		switch {
-		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9':
-			b.WriteRune(c)
-		case c == '+' || c == '/':
-			b.WriteByte('-')
-		}
-		if b.Len() >= 16 {
-			break
-		}
-	}
-	return b.String()
-}
-
-// cloudFront builds the CloudFront client: the sandbox's CloudFront API with
-// --sandbox, else from the settings (the endpoint override is
-// CFSIGN_CLOUDFRONT_ENDPOINT_URL, for moto in tests). release ends what it
-// started.
+// cloudFront is the session's CloudFront client: the sandbox's CloudFront
+// API with --sandbox, else from the settings (the endpoint override is
+// CFSIGN_CLOUDFRONT_ENDPOINT_URL, for moto in tests). release is a no-op:
+// the session stops what it started.
 func (r *runner) cloudFront(ctx context.Context) (*aws.CloudFront, func(), error) {
-	if r.global.sandbox {
-		sb, release, err := r.startSandbox(ctx)
-		if err != nil {
-			return nil, nil, err
-		}
-		cf, err := r.sandboxCloudFront(ctx, sb)
-		if err != nil {
-			release()
-			return nil, nil, err
-		}
-		return cf, release, nil
-	}
-	s, err := r.settings("")
+	sess, err := r.session()
 	if err != nil {
 		return nil, nil, err
 	}
-	// EndpointURL is the S3 side's (bucket policies); CloudFront's own
-	// endpoint override comes next.
-	co, err := r.clientOptions(aws.ClientOptions{Profile: s.Profile, Region: s.Region, EndpointURL: s.EndpointURL})
+	cf, err := sess.CloudFront(ctx)
 	if err != nil {
 		return nil, nil, err
-	}
-	opts := aws.CloudFrontOptions{
-		ClientOptions:         co,
-		CloudFrontEndpointURL: r.env.Getenv("CFSIGN_CLOUDFRONT_ENDPOINT_URL"),
-	}
-	r.debugf("cloudfront client profile=%q endpoint %s", s.Profile, logEndpoint(opts.CloudFrontEndpointURL))
-	cf, err := aws.NewCloudFront(ctx, opts)
-	if err != nil {
-		return nil, nil, fmt.Errorf("cloudfront: %w", err)
 	}
 	return cf, func() {}, nil
-}
-
-// sandboxCloudFront is a CloudFront client for the sandbox's CloudFront API.
-func (r *runner) sandboxCloudFront(ctx context.Context, sb *sandbox.Sandbox) (*aws.CloudFront, error) {
-	co, err := r.clientOptions(aws.ClientOptions{Region: sb.Region, EndpointURL: sb.S3Endpoint,
-		AccessKeyID: sb.AccessKeyID, SecretAccessKey: sb.SecretAccessKey})
-	if err != nil {
-		return nil, err
-	}
-	cf, err := aws.NewCloudFront(ctx, aws.CloudFrontOptions{ClientOptions: co, CloudFrontEndpointURL: sb.CloudFrontEndpoint})
-	if err != nil {
-		return nil, fmt.Errorf("cloudfront: %w", err)
-	}
-	r.debugf("cloudfront client on sandbox %s", sb.CloudFrontEndpoint)
-	return cf, nil
 }

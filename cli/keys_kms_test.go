@@ -6,10 +6,8 @@ import (
 	"crypto/rsa"
 	"crypto/x509"
 	"encoding/pem"
-	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -39,7 +37,7 @@ func awsTestEnv(t *testing.T, endpoint string) *testEnv {
 	t.Setenv("AWS_SECRET_ACCESS_KEY", "testing")
 	t.Setenv("AWS_REGION", "us-east-1")
 	te := newTestEnv(t).set("CFSIGN_CLOUDFRONT_ENDPOINT_URL", endpoint)
-	for _, v := range []string{envKMSEndpoint, envSecretsManagerEndpoint, envSSMEndpoint} {
+	for _, v := range []string{"AWS_ENDPOINT_URL_KMS", "AWS_ENDPOINT_URL_SECRETS_MANAGER", "AWS_ENDPOINT_URL_SSM"} {
 		te.set(v, endpoint)
 	}
 	return te
@@ -354,7 +352,7 @@ func TestKeysRotateSwitchesConfig(t *testing.T) {
 	t.Setenv("AWS_ACCESS_KEY_ID", sb.AccessKeyID)
 	t.Setenv("AWS_SECRET_ACCESS_KEY", sb.SecretAccessKey)
 	t.Setenv("AWS_REGION", sb.Region)
-	te.set("CFSIGN_CLOUDFRONT_ENDPOINT_URL", sb.CloudFrontEndpoint).set(envKMSEndpoint, moto)
+	te.set("CFSIGN_CLOUDFRONT_ENDPOINT_URL", sb.CloudFrontEndpoint).set("AWS_ENDPOINT_URL_KMS", moto)
 	cfgPath := filepath.Join(te.vars["XDG_CONFIG_HOME"], "cfsign", "config.toml")
 	os.MkdirAll(filepath.Dir(cfgPath), 0o700)
 	os.WriteFile(cfgPath, []byte(fmt.Sprintf("key_pair_id = %q\nprivate_key = %q\ndomain = %q\n", sb.KeyPairID, sb.PrivateKeyPath, sb.EdgeURL)), 0o600)
@@ -396,45 +394,5 @@ func TestKeysRotateSwitchesConfig(t *testing.T) {
 	// doctor signs its test link through KMS and fetches it from the edge.
 	if r := te.run("doctor", "rot/r.txt").mustOK(t); !strings.Contains(r.stdout, "ok       key pair ID "+kmsID) || !strings.Contains(r.stdout, "link answers HTTP 200") {
 		t.Errorf("doctor with the KMS key:\n%s", r.stdout)
-	}
-}
-
-// A key chosen on the setup screen on the sandbox becomes the sandbox's
-// signing key, for the app and for sign --sandbox; config.toml keeps its own.
-func TestSaveSettingsOnSandboxSwitchesSandboxKey(t *testing.T) {
-	te, sb := rotationSandbox(t)
-	dir := t.TempDir()
-	te.run("keys", "generate", "--dir", dir).mustOK(t)
-	priv := filepath.Join(dir, "private_key.pem")
-	list := te.run("--sandbox", "keys", "list").mustOK(t).stdout
-	group := match(t, regexp.MustCompile(`key group (\S+) \(`), list)
-	id := strings.TrimSpace(te.run("--sandbox", "keys", "register", "--private-key", priv, "--key-group", group).mustOK(t).stdout)
-
-	cfgPath := filepath.Join(te.vars["XDG_CONFIG_HOME"], "cfsign", "config.toml")
-	app := AppConfig{ConfigPath: cfgPath, Sandbox: sb, Settings: config.Settings{KeyPairID: "KCONFIGKEY0001", PrivateKey: "/k.pem"},
-		SandboxKeyFile: filepath.Join(te.vars["XDG_STATE_HOME"], "cfsign", "sandbox-key.json")}
-	set := app.SandboxSettings()
-	if set.KeyPairID != sb.KeyPairID {
-		t.Fatalf("sandbox settings sign with %s", set.KeyPairID)
-	}
-	set.KeyPairID, set.PrivateKey = id, priv
-	if err := app.SaveSettings(set); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := os.Stat(cfgPath); !errors.Is(err, fs.ErrNotExist) {
-		t.Fatalf("config.toml written when only the sandbox's key changed: %v", err)
-	}
-	// An edit of config.toml's own (default expiry) is saved, with its own key.
-	set.DefaultExpiry = "2h"
-	if err := app.SaveSettings(set); err != nil {
-		t.Fatal(err)
-	}
-	cfg, _ := os.ReadFile(cfgPath)
-	if strings.Contains(string(cfg), id) || !strings.Contains(string(cfg), "KCONFIGKEY0001") || !strings.Contains(string(cfg), "2h") {
-		t.Fatalf("config.toml got the sandbox's key, or lost the edit:\n%s", cfg)
-	}
-	u := te.run("--sandbox", "sign", "s3://sandbox/rot/r.txt", "--expires", "10m").mustOK(t).stdout
-	if !strings.Contains(u, "Key-Pair-Id="+id) || status(t, u) != 200 {
-		t.Fatalf("sign --sandbox after saving a new key: %s", u)
 	}
 }

@@ -2,20 +2,13 @@ package cli
 
 import (
 	"context"
-	"crypto"
-	"encoding/json"
-	"errors"
 	"fmt"
-	"io/fs"
-	"os"
-	"path/filepath"
 	"strings"
 	"text/tabwriter"
 	"time"
 
 	"github.com/cfsign/cfsign/aws"
-	"github.com/cfsign/cfsign/aws/sandbox"
-	"github.com/cfsign/cfsign/config"
+	"github.com/cfsign/cfsign/internal/app"
 	"github.com/cfsign/cfsign/internal/plural"
 	"github.com/cfsign/cfsign/keys"
 )
@@ -115,11 +108,11 @@ func runKeysCreate(ctx context.Context, r *runner, args []string) error {
 	if err != nil {
 		return usagef(hint, "keys create: %v", err)
 	}
-	opts, err := r.keySourceOptions()
+	sess, err := r.session()
 	if err != nil {
 		return err
 	}
-	k, err := aws.CreateKMSKey(ctx, kt, alias, "cfsign CloudFront signing key", opts)
+	k, err := aws.CreateKMSKey(ctx, kt, alias, "cfsign CloudFront signing key", sess.KeySourceOptions())
 	if err != nil {
 		return fmt.Errorf("keys create: %w", err)
 	}
@@ -158,46 +151,10 @@ func kmsKeyType(typ string) (aws.KMSKeyType, error) {
 	return aws.KMSRSA, nil
 }
 
-// keysTarget is the CloudFront (and, with --sandbox, the sandbox) the key
-// commands work on.
-type keysTarget struct {
-	cf      *aws.CloudFront
-	sb      *sandbox.Sandbox
-	release func()
-}
-
-func (r *runner) keysTarget(ctx context.Context) (*keysTarget, error) {
-	if !r.global.sandbox {
-		cf, release, err := r.cloudFront(ctx)
-		if err != nil {
-			return nil, err
-		}
-		return &keysTarget{cf: cf, release: release}, nil
-	}
-	sb, release, err := r.startSandbox(ctx)
-	if err != nil {
-		return nil, err
-	}
-	cf, err := r.sandboxCloudFront(ctx, sb)
-	if err != nil {
-		release()
-		return nil, err
-	}
-	return &keysTarget{cf: cf, sb: sb, release: release}, nil
-}
-
-// currentKey is the key pair ID and key setting cfsign signs with.
-func (r *runner) currentKey(ctx context.Context, t *keysTarget) (id, setting string, err error) {
-	if t.sb != nil {
-		id, setting = r.sandboxSigningKey(ctx, t.sb, t.cf)
-		return id, setting, nil
-	}
-	s, err := r.settings("")
-	if err != nil {
-		return "", "", err
-	}
-	setting, _, err = r.keySetting("", "--private-key", "")
-	return s.KeyPairID, setting, err
+// currentKey is the key pair ID cfsign signs with.
+func (r *runner) currentKey(ctx context.Context) (string, error) {
+	s, err := r.settings(ctx, "")
+	return s.KeyPairID, err
 }
 
 func runKeysRotate(ctx context.Context, r *runner, args []string) error {
@@ -222,220 +179,41 @@ func runKeysRotate(ctx context.Context, r *runner, args []string) error {
 	if alias != "" && !useKMS {
 		return usagef(hint, "keys rotate: --alias names a KMS key: add --kms")
 	}
-	kt, err := kmsKeyType(typ)
+	kt, err := keys.ParseType(typ)
 	if err != nil {
 		return usagef(hint, "keys rotate: %v", err)
 	}
-	t, err := r.keysTarget(ctx)
+	sess, err := r.session()
 	if err != nil {
 		return err
 	}
-	defer t.release()
-	oldID, _, err := r.currentKey(ctx, t)
-	if err != nil {
-		return err
-	}
-	g, err := r.rotationGroup(ctx, t.cf, group, oldID)
+	rot, err := sess.Rotate(ctx, app.RotateRequest{Group: group, KMS: useKMS, Alias: alias, Type: kt, Dir: dir, Name: name})
 	if err != nil {
 		return fmt.Errorf("keys rotate: %w", err)
 	}
-	if len(g.KeyIDs) >= aws.MaxKeysPerKeyGroup {
-		return fmt.Errorf("keys rotate: key group %s already holds %d keys (%s), CloudFront's limit: retire one first with 'cfsign keys retire KEY_PAIR_ID'",
-			g.Name, len(g.KeyIDs), strings.Join(g.KeyIDs, ", "))
-	}
-
-	// The new key: in KMS, or a key file pair beside the old one.
-	var pub crypto.PublicKey
-	var setting, where string
-	discard := func() {} // removes a key file pair that nothing trusts yet
-	if useKMS {
-		opts, err := r.keySourceOptions()
-		if err != nil {
-			return err
-		}
-		k, err := aws.CreateKMSKey(ctx, kt, alias, "cfsign CloudFront signing key", opts)
-		if err != nil {
-			return fmt.Errorf("keys rotate: %w", err)
-		}
-		pub, setting, where = k.Public(), keys.PrefixKMS+k.ARN(), "kms key:     "+k.ARN()
-	} else {
-		t, err := keys.ParseType(typ)
-		if err != nil {
-			return usagef(hint, "keys rotate: %v", err)
-		}
-		var pair keys.Pair
-		madeDir := false
-		if dir != "" {
-			pair, err = keys.GenerateFiles(dir, t, false)
-		} else {
-			madeDir = true
-			// A directory of its own per rotation, never over an old key.
-			base := filepath.Join(config.KeyDir(r.env.Getenv), "rotated-"+r.now().UTC().Format("20060102T150405Z"))
-			for n := 1; ; n++ {
-				dir = base
-				if n > 1 {
-					dir = fmt.Sprintf("%s-%d", base, n)
-				}
-				if pair, err = keys.GenerateFiles(dir, t, false); !errors.Is(err, keys.ErrExists) || n >= 100 {
-					break
-				}
-			}
-		}
-		if err != nil {
-			return fmt.Errorf("keys rotate: %w", err)
-		}
-		discard = func() { pair.Remove(madeDir) }
-		if pub, err = keys.LoadPublic(pair.PublicPath); err != nil {
-			discard()
-			return fmt.Errorf("keys rotate: %w", err)
-		}
-		setting, where = pair.PrivatePath, "private key: "+pair.PrivatePath
-	}
-	newID, err := r.registerKey(ctx, t.cf, pub, name, "")
-	if err != nil {
-		if !useKMS {
-			discard()
-			return fmt.Errorf("keys rotate: the new key was not registered, so its files are removed: %w", err)
-		}
-		return fmt.Errorf("keys rotate: new key made (%s), but: %w", strings.TrimSpace(where[strings.Index(where, ":")+1:]), err)
-	}
-	g, _, err = t.cf.AddKeyToGroup(ctx, g.ID, newID)
-	if err != nil {
-		return fmt.Errorf("keys rotate: key %s registered, but: %w", newID, err)
-	}
-	if err := r.switchKey(t, oldID, newID, setting); err != nil {
-		return fmt.Errorf("keys rotate: key %s is in key group %s, but: %w", newID, g.Name, err)
-	}
-	fp, _ := keys.Fingerprint(pub)
 	e := r.env.Stderr
-	fmt.Fprintf(e, "%s\nfingerprint: %s\n", where, fp)
-	fmt.Fprintf(e, "key group %s now holds %d of %d keys; cfsign signs with %s\n", g.Name, len(g.KeyIDs), aws.MaxKeysPerKeyGroup, newID)
-	if oldID != "" && oldID != newID {
+	if rot.KMSARN != "" {
+		fmt.Fprintf(e, "kms key:     %s\n", rot.KMSARN)
+	} else {
+		fmt.Fprintf(e, "private key: %s\n", rot.Pair.PrivatePath)
+	}
+	fmt.Fprintf(e, "fingerprint: %s\n", rot.Fingerprint)
+	fmt.Fprintf(e, "key group %s now holds %d of %d keys; cfsign signs with %s\n", rot.Group.Name, len(rot.Group.KeyIDs), aws.MaxKeysPerKeyGroup, rot.NewID)
+	for _, b := range rot.Sections {
+		fmt.Fprintf(e, "[buckets.%s] signs with %s too (it used %s)\n", b, rot.NewID, rot.OldID)
+	}
+	for _, v := range rot.Overridden {
+		r.warn("%s is set and overrides %s: update it to sign with the new key", v, sess.ConfigPath())
+	}
+	if rot.OldID != "" && rot.OldID != rot.NewID {
 		msg := "links signed with it keep working"
-		if exp, ok, _ := r.ledger().LatestExpiry(oldID); ok && exp.After(r.now()) {
-			msg = "the last links signed with it expire " + exp.UTC().Format(time.RFC3339)
+		if rot.OldExpiry.After(r.now()) {
+			msg = "the last links signed with it expire " + rot.OldExpiry.UTC().Format(time.RFC3339)
 		}
-		fmt.Fprintf(e, "old key %s stays trusted (%s); retire it later with: cfsign keys retire %s\n", oldID, msg, oldID)
+		fmt.Fprintf(e, "old key %s stays trusted (%s); retire it later with: cfsign keys retire %s\n", rot.OldID, msg, rot.OldID)
 	}
-	fmt.Fprintln(r.env.Stdout, newID)
+	fmt.Fprintln(r.env.Stdout, rot.NewID)
 	return nil
-}
-
-// rotationGroup is the key group to rotate in: the one named, else the one
-// holding the current key.
-func (r *runner) rotationGroup(ctx context.Context, cf *aws.CloudFront, group, current string) (aws.KeyGroupInfo, error) {
-	if group != "" {
-		return cf.FindKeyGroup(ctx, group)
-	}
-	if current == "" {
-		return aws.KeyGroupInfo{}, fmt.Errorf("no current key pair ID to find the key group by: pass --key-group GROUP")
-	}
-	groups, err := cf.GroupsWithKey(ctx, current)
-	if err != nil {
-		return aws.KeyGroupInfo{}, err
-	}
-	switch len(groups) {
-	case 0:
-		return aws.KeyGroupInfo{}, fmt.Errorf("key pair ID %s is in no key group: pass --key-group GROUP", current)
-	case 1:
-		return groups[0], nil
-	}
-	var names []string
-	for _, g := range groups {
-		names = append(names, g.Name)
-	}
-	return aws.KeyGroupInfo{}, fmt.Errorf("key pair ID %s is in several key groups (%s): pass --key-group GROUP", current, strings.Join(names, ", "))
-}
-
-// switchKey makes cfsign sign with the new key: the sandbox's signing key
-// on --sandbox, else key_pair_id and private_key in config.toml (top level,
-// and every [buckets.NAME] section that used the old key pair ID).
-func (r *runner) switchKey(t *keysTarget, oldID, newID, setting string) error {
-	if t.sb != nil {
-		return r.saveSandboxKey(t.sb, newID, setting)
-	}
-	if _, err := r.settings(""); err != nil {
-		return err
-	}
-	f := *r.file
-	f.KeyPairID, f.PrivateKey = newID, setting
-	if len(f.Buckets) > 0 {
-		b := make(map[string]config.BucketSettings, len(f.Buckets))
-		for name, s := range f.Buckets {
-			if oldID != "" && s.KeyPairID == oldID {
-				s.KeyPairID, s.PrivateKey = newID, ""
-			}
-			b[name] = s
-		}
-		f.Buckets = b
-	}
-	path := config.PathFrom(r.env.Getenv)
-	if err := config.Save(path, f); err != nil {
-		return err
-	}
-	r.file = &f
-	for _, v := range []string{config.EnvKeyPairID, config.EnvPrivateKey} {
-		if r.env.Getenv(v) != "" {
-			r.warn("%s is set and overrides %s: update it to sign with the new key", v, path)
-		}
-	}
-	return nil
-}
-
-// sandboxKeyFile is where rotate on --sandbox records the sandbox's new
-// signing key; the sandbox's own key pair stays as it is.
-type sandboxKeyFile struct {
-	DistributionID string `json:"distribution_id"`
-	KeyPairID      string `json:"key_pair_id"`
-	PrivateKey     string `json:"private_key"`
-}
-
-func (r *runner) sandboxKeyPath() string {
-	return filepath.Join(filepath.Dir(config.ExpiryLedgerPath(r.env.Getenv)), "sandbox-key.json")
-}
-
-func (r *runner) saveSandboxKey(sb *sandbox.Sandbox, id, setting string) error {
-	return writeSandboxKey(r.sandboxKeyPath(), sb, id, setting)
-}
-
-// writeSandboxKey records the sandbox's signing key in path (0600).
-func writeSandboxKey(path string, sb *sandbox.Sandbox, id, setting string) error {
-	b, _ := json.MarshalIndent(sandboxKeyFile{DistributionID: sb.DistributionID, KeyPairID: id, PrivateKey: setting}, "", "  ")
-	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
-		return fmt.Errorf("save sandbox key: %w", err)
-	}
-	if err := os.WriteFile(path, append(b, '\n'), 0o600); err != nil {
-		return fmt.Errorf("save sandbox key: %w", err)
-	}
-	return nil
-}
-
-// sandboxSigningKey is the key the sandbox signs with: the one rotate
-// switched to, while the sandbox's CloudFront still trusts it, else the
-// sandbox's own key pair.
-func (r *runner) sandboxSigningKey(ctx context.Context, sb *sandbox.Sandbox, cf *aws.CloudFront) (id, setting string) {
-	b, err := os.ReadFile(r.sandboxKeyPath())
-	if err != nil {
-		if !errors.Is(err, fs.ErrNotExist) {
-			r.debugf("sandbox key: %v", err)
-		}
-		return sb.KeyPairID, sb.PrivateKeyPath
-	}
-	var k sandboxKeyFile
-	if json.Unmarshal(b, &k) != nil || k.DistributionID != sb.DistributionID || k.KeyPairID == "" {
-		return sb.KeyPairID, sb.PrivateKeyPath
-	}
-	if cf == nil {
-		if cf, err = r.sandboxCloudFront(ctx, sb); err != nil {
-			return sb.KeyPairID, sb.PrivateKeyPath
-		}
-	}
-	groups, err := cf.GroupsWithKey(ctx, k.KeyPairID)
-	if err != nil || len(groups) == 0 {
-		r.debugf("sandbox key %s is no longer in a key group: signing with the sandbox's own key", k.KeyPairID)
-		return sb.KeyPairID, sb.PrivateKeyPath
-	}
-	return k.KeyPairID, k.PrivateKey
 }
 
 func runKeysRetire(ctx context.Context, r *runner, args []string) error {
@@ -455,12 +233,11 @@ func runKeysRetire(ctx context.Context, r *runner, args []string) error {
 		return usagef(hint, "keys retire: give one KEY_PAIR_ID")
 	}
 	id := pos[0]
-	t, err := r.keysTarget(ctx)
+	cf, _, err := r.cloudFront(ctx)
 	if err != nil {
 		return err
 	}
-	defer t.release()
-	current, _, err := r.currentKey(ctx, t)
+	current, err := r.currentKey(ctx)
 	if err != nil {
 		return err
 	}
@@ -485,19 +262,19 @@ func runKeysRetire(ctx context.Context, r *runner, args []string) error {
 	}
 	var groups []aws.KeyGroupInfo
 	if group != "" {
-		g, err := t.cf.FindKeyGroup(ctx, group)
+		g, err := cf.FindKeyGroup(ctx, group)
 		if err != nil {
 			return fmt.Errorf("keys retire: %w", err)
 		}
 		groups = append(groups, g)
-	} else if groups, err = t.cf.GroupsWithKey(ctx, id); err != nil {
+	} else if groups, err = cf.GroupsWithKey(ctx, id); err != nil {
 		return fmt.Errorf("keys retire: %w", err)
 	}
 	if len(groups) == 0 && !del {
 		return fmt.Errorf("keys retire: %s is in no key group (pass --delete to delete the public key)", id)
 	}
 	for _, g := range groups {
-		after, changed, err := t.cf.RemoveKeyFromGroup(ctx, g.ID, id)
+		after, changed, err := cf.RemoveKeyFromGroup(ctx, g.ID, id)
 		if err != nil {
 			return fmt.Errorf("keys retire: %w", err)
 		}
@@ -508,7 +285,7 @@ func runKeysRetire(ctx context.Context, r *runner, args []string) error {
 		fmt.Fprintf(r.env.Stderr, "removed %s from key group %s (%s left)\n", id, after.Name, plural.Count(len(after.KeyIDs), "key"))
 	}
 	if del {
-		if err := t.cf.DeletePublicKey(ctx, id); err != nil {
+		if err := cf.DeletePublicKey(ctx, id); err != nil {
 			return fmt.Errorf("keys retire: %w", err)
 		}
 		fmt.Fprintf(r.env.Stderr, "deleted public key %s\n", id)
@@ -527,12 +304,11 @@ func runKeysList(ctx context.Context, r *runner, args []string) error {
 	if len(pos) > 0 {
 		return usagef("Run 'cfsign keys list --help' for usage.", "keys list: unexpected argument %q", pos[0])
 	}
-	t, err := r.keysTarget(ctx)
+	sess, err := r.session()
 	if err != nil {
 		return err
 	}
-	defer t.release()
-	rows, err := r.keyRows(ctx, t)
+	rows, err := sess.KeyRows(ctx)
 	if err != nil {
 		return fmt.Errorf("keys list: %w", err)
 	}
@@ -564,62 +340,4 @@ func runKeysList(ctx context.Context, r *runner, args []string) error {
 		fmt.Fprintln(tw, "no CloudFront public keys")
 	}
 	return tw.Flush()
-}
-
-// keyRow is one key of 'keys list'.
-type keyRow struct {
-	Group, GroupID string
-	GroupSize      int
-	ID, Name       string
-	Created        time.Time
-	Fingerprint    string
-	Signing        bool
-	LatestExpiry   time.Time
-}
-
-// keyRows lists every key group's keys, then the keys in no group.
-func (r *runner) keyRows(ctx context.Context, t *keysTarget) ([]keyRow, error) {
-	groups, err := t.cf.ListKeyGroups(ctx)
-	if err != nil {
-		return nil, err
-	}
-	pubs, err := t.cf.ListPublicKeys(ctx)
-	if err != nil {
-		return nil, err
-	}
-	expiries, err := r.ledger().All()
-	if err != nil {
-		return nil, err
-	}
-	current, _, err := r.currentKey(ctx, t)
-	if err != nil {
-		return nil, err
-	}
-	byID := map[string]aws.PublicKeyInfo{}
-	for _, k := range pubs {
-		byID[k.ID] = k
-	}
-	row := func(g aws.KeyGroupInfo, id string) keyRow {
-		k := byID[id]
-		fp := "?"
-		if pub, err := keys.ParsePublic([]byte(k.PEM)); err == nil {
-			fp, _ = keys.Fingerprint(pub)
-		}
-		return keyRow{Group: g.Name, GroupID: g.ID, GroupSize: len(g.KeyIDs), ID: id, Name: k.Name, Created: k.Created,
-			Fingerprint: fp, Signing: id == current, LatestExpiry: expiries[id]}
-	}
-	var rows []keyRow
-	grouped := map[string]bool{}
-	for _, g := range groups {
-		for _, id := range g.KeyIDs {
-			rows = append(rows, row(g, id))
-			grouped[id] = true
-		}
-	}
-	for _, k := range pubs {
-		if !grouped[k.ID] {
-			rows = append(rows, row(aws.KeyGroupInfo{}, k.ID))
-		}
-	}
-	return rows, nil
 }

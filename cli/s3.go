@@ -36,38 +36,15 @@ func parseS3URI(s string) (bucket, key string, err error) {
 	return bucket, key, nil
 }
 
-// s3Client builds the S3 client: the sandbox's with --sandbox, else from the
-// settings and the AWS shared config chain. release ends what it started.
+// s3Client is the session's S3 client: the sandbox's with --sandbox, else
+// from the settings and the AWS shared config chain. release is a no-op:
+// the session stops what it started.
 func (r *runner) s3Client(ctx context.Context) (*aws.Client, func(), error) {
-	if r.global.sandbox {
-		sb, release, err := r.startSandbox(ctx)
-		if err != nil {
-			return nil, nil, err
-		}
-		opts, err := r.clientOptions(aws.ClientOptions{Region: sb.Region, EndpointURL: sb.S3Endpoint,
-			AccessKeyID: sb.AccessKeyID, SecretAccessKey: sb.SecretAccessKey})
-		if err != nil {
-			release()
-			return nil, nil, err
-		}
-		c, err := aws.NewClient(ctx, opts)
-		if err != nil {
-			release()
-			return nil, nil, err
-		}
-		r.debugf("s3 client on sandbox %s", sb.S3Endpoint)
-		return c, release, nil
-	}
-	s, err := r.settings("")
+	sess, err := r.session()
 	if err != nil {
 		return nil, nil, err
 	}
-	r.debugf("s3 client profile=%q region=%q endpoint %s", s.Profile, s.Region, logEndpoint(s.EndpointURL))
-	opts, err := r.clientOptions(aws.ClientOptions{Profile: s.Profile, Region: s.Region, EndpointURL: s.EndpointURL})
-	if err != nil {
-		return nil, nil, err
-	}
-	c, err := aws.NewClient(ctx, opts)
+	c, err := sess.S3(ctx)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -767,7 +744,7 @@ func runPresign(ctx context.Context, r *runner, args []string) error {
 	if key == "" {
 		return usagef(hint, "presign: %q names no object: use s3://bucket/key", pos[0])
 	}
-	s, err := r.settings(bucket)
+	s, err := r.settings(ctx, bucket)
 	if err != nil {
 		return err
 	}

@@ -6,14 +6,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
 	"strings"
 
 	"github.com/cfsign/cfsign/aws/sandbox"
 
 	"github.com/cfsign/cfsign/config"
-	"github.com/cfsign/cfsign/keys"
 )
 
 const sandboxUsage = `Usage: cfsign sandbox [--addr HOST:PORT] [--s3-addr HOST:PORT] [--cloudfront-addr HOST:PORT] [--data DIR] [--json]
@@ -88,7 +85,17 @@ func runSandbox(ctx context.Context, r *runner, args []string) error {
 		return fmt.Errorf("sandbox: %w", err)
 	}
 	defer sb.Close()
-	info := r.sandboxInfo(ctx, sb)
+	// The session works on this sandbox, started here.
+	r.env.Sandbox = func(context.Context) (*sandbox.Sandbox, func(), error) { return sb, func() {}, nil }
+	r.useSandbox = true
+	sess, err := r.session()
+	if err != nil {
+		return err
+	}
+	info, err := sess.SandboxInfo(ctx)
+	if err != nil {
+		return fmt.Errorf("sandbox: %w", err)
+	}
 	if info.KeyStatus == sandbox.KeyRetired {
 		fmt.Fprintf(r.env.Stderr, "cfsign sandbox: warning: key pair ID %s is retired: distribution %s no longer trusts it, so URLs signed with it get 403; make a new key with 'cfsign --sandbox keys rotate --key-group %s'\n",
 			info.KeyPairID, info.DistributionID, sandboxGroupName)
@@ -112,44 +119,6 @@ func runSandbox(ctx context.Context, r *runner, args []string) error {
 
 // sandboxGroupName is the key group a fresh sandbox trusts.
 const sandboxGroupName = "cfsign-sandbox"
-
-// sandboxInfo describes sb with the key cfsign signs with on it: the one
-// 'keys rotate --sandbox' or the setup screen switched to while a key group
-// holds it, else the sandbox's own key pair; and whether the sandbox's
-// distribution trusts that key (the own key may have been retired).
-func (r *runner) sandboxInfo(ctx context.Context, sb *sandbox.Sandbox) sandbox.Info {
-	info := sb.Info()
-	cf, err := r.sandboxCloudFront(ctx, sb)
-	if err != nil {
-		r.debugf("sandbox info: %v", err)
-		return info
-	}
-	id, setting := r.sandboxSigningKey(ctx, sb, cf)
-	if id != sb.KeyPairID {
-		info.KeyPairID, info.PrivateKey, info.PublicKey = id, setting, ""
-		if p, ok := keys.SettingFile(setting); !ok {
-			// Not a file that exists, so possibly key text: never printed.
-			info.PrivateKey = ""
-		} else if info.PrivateKey = p; filepath.Base(p) == keys.PrivateFile {
-			// A pair as 'keys rotate' and 'keys generate' write it.
-			if _, err := os.Stat(filepath.Join(filepath.Dir(p), keys.PublicFile)); err == nil {
-				info.PublicKey = filepath.Join(filepath.Dir(p), keys.PublicFile)
-			}
-		}
-	}
-	dists, err := cf.ListDistributions(ctx)
-	if err != nil {
-		r.debugf("sandbox info: %v", err)
-		info.KeyStatus = ""
-		return info
-	}
-	for _, d := range dists {
-		if d.ID == sb.DistributionID {
-			info.KeyStatus = sandbox.KeyStatusOf(len(d.KeyGroupsTrusting(id)) > 0)
-		}
-	}
-	return info
-}
 
 func printSandbox(w io.Writer, sb sandbox.Info) {
 	fmt.Fprintf(w, `cfsign sandbox: local S3 and a CloudFront-style edge (Ctrl-C stops it)

@@ -14,11 +14,9 @@ import (
 	"time"
 
 	"github.com/cfsign/cfsign/aws"
-	"github.com/cfsign/cfsign/aws/sandbox"
 	"github.com/cfsign/cfsign/aws/signedurl"
-
 	"github.com/cfsign/cfsign/config"
-	"github.com/cfsign/cfsign/keys"
+	"github.com/cfsign/cfsign/internal/app"
 )
 
 const signUsage = `Usage: cfsign sign TARGET... --expires WHEN [flags]
@@ -154,40 +152,52 @@ func runSign(ctx context.Context, r *runner, args []string) error {
 }
 
 // signSession holds what every target of one sign command shares: the
-// policy times, the flag overrides and a cache of signers per bucket.
+// policy times and the signing setup per bucket.
 type signSession struct {
-	ctx     context.Context
-	r       *runner
-	f       signFlags
-	now     time.Time
-	policy  signedurl.PolicyOptions
-	sandbox *sandbox.Sandbox
-	release func()
+	ctx    context.Context
+	r      *runner
+	sess   *app.Session
+	f      signFlags
+	now    time.Time
+	policy signedurl.PolicyOptions
 
 	mu      sync.Mutex
-	targets map[string]*signTarget       // by bucket ("" for the default)
-	signers map[string]*signedurl.Signer // by key pair ID, key path and hash
-	shared  map[*signedurl.Signer]*signedurl.SharedPolicy
-	used    map[string]bool // key pair IDs that signed something
+	targets map[string]*signTarget // by bucket ("" for the default)
+	shared  map[*app.Signer]*signedurl.SharedPolicy
+	used    map[*app.Signer]bool
 }
 
 // signTarget is the resolved signing setup for one bucket (or the default).
 type signTarget struct {
-	domain, originPath string
-	signer             *signedurl.Signer
-	err                error
+	app.Target
+	signer *app.Signer
+	err    error
 }
 
 func newSignSession(ctx context.Context, r *runner, f signFlags) (*signSession, error) {
-	s := &signSession{ctx: ctx, r: r, f: f, now: r.now(), release: func() {}, used: map[string]bool{},
-		targets: map[string]*signTarget{}, signers: map[string]*signedurl.Signer{}}
-	base, err := r.settings("")
+	sess, err := r.session()
+	if err != nil {
+		return nil, err
+	}
+	for _, fl := range []struct {
+		key         app.Key
+		name, value string
+	}{
+		{app.Domain, "--domain", f.domain}, {app.OriginPath, "--origin-path", f.originPath},
+		{app.KeyPairID, "--key-pair-id", f.keyPairID}, {app.PrivateKey, "--private-key", f.privateKey},
+		{app.Hash, "--hash", f.hash},
+	} {
+		sess.SetFlag(fl.key, fl.name, fl.value)
+	}
+	s := &signSession{ctx: ctx, r: r, sess: sess, f: f, now: r.now(),
+		targets: map[string]*signTarget{}, used: map[*app.Signer]bool{}}
+	base, err := r.settings(ctx, "")
 	if err != nil {
 		return nil, err
 	}
 	exp, expFrom := f.expires, "--"+f.expiresAs
 	if exp == "" {
-		exp, expFrom = base.DefaultExpiry, "default expiry ("+config.EnvExpires+" or default_expiry in config.toml)"
+		exp, expFrom = base.DefaultExpiry, "default expiry ("+base.Origin(app.DefaultExpiry).Name+")"
 	}
 	if exp == "" {
 		return nil, usagef("Run 'cfsign sign --help' for usage.", "sign: missing --expires WHEN (e.g. --expires 1h), or set %s or default_expiry in config.toml", config.EnvExpires)
@@ -205,46 +215,26 @@ func newSignSession(ctx context.Context, r *runner, f signFlags) (*signSession, 
 	}
 	s.policy.IP = f.ip
 	s.policy.Resource = f.resource
-	if r.global.sandbox {
-		sb, release, err := r.startSandbox(ctx)
-		if err != nil {
-			return nil, err
-		}
-		s.sandbox, s.release = sb, release
-	}
 	return s, nil
 }
 
-// close records the expiry signed with each key pair ID used, for
-// 'cfsign keys retire', and stops what the session started.
+// close warns when the expiries signed could not be recorded (for 'cfsign
+// keys retire'): the URLs are good, but retire will know less.
 func (s *signSession) close() {
 	s.mu.Lock()
-	ids := make([]string, 0, len(s.used))
-	for id := range s.used {
-		ids = append(ids, id)
+	defer s.mu.Unlock()
+	for sg := range s.used {
+		if err := sg.LedgerError(); err != nil {
+			s.r.warn("%v", err)
+		}
 	}
-	s.mu.Unlock()
-	for _, id := range ids {
-		s.r.recordExpiry(id, s.policy.Expires)
-	}
-	s.release()
 }
 
-// signed marks signer's key pair ID as used.
-func (s *signSession) signed(signer *signedurl.Signer) {
-	s.mu.Lock()
-	s.used[signer.KeyPairID()] = true
-	s.mu.Unlock()
-}
-
-// remoteKey reports whether the default key is one KMS signs with, so a
-// batch keeps many requests in flight instead of one per core.
+// remoteKey reports whether KMS signs with the default key, so a batch
+// keeps many requests in flight instead of one per core.
 func (s *signSession) remoteKey() bool {
-	if s.f.privateKey == "" && s.sandbox != nil {
-		return false
-	}
-	v, _, err := s.r.keySetting(s.f.privateKey, "--private-key", "")
-	return err == nil && isKMSSetting(v)
+	t := s.resolve("")
+	return t.err == nil && t.KMS
 }
 
 // resolve returns the signing setup for bucket, building it once.
@@ -255,79 +245,41 @@ func (s *signSession) resolve(bucket string) *signTarget {
 		return t
 	}
 	t := &signTarget{}
-	t.domain, t.originPath, t.signer, t.err = s.build(bucket)
+	t.Target, t.signer, t.err = s.build(bucket)
 	s.targets[bucket] = t
 	return t
 }
 
-// build resolves settings for bucket (flags > env > [buckets.NAME] > file)
-// and loads the signer. Called with s.mu held.
-func (s *signSession) build(bucket string) (domain, originPath string, signer *signedurl.Signer, err error) {
-	set, err := s.r.settings(bucket)
+// build resolves the settings for bucket (flags > env > [buckets.NAME] >
+// file; the sandbox's on --sandbox) and loads the signer. Called with s.mu
+// held.
+func (s *signSession) build(bucket string) (app.Target, *app.Signer, error) {
+	set, err := s.sess.Settings(s.ctx, bucket)
 	if err != nil {
-		return "", "", nil, err
+		return app.Target{}, nil, err
 	}
-	var sbKeyPairID, sbKey string
-	if sb := s.sandbox; sb != nil {
-		// The sandbox's key pair, or the key 'keys rotate --sandbox' made.
-		sbKeyPairID, sbKey = s.r.sandboxSigningKey(s.ctx, sb, nil)
-		set.Domain, set.OriginPath = sb.EdgeURL, ""
-		set.KeyPairID, set.PrivateKey = sbKeyPairID, sbKey
-	}
-	over := func(dst *string, v string) {
-		if v != "" {
-			*dst = v
-		}
-	}
-	over(&set.Domain, s.f.domain)
-	over(&set.OriginPath, s.f.originPath)
-	over(&set.KeyPairID, s.f.keyPairID)
-	over(&set.PrivateKey, s.f.privateKey)
-	over(&set.Hash, s.f.hash)
-	if set.KeyPairID == "" {
-		return "", "", nil, fmt.Errorf("no key pair ID: pass --key-pair-id, set %s or key_pair_id in config.toml ('cfsign keys register' prints one)", config.EnvKeyPairID)
-	}
-	keyValue, keyFrom, err := s.r.keySetting(s.f.privateKey, "--private-key", bucket)
+	t, err := set.Target()
 	if err != nil {
-		return "", "", nil, err
+		return t, nil, err
 	}
-	if s.f.privateKey == "" && s.sandbox != nil {
-		keyValue, keyFrom = sbKey, "the sandbox"
+	sg, err := s.sess.Signer(s.ctx, t)
+	switch {
+	case errors.Is(err, app.ErrNoKeyPairID):
+		return t, nil, fmt.Errorf("no key pair ID: pass --key-pair-id, set %s or key_pair_id in config.toml ('cfsign keys register' prints one)", config.EnvKeyPairID)
+	case errors.Is(err, app.ErrNoPrivateKey):
+		return t, nil, fmt.Errorf("no private key: pass --private-key FILE, set %s or private_key in config.toml (or run 'cfsign keys generate')", config.EnvPrivateKey)
+	case err != nil:
+		return t, nil, err
 	}
-	if keyValue == "" {
-		return "", "", nil, fmt.Errorf("no private key: pass --private-key FILE, set %s or private_key in config.toml (or run 'cfsign keys generate')", config.EnvPrivateKey)
+	if sg.Warning != "" && !s.used[sg] {
+		s.r.warn("%s", sg.Warning)
 	}
-	hash, err := signedurl.ParseHash(set.Hash)
-	if err != nil {
-		return "", "", nil, err
-	}
-	if isKMSSetting(keyValue) {
-		// KMS signs SHA-256 only (RSASSA_PKCS1_V1_5_SHA_256, ECDSA_SHA_256).
-		if strings.TrimSpace(set.Hash) != "" && hash == signedurl.SHA1 {
-			return "", "", nil, fmt.Errorf("hash sha1 cannot be used with a KMS key: KMS has no SHA-1 signing; drop the sha1 setting (--hash, %s or hash in config.toml) and cfsign signs with SHA-256 (Hash-Algorithm=SHA256)", config.EnvHash)
-		}
-		hash = signedurl.SHA256
-	}
-	id := set.KeyPairID + "\x00" + keyValue + "\x00" + string(hash)
-	if sg, ok := s.signers[id]; ok {
-		return set.Domain, set.OriginPath, sg, nil
-	}
-	key, err := s.r.loadSigner(s.ctx, keyValue, keyFrom)
-	if err != nil {
-		return "", "", nil, err
-	}
-	// With -tags openssl, RSA signs through libcrypto (same bytes, faster).
-	sg, err := signedurl.NewSigner(set.KeyPairID, keys.Accelerate(key), hash)
-	if err != nil {
-		return "", "", nil, err
-	}
-	s.signers[id] = sg
-	s.r.debugf("signer key pair %s key %s hash %s", set.KeyPairID, keys.DescribeSetting(keyValue, keyFrom), hash)
-	return set.Domain, set.OriginPath, sg, nil
+	s.used[sg] = true
+	return t, sg, nil
 }
 
 // targetURL maps a target to the URL to sign and the signer for it.
-func (s *signSession) targetURL(target string) (string, *signedurl.Signer, error) {
+func (s *signSession) targetURL(target string) (string, *app.Signer, error) {
 	target = strings.TrimSpace(target)
 	if rest, ok := strings.CutPrefix(target, "s3://"); ok {
 		bucket, key, _ := strings.Cut(rest, "/")
@@ -338,10 +290,10 @@ func (s *signSession) targetURL(target string) (string, *signedurl.Signer, error
 		if t.err != nil {
 			return "", nil, t.err
 		}
-		if t.domain == "" {
+		u, err := t.ObjectURL(key)
+		if errors.Is(err, app.ErrNoDomain) {
 			return "", nil, fmt.Errorf("no CloudFront domain for bucket %s: pass --domain, or set domain in [buckets.%s] or at the top of config.toml", bucket, bucket)
 		}
-		u, err := signedurl.ObjectURL(t.domain, t.originPath, key)
 		return u, t.signer, err
 	}
 	t := s.resolve("")
@@ -351,10 +303,10 @@ func (s *signSession) targetURL(target string) (string, *signedurl.Signer, error
 	if strings.Contains(target, "://") {
 		return target, t.signer, nil // SignURL refuses other schemes
 	}
-	if t.domain == "" {
+	u, err := t.ObjectURL(target)
+	if errors.Is(err, app.ErrNoDomain) {
 		return "", nil, fmt.Errorf("no domain to map key %q onto: pass --domain HOST, set %s or domain in config.toml, or give a full URL", target, config.EnvDomain)
 	}
-	u, err := signedurl.ObjectURL(t.domain, t.originPath, target)
 	return u, t.signer, err
 }
 
@@ -386,8 +338,6 @@ func (s *signSession) sign(target string, n int) (string, error) {
 		if err != nil {
 			return "", err
 		}
-		s.signed(signer)
-		s.r.debugf("signed %s", signed) // the log redacts the signature
 		if s.f.json {
 			b, err := json.Marshal(signJSON{Target: target, URL: signed, Expires: exp})
 			return string(b) + "\n", err
@@ -398,7 +348,6 @@ func (s *signSession) sign(target string, n int) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	s.signed(signer)
 	if s.f.json {
 		m := map[string]string{}
 		for _, c := range cookies {
@@ -411,7 +360,7 @@ func (s *signSession) sign(target string, n int) (string, error) {
 }
 
 // sharedPolicy signs the session's policy once per signer (--shared-policy).
-func (s *signSession) sharedPolicy(signer *signedurl.Signer) (*signedurl.SharedPolicy, error) {
+func (s *signSession) sharedPolicy(signer *app.Signer) (*signedurl.SharedPolicy, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if sp, ok := s.shared[signer]; ok {
@@ -422,7 +371,7 @@ func (s *signSession) sharedPolicy(signer *signedurl.Signer) (*signedurl.SharedP
 		return nil, err
 	}
 	if s.shared == nil {
-		s.shared = map[*signedurl.Signer]*signedurl.SharedPolicy{}
+		s.shared = map[*app.Signer]*signedurl.SharedPolicy{}
 	}
 	s.shared[signer] = sp
 	return sp, nil

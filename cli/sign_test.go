@@ -167,8 +167,8 @@ func TestSignErrors(t *testing.T) {
 		{"bad when, alias typed", []string{"sign", "k", "--date-less-than", "soon"}, nil, "cfsign: --date-less-than: cannot read time"},
 		{"bad start, alias typed", []string{"sign", "k", "--expires", "1h", "--date-greater-than", "later"}, nil, "--date-greater-than: cannot read time"},
 		{"past, AWS CLI form", []string{"sign", "k", "--date-less-than", "2020-01-01T12:00:00"}, nil, "cfsign: --date-less-than 2020-01-01T12:00:00 is in the past (2020-01-01T12:00:00Z): give a time after now"},
-		{"past default expiry", []string{"sign", "k"}, map[string]string{"CFSIGN_EXPIRES": "2020-01-01"}, "default expiry (CFSIGN_EXPIRES or default_expiry in config.toml) 2020-01-01 is in the past"},
-		{"bad default expiry", []string{"sign", "k"}, map[string]string{"CFSIGN_EXPIRES": "soon"}, "default expiry (CFSIGN_EXPIRES or default_expiry in config.toml): cannot read time"},
+		{"past default expiry", []string{"sign", "k"}, map[string]string{"CFSIGN_EXPIRES": "2020-01-01"}, "default expiry (CFSIGN_EXPIRES) 2020-01-01 is in the past"},
+		{"bad default expiry", []string{"sign", "k"}, map[string]string{"CFSIGN_EXPIRES": "soon"}, "default expiry (CFSIGN_EXPIRES): cannot read time"},
 		{"dot segment", []string{"sign", "https://x.example/dir/../hello.txt", "--expires", "1h"}, nil, `has a ".." path segment`},
 		{"dot segment encoded", []string{"sign", "https://x.example/%2e/hello.txt", "--expires", "1h"}, nil, "path segment"},
 	}

@@ -109,7 +109,7 @@ func (r *runner) verifyKeys(ctx context.Context, files []string, priv, keyPairID
 		}
 		return []crypto.PublicKey{pub}, nil
 	}
-	value, from, err := r.keySetting(priv, "--private-key", "")
+	value, from, err := r.keySetting(ctx, priv, "--private-key", "")
 	if err != nil {
 		return nil, err
 	}
@@ -212,12 +212,11 @@ func bothZones(t time.Time) string {
 // sandboxPublicKey is the public key registered as id with the sandbox's
 // CloudFront API.
 func (r *runner) sandboxPublicKey(ctx context.Context, id string) (crypto.PublicKey, error) {
-	t, err := r.keysTarget(ctx)
+	cf, _, err := r.cloudFront(ctx)
 	if err != nil {
 		return nil, err
 	}
-	defer t.release()
-	list, err := t.cf.ListPublicKeys(ctx)
+	list, err := cf.ListPublicKeys(ctx)
 	if err != nil {
 		return nil, err
 	}

@@ -112,14 +112,19 @@ func xdg(getenv func(string) string, name, fallback string) string {
 // Load reads the config file at path; a missing file gives empty Settings.
 // Errors name the file and, for syntax errors, the line.
 func Load(path string) (Settings, error) {
-	var s Settings
 	data, err := os.ReadFile(path)
 	if errors.Is(err, fs.ErrNotExist) {
-		return s, nil
+		return Settings{}, nil
 	}
 	if err != nil {
-		return s, fmt.Errorf("read config %s: %w", path, err)
+		return Settings{}, fmt.Errorf("read config %s: %w", path, err)
 	}
+	return decode(data, path)
+}
+
+// decode reads a config file's text; path names it in errors.
+func decode(data []byte, path string) (Settings, error) {
+	var s Settings
 	md, err := toml.NewDecoder(bytes.NewReader(data)).Decode(&s)
 	if err != nil {
 		var pe toml.ParseError
@@ -140,50 +145,7 @@ func Load(path string) (Settings, error) {
 }
 
 var knownKeys = []string{"profile", "region", "endpoint_url", "bucket", "domain", "origin_path",
-	"key_pair_id", "private_key", "default_expiry", "hash", "[buckets.NAME] domain/origin_path/key_pair_id/private_key"}
-
-// Save writes s to path atomically with mode 0600 (directory 0700): a crash
-// or a full disk leaves the old file in place, never a half-written one.
-func Save(path string, s Settings) error {
-	var buf bytes.Buffer
-	buf.WriteString("# cfsign settings; see `cfsign --help` and README.md.\n")
-	if err := toml.NewEncoder(&buf).Encode(s); err != nil {
-		return fmt.Errorf("encode config: %w", err)
-	}
-	dir := filepath.Dir(path)
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return fmt.Errorf("save config: %w", err)
-	}
-	f, err := os.CreateTemp(dir, ".config-*.tmp")
-	if err != nil {
-		return fmt.Errorf("save config: %w", err)
-	}
-	tmp := f.Name()
-	ok := false
-	defer func() {
-		if !ok {
-			f.Close()
-			os.Remove(tmp)
-		}
-	}()
-	if err := f.Chmod(0o600); err != nil {
-		return fmt.Errorf("save config %s: %w", path, err)
-	}
-	if _, err := f.Write(buf.Bytes()); err != nil {
-		return fmt.Errorf("save config %s: %w", path, err)
-	}
-	if err := f.Sync(); err != nil {
-		return fmt.Errorf("save config %s: %w", path, err)
-	}
-	if err := f.Close(); err != nil {
-		return fmt.Errorf("save config %s: %w", path, err)
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		return fmt.Errorf("save config %s: %w", path, err)
-	}
-	ok = true
-	return nil
-}
+	"key_pair_id", "private_key", "default_expiry", "hash", "mouse", "[buckets.NAME] domain/origin_path/key_pair_id/private_key"}
 
 // WithEnv overlays the CFSIGN_* variables read through getenv onto s.
 func WithEnv(s Settings, getenv func(string) string) Settings {

@@ -1,6 +1,6 @@
 package config
 
-// Reliability of Save (issue 7): a full disk, a read-only file system and
+// Reliability of saving (Apply): a full disk, a read-only file system and
 // impossible paths leave the old file as it was and no temporary file; the
 // file is always 0600, even over an old 0644 one. Real file systems where
 // the machine allows mounting a tmpfs (root ignores permission bits, not
@@ -38,13 +38,13 @@ func relNames(t *testing.T, dir string) string {
 	return strings.Join(names, ",")
 }
 
-// relSaveFails checks that Save fails with a one-line error holding want,
+// relSaveFails checks that Apply fails with a one-line error holding want,
 // and that the old config (if any) still loads with its old domain.
 func relSaveFails(t *testing.T, path, want, oldDomain string) {
 	t.Helper()
-	err := Save(path, Settings{Domain: "new.example", KeyPairID: "KNEW"})
+	err := Apply(path, Edit{Key: "domain", Value: "new.example"}, Edit{Key: "key_pair_id", Value: "KNEW"})
 	if err == nil {
-		t.Fatal("Save succeeded despite the fault")
+		t.Fatal("Apply succeeded despite the fault")
 	}
 	if !strings.Contains(err.Error(), want) || strings.Contains(err.Error(), "\n") {
 		t.Errorf("error %q: want one line with %q", err, want)
@@ -60,7 +60,7 @@ func relSaveFails(t *testing.T, path, want, oldDomain string) {
 func TestReliabilitySaveDiskFull(t *testing.T) {
 	dir := relTmpfs(t, "256k")
 	path := filepath.Join(dir, "config.toml")
-	if err := Save(path, Settings{Domain: "old.example"}); err != nil {
+	if err := Apply(path, Edit{Key: "domain", Value: "old.example"}); err != nil {
 		t.Fatal(err)
 	}
 	f, err := os.Create(filepath.Join(dir, "filler"))
@@ -85,7 +85,7 @@ func TestReliabilitySaveDiskFull(t *testing.T) {
 func TestReliabilitySaveReadOnlyFS(t *testing.T) {
 	dir := relTmpfs(t, "256k")
 	path := filepath.Join(dir, "cfsign", "config.toml")
-	if err := Save(path, Settings{Domain: "old.example"}); err != nil {
+	if err := Apply(path, Edit{Key: "domain", Value: "old.example"}); err != nil {
 		t.Fatal(err)
 	}
 	if err := syscall.Mount("", dir, "", syscall.MS_REMOUNT|syscall.MS_RDONLY, ""); err != nil {
@@ -109,13 +109,13 @@ func TestReliabilitySaveImpossiblePaths(t *testing.T) {
 	asDir := filepath.Join(root, "config.toml")
 	os.Mkdir(asDir, 0o700)
 	os.WriteFile(filepath.Join(asDir, "keep"), []byte("x"), 0o600)
-	relSaveFails(t, asDir, "save config", "")
+	relSaveFails(t, asDir, "is a directory", "")
 	if got := relNames(t, root); got != "config.toml,file" {
 		t.Errorf("left behind in %s: %s", root, got)
 	}
 }
 
-// An old config readable by others becomes 0600 on the next save (Save
+// An old config readable by others becomes 0600 on the next save (Apply
 // replaces the file, it does not write into it), and the directory it makes
 // is 0700.
 func TestReliabilitySaveTightensMode(t *testing.T) {
@@ -123,14 +123,14 @@ func TestReliabilitySaveTightensMode(t *testing.T) {
 	path := filepath.Join(dir, "config.toml")
 	os.Mkdir(dir, 0o755)
 	os.WriteFile(path, []byte("domain = \"old.example\"\n"), 0o644)
-	if err := Save(path, Settings{Domain: "new.example"}); err != nil {
+	if err := Apply(path, Edit{Key: "domain", Value: "new.example"}); err != nil {
 		t.Fatal(err)
 	}
 	if st, _ := os.Stat(path); st.Mode().Perm() != 0o600 {
 		t.Errorf("mode %v, want 0600", st.Mode().Perm())
 	}
 	nested := filepath.Join(t.TempDir(), "a", "b", "config.toml")
-	if err := Save(nested, Settings{}); err != nil {
+	if err := Apply(nested); err != nil {
 		t.Fatal(err)
 	}
 	if st, _ := os.Stat(filepath.Dir(nested)); st.Mode().Perm() != 0o700 {

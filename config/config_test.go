@@ -12,16 +12,22 @@ func envOf(m map[string]string) func(string) string {
 	return func(k string) string { return m[k] }
 }
 
-func TestSaveLoadRoundTrip(t *testing.T) {
+func TestApplyLoadRoundTrip(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "new", "cfsign")
 	path := filepath.Join(dir, "config.toml")
 	want := Settings{
 		Profile: "prod", Region: "eu-west-1", Bucket: "media", Domain: "d111.cloudfront.net",
 		OriginPath: "/assets", KeyPairID: "K2JCJMDEHXQW5F", PrivateKey: "/k/private_key.pem",
 		DefaultExpiry: "1h", Hash: "sha256",
-		Buckets: map[string]BucketSettings{"other": {Domain: "cdn.example.com", KeyPairID: "KOTHER"}},
+		Buckets: map[string]BucketSettings{"other.example": {Domain: "cdn.example.com", KeyPairID: "KOTHER"}},
 	}
-	if err := Save(path, want); err != nil {
+	var edits []Edit
+	for _, f := range stringFields(&want) {
+		edits = append(edits, Edit{Key: f.key, Value: *f.ptr})
+	}
+	edits = append(edits, Edit{Bucket: "other.example", Key: "domain", Value: "cdn.example.com"},
+		Edit{Bucket: "other.example", Key: "key_pair_id", Value: "KOTHER"})
+	if err := Apply(path, edits...); err != nil {
 		t.Fatal(err)
 	}
 	got, err := Load(path)
@@ -49,13 +55,13 @@ func TestSaveLoadRoundTrip(t *testing.T) {
 	}
 }
 
-func TestSaveReplacesAtomicallyAndKeepsOldOnFailure(t *testing.T) {
+func TestApplyReplacesAtomicallyAndKeepsOldOnFailure(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "config.toml")
-	if err := Save(path, Settings{Domain: "a.example"}); err != nil {
+	if err := Apply(path, Edit{Key: "domain", Value: "a.example"}); err != nil {
 		t.Fatal(err)
 	}
-	if err := Save(path, Settings{Domain: "b.example"}); err != nil {
+	if err := Apply(path, Edit{Key: "domain", Value: "b.example"}); err != nil {
 		t.Fatal(err)
 	}
 	s, _ := Load(path)
@@ -67,7 +73,7 @@ func TestSaveReplacesAtomicallyAndKeepsOldOnFailure(t *testing.T) {
 	}
 	os.Chmod(dir, 0o500)
 	defer os.Chmod(dir, 0o700)
-	if err := Save(path, Settings{Domain: "c.example"}); err == nil {
+	if err := Apply(path, Edit{Key: "domain", Value: "c.example"}); err == nil {
 		t.Fatal("save into read-only dir succeeded")
 	}
 	s, _ = Load(path)

@@ -25,9 +25,9 @@ type runner interface{ Running() bool }
 // initer is implemented by views that start work when they open.
 type initer interface{ Init() tea.Cmd }
 
-// app is the root model: a router that owns screen switching, global keys,
+// root is the root model: a router that owns screen switching, global keys,
 // the window size, the header, the footer and the status line.
-type app struct {
+type root struct {
 	deps    Deps
 	st      *Styles
 	env     uiEnv
@@ -47,7 +47,7 @@ type app struct {
 // New returns cfsign's root Bubble Tea model.
 func New(deps Deps) tea.Model { return newApp(deps, defaultEnv()) }
 
-func newApp(deps Deps, env uiEnv) *app {
+func newApp(deps Deps, env uiEnv) *root {
 	if deps.background == nil {
 		deps.background = new(sync.WaitGroup)
 	}
@@ -57,7 +57,7 @@ func newApp(deps Deps, env uiEnv) *app {
 		Ellipsis: st.HelpSep, ShortKey: st.HelpKey, ShortDesc: st.HelpDesc, ShortSeparator: st.HelpSep,
 		FullKey: st.HelpKey, FullDesc: st.HelpDesc, FullSeparator: st.HelpSep,
 	}
-	m := &app{deps: deps, st: st, env: env, km: keyBindings, help: h, width: 80, height: 24}
+	m := &root{deps: deps, st: st, env: env, km: keyBindings, help: h, width: 80, height: 24}
 	m.browser = newBrowserView(deps, st, env)
 	m.cur = m.browser
 	m.resize()
@@ -66,12 +66,12 @@ func newApp(deps Deps, env uiEnv) *app {
 
 // needsSetup reports whether the first screen is setup: no key configured
 // and not on the sandbox.
-func (m *app) needsSetup() bool {
+func (m *root) needsSetup() bool {
 	return !m.deps.Sandbox && (m.deps.Settings.KeyPairID == "" || m.deps.Settings.PrivateKey == "")
 }
 
 // Init lists the bucket (or the buckets) and opens setup on first run.
-func (m *app) Init() tea.Cmd {
+func (m *root) Init() tea.Cmd {
 	cmds := []tea.Cmd{m.browser.Init()}
 	if m.needsSetup() {
 		cmds = append(cmds, m.openView(openSetupMsg{}))
@@ -82,7 +82,7 @@ func (m *app) Init() tea.Cmd {
 // Update routes a message: global keys here, other keys to the view on
 // screen, command results to the view on screen and to the browser (whose
 // listings may finish while another view is open).
-func (m *app) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+func (m *root) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	switch msg := msg.(type) {
 	case tea.WindowSizeMsg:
 		m.width, m.height = max(msg.Width, 1), max(msg.Height, 1)
@@ -153,10 +153,14 @@ func (m *app) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			m.cur = m.browser
 		}
 		m.resize()
-		if msg.settings.Bucket != old.Bucket && msg.settings.Bucket != "" {
-			return m, tea.Batch(m.browser.openAt(msg.settings.Bucket, ""), m.setStatus("settings saved", false))
+		note, isErr := "settings saved", false
+		if len(msg.overridden) > 0 {
+			note, isErr = "settings saved, but "+strings.Join(msg.overridden, "; "), true
 		}
-		return m, m.setStatus("settings saved", false)
+		if msg.settings.Bucket != old.Bucket && msg.settings.Bucket != "" {
+			return m, tea.Batch(m.browser.openAt(msg.settings.Bucket, ""), m.setStatus(note, isErr))
+		}
+		return m, m.setStatus(note, isErr)
 	case statusMsg:
 		return m, m.setStatus(msg.text, msg.err)
 	case clearStatusMsg:
@@ -178,7 +182,7 @@ func (m *app) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 
 // quit cancels the work of the browser and of the view on screen; Run then
 // waits (briefly) for cancelled uploads to abort their multipart uploads.
-func (m *app) quit() tea.Cmd {
+func (m *root) quit() tea.Cmd {
 	m.browser.cancelAll()
 	if c, ok := m.cur.(interface{ cancelAll() }); ok {
 		c.cancelAll()
@@ -188,7 +192,7 @@ func (m *app) quit() tea.Cmd {
 
 // quitOrAsk quits, unless uploads are running and this is the first ask:
 // then it says what quitting would do and waits for a second one.
-func (m *app) quitOrAsk(armed bool) tea.Cmd {
+func (m *root) quitOrAsk(armed bool) tea.Cmd {
 	if r, ok := m.cur.(runner); ok && r.Running() && !armed {
 		m.quitArmed = true
 		return status("Uploads are running: ctrl+c (or q) again stops and aborts them and quits; any other key keeps them going", true)
@@ -198,25 +202,25 @@ func (m *app) quitOrAsk(armed bool) tea.Cmd {
 
 // prompting reports whether the view on screen waits for a y/n answer:
 // then q means no, not quit.
-func (m *app) prompting() bool {
+func (m *root) prompting() bool {
 	p, ok := m.cur.(prompter)
 	return ok && p.Prompting()
 }
 
 // inputFocused reports whether the view on screen has a text input focused:
 // then q, ? and K type, and only ctrl+c quits.
-func (m *app) inputFocused() bool {
+func (m *root) inputFocused() bool {
 	f, ok := m.cur.(inputFocuser)
 	return ok && f.InputFocused()
 }
 
-func (m *app) onSetup() bool {
+func (m *root) onSetup() bool {
 	_, ok := m.cur.(*setupView)
 	return ok
 }
 
 // openView switches to the upload, sign or setup view.
-func (m *app) openView(msg tea.Msg) tea.Cmd {
+func (m *root) openView(msg tea.Msg) tea.Cmd {
 	switch msg := msg.(type) {
 	case openUploadMsg:
 		m.cur = newUploadView(m.deps, m.st, msg.bucket, msg.prefix)
@@ -235,14 +239,14 @@ func (m *app) openView(msg tea.Msg) tea.Cmd {
 }
 
 // setStatus shows a notice or error and schedules its removal.
-func (m *app) setStatus(text string, isErr bool) tea.Cmd {
+func (m *root) setStatus(text string, isErr bool) tea.Cmd {
 	m.statusSeq++
 	m.status, m.statusErr = text, isErr
 	return m.env.after(statusTTL, clearStatusMsg{seq: m.statusSeq})
 }
 
 // resize gives the view on screen the height left between header and footer.
-func (m *app) resize() {
+func (m *root) resize() {
 	m.help.Width = m.width
 	h := m.height - lipgloss.Height(m.header()) - lipgloss.Height(m.footer())
 	m.cur.SetSize(m.width, max(h, 1))
@@ -251,7 +255,7 @@ func (m *app) resize() {
 	}
 }
 
-func (m *app) header() string {
+func (m *root) header() string {
 	st := m.st
 	parts := []string{st.AppName.Render("cfsign")}
 	if m.deps.Sandbox {
@@ -271,7 +275,7 @@ func (m *app) header() string {
 }
 
 // breadcrumb is s3://bucket/a/b/ with each segment styled.
-func (m *app) breadcrumb() string {
+func (m *root) breadcrumb() string {
 	st := m.st
 	bucket, prefix := m.browser.location()
 	if bucket == "" {
@@ -293,7 +297,7 @@ func (m *app) breadcrumb() string {
 }
 
 // footer is the status line above the current view's help.
-func (m *app) footer() string {
+func (m *root) footer() string {
 	line := ""
 	if m.status != "" {
 		s := m.st.StatusOK
@@ -354,7 +358,7 @@ func shortHelp(hm help.Model, bs []key.Binding, width int) string {
 // never lies: while a text input has focus q, ? and K type into it, and at a
 // y/n prompt q means no and ? and K do nothing, so only F1 and ctrl+c are
 // global; K does nothing on setup itself.
-func (m *app) globalKeys() []key.Binding {
+func (m *root) globalKeys() []key.Binding {
 	if m.inputFocused() || m.prompting() {
 		return []key.Binding{m.km.HelpAny, m.km.ForceQuit}
 	}
@@ -384,7 +388,7 @@ func (h helpKeys) FullHelp() [][]key.Binding {
 }
 
 // View draws header, the current view and the footer in exactly the window.
-func (m *app) View() string {
+func (m *root) View() string {
 	header, footer := m.header(), m.footer()
 	ch := m.height - lipgloss.Height(header) - lipgloss.Height(footer)
 	if ch < 1 {

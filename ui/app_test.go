@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/cfsign/cfsign/aws/signedurl"
+	"github.com/cfsign/cfsign/internal/app"
 	"github.com/cfsign/cfsign/internal/testenv"
 
 	"github.com/cfsign/cfsign/aws"
@@ -26,7 +27,7 @@ import (
 // btApp is the root driven at the Update level.
 type btApp struct {
 	t    *testing.T
-	m    *app
+	m    *root
 	quit bool
 }
 
@@ -65,7 +66,7 @@ func (a *btApp) press(keys ...string) {
 }
 
 func btDeps(l Lister) Deps {
-	return Deps{Lister: l, Sandbox: true, Settings: config.Settings{Bucket: "media", Region: "us-east-1"}}
+	return Deps{Lister: l, Sandbox: true, Settings: app.Literal(config.Settings{Bucket: "media", Region: "us-east-1"})}
 }
 
 func TestAppQuitKeys(t *testing.T) {
@@ -324,7 +325,7 @@ func TestAppTeatestFlow(t *testing.T) {
 	tm.Send(tea.KeyMsg{Type: tea.KeyEnter})
 	tm.Type("q")
 	tm.WaitFinished(t, teatest.WithFinalTimeout(5*time.Second))
-	final := tm.FinalModel(t).(*app)
+	final := tm.FinalModel(t).(*root)
 	if final.browser.prefix != "b/" || final.browser.list.pattern != "x.j" || final.browser.list.selectedKey() != "b/x.jpg" {
 		t.Fatalf("final state: prefix %q pattern %q selected %q", final.browser.prefix, final.browser.list.pattern, final.browser.list.selectedKey())
 	}
@@ -351,7 +352,7 @@ func TestAppSandbox(t *testing.T) {
 			t.Fatalf("upload %s: %v", k, err)
 		}
 	}
-	deps := Deps{Lister: c, Sandbox: true, Settings: config.Settings{Bucket: sb.Bucket, Region: sb.Region}}
+	deps := Deps{Lister: c, Sandbox: true, Settings: app.Literal(config.Settings{Bucket: sb.Bucket, Region: sb.Region})}
 	a := newBTApp(t, deps, 100, 30)
 	b := a.m.browser
 	var names []string
@@ -477,15 +478,10 @@ func TestAppTeatestSignFlow(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	cs := config.Settings{Bucket: "media", Region: "us-east-1", Domain: "d111111abcdef8.cloudfront.net", KeyPairID: "K2JCJMDEHXQW5F", PrivateKey: pair.PrivatePath}
 	deps := btDeps(newBTLister(1000, btKeysSample...))
-	deps.Settings.Domain, deps.Settings.KeyPairID, deps.Settings.PrivateKey = "d111111abcdef8.cloudfront.net", "K2JCJMDEHXQW5F", pair.PrivatePath
-	deps.NewSigner = func(id, path string, hash signedurl.Hash) (URLSigner, error) {
-		priv, _, err := keys.LoadPrivate(path)
-		if err != nil {
-			return nil, err
-		}
-		return signedurl.NewSigner(id, priv, hash)
-	}
+	deps.Settings = app.Literal(cs)
+	deps.Signers = SessionSigners{testSession(t, cs, nil, nil)}
 	env := defaultEnv()
 	env.loc = time.UTC
 	tm := teatest.NewTestModel(t, newApp(deps, env), teatest.WithInitialTermSize(300, 40))
@@ -506,7 +502,7 @@ func TestAppTeatestSignFlow(t *testing.T) {
 	wait("by name") // the browser's status bar: back from the sign view
 	tm.Send(tea.KeyMsg{Type: tea.KeyCtrlC})
 	tm.WaitFinished(t, teatest.WithFinalTimeout(5*time.Second))
-	final := tm.FinalModel(t).(*app)
+	final := tm.FinalModel(t).(*root)
 	if final.cur != view(final.browser) {
 		t.Fatalf("esc did not go back to the browser")
 	}
@@ -684,7 +680,7 @@ func TestAppFolders(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	a := newBTApp(t, Deps{Lister: c, Sandbox: true, Settings: config.Settings{Bucket: sb.Bucket, Region: sb.Region}}, 100, 30)
+	a := newBTApp(t, Deps{Lister: c, Sandbox: true, Settings: app.Literal(config.Settings{Bucket: sb.Bucket, Region: sb.Region})}, 100, 30)
 	a.press("n")
 	if !a.m.inputFocused() {
 		t.Fatal("n opened no name prompt")

@@ -18,6 +18,7 @@ import (
 
 	"github.com/cfsign/cfsign/aws"
 	"github.com/cfsign/cfsign/config"
+	"github.com/cfsign/cfsign/internal/app"
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
 	"github.com/charmbracelet/x/ansi"
@@ -201,7 +202,7 @@ type btBrowser struct {
 }
 
 func newBTBrowser(t *testing.T, l Lister, bucket string) *btBrowser {
-	deps := Deps{Lister: l, Sandbox: true, Settings: config.Settings{Bucket: bucket}}
+	deps := Deps{Lister: l, Sandbox: true, Settings: app.Literal(config.Settings{Bucket: bucket})}
 	bb := &btBrowser{t: t, b: newBrowserView(deps, newStyles(false), btEnv())}
 	bb.b.SetSize(80, 20)
 	bb.run(bb.b.Init())
@@ -322,7 +323,7 @@ func TestBrowserListsFoldersFirst(t *testing.T) {
 }
 
 func TestBrowserSpinnerBeforeFirstPage(t *testing.T) {
-	deps := Deps{Lister: newBTLister(10, btKeysSample...), Sandbox: true, Settings: config.Settings{Bucket: "media"}}
+	deps := Deps{Lister: newBTLister(10, btKeysSample...), Sandbox: true, Settings: app.Literal(config.Settings{Bucket: "media"})}
 	b := newBrowserView(deps, newStyles(false), btEnv())
 	b.SetSize(80, 10)
 	cmd := b.Init()
@@ -569,7 +570,7 @@ func TestBrowserRefreshSelectsUploadedKey(t *testing.T) {
 }
 
 func TestBrowserEscCancelsListing(t *testing.T) {
-	deps := Deps{Lister: newBTLister(10, btKeysSample...), Sandbox: true, Settings: config.Settings{Bucket: "media"}}
+	deps := Deps{Lister: newBTLister(10, btKeysSample...), Sandbox: true, Settings: app.Literal(config.Settings{Bucket: "media"})}
 	b := newBrowserView(deps, newStyles(false), btEnv())
 	cmd := b.Init()
 	b.Update(btKeys("esc")[0])
@@ -633,7 +634,7 @@ func TestBrowserRefreshErrorKeepsListing(t *testing.T) {
 
 // btLoaded is a browser holding n objects loaded in pages of pageSize.
 func btLoaded(n, pageSize int) *browserView {
-	deps := Deps{Sandbox: true, Settings: config.Settings{Bucket: "media"}}
+	deps := Deps{Sandbox: true, Settings: app.Literal(config.Settings{Bucket: "media"})}
 	b := newBrowserView(deps, newStyles(false), btEnv())
 	b.SetSize(120, 36)
 	b.bucket, b.prefix = "media", "photos/2024/"

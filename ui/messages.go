@@ -3,7 +3,7 @@ package ui
 import (
 	"time"
 
-	"github.com/cfsign/cfsign/config"
+	"github.com/cfsign/cfsign/internal/app"
 )
 
 // Navigation: views return these (wrapped in a tea.Cmd) to ask the root to switch screens.
@@ -26,10 +26,12 @@ type (
 		keys   []string
 	}
 	// settingsSavedMsg carries new settings after the setup view saved them.
-	// With stay the setup view stays on screen (it shows a result).
+	// With stay the setup view stays on screen (it shows a result);
+	// overridden names saved settings a flag or variable still overrides.
 	settingsSavedMsg struct {
-		settings config.Settings
-		stay     bool
+		settings   app.Settings
+		stay       bool
+		overridden []string
 	}
 	// statusMsg puts a notice or error on the status line.
 	statusMsg struct {

@@ -34,7 +34,7 @@ type lastClick struct {
 }
 
 // mouse handles one mouse event.
-func (m *app) mouse(msg tea.MouseMsg) tea.Cmd {
+func (m *root) mouse(msg tea.MouseMsg) tea.Cmd {
 	switch {
 	case msg.Action != tea.MouseActionPress:
 		return nil
@@ -76,7 +76,7 @@ func (m *app) mouse(msg tea.MouseMsg) tea.Cmd {
 }
 
 // clickHint runs the key of the footer hint under column x of line.
-func (m *app) clickHint(line string, x int) tea.Cmd {
+func (m *root) clickHint(line string, x int) tea.Cmd {
 	pos := 0
 	for _, part := range strings.Split(line, " • ") {
 		w := ansi.StringWidth(part)
@@ -95,7 +95,7 @@ func (m *app) clickHint(line string, x int) tea.Cmd {
 
 // hintKey is the key press a footer hint's label stands for, if the hint
 // is one of the bindings on screen.
-func (m *app) hintKey(label string) (tea.KeyMsg, bool) {
+func (m *root) hintKey(label string) (tea.KeyMsg, bool) {
 	bindings := append(m.cur.ShortHelp(), m.globalKeys()...)
 	for _, b := range bindings {
 		if !b.Enabled() || b.Help().Key != label || len(b.Keys()) == 0 {

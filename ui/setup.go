@@ -13,9 +13,9 @@ import (
 
 	"github.com/cfsign/cfsign/aws/doctor"
 	"github.com/cfsign/cfsign/aws/signedurl"
+	"github.com/cfsign/cfsign/internal/app"
 
 	"github.com/cfsign/cfsign/aws"
-	"github.com/cfsign/cfsign/config"
 	"github.com/cfsign/cfsign/keys"
 	"github.com/charmbracelet/bubbles/key"
 	"github.com/charmbracelet/bubbles/textinput"
@@ -66,9 +66,9 @@ type (
 	}
 	// setupSaveMsg is the result of saving (request seq).
 	setupSaveMsg struct {
-		seq      int
-		settings config.Settings
-		err      error
+		seq   int
+		saved app.Saved
+		err   error
 	}
 )
 
@@ -299,19 +299,30 @@ func (v *setupView) checkKey() tea.Cmd {
 
 func loadKeyCmd(seq int, km KeyMaker, path string) tea.Cmd {
 	return func() tea.Msg {
-		_, warning, err := km.LoadPrivate(path)
+		_, warning, err := km.LoadKey(context.Background(), path, "the Private key field")
 		return keyCheckMsg{seq: seq, path: path, warning: warning, err: err}
 	}
 }
 
-// settings is deps.Settings with the form's values.
-func (v *setupView) settings() config.Settings {
-	s := v.deps.Settings
-	val := func(i int) string { return strings.TrimSpace(v.fields[i].input.Value()) }
-	s.Profile, s.Region, s.Bucket = val(fProfile), val(fRegion), val(fBucket)
-	s.Domain, s.OriginPath, s.KeyPairID = val(fDomain), val(fOrigin), val(fKeyPairID)
-	s.PrivateKey, s.DefaultExpiry = val(fPrivateKey), val(fExpiry)
-	return s
+// formKeys are the settings the form edits, by field.
+var formKeys = map[int]app.Key{
+	fProfile: app.Profile, fRegion: app.Region, fBucket: app.Bucket, fDomain: app.Domain, fOrigin: app.OriginPath,
+	fKeyPairID: app.KeyPairID, fPrivateKey: app.PrivateKey, fExpiry: app.DefaultExpiry,
+}
+
+// edits are the settings the user changed in the form: only these are saved.
+func (v *setupView) edits() []app.Edit {
+	var out []app.Edit
+	for i := range nSetupFields {
+		k, ok := formKeys[i]
+		if !ok {
+			continue
+		}
+		if val := v.value(i); val != v.deps.Settings.Get(k) {
+			out = append(out, app.Edit{Key: k, Value: val})
+		}
+	}
+	return out
 }
 
 // Update handles keys and the results of checks, generation and saving.
@@ -373,10 +384,8 @@ func (v *setupView) Update(msg tea.Msg) (view, tea.Cmd) {
 			v.msg, v.msgErr = "Save: "+oneLine(msg.err.Error()), true
 			return v, nil
 		}
-		if stay {
-			v.deps.Settings = msg.settings // what is saved is no longer an edit
-		}
-		return v, asCmd(settingsSavedMsg{settings: msg.settings, stay: stay})
+		v.deps.Settings = msg.saved.Settings // what is saved is no longer an edit
+		return v, asCmd(settingsSavedMsg{settings: msg.saved.Settings, stay: stay, overridden: msg.saved.Overridden})
 	}
 	if handled, cmd := v.updateKeys(msg); handled {
 		return v, cmd
@@ -560,10 +569,11 @@ func (v *setupView) save() tea.Cmd {
 	}
 	v.saveSeq++
 	v.saving = true
-	s := v.settings()
+	set, edits := v.deps.Settings, v.edits()
 	store, seq := v.deps.Store, v.saveSeq
 	return func() tea.Msg {
-		return setupSaveMsg{seq: seq, settings: s, err: store.Save(s)}
+		saved, err := store.Save(context.Background(), set, edits...)
+		return setupSaveMsg{seq: seq, saved: saved, err: err}
 	}
 }
 
@@ -814,7 +824,7 @@ func (c *setupCloudFront) register(v *setupView) tea.Cmd {
 	v.msg, v.msgErr = "", false
 	return func() tea.Msg {
 		if len(pemText) == 0 {
-			priv, _, err := km.LoadPrivate(path)
+			priv, _, err := km.LoadKey(ctx, path, "the Private key field")
 			if err != nil {
 				return registeredMsg{seq: seq, err: err}
 			}
@@ -848,7 +858,7 @@ func (c *setupCloudFront) testLink(v *setupView) tea.Cmd {
 	switch {
 	case object == "":
 		return v.fail("Test link: type an object key in Test object first")
-	case v.deps.NewSigner == nil:
+	case v.deps.Signers == nil:
 		return v.fail("Test link: signing is not available in this build")
 	}
 	for _, i := range []int{fDomain, fOrigin, fKeyPairID} {
@@ -856,25 +866,28 @@ func (c *setupCloudFront) testLink(v *setupView) tea.Cmd {
 			return v.fail("Test link: fix " + v.fields[i].label + " first")
 		}
 	}
-	newSigner, diagnose := v.deps.NewSigner, c.diagnose
+	signers, diagnose := v.deps.Signers, c.diagnose
 	if diagnose == nil {
 		diagnose = doctor.Diagnose
 	}
-	domain, origin, id, priv := v.value(fDomain), v.value(fOrigin), v.value(fKeyPairID), v.value(fPrivateKey)
-	hash := signedurl.SHA1
-	if strings.EqualFold(v.deps.Settings.Hash, string(signedurl.SHA256)) {
-		hash = signedurl.SHA256
+	t, err := v.deps.Settings.Target()
+	if err == nil {
+		t.Domain, t.OriginPath = v.value(fDomain), v.value(fOrigin)
+		t, err = t.WithKey(v.value(fKeyPairID), v.value(fPrivateKey), "the Private key field", v.deps.Settings.Hash != "")
+	}
+	if err != nil {
+		return v.fail("Test link: " + oneLine(err.Error()))
 	}
 	now := v.now()
 	ctx, seq := c.begin("Testing a link to " + escapeKey(object) + "…")
 	c.diag, c.diagURL = nil, ""
 	v.msg, v.msgErr = "", false
 	return func() tea.Msg {
-		signer, err := newSigner(id, priv, hash)
+		signer, err := signers.Signer(ctx, t)
 		if err != nil {
 			return testLinkMsg{seq: seq, err: fmt.Errorf("load signing key: %w", err)}
 		}
-		raw, err := signedurl.ObjectURL(domain, origin, object)
+		raw, err := t.ObjectURL(object)
 		if err != nil {
 			return testLinkMsg{seq: seq, err: err}
 		}
@@ -993,7 +1006,7 @@ func (c *setupCloudFront) help(v *setupView) []key.Binding {
 	k := v.keys
 	k.Register.SetEnabled(v.deps.CloudFront != nil)
 	k.PickDist.SetEnabled(v.deps.CloudFront != nil)
-	k.TestLink.SetEnabled(v.deps.NewSigner != nil)
+	k.TestLink.SetEnabled(v.deps.Signers != nil)
 	if c.busy != "" {
 		k.Back.SetHelp("esc", "cancel")
 		return []key.Binding{k.Back}

@@ -1,12 +1,14 @@
 package ui
 
 import (
+	"context"
 	"crypto"
 	"os"
 	"path/filepath"
 	"testing"
 
 	"github.com/cfsign/cfsign/config"
+	"github.com/cfsign/cfsign/internal/app"
 	"github.com/cfsign/cfsign/internal/testenv/keytext"
 	"github.com/cfsign/cfsign/keys"
 	tea "github.com/charmbracelet/bubbletea"
@@ -16,8 +18,8 @@ import (
 // text in any pasted form.
 type settingKeys struct{ fakeKeys }
 
-func (*settingKeys) LoadPrivate(value string) (crypto.Signer, string, error) {
-	return keys.LoadPrivateSetting(value, "the private key field")
+func (*settingKeys) LoadKey(_ context.Context, value, from string) (crypto.Signer, string, error) {
+	return keys.LoadPrivateSetting(value, from)
 }
 
 // A key pasted into the setup screen's Private key field, or arriving there
@@ -50,7 +52,7 @@ func TestSetupNeverShowsKeyText(t *testing.T) {
 				}
 			}
 
-			h := newSetupHarness(t, config.Settings{})
+			h := newSetupHarness(t, app.Literal(config.Settings{}))
 			h.v.deps.Keys = &settingKeys{}
 			h.to(fPrivateKey)
 			_, cmd := h.v.Update(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune(form.Value), Paste: true})
@@ -58,7 +60,7 @@ func TestSetupNeverShowsKeyText(t *testing.T) {
 			h.drive(h.v.checkKey())
 			check(h, "pasted")
 
-			h = newSetupHarness(t, config.Settings{PrivateKey: form.Value})
+			h = newSetupHarness(t, app.Literal(config.Settings{PrivateKey: form.Value}))
 			h.v.deps.Keys = &settingKeys{}
 			h.drive(h.v.checkKey())
 			check(h, "from the settings")

@@ -1,21 +1,19 @@
 package ui
 
-// Issue 15 and issue 14 item 13 on the setup screen: where the private key
-// lives (a file, KMS, Secrets Manager, Parameter Store), the key group's
-// keys, adding a key to the key group, and rotating the signing key.
+// The setup screen's key actions: where the private key lives (a file, KMS,
+// Secrets Manager, Parameter Store), the key group's keys, adding a key to
+// the key group, and rotating the signing key.
 
 import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
-	"reflect"
 	"strings"
 	"time"
 
 	"github.com/cfsign/cfsign/aws"
-	"github.com/cfsign/cfsign/config"
+	"github.com/cfsign/cfsign/internal/app"
+	"github.com/cfsign/cfsign/internal/plural"
 	"github.com/cfsign/cfsign/keys"
 	tea "github.com/charmbracelet/bubbletea"
 )
@@ -28,6 +26,14 @@ type KeyGroupAdmin interface {
 	ListKeyGroups(ctx context.Context) ([]aws.KeyGroupInfo, error)
 	ListPublicKeys(ctx context.Context) ([]aws.PublicKeyInfo, error)
 	AddKeyToGroup(ctx context.Context, groupID, keyID string) (aws.KeyGroupInfo, bool, error)
+}
+
+// KeyRotator rotates the signing key (the same workflow as 'cfsign keys
+// rotate') and lists CloudFront's keys. *app.Session satisfies it.
+type KeyRotator interface {
+	Rotate(ctx context.Context, req app.RotateRequest) (app.Rotation, error)
+	KeyRows(ctx context.Context) ([]app.KeyRow, error)
+	Settings(ctx context.Context, bucket string) (app.Settings, error)
 }
 
 // keyCheckDelay is how long typing in the private key field must pause
@@ -52,16 +58,13 @@ type (
 		rows  []keyGroupRow
 		err   error
 	}
-	// rotatedMsg is the result of "rotate key".
+	// rotatedMsg is the result of "rotate key", with the settings it
+	// switched to.
 	rotatedMsg struct {
-		seq    int
-		oldID  string
-		pair   keys.Pair
-		kmsARN string // the new key is this KMS key, not pair
-		pem    string
-		id     string
-		group  aws.KeyGroupInfo
-		err    error
+		seq      int
+		rot      app.Rotation
+		settings app.Settings
+		err      error
 	}
 )
 
@@ -136,9 +139,7 @@ func (v *setupView) keyGroupAdmin() KeyGroupAdmin {
 }
 
 // dirty reports whether the form holds edits not saved.
-func (v *setupView) dirty() bool {
-	return !reflect.DeepEqual(v.settings(), v.deps.Settings)
-}
+func (v *setupView) dirty() bool { return len(v.edits()) > 0 }
 
 // pickGroup is the key group to work on: the first that holds one of ids
 // (in order), else the account's only key group.
@@ -190,127 +191,72 @@ func (v *setupView) addToGroup() tea.Cmd {
 // loadKeyGroup lists the keys of the key group holding the form's (or the
 // saved) key pair ID, with the latest expiry cfsign signed with each.
 func (v *setupView) loadKeyGroup() tea.Cmd {
-	admin := v.keyGroupAdmin()
-	if admin == nil {
+	rot := v.deps.Rotator
+	if rot == nil {
 		return v.fail("Key group: no CloudFront key group access (check the profile)")
 	}
 	ids := []string{v.value(fKeyPairID), v.deps.Settings.KeyPairID}
-	ledger := keys.NewLedger(config.ExpiryLedgerPath(os.Getenv))
 	ctx, seq := v.cf.begin("Reading the key group…")
 	v.msg, v.msgErr = "", false
 	return func() tea.Msg {
-		groups, err := admin.ListKeyGroups(ctx)
+		rows, err := rot.KeyRows(ctx)
 		if err != nil {
 			return keyGroupMsg{seq: seq, err: err}
 		}
-		g, err := pickGroup(groups, ids...)
+		g, err := groupOf(rows, ids...)
 		if err != nil {
 			return keyGroupMsg{seq: seq, err: err}
 		}
-		pubs, err := admin.ListPublicKeys(ctx)
-		if err != nil {
-			return keyGroupMsg{seq: seq, err: err}
-		}
-		expiries, _ := ledger.All() // a missing or unreadable ledger only hides expiries
-		byID := map[string]aws.PublicKeyInfo{}
-		for _, k := range pubs {
-			byID[k.ID] = k
-		}
-		var rows []keyGroupRow
-		for _, id := range g.KeyIDs {
-			k := byID[id]
-			fp := "?"
-			if pub, err := keys.ParsePublic([]byte(k.PEM)); err == nil {
-				fp, _ = keys.Fingerprint(pub)
+		var out []keyGroupRow
+		for _, r := range rows {
+			if r.GroupID == g.ID {
+				out = append(out, keyGroupRow{id: r.ID, name: r.Name, fingerprint: r.Fingerprint, created: r.Created, latestExpiry: r.LatestExpiry})
 			}
-			rows = append(rows, keyGroupRow{id: id, name: k.Name, fingerprint: fp, created: k.Created, latestExpiry: expiries[id]})
 		}
-		return keyGroupMsg{seq: seq, group: g, rows: rows}
+		return keyGroupMsg{seq: seq, group: g, rows: out}
 	}
 }
 
-// rotate makes a new key pair in a directory of its own, registers it, adds
-// it to the key group and then saves the settings to sign with it. The old
-// key stays in the group, so links already handed out keep working.
+// groupOf is the key group of the first of ids that is in one, else the
+// account's only key group.
+func groupOf(rows []app.KeyRow, ids ...string) (aws.KeyGroupInfo, error) {
+	groups := map[string]aws.KeyGroupInfo{}
+	for _, r := range rows {
+		if r.GroupID != "" {
+			g := groups[r.GroupID]
+			g.ID, g.Name = r.GroupID, r.Group
+			g.KeyIDs = append(g.KeyIDs, r.ID)
+			groups[r.GroupID] = g
+		}
+	}
+	list := make([]aws.KeyGroupInfo, 0, len(groups))
+	for _, g := range groups {
+		list = append(list, g)
+	}
+	return pickGroup(list, ids...)
+}
+
+// rotate runs the key rotation ('cfsign keys rotate'): a new key (a KMS
+// key when the key in use is one, else a key file pair), registered, added
+// to the key group, and the settings switched to it, bucket sections that
+// used the old key included. The old key stays in the group, so links
+// already handed out keep working.
 func (v *setupView) rotate() tea.Cmd {
-	admin := v.keyGroupAdmin()
-	switch {
-	case admin == nil || v.deps.CloudFront == nil:
+	rot := v.deps.Rotator
+	if rot == nil {
 		return v.fail("Rotate: no CloudFront key group access (check the profile)")
-	case v.deps.Keys == nil || v.deps.KeyDir == "":
-		return v.fail("Rotate: no key directory configured")
 	}
-	kmsMaker, _ := v.deps.Keys.(KMSKeyMaker)
-	toKMS := strings.HasPrefix(strings.TrimSpace(v.value(fPrivateKey)), "kms:")
-	switch {
-	case toKMS && kmsMaker == nil:
-		return v.fail("Rotate: this build cannot make KMS keys; use cfsign keys rotate --kms")
-	case !toKMS && keySourceIndex(v.value(fPrivateKey)) != 0:
-		return v.fail("Rotate: makes a key file or a KMS key; for a key kept in Secrets Manager or Parameter Store, rotate to a file (switch the source with ctrl+o) and store it there yourself")
-	}
-	reg, km, base := v.deps.CloudFront, v.deps.Keys, filepath.Join(v.deps.KeyDir, "rotated-"+v.now().UTC().Format("20060102T150405Z"))
-	oldID, saved := v.value(fKeyPairID), v.deps.Settings.KeyPairID
-	ctx, seq := v.cf.begin("Rotating: new key pair, register, add to the key group…")
+	req := app.RotateRequest{KMS: keySourceIndex(v.value(fPrivateKey)) == 1}
+	bucket := v.deps.Settings.SectionBucket()
+	ctx, seq := v.cf.begin("Rotating: new key, register, add to the key group…")
 	v.msg, v.msgErr = "", false
 	return func() tea.Msg {
-		fail := func(err error) tea.Msg { return rotatedMsg{seq: seq, oldID: oldID, err: err} }
-		groups, err := admin.ListKeyGroups(ctx)
+		r, err := rot.Rotate(ctx, req)
 		if err != nil {
-			return fail(err)
+			return rotatedMsg{seq: seq, rot: r, err: err}
 		}
-		g, err := pickGroup(groups, oldID, saved)
-		if err != nil {
-			return fail(err)
-		}
-		if len(g.KeyIDs) >= aws.MaxKeysPerKeyGroup {
-			return fail(fmt.Errorf("key group %s already holds %d keys, CloudFront's limit: retire one first ('cfsign keys retire KEY_PAIR_ID')", g.Name, len(g.KeyIDs)))
-		}
-		if toKMS {
-			arn, pub, err := kmsMaker.CreateKMSKey(ctx)
-			if err != nil {
-				return fail(err)
-			}
-			pem, err := keys.PublicPEM(pub)
-			if err != nil {
-				return fail(err)
-			}
-			id, _, err := reg.RegisterPublicKey(ctx, pem, "")
-			if err != nil {
-				return fail(fmt.Errorf("KMS key %s made, but: %w", arn, err))
-			}
-			g, _, err = admin.AddKeyToGroup(ctx, g.ID, id)
-			if err != nil {
-				return fail(fmt.Errorf("key %s registered, but: %w", id, err))
-			}
-			return rotatedMsg{seq: seq, oldID: oldID, kmsARN: arn, pem: string(pem), id: id, group: g}
-		}
-		var pair keys.Pair
-		for n := 1; ; n++ {
-			dir := base
-			if n > 1 {
-				dir = fmt.Sprintf("%s-%d", base, n)
-			}
-			if pair, err = km.GenerateFiles(dir, keys.RSA, false); !errors.Is(err, keys.ErrExists) || n >= 100 {
-				break
-			}
-		}
-		if err != nil {
-			return fail(err)
-		}
-		pem, err := os.ReadFile(pair.PublicPath)
-		if err != nil {
-			return fail(err)
-		}
-		id, _, err := reg.RegisterPublicKey(ctx, pem, "")
-		if err != nil {
-			pair.Remove(true) // nothing trusts it: no files left behind
-			return fail(fmt.Errorf("the new key was not registered, so its files are removed: %w", err))
-		}
-		g, _, err = admin.AddKeyToGroup(ctx, g.ID, id)
-		if err != nil {
-			return fail(fmt.Errorf("key %s registered, but: %w", id, err))
-		}
-		return rotatedMsg{seq: seq, oldID: oldID, pair: pair, pem: string(pem), id: id, group: g}
+		set, err := rot.Settings(ctx, bucket)
+		return rotatedMsg{seq: seq, rot: r, settings: set, err: err}
 	}
 }
 
@@ -357,24 +303,25 @@ func (v *setupView) updateKeys(msg tea.Msg) (bool, tea.Cmd) {
 		if msg.err != nil {
 			return true, v.fail("Rotate: " + oneLine(msg.err.Error()))
 		}
-		v.fields[fKeyPairID].input.SetValue(msg.id)
+		r := msg.rot
+		// The rotation saved the new key: the form shows it, and it is no
+		// longer an edit.
+		v.deps.Settings = msg.settings
+		v.fields[fKeyPairID].input.SetValue(r.NewID)
 		v.revalidate(fKeyPairID)
-		if msg.kmsARN != "" {
-			v.pair, v.pem = nil, msg.pem
-			v.fields[fPrivateKey].input.SetValue("kms:" + msg.kmsARN)
-		} else {
-			p := msg.pair
-			v.pair, v.pem = &p, msg.pem
-			v.fields[fPrivateKey].input.SetValue(p.PrivatePath)
+		v.fields[fPrivateKey].input.SetValue(r.Setting)
+		v.pair, v.pem = r.Pair, r.PublicPEM
+		text := fmt.Sprintf("Rotated: signing with %s (group %s, %d of %d keys); %s stays trusted until retired",
+			escapeKey(r.NewID), escapeKey(r.Group.Name), len(r.Group.KeyIDs), aws.MaxKeysPerKeyGroup, escapeKey(r.OldID))
+		if n := len(r.Sections); n > 0 {
+			text += fmt.Sprintf("; %s now sign%s with it too", plural.Count(n, "bucket section"), map[bool]string{true: "s"}[n == 1])
 		}
-		v.msg, v.msgErr = fmt.Sprintf("Rotated: signing with %s (group %s, %d of %d keys); %s stays trusted until retired",
-			escapeKey(msg.id), escapeKey(msg.group.Name), len(msg.group.KeyIDs), aws.MaxKeysPerKeyGroup, escapeKey(msg.oldID)), false
-		v.group = msg.group
-		// Save first: checkKey marks the key pending, which save refuses.
-		// Stay on setup, so the result above stays in view.
-		save := v.save()
-		v.stayOnSave = save != nil
-		cmds := []tea.Cmd{save, v.checkKey()}
+		for _, o := range r.Overridden {
+			text += "; " + o + " still overrides it"
+		}
+		v.msg, v.msgErr = text, len(r.Overridden) > 0
+		v.group = r.Group
+		cmds := []tea.Cmd{asCmd(settingsSavedMsg{settings: msg.settings, stay: true}), v.checkKey()}
 		if v.groupRows != nil {
 			cmds = append(cmds, v.loadKeyGroup())
 		}

@@ -11,10 +11,9 @@ import (
 
 	"github.com/cfsign/cfsign/aws"
 	"github.com/cfsign/cfsign/aws/sandbox"
-	"github.com/cfsign/cfsign/aws/signedurl"
 	"github.com/cfsign/cfsign/config"
+	"github.com/cfsign/cfsign/internal/app"
 	"github.com/cfsign/cfsign/internal/testenv"
-	"github.com/cfsign/cfsign/keys"
 	tea "github.com/charmbracelet/bubbletea"
 )
 
@@ -25,20 +24,31 @@ func (h *setupHarness) ctrl(t tea.KeyType) {
 }
 
 // sandboxSetup is the setup screen on a sandbox of the test's own, as the
-// app builds it with --sandbox: its CloudFront API, real keys, a real
-// signer, and a file on the edge to test links with.
+// app builds it with --sandbox: the application session on it (its
+// CloudFront API, real keys, real signers, rotation), and a file on the
+// edge to test links with.
 func sandboxSetup(t *testing.T) (*setupHarness, *sandbox.Sandbox, *aws.CloudFront) {
+	h, sb, cf, _ := sandboxSetupEnv(t, nil)
+	return h, sb, cf
+}
+
+// sandboxSetupEnv is sandboxSetup with more environment for the session,
+// which it returns too.
+func sandboxSetupEnv(t *testing.T, env map[string]string) (*setupHarness, *sandbox.Sandbox, *aws.CloudFront, *app.Session) {
 	t.Helper()
-	t.Setenv("XDG_STATE_HOME", t.TempDir())
 	sb := testenv.NewSandbox(t)
+	sess := testSession(t, config.Settings{}, sb, env)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	co := aws.ClientOptions{Region: sb.Region, EndpointURL: sb.S3Endpoint, AccessKeyID: sb.AccessKeyID, SecretAccessKey: sb.SecretAccessKey}
-	cf, err := aws.NewCloudFront(ctx, aws.CloudFrontOptions{ClientOptions: co, CloudFrontEndpointURL: sb.CloudFrontEndpoint})
+	set, err := sess.BucketSettings(ctx, "")
 	if err != nil {
 		t.Fatal(err)
 	}
-	s3c, err := aws.NewClient(ctx, co)
+	cf, err := sess.CloudFront(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s3c, err := sess.S3(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -47,21 +57,15 @@ func sandboxSetup(t *testing.T) (*setupHarness, *sandbox.Sandbox, *aws.CloudFron
 	if _, err := s3c.Upload(ctx, aws.UploadRequest{Path: src, Bucket: sb.Bucket, Key: "hello.txt"}, nil); err != nil {
 		t.Fatal(err)
 	}
-	h := newSetupHarness(t, config.Settings{Bucket: sb.Bucket, Region: sb.Region, Domain: sb.EdgeURL,
-		KeyPairID: sb.KeyPairID, PrivateKey: sb.PrivateKeyPath})
+	h := newSetupHarness(t, set)
 	h.v.now = time.Now // the edge checks expiry against its own clock
 	h.v.deps.CloudFront = cf
-	h.v.deps.Keys = vtRealKeys{}
+	h.v.deps.Keys = sess
 	h.v.deps.Sandbox = true
-	h.v.deps.NewSigner = func(id, path string, hash signedurl.Hash) (URLSigner, error) {
-		k, _, err := keys.LoadPrivate(path)
-		if err != nil {
-			return nil, err
-		}
-		return signedurl.NewSigner(id, k, hash)
-	}
+	h.v.deps.Signers = SessionSigners{sess}
+	h.v.deps.Rotator = sess
 	h.set(fTestObject, "hello.txt")
-	return h, sb, cf
+	return h, sb, cf, sess
 }
 
 func (h *setupHarness) testLinkStatus() int {
@@ -132,14 +136,17 @@ func TestSetupRegisterThenAddToGroup(t *testing.T) {
 }
 
 func TestSetupRotateOnSandbox(t *testing.T) {
-	h, sb, cf := sandboxSetup(t)
+	h, sb, cf, sess := sandboxSetupEnv(t, nil)
 	h.ctrl(tea.KeyCtrlY)
 	id := h.v.value(fKeyPairID)
 	if id == sb.KeyPairID || !strings.Contains(h.v.msg, "Rotated: signing with "+id) {
 		t.Fatalf("rotate: %q", h.v.msg)
 	}
-	if len(h.store.saved) != 1 || h.store.saved[0].KeyPairID != id || !strings.Contains(h.store.saved[0].PrivateKey, "rotated-") {
-		t.Fatalf("settings not switched: %+v", h.store.saved)
+	if s := h.v.deps.Settings; s.KeyPairID != id || !strings.Contains(s.PrivateKey, "rotated-") {
+		t.Fatalf("settings not switched: %s %s", s.KeyPairID, s.PrivateKey)
+	}
+	if s, _ := sess.Settings(context.Background(), ""); s.KeyPairID != id {
+		t.Fatalf("the sandbox signs with %s, not the new key", s.KeyPairID)
 	}
 	// Saved, and setup stays on screen with the result: not an edit to discard.
 	if saved, ok := vtFind[settingsSavedMsg](h.nav); !ok || !saved.stay || h.v.dirty() {
@@ -167,7 +174,7 @@ func TestSetupRotateOnSandbox(t *testing.T) {
 }
 
 func TestSetupEscAsksBeforeDiscarding(t *testing.T) {
-	h := newSetupHarness(t, config.Settings{Domain: "d111.cloudfront.net"})
+	h := newSetupHarness(t, app.Literal(config.Settings{Domain: "d111.cloudfront.net"}))
 	h.press("esc")
 	if _, ok := vtFind[backMsg](h.nav); !ok || h.v.confirmDiscard {
 		t.Fatal("esc with no edits should leave at once")
@@ -198,13 +205,13 @@ type kmsKeys struct {
 	opts aws.KeySourceOptions
 }
 
-func (k kmsKeys) LoadPrivate(path string) (crypto.Signer, string, error) {
-	return aws.LoadKeySigner(context.Background(), path, "the private key field", k.opts)
+func (k kmsKeys) LoadKey(ctx context.Context, value, from string) (crypto.Signer, string, error) {
+	return aws.LoadKeySigner(ctx, value, from, k.opts)
 }
 
 func TestSetupKeySource(t *testing.T) {
 	f := testenv.NewFakeKMS(t, 0)
-	h := newSetupHarness(t, config.Settings{PrivateKey: "/keys/private_key.pem"})
+	h := newSetupHarness(t, app.Literal(config.Settings{PrivateKey: "/keys/private_key.pem"}))
 	h.v.deps.Keys = kmsKeys{opts: aws.KeySourceOptions{KMSEndpointURL: f.URL,
 		ClientOptions: aws.ClientOptions{Region: "us-east-1", AccessKeyID: "testing", SecretAccessKey: "testing"}}}
 	h.ctrl(tea.KeyCtrlO)
@@ -245,20 +252,10 @@ func (k kmsKeys) CreateKMSKey(ctx context.Context) (string, crypto.PublicKey, er
 // the test link through the sandbox edge answers 200.
 func TestSetupRotateToKMSOnSandbox(t *testing.T) {
 	moto := testenv.Moto(t)
-	h, sb, cf := sandboxSetup(t)
-	kk := kmsKeys{opts: aws.KeySourceOptions{KMSEndpointURL: moto,
-		ClientOptions: aws.ClientOptions{Region: "us-east-1", AccessKeyID: "testing", SecretAccessKey: "testing"}}}
-	h.v.deps.Keys = kk
-	h.v.deps.NewSigner = func(id, value string, hash signedurl.Hash) (URLSigner, error) {
-		k, _, err := kk.LoadPrivate(value)
-		if err != nil {
-			return nil, err
-		}
-		if strings.HasPrefix(value, "kms:") {
-			hash = signedurl.SHA256 // KMS signs SHA-256 only
-		}
-		return signedurl.NewSigner(id, k, hash)
-	}
+	t.Setenv("AWS_ACCESS_KEY_ID", "testing")
+	t.Setenv("AWS_SECRET_ACCESS_KEY", "testing")
+	t.Setenv("AWS_REGION", "us-east-1")
+	h, sb, cf, _ := sandboxSetupEnv(t, map[string]string{"AWS_ENDPOINT_URL_KMS": moto})
 	h.ctrl(tea.KeyCtrlO) // the key source: KMS
 	if h.v.value(fPrivateKey) != "kms:" {
 		t.Fatalf("ctrl+o: %q", h.v.value(fPrivateKey))
@@ -268,8 +265,8 @@ func TestSetupRotateToKMSOnSandbox(t *testing.T) {
 	if h.v.msgErr || id == sb.KeyPairID || !strings.HasPrefix(priv, "kms:arn:") {
 		t.Fatalf("rotate to KMS: %q; key pair ID %s, private key %q", h.v.msg, id, priv)
 	}
-	if len(h.store.saved) == 0 || h.store.saved[len(h.store.saved)-1].PrivateKey != priv {
-		t.Fatalf("settings not switched to the KMS key: %+v", h.store.saved)
+	if h.v.deps.Settings.PrivateKey != priv {
+		t.Fatalf("settings not switched to the KMS key: %q", h.v.deps.Settings.PrivateKey)
 	}
 	g, _ := cf.GroupsWithKey(context.Background(), id)
 	if len(g) != 1 || !g[0].Has(sb.KeyPairID) {
@@ -284,7 +281,7 @@ func TestSetupRotateToKMSOnSandbox(t *testing.T) {
 // the ID, signing, and until when links signed with a key stay valid; the
 // long fingerprint and the name give way first.
 func TestSetupKeyGroupPanelKeepsExpiry(t *testing.T) {
-	h := newSetupHarness(t, config.Settings{KeyPairID: "K2SIGNINGKEY01"})
+	h := newSetupHarness(t, app.Literal(config.Settings{KeyPairID: "K2SIGNINGKEY01"}))
 	h.v.SetSize(80, 24)
 	h.v.group = aws.KeyGroupInfo{Name: "cfsign-group-with-a-long-name"}
 	until := time.Date(2026, 12, 31, 23, 59, 0, 0, time.UTC)

@@ -9,12 +9,13 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
-	"github.com/cfsign/cfsign/aws/signedurl"
+	"github.com/cfsign/cfsign/internal/app"
 
 	"github.com/cfsign/cfsign/aws"
 	"github.com/cfsign/cfsign/config"
@@ -50,7 +51,7 @@ func (f *fakeKeys) GenerateFiles(dir string, t keys.Type, force bool) (keys.Pair
 	return keys.Pair{PrivatePath: priv, PublicPath: pub, Fingerprint: "SHA256:dGVzdGtleXRlc3RrZXl0ZXN0a2V5", Type: t}, nil
 }
 
-func (f *fakeKeys) LoadPrivate(path string) (crypto.Signer, string, error) {
+func (f *fakeKeys) LoadKey(_ context.Context, path, _ string) (crypto.Signer, string, error) {
 	if _, err := os.Stat(path); err != nil {
 		return nil, "", fmt.Errorf("load key %s: no such file", path)
 	}
@@ -64,18 +65,34 @@ func (vtRealKeys) GenerateFiles(dir string, t keys.Type, force bool) (keys.Pair,
 	return keys.GenerateFiles(dir, t, force)
 }
 
-func (vtRealKeys) LoadPrivate(path string) (crypto.Signer, string, error) {
-	return keys.LoadPrivate(path)
+func (vtRealKeys) LoadKey(_ context.Context, value, from string) (crypto.Signer, string, error) {
+	return keys.LoadPrivateSetting(value, from)
 }
 
+// fakeStore records what the setup screen saves: the settings it edited
+// and the edits, applied to a copy as if the file held them.
 type fakeStore struct {
-	saved []config.Settings
+	saved [][]app.Edit
 	err   error
 }
 
-func (f *fakeStore) Save(s config.Settings) error {
-	f.saved = append(f.saved, s)
-	return f.err
+func (f *fakeStore) Save(_ context.Context, set app.Settings, edits ...app.Edit) (app.Saved, error) {
+	f.saved = append(f.saved, edits)
+	if f.err != nil {
+		return app.Saved{}, f.err
+	}
+	cs := set.Settings
+	for _, e := range edits {
+		*settingField(&cs, e.Key) = e.Value
+	}
+	return app.Saved{Settings: app.Literal(cs), Wrote: true}, nil
+}
+
+// settingField is the field of s that holds k.
+func settingField(s *config.Settings, k app.Key) *string {
+	return map[app.Key]*string{app.Profile: &s.Profile, app.Region: &s.Region, app.Bucket: &s.Bucket, app.Domain: &s.Domain,
+		app.OriginPath: &s.OriginPath, app.KeyPairID: &s.KeyPairID, app.PrivateKey: &s.PrivateKey, app.DefaultExpiry: &s.DefaultExpiry,
+		app.EndpointURL: &s.EndpointURL, app.Hash: &s.Hash}[k]
 }
 
 type setupHarness struct {
@@ -87,7 +104,7 @@ type setupHarness struct {
 	nav   []tea.Msg
 }
 
-func newSetupHarness(t *testing.T, s config.Settings) *setupHarness {
+func newSetupHarness(t *testing.T, s app.Settings) *setupHarness {
 	t.Helper()
 	h := &setupHarness{t: t, keys: &fakeKeys{}, store: &fakeStore{}, clip: &fakeClip{}}
 	h.v = newSetupView(Deps{Settings: s, Keys: h.keys, Store: h.store, KeyDir: t.TempDir()}, NewStyles())
@@ -183,7 +200,7 @@ func TestSetupValidators(t *testing.T) {
 }
 
 func TestSetupValidatesAsYouType(t *testing.T) {
-	h := newSetupHarness(t, config.Settings{})
+	h := newSetupHarness(t, app.Literal(config.Settings{}))
 	h.set(fRegion, "us-east")
 	if !strings.Contains(h.v.View(), "✗ not a region") {
 		t.Fatalf("no inline error:\n%s", h.v.View())
@@ -209,7 +226,7 @@ func TestSetupValidatesAsYouType(t *testing.T) {
 }
 
 func TestSetupPrivateKeyCheckedInCommand(t *testing.T) {
-	h := newSetupHarness(t, config.Settings{})
+	h := newSetupHarness(t, app.Literal(config.Settings{}))
 	h.set(fPrivateKey, filepath.Join(t.TempDir(), "missing.pem"))
 	if f := h.v.fields[fPrivateKey]; f.err == "" || h.v.keyPending {
 		t.Fatalf("missing key: err %q pending %v", f.err, h.v.keyPending)
@@ -230,7 +247,7 @@ func TestSetupPrivateKeyCheckedInCommand(t *testing.T) {
 }
 
 func TestSetupGenerateConfirmsBeforeReplacing(t *testing.T) {
-	h := newSetupHarness(t, config.Settings{})
+	h := newSetupHarness(t, app.Literal(config.Settings{}))
 	h.keys.exists = true
 	h.press("ctrl+g")
 	if !h.v.confirm || h.v.InputFocused() {
@@ -268,7 +285,7 @@ func TestSetupGenerateConfirmsBeforeReplacing(t *testing.T) {
 }
 
 func TestSetupGenerateRealKeys(t *testing.T) {
-	h := newSetupHarness(t, config.Settings{})
+	h := newSetupHarness(t, app.Literal(config.Settings{}))
 	h.v.deps.Keys = vtRealKeys{}
 	h.press("ctrl+g")
 	if h.v.msgErr || h.v.pem == "" {
@@ -292,8 +309,8 @@ func TestSetupGenerateRealKeys(t *testing.T) {
 }
 
 func TestSetupSave(t *testing.T) {
-	base := config.Settings{EndpointURL: "http://127.0.0.1:9000", Hash: "sha256",
-		Buckets: map[string]config.BucketSettings{"other": {Domain: "o.example"}}}
+	base := app.Literal(config.Settings{EndpointURL: "http://127.0.0.1:9000", Hash: "sha256",
+		Buckets: map[string]config.BucketSettings{"other": {Domain: "o.example"}}})
 	h := newSetupHarness(t, base)
 	h.set(fBucket, "Bad_Bucket")
 	h.press("ctrl+s")
@@ -309,13 +326,16 @@ func TestSetupSave(t *testing.T) {
 	if len(h.store.saved) != 1 {
 		t.Fatalf("saves %d; msg %q", len(h.store.saved), h.v.msg)
 	}
-	s := h.store.saved[0]
-	if s.Bucket != "media" || s.Region != "eu-west-3" || s.Domain != "d111111abcdef8.cloudfront.net" ||
-		s.KeyPairID != "K2JCJMDEHXQW5F" || s.DefaultExpiry != "1d" {
-		t.Fatalf("saved %+v", s)
+	// Only what was edited is saved: nothing of the settings outside the
+	// form, nor of the fields left as they were.
+	got := map[app.Key]string{}
+	for _, e := range h.store.saved[0] {
+		got[e.Key] = e.Value
 	}
-	if s.EndpointURL != base.EndpointURL || s.Hash != "sha256" || s.Buckets["other"].Domain != "o.example" {
-		t.Fatalf("settings outside the form were lost: %+v", s)
+	want := map[app.Key]string{app.Bucket: "media", app.Region: "eu-west-3", app.Domain: "d111111abcdef8.cloudfront.net",
+		app.KeyPairID: "K2JCJMDEHXQW5F", app.DefaultExpiry: "1d"}
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("saved edits %v, want %v", got, want)
 	}
 	saved, ok := vtFind[settingsSavedMsg](h.nav)
 	if !ok || saved.settings.Bucket != "media" {
@@ -329,7 +349,7 @@ func TestSetupSave(t *testing.T) {
 }
 
 func TestSetupKeysGoToFocusedField(t *testing.T) {
-	h := newSetupHarness(t, config.Settings{})
+	h := newSetupHarness(t, app.Literal(config.Settings{}))
 	if !h.v.InputFocused() {
 		t.Fatal("a field should have focus")
 	}
@@ -358,7 +378,7 @@ func TestSetupKeysGoToFocusedField(t *testing.T) {
 }
 
 func TestSetupHostileValuesEscaped(t *testing.T) {
-	h := newSetupHarness(t, config.Settings{Profile: "p\x1b[2J", Bucket: "b\x07", Domain: "\u202eevil"})
+	h := newSetupHarness(t, app.Literal(config.Settings{Profile: "p\x1b[2J", Bucket: "b\x07", Domain: "\u202eevil"}))
 	for _, size := range [][2]int{{80, 24}, {30, 8}, {200, 60}} {
 		h.v.SetSize(size[0], size[1])
 		btCheckFrame(t, h.v.View(), size[0], size[1])
@@ -368,8 +388,8 @@ func TestSetupHostileValuesEscaped(t *testing.T) {
 func TestSetupGoldens(t *testing.T) {
 	for _, size := range [][2]int{{80, 24}, {120, 40}} {
 		w, hh := size[0], size[1]
-		h := newSetupHarness(t, config.Settings{Profile: "default", Region: "us-east-1", Bucket: "media",
-			Domain: "d111111abcdef8.cloudfront.net/x", KeyPairID: "K2JCJMDEHXQW5F", DefaultExpiry: "1h"})
+		h := newSetupHarness(t, app.Literal(config.Settings{Profile: "default", Region: "us-east-1", Bucket: "media",
+			Domain: "d111111abcdef8.cloudfront.net/x", KeyPairID: "K2JCJMDEHXQW5F", DefaultExpiry: "1h"}))
 		h.v.deps.KeyDir = "/home/ana/.config/cfsign/keys"
 		h.v.SetSize(w, hh)
 		btCheckFrame(t, h.v.View(), w, hh)
@@ -413,7 +433,7 @@ func (f *fakeAdmin) ListDistributions(ctx context.Context) ([]aws.Distribution, 
 }
 
 func TestSetupRegisterPublicKey(t *testing.T) {
-	h := newSetupHarness(t, config.Settings{})
+	h := newSetupHarness(t, app.Literal(config.Settings{}))
 	admin := &fakeAdmin{}
 	h.v.deps.CloudFront = admin
 	h.press("ctrl+r")
@@ -434,7 +454,7 @@ func TestSetupRegisterPublicKey(t *testing.T) {
 }
 
 func TestSetupRegisterFromPrivateKey(t *testing.T) {
-	h := newSetupHarness(t, config.Settings{})
+	h := newSetupHarness(t, app.Literal(config.Settings{}))
 	h.v.deps.Keys = vtRealKeys{}
 	dir := t.TempDir()
 	pair, err := keys.GenerateFiles(dir, keys.RSA, false)
@@ -452,7 +472,7 @@ func TestSetupRegisterFromPrivateKey(t *testing.T) {
 }
 
 func TestSetupPickDistribution(t *testing.T) {
-	h := newSetupHarness(t, config.Settings{Bucket: "media", KeyPairID: "K2JCJMDEHXQW5F"})
+	h := newSetupHarness(t, app.Literal(config.Settings{Bucket: "media", KeyPairID: "K2JCJMDEHXQW5F"}))
 	admin := &fakeAdmin{dists: []aws.Distribution{
 		{ID: "E1OTHER", DomainName: "d1.cloudfront.net", Enabled: true,
 			Origins: []aws.DistributionOrigin{{ID: "o", Bucket: "other"}}},
@@ -499,12 +519,12 @@ func TestSetupTestLink(t *testing.T) {
 		w.Header().Set("Content-Length", "5")
 	}))
 	defer srv.Close()
-	h := newSetupHarness(t, config.Settings{Domain: srv.URL, OriginPath: "/pub", KeyPairID: "K2JCJMDEHXQW5F", PrivateKey: "/k.pem"})
+	h := newSetupHarness(t, app.Literal(config.Settings{Domain: srv.URL, OriginPath: "/pub", KeyPairID: "K2JCJMDEHXQW5F", PrivateKey: "/k.pem"}))
 	signer := &fakeURLSigner{}
-	h.v.deps.NewSigner = func(id, path string, hash signedurl.Hash) (URLSigner, error) {
-		signer.id = id
+	h.v.deps.Signers = signerFunc(func(t app.Target) (URLSigner, error) {
+		signer.id = t.KeyPairID
 		return signer, nil
-	}
+	})
 	h.press("ctrl+t")
 	if !strings.Contains(h.v.msg, "Test object") {
 		t.Fatalf("msg %q", h.v.msg)
@@ -534,7 +554,7 @@ func TestSetupTestLink(t *testing.T) {
 }
 
 func TestSetupCloudFrontStaleAndCancel(t *testing.T) {
-	h := newSetupHarness(t, config.Settings{})
+	h := newSetupHarness(t, app.Literal(config.Settings{}))
 	h.v.deps.CloudFront = &fakeAdmin{dists: []aws.Distribution{{ID: "E1", DomainName: "d1.cloudfront.net"}}}
 	_, cmd := h.v.Update(vtKey("ctrl+p"))
 	h.press("esc")

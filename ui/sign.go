@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/cfsign/cfsign/aws/signedurl"
+	"github.com/cfsign/cfsign/internal/app"
 
 	"github.com/charmbracelet/bubbles/key"
 	"github.com/charmbracelet/bubbles/textinput"
@@ -74,11 +75,6 @@ type signedMsg struct {
 	err     error
 }
 
-// cfTarget is the CloudFront side of the settings for one bucket.
-type cfTarget struct {
-	domain, originPath, keyPairID, privateKey string
-}
-
 // signView signs one object or a marked set.
 type signView struct {
 	deps    Deps
@@ -86,7 +82,10 @@ type signView struct {
 	keys    keyMap
 	bucket  string
 	objKeys []string
-	target  cfTarget
+	// target is how the bucket signs; targetErr what is wrong with its
+	// settings (a bad hash, sha1 with a KMS key).
+	target    app.Target
+	targetErr error
 	// cloudFront is false when no CloudFront domain is configured: presigned
 	// S3 URLs are the only choice then.
 	cloudFront bool
@@ -114,34 +113,25 @@ type signView struct {
 	width, height int
 }
 
-// newSignView opens the sign screen for keys in bucket.
+// newSignView opens the sign screen for keys in bucket, signing as that
+// bucket's settings say (its [buckets.NAME] section, as 'cfsign sign
+// s3://bucket/key' does).
 func newSignView(deps Deps, st *Styles, bucket string, keys []string) *signView {
-	s := deps.Settings
-	t := cfTarget{domain: s.Domain, originPath: s.OriginPath, keyPairID: s.KeyPairID, privateKey: s.PrivateKey}
-	if b, ok := s.Buckets[bucket]; ok {
-		// A bucket's own distribution wins over the global one.
-		t = cfTarget{
-			domain:     firstNonEmpty(b.Domain, t.domain),
-			originPath: firstNonEmpty(b.OriginPath, t.originPath),
-			keyPairID:  firstNonEmpty(b.KeyPairID, t.keyPairID),
-			privateKey: firstNonEmpty(b.PrivateKey, t.privateKey),
-		}
-	}
+	s := deps.Settings.ForBucket(bucket)
+	t, terr := s.Target()
 	v := &signView{
 		deps: deps, st: st, keys: keyBindings, bucket: bucket,
 		objKeys:    append([]string(nil), keys...),
 		target:     t,
-		cloudFront: t.domain != "" || deps.Sandbox,
+		targetErr:  terr,
+		cloudFront: t.Domain != "" || deps.Sandbox,
 		preset:     1,
-		hash:       signedurl.SHA1,
+		hash:       t.Hash,
 		clip:       defaultClipboard(),
 		opener:     defaultOpener(),
 		now:        time.Now,
 		loc:        time.Local,
 		width:      80, height: 20,
-	}
-	if strings.EqualFold(s.Hash, string(signedurl.SHA256)) || strings.EqualFold(s.Hash, "sha-256") {
-		v.hash = signedurl.SHA256
 	}
 	mk := func(ph string) textinput.Model {
 		ti := newFormInput(st)
@@ -315,6 +305,9 @@ func (v *signView) handleKey(msg tea.KeyMsg) tea.Cmd {
 		}
 		return nil
 	case sfHash:
+		if v.target.KMS {
+			return nil // KMS signs SHA-256 only
+		}
 		if key.Matches(msg, v.keys.Left) || key.Matches(msg, v.keys.Right) {
 			if v.hash == signedurl.SHA1 {
 				v.hash = signedurl.SHA256
@@ -427,10 +420,16 @@ func (v *signView) options(now time.Time) (signedurl.PolicyOptions, error) {
 		opts.IP = s
 	}
 	opts.Resource = strings.TrimSpace(v.resource.Value())
-	if v.target.keyPairID == "" || v.target.privateKey == "" {
+	if v.targetErr != nil {
+		return opts, v.targetErr
+	}
+	if _, err := v.target.WithHash(v.hash); err != nil {
+		return opts, err
+	}
+	if v.target.Ready() != nil {
 		return opts, errors.New("no CloudFront key pair configured: press K to set one up, or pick S3 presigned URL")
 	}
-	if v.target.domain == "" {
+	if v.target.Domain == "" {
 		return opts, errors.New("no CloudFront domain configured: press K to set it up")
 	}
 	return opts, nil
@@ -459,18 +458,18 @@ func (v *signView) sign() tea.Cmd {
 	if v.mode == modePresigned {
 		return presignCmd(ctx, v.reqID, v.deps.Presigner, v.bucket, keys, opts.Expires, now)
 	}
-	return signCmd(ctx, v.reqID, v.deps.NewSigner, v.target, v.hash, v.mode == modeCookies, keys, opts, now)
+	t, _ := v.target.WithHash(v.hash) // options checked the hash
+	return signCmd(ctx, v.reqID, v.deps.Signers, t, v.mode == modeCookies, keys, opts, now)
 }
 
 // signCmd loads the key and signs every key's CloudFront URL (or cookies).
-func signCmd(ctx context.Context, id int, newSigner func(string, string, signedurl.Hash) (URLSigner, error),
-	t cfTarget, hash signedurl.Hash, cookies bool, keys []string, opts signedurl.PolicyOptions, now time.Time) tea.Cmd {
+func signCmd(ctx context.Context, id int, signers Signers, t app.Target, cookies bool, keys []string, opts signedurl.PolicyOptions, now time.Time) tea.Cmd {
 	return func() tea.Msg {
 		fail := func(err error) tea.Msg { return signedMsg{id: id, err: err} }
-		if newSigner == nil {
+		if signers == nil {
 			return fail(errors.New("signing is not available in this build"))
 		}
-		signer, err := newSigner(t.keyPairID, t.privateKey, hash)
+		signer, err := signers.Signer(ctx, t)
 		if err != nil {
 			return fail(fmt.Errorf("load signing key: %w", err))
 		}
@@ -479,7 +478,7 @@ func signCmd(ctx context.Context, id int, newSigner func(string, string, signedu
 			if err := ctx.Err(); err != nil {
 				return fail(err)
 			}
-			raw, err := signedurl.ObjectURL(t.domain, t.originPath, k)
+			raw, err := t.ObjectURL(k)
 			if err != nil {
 				return fail(fmt.Errorf("URL of %s: %w", escapeKey(k), err))
 			}
@@ -558,7 +557,7 @@ func (v *signView) ShortHelp() []key.Binding {
 	k := v.keys
 	k.Confirm.SetHelp("enter", "sign")
 	k.Left.SetHelp("←/→", "choose")
-	k.Left.SetEnabled(v.focus == sfExpiry || v.focus == sfHash || (v.focus == sfMode && v.cloudFront))
+	k.Left.SetEnabled(v.focus == sfExpiry || (v.focus == sfHash && !v.target.KMS) || (v.focus == sfMode && v.cloudFront))
 	k.Copy.SetEnabled(v.focus == sfResult && len(v.result) > 0)
 	k.OpenURL.SetEnabled(v.focus == sfResult && v.canOpen())
 	p := printOnExitKey
@@ -630,7 +629,11 @@ func (v *signView) View() string {
 		add(v.row(sfMode, "Output", v.choice(modeNames[modePresigned], true, true)+" "+st.Muted.Render("(no CloudFront domain: K sets one)")))
 	}
 	if v.mode != modePresigned {
-		add(v.row(sfHash, "Hash", v.choice("SHA-1", v.hash == signedurl.SHA1, true)+" "+v.choice("SHA-256", v.hash == signedurl.SHA256, true)))
+		hashes := v.choice("SHA-1", v.hash == signedurl.SHA1, !v.target.KMS) + " " + v.choice("SHA-256", v.hash == signedurl.SHA256, true)
+		if v.target.KMS {
+			hashes += " " + st.Muted.Render("(KMS signs SHA-256 only)")
+		}
+		add(v.row(sfHash, "Hash", hashes))
 		add(v.row(sfStart, "Starts", v.start.View()))
 		add(v.row(sfIP, "IP/CIDR", v.ip.View()))
 		add(v.row(sfResource, "Resource", v.resource.View()))

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/cfsign/cfsign/aws/signedurl"
+	"github.com/cfsign/cfsign/internal/app"
 
 	"github.com/cfsign/cfsign/config"
 	"github.com/cfsign/cfsign/keys"
@@ -71,16 +72,21 @@ type signHarness struct {
 	opened []string
 }
 
+// signerFunc is a function as Signers.
+type signerFunc func(t app.Target) (URLSigner, error)
+
+func (f signerFunc) Signer(_ context.Context, t app.Target) (URLSigner, error) { return f(t) }
+
 func newSignHarness(t *testing.T, s config.Settings, objKeys ...string) *signHarness {
 	t.Helper()
 	h := &signHarness{signer: &fakeURLSigner{id: s.KeyPairID}, pre: &fakePresigner{}, clip: &fakeClip{}}
 	deps := Deps{
-		Settings:  s,
+		Settings:  app.Literal(s),
 		Presigner: h.pre,
-		NewSigner: func(id, path string, hash signedurl.Hash) (URLSigner, error) {
-			h.signer.id, h.signer.hash = id, hash
+		Signers: signerFunc(func(t app.Target) (URLSigner, error) {
+			h.signer.id, h.signer.hash = t.KeyPairID, t.Hash
 			return h.signer, nil
-		},
+		}),
 	}
 	h.v = newSignView(deps, NewStyles(), "media", objKeys)
 	h.v.now = func() time.Time { return vtNow }
@@ -409,9 +415,9 @@ func TestSignRealSignerVerifies(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			h := newSignHarness(t, vtSignSettings, "photos/ünï code.jpg")
-			h.v.deps.NewSigner = func(keyPairID, path string, hash signedurl.Hash) (URLSigner, error) {
-				return signedurl.NewSigner(keyPairID, priv, hash)
-			}
+			h.v.deps.Signers = signerFunc(func(t app.Target) (URLSigner, error) {
+				return signedurl.NewSigner(t.KeyPairID, priv, t.Hash)
+			})
 			for _, p := range tc.presses {
 				if len(p) > 9 {
 					vtType(h.v, p)

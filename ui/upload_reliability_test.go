@@ -16,6 +16,7 @@ import (
 
 	"github.com/cfsign/cfsign/aws"
 	"github.com/cfsign/cfsign/config"
+	"github.com/cfsign/cfsign/internal/app"
 	"github.com/cfsign/cfsign/internal/testenv"
 )
 
@@ -109,7 +110,7 @@ func TestReliabilityBrowserEscStopsHungListing(t *testing.T) {
 	}
 	env := btEnv()
 	env.timeout = time.Minute
-	b := newBrowserView(Deps{Lister: c, Settings: config.Settings{Bucket: "media"}}, newStyles(false), env)
+	b := newBrowserView(Deps{Lister: c, Settings: app.Literal(config.Settings{Bucket: "media"})}, newStyles(false), env)
 	cmd := b.Init()
 	ended := make(chan struct{})
 	go func() { vtRun(cmd); close(ended) }()

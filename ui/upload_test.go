@@ -15,12 +15,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/cfsign/cfsign/aws/signedurl"
+	"github.com/cfsign/cfsign/internal/app"
 	"github.com/cfsign/cfsign/internal/testenv"
 
 	"github.com/cfsign/cfsign/aws"
 	"github.com/cfsign/cfsign/config"
-	"github.com/cfsign/cfsign/keys"
 	tea "github.com/charmbracelet/bubbletea"
 )
 
@@ -433,14 +432,12 @@ func TestUploadSignSandbox(t *testing.T) {
 		t.Fatalf("head %+v %v", info, err)
 	}
 
-	deps := Deps{Sandbox: true, Settings: config.Settings{Domain: sb.EdgeURL, KeyPairID: sb.KeyPairID, PrivateKey: sb.PrivateKeyPath},
-		NewSigner: func(id, path string, hash signedurl.Hash) (URLSigner, error) {
-			priv, _, err := keys.LoadPrivate(path)
-			if err != nil {
-				return nil, err
-			}
-			return signedurl.NewSigner(id, priv, hash)
-		}}
+	sess := testSession(t, config.Settings{}, sb, nil)
+	set, err := sess.BucketSettings(ctx, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	deps := Deps{Sandbox: true, Settings: set, Signers: SessionSigners{sess}}
 	sv := newSignView(deps, NewStyles(), sb.Bucket, done.keys)
 	_, cmd := sv.Update(vtKey("enter"))
 	for _, m := range vtRun(cmd) {
@@ -468,7 +465,7 @@ func TestQuitCancelsRunningUploadAndWaits(t *testing.T) {
 	bg := new(sync.WaitGroup)
 	h.v.deps.background = bg
 	m := newApp(Deps{Lister: newBTLister(10), Uploader: h.up, Sandbox: true, background: bg,
-		Settings: config.Settings{Bucket: "media"}}, btEnv())
+		Settings: app.Literal(config.Settings{Bucket: "media"})}, btEnv())
 	m.cur = h.v
 	h.typ("alpha.txt")
 	_, cmd := h.v.Update(vtKey("enter"))

@@ -15,7 +15,7 @@ import (
 	"github.com/cfsign/cfsign/aws/signedurl"
 
 	"github.com/cfsign/cfsign/aws"
-	"github.com/cfsign/cfsign/config"
+	"github.com/cfsign/cfsign/internal/app"
 	"github.com/cfsign/cfsign/keys"
 	"github.com/charmbracelet/bubbles/cursor"
 	"github.com/charmbracelet/bubbles/key"
@@ -51,29 +51,42 @@ type Presigner interface {
 	Presign(ctx context.Context, bucket, key string, d time.Duration) (url, warning string, err error)
 }
 
-// URLSigner signs CloudFront URLs and cookies. *signedurl.Signer satisfies it.
+// URLSigner signs CloudFront URLs and cookies. *app.Signer satisfies it.
 type URLSigner interface {
 	SignURL(rawURL string, opts signedurl.PolicyOptions, now time.Time) (string, error)
 	SignCookies(rawURL string, opts signedurl.PolicyOptions, now time.Time) ([]*http.Cookie, error)
 }
 
-// KeyMaker makes key pairs; the keys package satisfies it through keyFuncs.
+// Signers loads the signer of a sign target (the key file, key text, or a
+// key kept in AWS). SessionSigners makes one of an *app.Session.
+type Signers interface {
+	Signer(ctx context.Context, t app.Target) (URLSigner, error)
+}
+
+// SessionSigners is an application session as Signers.
+type SessionSigners struct{ *app.Session }
+
+// Signer loads t's signer through the session.
+func (s SessionSigners) Signer(ctx context.Context, t app.Target) (URLSigner, error) {
+	sg, err := s.Session.Signer(ctx, t)
+	if err != nil {
+		return nil, err
+	}
+	return sg, nil
+}
+
+// KeyMaker makes key pairs and loads private keys. *app.Session satisfies it.
 type KeyMaker interface {
 	GenerateFiles(dir string, t keys.Type, force bool) (keys.Pair, error)
-	LoadPrivate(path string) (crypto.Signer, string, error)
+	// LoadKey loads the key a setting names; from names the setting in
+	// errors (the value may be key text).
+	LoadKey(ctx context.Context, value, from string) (crypto.Signer, string, error)
 }
 
-// KMSKeyMaker is a KeyMaker that can also make a signing key in AWS KMS:
-// the setup screen's rotate then makes a KMS key when the key in use is one.
-type KMSKeyMaker interface {
-	// CreateKMSKey makes an RSA_2048 signing key in KMS and returns its ARN
-	// and public key.
-	CreateKMSKey(ctx context.Context) (arn string, pub crypto.PublicKey, err error)
-}
-
-// SettingsStore loads and saves the config file.
+// SettingsStore saves the settings the user edited, each into the layer it
+// came from. *app.Session satisfies it.
 type SettingsStore interface {
-	Save(s config.Settings) error
+	Save(ctx context.Context, set app.Settings, edits ...app.Edit) (app.Saved, error)
 }
 
 // CloudFrontAdmin registers public keys and lists distributions for the setup
@@ -91,13 +104,16 @@ type Deps struct {
 	Presigner Presigner
 	Keys      KeyMaker
 	Store     SettingsStore
-	// NewSigner builds a CloudFront signer from the settings' key pair ID and
-	// private key path; it reads the key file, so call it inside a tea.Cmd.
-	NewSigner func(keyPairID, privateKeyPath string, hash signedurl.Hash) (URLSigner, error)
+	Signers   Signers
+	// Rotator rotates the signing key and lists the key group's keys for
+	// the setup screen; nil hides those actions.
+	Rotator KeyRotator
 	// CloudFront backs setup's Register/Pick distribution actions (upload/sign/setup); may be nil.
 	CloudFront CloudFrontAdmin
 
-	Settings config.Settings
+	// Settings are the settings of the bucket the app opens, each with
+	// where it came from.
+	Settings app.Settings
 	Sandbox  bool   // running on the built-in sandbox (SANDBOX badge)
 	KeyDir   string // where "Generate key pair" writes
 	Workdir  string // where the upload file picker starts

@@ -207,6 +207,12 @@ func NewSandbox(t testing.TB, opts ...func(*sandbox.Options)) *sandbox.Sandbox {
 	return sb
 }
 
+// SandboxOpener hands out sb as an application session's sandbox (it is
+// the test's to stop).
+func SandboxOpener(sb *sandbox.Sandbox) func(context.Context) (*sandbox.Sandbox, func(), error) {
+	return func(context.Context) (*sandbox.Sandbox, func(), error) { return sb, func() {}, nil }
+}
+
 // FaultProxy is a reverse proxy in front of a real server. Its hook sees
 // every request first and returns true when it answered (or swallowed) it
 // itself: a fault. Kill closes the listener and every connection at once, as
