@@ -45,6 +45,7 @@ func runApp(ctx context.Context, start cli.AppStart) error {
 	return ui.Run(ctx, ui.Deps{
 		Lister:     s3,
 		Uploader:   s3,
+		Transfers:  sess.Transfers(),
 		Presigner:  s3,
 		CloudFront: cf,
 		Keys:       sess,

@@ -361,7 +361,7 @@ func TestReliabilityHostileKeysOnTerminal(t *testing.T) {
 		t.Errorf("%d rows for %d keys:\n%s", len(rows), len(hostile), r.stdout)
 	}
 	for _, k := range hostile {
-		want := strconv.Quote(k)
+		want := escapeKey(k) // as the app shows it, quoted
 		if k == long {
 			want = k
 		}

@@ -195,7 +195,8 @@ func TestEscapeKeyAndSanitize(t *testing.T) {
 	tests := []struct{ in, key, line string }{
 		{"plain/key.txt", "plain/key.txt", "plain/key.txt"},
 		{"ünïcödé 文件", "ünïcödé 文件", "ünïcödé 文件"},
-		{"evil\x1b]0;title\x07", `"evil\x1b]0;title\a"`, `evil\x1b]0;title\a`},
+		{"evil\x1b]0;title\x07", `"evil\x1b]0;title\x07"`, `evil\x1b]0;title\x07`},
+		{`back\slash "q"` + "\x1b", `"back\\slash \"q\"\x1b"`, `back\slash "q"\x1b`},
 		{"clear\x1b[2J", `"clear\x1b[2J"`, `clear\x1b[2J`},
 		{"two\nrows", `"two\nrows"`, `two\nrows`},
 		{"cr\roverwrite", `"cr\roverwrite"`, `cr\roverwrite`},

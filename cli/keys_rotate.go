@@ -9,7 +9,6 @@ import (
 
 	"github.com/cfsign/cfsign/aws"
 	"github.com/cfsign/cfsign/internal/app"
-	"github.com/cfsign/cfsign/internal/plural"
 	"github.com/cfsign/cfsign/keys"
 )
 
@@ -282,7 +281,7 @@ func runKeysRetire(ctx context.Context, r *runner, args []string) error {
 			fmt.Fprintf(r.env.Stderr, "%s was not in key group %s\n", id, g.Name)
 			continue
 		}
-		fmt.Fprintf(r.env.Stderr, "removed %s from key group %s (%s left)\n", id, after.Name, plural.Count(len(after.KeyIDs), "key"))
+		fmt.Fprintf(r.env.Stderr, "removed %s from key group %s (%s left)\n", id, after.Name, app.Count(len(after.KeyIDs), "key"))
 	}
 	if del {
 		if err := cf.DeletePublicKey(ctx, id); err != nil {

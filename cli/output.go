@@ -9,6 +9,8 @@ import (
 	"sync"
 	"time"
 	"unicode/utf8"
+
+	"github.com/cfsign/cfsign/internal/app"
 )
 
 // displayKey returns an object key fit for a terminal: unchanged when every
@@ -23,47 +25,19 @@ func (r *runner) displayKey(key string) string {
 }
 
 // escapeKey quotes key when it holds control characters, invalid UTF-8 or
-// other non-printable runes (bidi overrides included).
+// other characters that could act on a terminal (bidi overrides
+// included), escaped as everywhere in cfsign (app.Escape): "a\x1b[2Jb".
 func escapeKey(key string) string {
-	if printable(key) {
+	e := app.Escape(key)
+	if e == key {
 		return key
 	}
-	return strconv.Quote(key)
-}
-
-func printable(s string) bool {
-	for _, c := range s {
-		if c == utf8.RuneError || !strconv.IsPrint(c) {
-			return false
-		}
-	}
-	return true
+	return `"` + strings.ReplaceAll(e, `"`, `\"`) + `"`
 }
 
 // sanitize makes a message safe to print as one line: control characters and
 // invalid UTF-8 become \x escapes, so data in an error cannot drive the terminal.
-func sanitize(s string) string {
-	if printable(s) {
-		return s
-	}
-	var b strings.Builder
-	for i := 0; i < len(s); {
-		c, n := utf8.DecodeRuneInString(s[i:])
-		switch {
-		case c == utf8.RuneError && n <= 1:
-			fmt.Fprintf(&b, `\x%02x`, s[i])
-		case c == '\t':
-			b.WriteString(" ")
-		case !strconv.IsPrint(c):
-			q := strconv.QuoteRune(c)
-			b.WriteString(q[1 : len(q)-1])
-		default:
-			b.WriteRune(c)
-		}
-		i += n
-	}
-	return b.String()
-}
+func sanitize(s string) string { return app.EscapeText(s) }
 
 // parseSize reads a byte size: a number with an optional unit, B, KB/MB/GB
 // (powers of 1000), KiB/MiB/GiB or K/M/G (powers of 1024).
@@ -89,20 +63,6 @@ func parseSize(s string) (int64, error) {
 		return 0, fmt.Errorf("size %q is too large", s)
 	}
 	return int64(n), nil
-}
-
-// humanBytes formats n like 12.5 MiB.
-func humanBytes(n int64) string {
-	const unit = 1024
-	if n < unit {
-		return fmt.Sprintf("%d B", n)
-	}
-	div, exp := int64(unit), 0
-	for m := n / unit; m >= unit && exp < 5; m /= unit {
-		div *= unit
-		exp++
-	}
-	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTPE"[exp])
 }
 
 // progressBar draws a one-line bar on a terminal: bytes, rate, ETA and total.
@@ -184,7 +144,7 @@ func (p *progressBar) draw() {
 		}
 	}
 	fmt.Fprintf(p.w, "\r\x1b[K[%s] %3.0f%% %s/%s %s/s ETA %s %s",
-		bar, frac*100, humanBytes(sent), humanBytes(p.total), humanBytes(int64(rate)), eta, label)
+		bar, frac*100, app.Size(sent), app.Size(p.total), app.Size(int64(rate)), eta, label)
 	p.drawn = true
 }
 

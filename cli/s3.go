@@ -10,15 +10,13 @@ import (
 	"os"
 	"path"
 	"path/filepath"
-	"runtime/debug"
 	"slices"
 	"strings"
-	"sync"
 	"time"
 	"unicode/utf8"
 
 	"github.com/cfsign/cfsign/aws/signedurl"
-	"github.com/cfsign/cfsign/internal/plural"
+	"github.com/cfsign/cfsign/internal/app"
 
 	"github.com/cfsign/cfsign/aws"
 )
@@ -251,13 +249,6 @@ func runUpload(ctx context.Context, r *runner, args []string) error {
 			return usagef(hint, "upload: --max-memory %s is below 10MiB: two parts of S3's 5MiB minimum", maxMemory)
 		}
 	}
-	// The part buffers are within the budget; the garbage the transfer
-	// manager makes reading the first part must not pile up past it either:
-	// the runtime's soft limit makes the collector run before it does.
-	if r.env.Getenv("GOMEMLIMIT") == "" {
-		prev := debug.SetMemoryLimit(budgetOrDefault(budget) + uploadMemorySlack)
-		defer debug.SetMemoryLimit(prev)
-	}
 	reqs, err := aws.PlanUploads(pos[:len(pos)-1], bucket, prefix)
 	if err != nil {
 		return err
@@ -267,13 +258,13 @@ func runUpload(ctx context.Context, r *runner, args []string) error {
 		return nil
 	}
 	var total int64
-	sizes := make([]int64, len(reqs))
+	files := make([]app.UploadFile, len(reqs))
 	for i, q := range reqs {
 		st, err := os.Stat(q.Path)
 		if err != nil {
 			return fmt.Errorf("upload: %w", err)
 		}
-		sizes[i] = st.Size()
+		files[i] = app.UploadFile{Req: q, Size: st.Size()}
 		total += st.Size()
 	}
 	c, release, err := r.s3Client(ctx)
@@ -286,142 +277,71 @@ func runUpload(ctx context.Context, r *runner, args []string) error {
 		bar = newProgressBar(r.env.Stderr, total, r.env.Now)
 		defer bar.end()
 	}
-	return uploadAll(ctx, r, c, reqs, sizes, bar, ps, concurrency, budget)
+	sess, err := r.session()
+	if err != nil {
+		return err
+	}
+	b := sess.Transfers().Upload(ctx, c, files, app.UploadOptions{PartSize: ps, Concurrency: concurrency, MemoryBudget: budget, StopOnError: true})
+	return r.printUploads(ctx, files, b.Events, bar, budget)
 }
 
-// uploadFileWorkers is how many files upload at once. Small files are
-// dominated by per-request latency, so several go together; a multipart
-// upload already sends its parts in parallel, so those go one at a time.
-const uploadFileWorkers = 8
-
-// fileOutcome is what happened to one file of an upload, as the server was
-// seen to hold it afterwards.
-type fileOutcome int
-
-const (
-	fileNotStarted fileOutcome = iota // never sent: nothing on the server
-	fileUploaded                      // the object exists
-	fileLanded                        // stopped or failed, but S3 had completed it: the object exists
-	fileStopped                       // stopped (or failed), and the server holds nothing of it
-	fileUnknown                       // stopped or failed, and what the server holds is unknown (the error says)
-)
-
-// uploadAll uploads reqs, printing each uploaded file's s3:// URI on stdout.
-// The first failure (or Ctrl-C) stops the rest. Every file then gets a line
-// on stderr saying what happened to it, and the counts are of what the
-// server was seen to hold: an upload cut off is aborted and looked for.
-func uploadAll(ctx context.Context, r *runner, c *aws.Client, reqs []aws.UploadRequest, sizes []int64,
-	bar *progressBar, partSize int64, concurrency int, budget int64) error {
-	type result struct {
-		i      int
-		err    error
-		el     time.Duration
-		landed error // the upload reported this, but the object is complete
-		ran    bool
-	}
-	uctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	jobs := make(chan int)
-	results := make(chan result)
-	var wg sync.WaitGroup
-	var multipart sync.Mutex // one multipart upload at a time
-	for range min(uploadFileWorkers, len(reqs)) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range jobs {
-				q := reqs[i]
-				q.PartSize, q.Concurrency, q.MemoryBudget = partSize, concurrency, budget
-				plan, _ := aws.PlanUpload(sizes[i], partSize, concurrency, budget)
-				if plan.Multipart {
-					multipart.Lock()
-				}
-				if uctx.Err() != nil { // stopped while this file waited its turn
-					if plan.Multipart {
-						multipart.Unlock()
-					}
-					results <- result{i: i}
-					continue
-				}
-				var progress func(aws.Progress)
-				if bar != nil {
-					progress = func(p aws.Progress) { bar.update(p.Key, p.Sent) }
-				}
-				r.debugf("upload %s -> s3://%s/%s (%d bytes, %d parts of %d, %d at once)", q.Path, q.Bucket, q.Key, sizes[i], plan.Parts, plan.PartSize, plan.Concurrency)
-				if plan.LoweredPartSize != 0 {
-					r.warn("%s: part size %s lowered to %s: three parts (sent, read ahead, first) must fit in %s (--max-memory)",
-						q.Path, humanBytes(plan.LoweredPartSize), humanBytes(plan.PartSize), humanBytes(budgetOrDefault(budget)))
-				}
-				if plan.Lowered != 0 {
-					r.warn("%s: %d parts at once lowered to %d: parts of %s each held in memory must stay within %s (--max-memory)",
-						q.Path, plan.Lowered, plan.Concurrency, humanBytes(plan.PartSize), humanBytes(budgetOrDefault(budget)))
-				}
-				start := r.now()
-				info, err := c.Upload(uctx, q, progress)
-				if plan.Multipart {
-					multipart.Unlock()
-				}
-				results <- result{i: i, err: err, el: r.now().Sub(start), landed: info.Landed, ran: true}
-			}
-		}()
-	}
-	go func() {
-		defer close(jobs)
-		for i := range reqs {
-			if uctx.Err() != nil {
-				return
-			}
-			select {
-			case jobs <- i:
-			case <-uctx.Done():
-				return
-			}
-		}
-	}()
-	go func() { wg.Wait(); close(results) }()
-
-	outcomes := make([]fileOutcome, len(reqs)) // fileNotStarted unless a result says otherwise
-	errs := make([]error, len(reqs))
-	var firstErr error
+// printUploads prints a batch's events: each uploaded file's s3:// URI on
+// stdout, progress on stderr; once it ends, every file that did not upload
+// gets a line saying what the server holds of it, and the counts are of
+// what the server was seen to hold.
+func (r *runner) printUploads(ctx context.Context, files []app.UploadFile, events <-chan app.UploadEvent, bar *progressBar, budget int64) error {
+	outcomes := make([]app.Outcome, len(files))
+	errs := make([]error, len(files))
+	var firstErr, aerr error
 	failed := ""
-	for res := range results {
-		q := reqs[res.i]
-		if !res.ran {
-			continue
-		}
-		if res.err != nil {
-			errs[res.i] = res.err
-			outcomes[res.i] = fileUnknown
-			var ue *aws.UploadError
-			if errors.As(res.err, &ue) && ue.Clean {
-				outcomes[res.i] = fileStopped
-			}
-			if firstErr == nil || (isInterrupted(ctx, firstErr) && !isInterrupted(ctx, res.err)) {
-				firstErr, failed = res.err, q.Path
-			}
-			cancel()
-			continue
-		}
+	for ev := range events {
+		q := files[ev.Index].Req
 		uri := "s3://" + q.Bucket + "/" + q.Key
-		outcomes[res.i] = fileUploaded
-		if res.landed != nil {
-			outcomes[res.i] = fileLanded
-			what := "failed"
-			if ctx.Err() != nil {
-				what = "was stopped"
+		switch ev.Kind {
+		case app.Started:
+			p := ev.Plan
+			r.debugf("upload %s -> %s (%d bytes, %d parts of %d, %d at once)", q.Path, uri, files[ev.Index].Size, p.Parts, p.PartSize, p.Concurrency)
+			if p.LoweredPartSize != 0 {
+				r.warn("%s: part size %s lowered to %s: three parts (sent, read ahead, first) must fit in %s (--max-memory)",
+					q.Path, app.Size(p.LoweredPartSize), app.Size(p.PartSize), app.Size(budgetOrDefault(budget)))
 			}
-			r.debugf("upload %s: %v; the object is complete all the same", uri, res.landed)
-			fmt.Fprintf(r.env.Stderr, "cfsign: %s is complete on the server (same size and ETag): the upload %s only after S3 had finished it\n",
-				escapeKey(uri), what)
+			if p.Lowered != 0 {
+				r.warn("%s: %d parts at once lowered to %d: parts of %s each held in memory must stay within %s (--max-memory)",
+					q.Path, p.Lowered, p.Concurrency, app.Size(p.PartSize), app.Size(budgetOrDefault(budget)))
+			}
+		case app.Progress:
+			if bar != nil {
+				bar.update(q.Key, ev.Sent)
+			}
+		case app.AbortsRetried:
+			aerr = ev.Err
+		case app.Done:
+			outcomes[ev.Index], errs[ev.Index] = ev.Outcome, ev.Err
+			switch ev.Outcome {
+			case app.Uploaded, app.Landed:
+				if ev.Outcome == app.Landed {
+					what := "failed"
+					if ctx.Err() != nil {
+						what = "was stopped"
+					}
+					r.debugf("upload %s: %v; the object is complete all the same", uri, ev.Err)
+					fmt.Fprintf(r.env.Stderr, "cfsign: %s is complete on the server (same size and ETag): the upload %s only after S3 had finished it\n",
+						escapeKey(uri), what)
+				}
+				if bar != nil {
+					bar.finishItem(q.Key, files[ev.Index].Size)
+				} else {
+					fmt.Fprintf(r.env.Stderr, "uploaded %s to %s (%s in %s)\n", q.Path, escapeKey(uri), app.Size(files[ev.Index].Size), ev.Elapsed.Round(time.Millisecond))
+				}
+				fmt.Fprintln(r.env.Stdout, r.displayKey(uri))
+			case app.Stopped, app.Unknown:
+				if firstErr == nil || (isInterrupted(ctx, firstErr) && !isInterrupted(ctx, ev.Err)) {
+					firstErr, failed = ev.Err, q.Path
+				}
+			}
 		}
-		if bar != nil {
-			bar.finishItem(q.Key, sizes[res.i])
-		} else {
-			fmt.Fprintf(r.env.Stderr, "uploaded %s to %s (%s in %s)\n", q.Path, escapeKey(uri), humanBytes(sizes[res.i]), res.el.Round(time.Millisecond))
-		}
-		fmt.Fprintln(r.env.Stdout, r.displayKey(uri))
 	}
-	if firstErr == nil && ctx.Err() != nil && slices.Contains(outcomes, fileNotStarted) {
+	if firstErr == nil && ctx.Err() != nil && slices.Contains(outcomes, app.NotStarted) {
 		// The stop came while every upload in flight could still finish:
 		// they did, and the files that never started are still to be told.
 		firstErr = ctx.Err()
@@ -432,24 +352,18 @@ func uploadAll(ctx context.Context, r *runner, c *aws.Client, reqs []aws.UploadR
 	if bar != nil {
 		bar.end()
 	}
-	// A multipart abort that failed (server unreachable) is retried once
-	// more, outside the cancelled context.
-	actx, acancel := context.WithTimeout(context.Background(), 10*time.Second)
-	aerr := c.RetryAborts(actx)
-	acancel()
 	stopped := isInterrupted(ctx, firstErr)
-
-	var n [fileUnknown + 1]int
+	var n [app.Unknown + 1]int
 	for _, o := range outcomes {
 		n[o]++
 	}
-	if len(reqs) == 1 {
-		if stopped && outcomes[0] == fileNotStarted {
-			return interrupted(fmt.Sprintf("upload of %s not started, nothing sent", reqs[0].Path))
+	if len(files) == 1 {
+		if stopped && outcomes[0] == app.NotStarted {
+			return interrupted(fmt.Sprintf("upload of %s not started, nothing sent", files[0].Req.Path))
 		}
-		if stopped && outcomes[0] == fileStopped {
+		if stopped && outcomes[0] == app.Stopped {
 			what := "nothing uploaded"
-			if ue := (*aws.UploadError)(nil); errors.As(errs[0], &ue) && ue.Multipart {
+			if app.Multipart(errs[0]) {
 				what = "its multipart upload aborted, nothing left on the server"
 			}
 			return interrupted(fmt.Sprintf("upload of %s stopped, %s", failed, what))
@@ -464,38 +378,37 @@ func uploadAll(ctx context.Context, r *runner, c *aws.Client, reqs []aws.UploadR
 	}
 	// Several files: a line for each one that did not upload.
 	for i, o := range outcomes {
-		q := reqs[i]
+		q := files[i].Req
 		uri := escapeKey("s3://" + q.Bucket + "/" + q.Key)
 		switch o {
-		case fileNotStarted:
+		case app.NotStarted:
 			fmt.Fprintf(r.env.Stderr, "cfsign: %s: not started, nothing sent to %s\n", r.clean(q.Path), uri)
-		case fileStopped:
+		case app.Stopped:
 			what := "stopped"
 			if !isInterrupted(ctx, errs[i]) {
 				what = "failed (" + errs[i].Error() + ")"
 			}
-			var ue *aws.UploadError
-			if errors.As(errs[i], &ue) && ue.Multipart {
+			if app.Multipart(errs[i]) {
 				fmt.Fprintf(r.env.Stderr, "cfsign: %s: %s, its multipart upload aborted: nothing left at %s\n", r.clean(q.Path), what, uri)
 			} else {
 				fmt.Fprintf(r.env.Stderr, "cfsign: %s: %s, nothing uploaded to %s\n", r.clean(q.Path), what, uri)
 			}
-		case fileUnknown:
+		case app.Unknown:
 			fmt.Fprintf(r.env.Stderr, "cfsign: %s: %v\n", r.clean(q.Path), errs[i])
 		}
 	}
-	counts := fmt.Sprintf("%d of %d files uploaded", n[fileUploaded]+n[fileLanded], len(reqs))
-	if n[fileLanded] > 0 {
-		counts += fmt.Sprintf(" (%d completed before the stop)", n[fileLanded])
+	counts := fmt.Sprintf("%d of %d files uploaded", n[app.Uploaded]+n[app.Landed], len(files))
+	if n[app.Landed] > 0 {
+		counts += fmt.Sprintf(" (%d completed before the stop)", n[app.Landed])
 	}
-	if n[fileStopped] > 0 {
-		counts += fmt.Sprintf(", %d stopped with nothing left", n[fileStopped])
+	if n[app.Stopped] > 0 {
+		counts += fmt.Sprintf(", %d stopped with nothing left", n[app.Stopped])
 	}
-	if n[fileNotStarted] > 0 {
-		counts += fmt.Sprintf(", %d not started", n[fileNotStarted])
+	if n[app.NotStarted] > 0 {
+		counts += fmt.Sprintf(", %d not started", n[app.NotStarted])
 	}
-	if n[fileUnknown] > 0 {
-		counts += fmt.Sprintf(", %d in an unknown state (see above)", n[fileUnknown])
+	if n[app.Unknown] > 0 {
+		counts += fmt.Sprintf(", %d in an unknown state (see above)", n[app.Unknown])
 	}
 	if stopped {
 		if aerr != nil {
@@ -508,11 +421,6 @@ func uploadAll(ctx context.Context, r *runner, c *aws.Client, reqs []aws.UploadR
 	}
 	return fmt.Errorf("%s: %s: %w", counts, r.clean(failed), firstErr)
 }
-
-// uploadMemorySlack is the memory beyond the part buffers' budget that the
-// runtime's soft limit allows an upload: the program, the HTTP layer and
-// the file list.
-const uploadMemorySlack = 128 << 20
 
 // budgetOrDefault is the memory budget in force.
 func budgetOrDefault(b int64) int64 {
@@ -666,10 +574,10 @@ func runRm(ctx context.Context, r *runner, args []string) error {
 	if recursive {
 		for _, t := range targets {
 			n, err := c.DeletePrefix(ctx, t.bucket, t.key)
-			fmt.Fprintf(r.env.Stdout, "deleted %s under %s\n", plural.Count(n, "object"), r.displayKey("s3://"+t.bucket+"/"+t.key))
+			fmt.Fprintf(r.env.Stdout, "deleted %s under %s\n", app.Count(n, "object"), r.displayKey("s3://"+t.bucket+"/"+t.key))
 			if err != nil {
 				if isInterrupted(ctx, err) {
-					return interrupted(fmt.Sprintf("%s deleted under s3://%s/%s before the stop", plural.Count(n, "object"), t.bucket, t.key))
+					return interrupted(fmt.Sprintf("%s deleted under s3://%s/%s before the stop", app.Count(n, "object"), t.bucket, t.key))
 				}
 				var de *aws.DeleteError
 				if !errors.As(err, &de) {
@@ -704,7 +612,7 @@ func runRm(ctx context.Context, r *runner, args []string) error {
 	}
 	if firstErr != nil {
 		if nErrs > 1 {
-			return fmt.Errorf("%s not deleted; %w", plural.Count(notDeleted, "object"), firstErr)
+			return fmt.Errorf("%s not deleted; %w", app.Count(notDeleted, "object"), firstErr)
 		}
 		return firstErr
 	}

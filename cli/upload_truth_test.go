@@ -21,6 +21,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cfsign/cfsign/internal/app"
 	"github.com/cfsign/cfsign/internal/testenv"
 )
 
@@ -164,7 +165,7 @@ func TestDirectoryUploadInterruptedWhileAllInFlightFinish(t *testing.T) {
 	sandboxCreds(t, te, sb)
 	dir := filepath.Join(t.TempDir(), "wait")
 	os.MkdirAll(dir, 0o755)
-	const files = uploadFileWorkers + 4
+	const files = app.FileWorkers + 4
 	var names []string
 	for i := range files {
 		names = append(names, fmt.Sprintf("f%02d.bin", i))
@@ -181,7 +182,7 @@ func TestDirectoryUploadInterruptedWhileAllInFlightFinish(t *testing.T) {
 		if err != nil {
 			return true
 		}
-		if bodies.Add(1) == uploadFileWorkers {
+		if bodies.Add(1) == app.FileWorkers {
 			cancel() // Ctrl-C with every worker's PUT sent, the rest waiting
 		}
 		<-ctx.Done()
@@ -194,14 +195,14 @@ func TestDirectoryUploadInterruptedWhileAllInFlightFinish(t *testing.T) {
 	if res.code != ExitInterrupted {
 		t.Errorf("exit %d, want %d; stderr:\n%s", res.code, ExitInterrupted, res.stderr)
 	}
-	if held := stdoutMatchesServer(t, c, sb.Bucket, prefix, res.stdout); len(held) != uploadFileWorkers {
-		t.Errorf("the server holds %d, want %d", len(held), uploadFileWorkers)
+	if held := stdoutMatchesServer(t, c, sb.Bucket, prefix, res.stdout); len(held) != app.FileWorkers {
+		t.Errorf("the server holds %d, want %d", len(held), app.FileWorkers)
 	}
 	eachFileToldOnce(t, res, prefix, "wait", names)
-	if n := strings.Count(res.stderr, ": not started, nothing sent to "); n != files-uploadFileWorkers {
-		t.Errorf("%d files named as not started, want %d:\n%s", n, files-uploadFileWorkers, res.stderr)
+	if n := strings.Count(res.stderr, ": not started, nothing sent to "); n != files-app.FileWorkers {
+		t.Errorf("%d files named as not started, want %d:\n%s", n, files-app.FileWorkers, res.stderr)
 	}
-	want := fmt.Sprintf("interrupted: %d of %d files uploaded, %d not started", uploadFileWorkers, files, files-uploadFileWorkers)
+	want := fmt.Sprintf("interrupted: %d of %d files uploaded, %d not started", app.FileWorkers, files, files-app.FileWorkers)
 	if !strings.Contains(res.stderr, want) {
 		t.Errorf("stderr lacks %q:\n%s", want, res.stderr)
 	}

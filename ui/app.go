@@ -5,6 +5,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/cfsign/cfsign/internal/app"
 	"github.com/charmbracelet/bubbles/help"
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
@@ -265,10 +266,10 @@ func (m *root) header() string {
 		if p == "" {
 			p = "default"
 		}
-		parts = append(parts, st.Profile.Render("profile "+escapeKey(p)))
+		parts = append(parts, st.Profile.Render("profile "+app.Escape(p)))
 	}
 	if r := m.deps.Settings.Region; r != "" {
-		parts = append(parts, st.Muted.Render(escapeKey(r)))
+		parts = append(parts, st.Muted.Render(app.Escape(r)))
 	}
 	parts = append(parts, m.breadcrumb())
 	return truncate(st.Header.Render(strings.Join(parts, " ")), m.width)
@@ -283,12 +284,12 @@ func (m *root) breadcrumb() string {
 	}
 	sep := st.CrumbSep.Render("/")
 	var b strings.Builder
-	b.WriteString(st.CrumbSep.Render("s3://") + st.Crumb.Render(escapeKey(bucket)) + sep)
+	b.WriteString(st.CrumbSep.Render("s3://") + st.Crumb.Render(app.Escape(bucket)) + sep)
 	for _, seg := range strings.SplitAfter(prefix, "/") {
 		if seg == "" {
 			continue
 		}
-		b.WriteString(st.Crumb.Render(escapeKey(strings.TrimSuffix(seg, "/"))))
+		b.WriteString(st.Crumb.Render(app.Escape(strings.TrimSuffix(seg, "/"))))
 		if strings.HasSuffix(seg, "/") {
 			b.WriteString(sep)
 		}
@@ -304,7 +305,7 @@ func (m *root) footer() string {
 		if m.statusErr {
 			s = m.st.StatusErr
 		}
-		line = s.Render(truncate(escapeKey(m.status), max(m.width-1, 1)))
+		line = s.Render(truncate(app.Escape(m.status), max(m.width-1, 1)))
 	}
 	var h string
 	if m.help.ShowAll {

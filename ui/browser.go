@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"github.com/cfsign/cfsign/aws"
-	"github.com/cfsign/cfsign/internal/plural"
+	"github.com/cfsign/cfsign/internal/app"
 	"github.com/charmbracelet/bubbles/cursor"
 	"github.com/charmbracelet/bubbles/key"
 	"github.com/charmbracelet/bubbles/spinner"
@@ -380,7 +380,7 @@ func (b *browserView) Update(msg tea.Msg) (view, tea.Cmd) {
 			break
 		}
 		keep := b.list.selectedKey()
-		cmd = tea.Batch(b.reload(), status(fmt.Sprintf("deleted %s", plural.Count(len(msg.keys), "object")), false))
+		cmd = tea.Batch(b.reload(), status(fmt.Sprintf("deleted %s", app.Count(len(msg.keys), "object")), false))
 		b.selectKey = keep
 	case brFilteredMsg:
 		if msg.gen == b.gen && msg.req == b.filterReq && b.list.setResults(msg.pattern, msg.orderVer, msg.refs, b.listHeight()) {
@@ -426,7 +426,7 @@ func (b *browserView) handleKey(msg tea.KeyMsg) tea.Cmd {
 		case key.Matches(msg, km.Yes):
 			keys := b.confirm
 			b.confirm = nil
-			return tea.Batch(b.deleteCmd(keys), status(fmt.Sprintf("deleting %s…", plural.Count(len(keys), "object")), false))
+			return tea.Batch(b.deleteCmd(keys), status(fmt.Sprintf("deleting %s…", app.Count(len(keys), "object")), false))
 		case key.Matches(msg, km.No), key.Matches(msg, km.Back):
 			b.confirm = nil
 		}
@@ -969,7 +969,7 @@ func (b *browserView) View() string {
 		if b.filtering {
 			s.WriteString(b.input.View())
 		} else {
-			s.WriteString(b.st.Muted.Render("filter: ") + escapeKey(b.list.pattern))
+			s.WriteString(b.st.Muted.Render("filter: ") + app.Escape(b.list.pattern))
 		}
 		s.WriteByte('\n')
 	}
@@ -984,7 +984,7 @@ func (b *browserView) View() string {
 	switch {
 	case b.showErr && b.lastErr != "":
 		s.WriteString(b.st.Title.Render("The last error") + "\n")
-		s.WriteString(ansi.Wrap(escapeKey(b.lastErr), max(b.width, 10), " /:"))
+		s.WriteString(ansi.Wrap(app.Escape(b.lastErr), max(b.width, 10), " /:"))
 		s.WriteString("\n" + b.st.Muted.Render("esc closes · r tries again"))
 	case b.details != nil || b.detailsBusy:
 		s.WriteString(b.detailsView())
@@ -993,22 +993,22 @@ func (b *browserView) View() string {
 		if b.bucket != "" {
 			where = "s3://" + b.bucket + "/" + b.prefix
 		}
-		s.WriteString(b.spin.View() + " listing " + escapeKey(where) + "…")
+		s.WriteString(b.spin.View() + " listing " + app.Escape(where) + "…")
 	default:
 		b.writeList(&s)
 	}
 	if b.naming {
 		s.WriteByte('\n')
-		s.WriteString(b.st.Label.Render("New folder in s3://"+escapeKey(b.bucket+"/"+b.prefix)+": ") + b.nameInput.View())
+		s.WriteString(b.st.Label.Render("New folder in s3://"+app.Escape(b.bucket+"/"+b.prefix)+": ") + b.nameInput.View())
 	}
 	if b.folderConfirm != nil {
 		s.WriteByte('\n')
 		s.WriteString(b.st.Warning.Render(truncate(b.folderPrompt(), b.width)))
 	}
 	if b.confirm != nil {
-		what := plural.Count(len(b.confirm), "object")
+		what := app.Count(len(b.confirm), "object")
 		if len(b.confirm) == 1 {
-			what = escapeKey(b.confirm[0])
+			what = app.Escape(b.confirm[0])
 		}
 		s.WriteByte('\n')
 		s.WriteString(b.st.Warning.Render(truncate("Delete "+what+"? y/n", b.width)))
@@ -1080,7 +1080,7 @@ func (b *browserView) row(e *entry, c columns, selected bool) string {
 	if e.flags&flagBucket == 0 {
 		name = name[min(len(b.prefix), len(name)):]
 	}
-	nameCell := pad(truncate(escapeKey(name), c.name), c.name)
+	nameCell := pad(truncate(app.Escape(name), c.name), c.name)
 	var rest strings.Builder
 	if c.size > 0 {
 		sz := ""
@@ -1101,7 +1101,7 @@ func (b *browserView) row(e *entry, c columns, selected bool) string {
 		if !e.folder() {
 			cl = b.list.className(e.class)
 		}
-		rest.WriteString(pad("", gap) + pad(truncate(escapeKey(cl), c.class), c.class))
+		rest.WriteString(pad("", gap) + pad(truncate(app.Escape(cl), c.class), c.class))
 	}
 	line := mark + nameCell + rest.String()
 	if selected {
@@ -1125,12 +1125,12 @@ func (b *browserView) infoLine() string {
 	}
 	switch {
 	case b.list.complete:
-		parts = append(parts, plural.Count(n, noun))
+		parts = append(parts, app.Count(n, noun))
 	default:
 		parts = append(parts, humanize.Comma(int64(n))+" loaded")
 	}
 	if b.list.pattern != "" {
-		parts = append(parts, plural.CountOf(len(b.list.rows), "match", "matches"))
+		parts = append(parts, app.CountOf(len(b.list.rows), "match", "matches"))
 	}
 	if b.list.marked > 0 {
 		parts = append(parts, humanize.Comma(int64(b.list.marked))+" marked")
@@ -1158,10 +1158,10 @@ func (b *browserView) detailsView() string {
 	d := b.details
 	w := max(b.width-4, 1) // border and padding
 	line := func(label, value string) string {
-		return truncate(b.st.Label.Render(pad(label, 14))+escapeKey(value), w)
+		return truncate(b.st.Label.Render(pad(label, 14))+app.Escape(value), w)
 	}
 	lines := []string{
-		b.st.Title.Render(truncate(escapeKey(d.Key[min(len(b.prefix), len(d.Key)):]), w)),
+		b.st.Title.Render(truncate(app.Escape(d.Key[min(len(b.prefix), len(d.Key)):]), w)),
 		line("Key", d.Key),
 		line("Size", fmt.Sprintf("%s (%s bytes)", humanize.IBytes(uint64(max(d.Size, 0))), humanize.Comma(d.Size))),
 		line("Content type", d.ContentType),
@@ -1181,7 +1181,7 @@ func (b *browserView) detailsView() string {
 		}
 		slices.Sort(names)
 		for _, k := range names {
-			lines = append(lines, truncate("  "+escapeKey(k)+": "+escapeKey(d.Metadata[k]), w))
+			lines = append(lines, truncate("  "+app.Escape(k)+": "+app.Escape(d.Metadata[k]), w))
 		}
 	}
 	if limit := max(b.height-3, 1); len(lines) > limit {
@@ -1190,11 +1190,21 @@ func (b *browserView) detailsView() string {
 	return b.st.Border.Width(max(b.width-2, 1)).Render(strings.Join(lines, "\n"))
 }
 
+// printableASCII reports whether s is printable ASCII, one cell a byte.
+func printableASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c >= 0x7f {
+			return false
+		}
+	}
+	return true
+}
+
 func truncate(s string, w int) string {
 	if w <= 0 {
 		return ""
 	}
-	if len(s) <= w && isPlain(s) {
+	if len(s) <= w && printableASCII(s) {
 		return s
 	}
 	return ansi.Truncate(s, w, "…")

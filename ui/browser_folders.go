@@ -9,7 +9,7 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/cfsign/cfsign/internal/plural"
+	"github.com/cfsign/cfsign/internal/app"
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
 )
@@ -102,7 +102,7 @@ func (b *browserView) countFolder(prefix string) tea.Cmd {
 		defer cancel()
 		n, err := fa.CountPrefix(ctx, bucket, prefix)
 		return brCountedMsg{gen: gen, prefix: prefix, count: n, err: err}
-	}, status("counting the objects in "+escapeKey(prefix)+"…", false))
+	}, status("counting the objects in "+app.Escape(prefix)+"…", false))
 }
 
 // folderMsg handles the folder commands' results; ok is false for other messages.
@@ -115,7 +115,7 @@ func (b *browserView) folderMsg(msg tea.Msg) (tea.Cmd, bool) {
 		if msg.err != nil {
 			return status(msg.err.Error(), true), true
 		}
-		return tea.Batch(b.refreshSelect(b.bucket, msg.key), status("made folder "+escapeKey(msg.key), false)), true
+		return tea.Batch(b.refreshSelect(b.bucket, msg.key), status("made folder "+app.Escape(msg.key), false)), true
 	case brCountedMsg:
 		if msg.gen != b.gen {
 			return nil, true
@@ -132,9 +132,9 @@ func (b *browserView) folderMsg(msg tea.Msg) (tea.Cmd, bool) {
 			return nil, true
 		}
 		if msg.err != nil {
-			return tea.Batch(b.refresh(), status(fmt.Sprintf("deleted %s from %s, then: %v", plural.Count(msg.deleted, "object"), escapeKey(msg.prefix), msg.err), true)), true
+			return tea.Batch(b.refresh(), status(fmt.Sprintf("deleted %s from %s, then: %v", app.Count(msg.deleted, "object"), app.Escape(msg.prefix), msg.err), true)), true
 		}
-		return tea.Batch(b.refresh(), status(fmt.Sprintf("deleted %s and the %s in it", escapeKey(msg.prefix), plural.Count(msg.deleted, "object")), false)), true
+		return tea.Batch(b.refresh(), status(fmt.Sprintf("deleted %s and the %s in it", app.Escape(msg.prefix), app.Count(msg.deleted, "object")), false)), true
 	}
 	return nil, false
 }
@@ -151,10 +151,10 @@ func (b *browserView) folderConfirmKey(msg tea.KeyMsg) tea.Cmd {
 			defer cancel()
 			n, err := fa.DeletePrefix(ctx, bucket, fd.prefix)
 			return brFolderDeletedMsg{gen: gen, prefix: fd.prefix, deleted: n, err: err}
-		}, status(fmt.Sprintf("deleting %s…", plural.Count(fd.count, "object")), false))
+		}, status(fmt.Sprintf("deleting %s…", app.Count(fd.count, "object")), false))
 	case key.Matches(msg, b.km.No), key.Matches(msg, b.km.Back):
 		b.folderConfirm = nil
-		return status("kept "+escapeKey(fd.prefix), false)
+		return status("kept "+app.Escape(fd.prefix), false)
 	}
 	return nil
 }
@@ -162,5 +162,5 @@ func (b *browserView) folderConfirmKey(msg tea.KeyMsg) tea.Cmd {
 // folderPrompt is the prompt line of a folder delete.
 func (b *browserView) folderPrompt() string {
 	fd := b.folderConfirm
-	return fmt.Sprintf("Delete folder %s and the %s in it? y/n", escapeKey(fd.prefix), plural.Count(fd.count, "object"))
+	return fmt.Sprintf("Delete folder %s and the %s in it? y/n", app.Escape(fd.prefix), app.Count(fd.count, "object"))
 }

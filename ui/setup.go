@@ -622,14 +622,14 @@ func (v *setupView) View() string {
 	add := func(s ...string) { lines = append(lines, s...) }
 	add(truncLine(st.Title.Render("Setup")+st.Muted.Render("  ctrl+s saves the config file"), v.width))
 	if v.confirm {
-		dlg := st.Dialog.Render(fmt.Sprintf("A key pair already exists in %s.\nReplace it? Links signed with the old key stop working. (y/n)", escapeKey(v.deps.KeyDir)))
+		dlg := st.Dialog.Render(fmt.Sprintf("A key pair already exists in %s.\nReplace it? Links signed with the old key stop working. (y/n)", app.Escape(v.deps.KeyDir)))
 		add(strings.Split(dlg, "\n")...)
 	}
 	if v.confirmDiscard {
 		text := "You have unsaved edits.\nDiscard them and leave setup? (y/n)"
 		if t := v.trustedHere; t.id != "" && t.id == v.value(fKeyPairID) && t.id != v.deps.Settings.KeyPairID {
 			text = fmt.Sprintf("You have unsaved edits.\nKey %s stays trusted by key group %s\neither way: cfsign keys retire %s --delete undoes that.\nDiscard the edits and leave setup? (y/n)",
-				escapeKey(t.id), escapeKey(t.group), escapeKey(t.id))
+				app.Escape(t.id), app.Escape(t.group), app.Escape(t.id))
 		}
 		dlg := st.Dialog.Render(text)
 		add(strings.Split(dlg, "\n")...)
@@ -661,7 +661,7 @@ func (v *setupView) View() string {
 			}
 		case i != v.focus && val != "":
 			// Values from a config file are data: show their control characters.
-			in = st.Input.Render(escapeKey(val))
+			in = st.Input.Render(app.Escape(val))
 		}
 		if i == v.focus {
 			focusAt = len(lines)
@@ -705,7 +705,7 @@ func (v *setupView) panelView() []string {
 	}
 	out := []string{truncLine(st.Selected.Render("Public key")+" "+st.Code.Render(fp)+st.Muted.Render("  c copies"), v.width)}
 	for _, l := range strings.Split(strings.TrimRight(ansi.Hardwrap(v.pem, v.width, false), "\n"), "\n") {
-		out = append(out, st.Code.Render(escapeKey(l)))
+		out = append(out, st.Code.Render(app.Escape(l)))
 	}
 	return append(out, "")
 }
@@ -879,7 +879,7 @@ func (c *setupCloudFront) testLink(v *setupView) tea.Cmd {
 		return v.fail("Test link: " + oneLine(err.Error()))
 	}
 	now := v.now()
-	ctx, seq := c.begin("Testing a link to " + escapeKey(object) + "…")
+	ctx, seq := c.begin("Testing a link to " + app.Escape(object) + "…")
 	c.diag, c.diagURL = nil, ""
 	v.msg, v.msgErr = "", false
 	return func() tea.Msg {
@@ -917,7 +917,7 @@ func (c *setupCloudFront) update(v *setupView, msg tea.Msg) (bool, tea.Cmd) {
 		if msg.existed {
 			how = "Already registered"
 		}
-		v.msg, v.msgErr = fmt.Sprintf("%s: key pair ID %s. Add it to a key group your distribution trusts (ctrl+x), then ctrl+s", how, escapeKey(msg.id)), false
+		v.msg, v.msgErr = fmt.Sprintf("%s: key pair ID %s. Add it to a key group your distribution trusts (ctrl+x), then ctrl+s", how, app.Escape(msg.id)), false
 		if v.chainGroup {
 			v.chainGroup = false
 			return true, v.addToGroup()
@@ -999,7 +999,7 @@ func (c *setupCloudFront) choose(v *setupView, d aws.Distribution) {
 			c.warnings = append(c.warnings, w)
 		}
 	}
-	v.msg, v.msgErr = "Using distribution "+escapeKey(d.ID)+" ("+escapeKey(d.DomainName)+"): ctrl+s saves", false
+	v.msg, v.msgErr = "Using distribution "+app.Escape(d.ID)+" ("+app.Escape(d.DomainName)+"): ctrl+s saves", false
 }
 
 func (c *setupCloudFront) help(v *setupView) []key.Binding {
@@ -1023,12 +1023,12 @@ func (c *setupCloudFront) pickerView(v *setupView) []string {
 	start := max(0, min(c.cursor-room/2, len(c.dists)-room))
 	for i := start; i < len(c.dists) && i < start+room; i++ {
 		d := c.dists[i]
-		line := escapeKey(d.ID) + "  " + escapeKey(d.DomainName)
+		line := app.Escape(d.ID) + "  " + app.Escape(d.DomainName)
 		if len(d.Aliases) > 0 {
-			line += "  (" + escapeKey(strings.Join(d.Aliases, ", ")) + ")"
+			line += "  (" + app.Escape(strings.Join(d.Aliases, ", ")) + ")"
 		}
 		if o := distOrigin(d, bucket); o != nil {
-			line += "  ← " + escapeKey(o.Bucket) + escapeKey(o.OriginPath)
+			line += "  ← " + app.Escape(o.Bucket) + app.Escape(o.OriginPath)
 		}
 		if i == c.cursor {
 			out = append(out, truncLine(st.Selected.Render("› "+line), v.width))
@@ -1053,7 +1053,7 @@ func (c *setupCloudFront) resultView(v *setupView) []string {
 	if d := c.diag; d != nil {
 		out = append(out, "")
 		if d.OK {
-			out = append(out, truncLine(st.OK.Render(fmt.Sprintf("✓ Test link: %d from %s", d.Status, escapeKey(c.diagURL))), v.width))
+			out = append(out, truncLine(st.OK.Render(fmt.Sprintf("✓ Test link: %d from %s", d.Status, app.Escape(c.diagURL))), v.width))
 		} else {
 			head := fmt.Sprintf("✗ Test link: %d %s", d.Status, d.Code)
 			if d.Status == 0 {

@@ -13,7 +13,6 @@ import (
 
 	"github.com/cfsign/cfsign/aws"
 	"github.com/cfsign/cfsign/internal/app"
-	"github.com/cfsign/cfsign/internal/plural"
 	"github.com/cfsign/cfsign/keys"
 	tea "github.com/charmbracelet/bubbletea"
 )
@@ -172,7 +171,7 @@ func (v *setupView) addToGroup() tea.Cmd {
 		return v.fail("Add to key group: register the public key first (ctrl+r) so the Key pair ID is filled")
 	}
 	saved := v.deps.Settings.KeyPairID
-	ctx, seq := v.cf.begin("Adding " + escapeKey(id) + " to the key group…")
+	ctx, seq := v.cf.begin("Adding " + app.Escape(id) + " to the key group…")
 	v.msg, v.msgErr = "", false
 	return func() tea.Msg {
 		groups, err := admin.ListKeyGroups(ctx)
@@ -282,7 +281,7 @@ func (v *setupView) updateKeys(msg tea.Msg) (bool, tea.Cmd) {
 			v.trustedHere.id, v.trustedHere.group = msg.id, msg.group.Name
 		}
 		v.msg, v.msgErr = fmt.Sprintf("%s key group %s: %s (%d of %d keys). ctrl+t tests a link, ctrl+s saves",
-			how, escapeKey(msg.group.Name), escapeKey(msg.id), len(msg.group.KeyIDs), aws.MaxKeysPerKeyGroup), false
+			how, app.Escape(msg.group.Name), app.Escape(msg.id), len(msg.group.KeyIDs), aws.MaxKeysPerKeyGroup), false
 		if v.groupRows != nil {
 			return true, v.loadKeyGroup()
 		}
@@ -312,9 +311,9 @@ func (v *setupView) updateKeys(msg tea.Msg) (bool, tea.Cmd) {
 		v.fields[fPrivateKey].input.SetValue(r.Setting)
 		v.pair, v.pem = r.Pair, r.PublicPEM
 		text := fmt.Sprintf("Rotated: signing with %s (group %s, %d of %d keys); %s stays trusted until retired",
-			escapeKey(r.NewID), escapeKey(r.Group.Name), len(r.Group.KeyIDs), aws.MaxKeysPerKeyGroup, escapeKey(r.OldID))
+			app.Escape(r.NewID), app.Escape(r.Group.Name), len(r.Group.KeyIDs), aws.MaxKeysPerKeyGroup, app.Escape(r.OldID))
 		if n := len(r.Sections); n > 0 {
-			text += fmt.Sprintf("; %s now sign%s with it too", plural.Count(n, "bucket section"), map[bool]string{true: "s"}[n == 1])
+			text += fmt.Sprintf("; %s now sign%s with it too", app.Count(n, "bucket section"), map[bool]string{true: "s"}[n == 1])
 		}
 		for _, o := range r.Overridden {
 			text += "; " + o + " still overrides it"
@@ -338,17 +337,17 @@ func (v *setupView) groupView() []string {
 		return nil
 	}
 	st := v.st
-	out := []string{truncLine(st.Label.Render(fmt.Sprintf("Key group %s: %d of %d keys", escapeKey(v.group.Name), len(v.groupRows), aws.MaxKeysPerKeyGroup)), v.width)}
+	out := []string{truncLine(st.Label.Render(fmt.Sprintf("Key group %s: %d of %d keys", app.Escape(v.group.Name), len(v.groupRows), aws.MaxKeysPerKeyGroup)), v.width)}
 	signing := v.deps.Settings.KeyPairID
 	for _, r := range v.groupRows {
-		line := fmt.Sprintf("  %s  %s", escapeKey(r.id), r.created.UTC().Format("2006-01-02"))
+		line := fmt.Sprintf("  %s  %s", app.Escape(r.id), r.created.UTC().Format("2006-01-02"))
 		if r.id == signing {
 			line += "  signing"
 		}
 		if !r.latestExpiry.IsZero() {
 			line += "  signed until " + r.latestExpiry.UTC().Format("2006-01-02 15:04Z")
 		}
-		line += "  " + r.fingerprint + "  " + escapeKey(r.name)
+		line += "  " + r.fingerprint + "  " + app.Escape(r.name)
 		out = append(out, truncLine(line, v.width))
 	}
 	return append(out, "")

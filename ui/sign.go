@@ -480,7 +480,7 @@ func signCmd(ctx context.Context, id int, signers Signers, t app.Target, cookies
 			}
 			raw, err := t.ObjectURL(k)
 			if err != nil {
-				return fail(fmt.Errorf("URL of %s: %w", escapeKey(k), err))
+				return fail(fmt.Errorf("URL of %s: %w", app.Escape(k), err))
 			}
 			it := signedItem{key: k}
 			if cookies {
@@ -490,7 +490,7 @@ func signCmd(ctx context.Context, id int, signers Signers, t app.Target, cookies
 				it.url, err = signer.SignURL(raw, opts, now)
 			}
 			if err != nil {
-				return fail(fmt.Errorf("sign %s: %w", escapeKey(k), err))
+				return fail(fmt.Errorf("sign %s: %w", app.Escape(k), err))
 			}
 			items = append(items, it)
 		}
@@ -510,7 +510,7 @@ func presignCmd(ctx context.Context, id int, p Presigner, bucket string, keys []
 		for _, k := range keys {
 			u, w, err := p.Presign(ctx, bucket, k, d)
 			if err != nil {
-				return signedMsg{id: id, err: fmt.Errorf("presign %s: %w", escapeKey(k), err)}
+				return signedMsg{id: id, err: fmt.Errorf("presign %s: %w", app.Escape(k), err)}
 			}
 			warning = firstNonEmpty(warning, w)
 			items = append(items, signedItem{key: k, url: u})
@@ -587,11 +587,11 @@ func (v *signView) View() string {
 	now := v.now()
 	var lines []string
 	add := func(s ...string) { lines = append(lines, s...) }
-	title := "Sign s3://" + escapeKey(v.bucket) + "/"
+	title := "Sign s3://" + app.Escape(v.bucket) + "/"
 	if len(v.objKeys) == 1 {
-		title += escapeKey(v.objKeys[0])
+		title += app.Escape(v.objKeys[0])
 	} else {
-		title = fmt.Sprintf("Sign %d objects in s3://%s/%s", len(v.objKeys), escapeKey(v.bucket), escapeKey(commonFolder(v.objKeys)))
+		title = fmt.Sprintf("Sign %d objects in s3://%s/%s", len(v.objKeys), app.Escape(v.bucket), app.Escape(commonFolder(v.objKeys)))
 	}
 	add(st.Title.Render(title))
 
@@ -716,7 +716,7 @@ func (v *signView) resultView(room int) string {
 	for i, it := range v.result {
 		var block []string
 		if len(v.result) > 1 {
-			block = append(block, truncLine(st.Label.Render(escapeKey(it.key)), v.width))
+			block = append(block, truncLine(st.Label.Render(app.Escape(it.key)), v.width))
 		}
 		block = append(block, st.URL.Render(ansi.Truncate(it.url, v.width, "…")))
 		if len(it.cookies) > 0 {

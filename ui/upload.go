@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/cfsign/cfsign/aws"
+	"github.com/cfsign/cfsign/internal/app"
 	"github.com/charmbracelet/bubbles/filepicker"
 	"github.com/charmbracelet/bubbles/key"
 	"github.com/charmbracelet/bubbles/progress"
@@ -20,7 +21,6 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
 	"github.com/charmbracelet/x/ansi"
-	"github.com/dustin/go-humanize"
 	"github.com/muesli/termenv"
 )
 
@@ -55,9 +55,6 @@ const (
 // server holds; the aws layer's own bounds (abort, HEAD) are shorter.
 const uploadStopLimit = 30 * time.Second
 
-// errNotStarted is the outcome of a file whose batch stopped before it ran.
-var errNotStarted = errors.New("not started")
-
 // uploadItem is one file of the session and how its transfer goes.
 type uploadItem struct {
 	req      aws.UploadRequest
@@ -75,29 +72,13 @@ type uploadItem struct {
 	deleted    bool // itemCancelled: it landed and the user deleted it
 }
 
-// uploadJob is an item handed to the upload goroutines, by value.
-type uploadJob struct {
-	index int
-	req   aws.UploadRequest
-}
-
 // uploadBatch is one start command's uploads: cancel reaches their context.
 type uploadBatch struct {
 	cancel   context.CancelFunc
-	gone     chan struct{}      // closed when the view stops reading (quit, stop limit)
-	ch       <-chan uploadEvent // nil until the start command answers
-	stopping bool               // esc cancelled it: its last events say what the server holds
-}
-
-// uploadEvent is one progress or completion event of one item.
-type uploadEvent struct {
-	index       int
-	sent, total int64
-	done        bool
-	info        aws.ObjectInfo
-	err         error
-	stopped     bool // the batch was cancelled when it ended
-	clean       bool // stopped with nothing of it left on the server (seen, not assumed)
+	gone     chan struct{}          // closed when the view stops reading (quit)
+	items    []int                  // the items, by their index in the batch
+	events   <-chan app.UploadEvent // nil until the start command answers
+	stopping bool                   // esc cancelled it: its last events say what the server holds
 }
 
 type (
@@ -109,15 +90,15 @@ type (
 		sizes []int64 // file sizes by request, -1 when unknown
 		err   error
 	}
-	// uploadStartedMsg says batch id runs and streams events on ch.
+	// uploadStartedMsg says batch id runs and streams its events.
 	uploadStartedMsg struct {
-		id int
-		ch <-chan uploadEvent
+		id     int
+		events <-chan app.UploadEvent
 	}
 	// uploadEventMsg is one event of batch id.
 	uploadEventMsg struct {
 		id int
-		ev uploadEvent
+		ev app.UploadEvent
 	}
 	// uploadClosedMsg says batch id has no more events.
 	uploadClosedMsg struct{ id int }
@@ -275,15 +256,15 @@ func (v *uploadView) update(msg tea.Msg) tea.Cmd {
 		if !ok {
 			return nil // cancelled before it started: its goroutines stop on ctx
 		}
-		b.ch = msg.ch
-		return waitProgress(msg.id, msg.ch)
+		b.events = msg.events
+		return waitProgress(msg.id, msg.events)
 	case uploadEventMsg:
 		b, ok := v.batches[msg.id]
 		if !ok {
 			return nil // stale: a cancelled batch; stop reading it
 		}
-		v.applyEvent(msg.id, msg.ev)
-		return waitProgress(msg.id, b.ch)
+		v.applyEvent(msg.id, b, msg.ev)
+		return waitProgress(msg.id, b.events)
 	case uploadClosedMsg:
 		b, ok := v.batches[msg.id]
 		if !ok {
@@ -307,42 +288,54 @@ func (v *uploadView) update(msg tea.Msg) tea.Cmd {
 	return tea.Batch(cmds...)
 }
 
-// applyEvent updates the item an event is about.
-func (v *uploadView) applyEvent(id int, ev uploadEvent) {
-	if ev.index < 0 || ev.index >= len(v.items) {
+// applyEvent updates the item an event of batch b (id) is about.
+func (v *uploadView) applyEvent(id int, b *uploadBatch, ev app.UploadEvent) {
+	if ev.Index < 0 || ev.Index >= len(b.items) {
 		return
 	}
-	it := &v.items[ev.index]
+	it := &v.items[b.items[ev.Index]]
 	if it.batch != id {
 		return
 	}
 	now := v.now()
 	stopAsked := it.state == itemStopping
-	if ev.total > 0 {
-		it.total = ev.total
+	if ev.Total > 0 {
+		it.total = ev.Total
 	}
-	if ev.sent > it.sent {
-		it.sent, it.lastSent = ev.sent, now
+	if ev.Sent > it.sent {
+		it.sent, it.lastSent = ev.Sent, now
 	}
-	switch {
-	case ev.done && ev.err == nil:
-		it.state, it.finished = itemDone, now
-		// A stop the server had beaten: the transfer saw the stop, or it
-		// completed before the stop reached it.
-		it.landed = (ev.info.Landed != nil && ev.stopped) || stopAsked
-		if ev.info.Size > 0 {
-			it.total = ev.info.Size
-		}
-		it.sent = max(it.sent, it.total)
-	case ev.done && errors.Is(ev.err, errNotStarted):
-		it.state, it.finished, it.notStarted = itemCancelled, now, true
-	case ev.done && ev.stopped && ev.clean:
-		it.state, it.finished = itemCancelled, now
-	case ev.done:
-		it.state, it.err, it.finished = itemFailed, ev.err, now
-	default:
+	switch ev.Kind {
+	case app.Started:
 		if it.state == itemPending {
 			it.state, it.started = itemRunning, now
+		}
+	case app.Progress:
+		if it.state == itemPending {
+			it.state, it.started = itemRunning, now
+		}
+	case app.Done:
+		it.finished = now
+		switch ev.Outcome {
+		case app.Uploaded, app.Landed:
+			it.state = itemDone
+			// A stop the server had beaten: the transfer saw the stop, or
+			// it completed before the stop reached it.
+			it.landed = (ev.Outcome == app.Landed && ev.Stopped) || stopAsked
+			if ev.Info.Size > 0 {
+				it.total = ev.Info.Size
+			}
+			it.sent = max(it.sent, it.total)
+		case app.NotStarted:
+			it.state, it.notStarted = itemCancelled, true
+		case app.Stopped:
+			if ev.Stopped {
+				it.state = itemCancelled
+			} else {
+				it.state, it.err = itemFailed, fmt.Errorf("upload %s: %w", app.Escape(it.req.Key), ev.Err)
+			}
+		default:
+			it.state, it.err = itemFailed, fmt.Errorf("upload %s: %w", app.Escape(it.req.Key), ev.Err)
 		}
 	}
 }
@@ -462,7 +455,7 @@ func (v *uploadView) escape() tea.Cmd {
 			it := &v.items[i]
 			if it.state == itemPending || it.state == itemRunning {
 				it.state = itemStopping
-				names = append(names, escapeKey(it.req.Key))
+				names = append(names, app.Escape(it.req.Key))
 			}
 		}
 		for _, b := range v.batches {
@@ -533,7 +526,7 @@ func (v *uploadView) landedDeleted(msg uploadLandedDeletedMsg) tea.Cmd {
 	}
 	names := make([]string, len(msg.keys))
 	for i, k := range msg.keys {
-		names[i] = escapeKey(k)
+		names[i] = app.Escape(k)
 	}
 	return asCmd(statusMsg{text: "Deleted " + listNames(names, 3)})
 }
@@ -631,7 +624,7 @@ func (v *uploadView) applyCompletion(msg pathCompletionMsg) tea.Cmd {
 	dir, base := splitPathInput(msg.input)
 	switch len(msg.matches) {
 	case 0:
-		v.note, v.noteErr = "No match for "+escapeKey(base), true
+		v.note, v.noteErr = "No match for "+app.Escape(base), true
 		return nil
 	case 1:
 		v.path.SetValue(dir + msg.matches[0])
@@ -667,7 +660,7 @@ func (v *uploadView) submit(path string) tea.Cmd {
 		dest = strings.TrimSpace(v.dest.Value())
 	}
 	v.planSeq++
-	v.note, v.noteErr = "Reading "+escapeKey(path)+"…", false
+	v.note, v.noteErr = "Reading "+app.Escape(path)+"…", false
 	v.candidates = nil
 	v.path.SetValue("")
 	v.dest.SetValue("")
@@ -821,12 +814,12 @@ func (v *uploadView) planned(msg uploadPlannedMsg) tea.Cmd {
 		return nil
 	}
 	if len(msg.reqs) == 0 {
-		v.note, v.noteErr = escapeKey(msg.path)+" holds no files", true
+		v.note, v.noteErr = app.Escape(msg.path)+" holds no files", true
 		return nil
 	}
 	for _, r := range msg.reqs {
 		if bad := validKey(r.Key); bad != "" {
-			v.note, v.noteErr = escapeKey(msg.path)+": "+bad, true
+			v.note, v.noteErr = app.Escape(msg.path)+": "+bad, true
 			return nil
 		}
 	}
@@ -840,9 +833,9 @@ func (v *uploadView) planned(msg uploadPlannedMsg) tea.Cmd {
 		idx = append(idx, len(v.items)-1)
 	}
 	if len(msg.reqs) == 1 {
-		v.note, v.noteErr = "Uploading "+escapeKey(msg.path), false
+		v.note, v.noteErr = "Uploading "+app.Escape(msg.path), false
 	} else {
-		v.note, v.noteErr = fmt.Sprintf("Uploading %d files from %s", len(msg.reqs), escapeKey(msg.path)), false
+		v.note, v.noteErr = fmt.Sprintf("Uploading %d files from %s", len(msg.reqs), app.Escape(msg.path)), false
 	}
 	return v.start(idx)
 }
@@ -857,16 +850,26 @@ func (v *uploadView) start(idx []int) tea.Cmd {
 	id := v.batchID
 	ctx, cancel := context.WithCancel(context.Background())
 	gone := make(chan struct{})
-	v.batches[id] = &uploadBatch{cancel: cancel, gone: gone}
-	jobs := make([]uploadJob, 0, len(idx))
+	b := &uploadBatch{cancel: cancel, gone: gone, items: append([]int(nil), idx...)}
+	v.batches[id] = b
+	files := make([]app.UploadFile, 0, len(idx))
 	for _, i := range idx {
 		it := &v.items[i]
 		it.batch, it.state, it.err = id, itemPending, nil
 		it.landed, it.notStarted, it.deleted = false, false, false
 		it.sent, it.started, it.finished = 0, time.Time{}, time.Time{}
-		jobs = append(jobs, uploadJob{index: i, req: it.req})
+		files = append(files, app.UploadFile{Req: it.req, Size: it.total})
 	}
-	return startUploads(ctx, gone, id, v.deps.Uploader, jobs, v.deps.background)
+	return startUploads(ctx, id, v.transfers(), v.deps.Uploader, files, app.UploadOptions{Abandon: gone, StopLimit: uploadStopLimit}, v.deps.background)
+}
+
+// transfers runs the view's batches: the app's, shared with every other
+// upload, so one multipart upload runs at a time.
+func (v *uploadView) transfers() *app.Transfers {
+	if v.deps.Transfers == nil {
+		v.deps.Transfers = app.NewTransfers()
+	}
+	return v.deps.Transfers
 }
 
 // retry runs the failed and cancelled items again.
@@ -881,128 +884,32 @@ func (v *uploadView) retry() tea.Cmd {
 	return v.start(idx)
 }
 
-// startUploads starts the batch's goroutines and returns the channel they
-// report on; it closes when every job has reported how it ended. gone is
-// closed when the view stops reading.
-func startUploads(ctx context.Context, gone <-chan struct{}, id int, up Uploader, jobs []uploadJob, bg *sync.WaitGroup) tea.Cmd {
+// startUploads starts the batch (through the application layer, as 'cfsign
+// upload' does) and returns its events. Files whose size the plan could not
+// read are measured here. bg tracks the batch until its work is over,
+// aborts included, even once the view stopped reading.
+func startUploads(ctx context.Context, id int, tr *app.Transfers, up Uploader, files []app.UploadFile, opts app.UploadOptions, bg *sync.WaitGroup) tea.Cmd {
 	return func() tea.Msg {
-		ch := make(chan uploadEvent, 16)
+		for i, f := range files {
+			if f.Size < 0 {
+				if fi, err := os.Stat(f.Req.Path); err == nil {
+					files[i].Size = fi.Size()
+				}
+			}
+		}
+		b := tr.Upload(ctx, up, files, opts)
 		if bg != nil {
 			bg.Add(1)
+			go func() { <-b.Done; bg.Done() }()
 		}
-		go func() {
-			if bg != nil {
-				defer bg.Done()
-			}
-			runUploads(ctx, gone, up, jobs, ch)
-		}()
-		return uploadStartedMsg{id: id, ch: ch}
-	}
-}
-
-// runUploads uploads jobs, a few at a time. Cancelling ctx stops them, and
-// each job still reports how it ended: what the server holds (the aws layer
-// aborts and looks), or that it never started. A job that has not reported
-// uploadStopLimit after the cancel is reported as unknown, and the channel
-// closes: the stop never hangs the view.
-func runUploads(ctx context.Context, gone <-chan struct{}, up Uploader, jobs []uploadJob, ch chan<- uploadEvent) {
-	defer close(ch)
-	in := make(chan uploadEvent)
-	abandon := make(chan struct{}) // closed when this function returns
-	defer close(abandon)
-	send := func(ev uploadEvent) {
-		select {
-		case in <- ev:
-		case <-gone:
-		case <-abandon:
-		}
-	}
-	queue := make(chan uploadJob)
-	var wg sync.WaitGroup
-	for range min(uploadWorkers, len(jobs)) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for j := range queue {
-				if ctx.Err() != nil {
-					send(uploadEvent{index: j.index, done: true, err: errNotStarted})
-					continue
-				}
-				send(uploadEvent{index: j.index, total: -1})
-				info, err := up.Upload(ctx, j.req, func(p aws.Progress) {
-					send(uploadEvent{index: j.index, sent: p.Sent, total: p.Total})
-				})
-				ev := uploadEvent{index: j.index, done: true, info: info, stopped: ctx.Err() != nil}
-				if err != nil {
-					var ue *aws.UploadError
-					ev.clean = errors.As(err, &ue) && ue.Clean
-					ev.err = fmt.Errorf("upload %s: %w", escapeKey(j.req.Key), err)
-				}
-				send(ev)
-			}
-		}()
-	}
-	allDone := make(chan struct{})
-	go func() {
-		defer close(allDone)
-		for n, j := range jobs {
-			select {
-			case queue <- j:
-				continue
-			case <-ctx.Done():
-			}
-			for _, rest := range jobs[n:] {
-				send(uploadEvent{index: rest.index, done: true, err: errNotStarted})
-			}
-			break
-		}
-		close(queue)
-		wg.Wait()
-	}()
-
-	ended := map[int]bool{}
-	stop := ctx.Done()
-	var limit <-chan time.Time
-	for {
-		select {
-		case ev := <-in:
-			if ev.done {
-				ended[ev.index] = true
-			}
-			select {
-			case ch <- ev:
-			case <-gone:
-				return
-			}
-		case <-stop:
-			stop = nil
-			t := time.NewTimer(uploadStopLimit)
-			defer t.Stop()
-			limit = t.C
-		case <-limit:
-			for _, j := range jobs {
-				if ended[j.index] {
-					continue
-				}
-				err := fmt.Errorf("upload %s: the server did not confirm the stop within %s: it may still land; refresh the browser to see",
-					escapeKey(j.req.Key), uploadStopLimit)
-				select {
-				case ch <- uploadEvent{index: j.index, done: true, stopped: true, err: err}:
-				case <-gone:
-					return
-				}
-			}
-			return
-		case <-allDone:
-			return
-		}
+		return uploadStartedMsg{id: id, events: b.Events}
 	}
 }
 
 // waitProgress reads one event of batch id; the view issues it again after each.
-func waitProgress(id int, ch <-chan uploadEvent) tea.Cmd {
+func waitProgress(id int, events <-chan app.UploadEvent) tea.Cmd {
 	return func() tea.Msg {
-		ev, ok := <-ch
+		ev, ok := <-events
 		if !ok {
 			return uploadClosedMsg{id: id}
 		}
@@ -1112,7 +1019,7 @@ func (v *uploadView) pickerHeight() int {
 func (v *uploadView) View() string {
 	st := v.st
 	var b strings.Builder
-	b.WriteString(truncLine(st.Title.Render("Upload to s3://"+escapeKey(v.bucket)+"/"+escapeKey(v.prefix)), v.width) + "\n")
+	b.WriteString(truncLine(st.Title.Render("Upload to s3://"+app.Escape(v.bucket)+"/"+app.Escape(v.prefix)), v.width) + "\n")
 	b.WriteString(v.fieldLine("Path", v.pathView(), v.focus == upFocusPath) + "\n")
 	switch {
 	case len(v.candidates) > 0:
@@ -1123,7 +1030,7 @@ func (v *uploadView) View() string {
 		}
 		esc := make([]string, len(shown))
 		for i, c := range shown {
-			esc[i] = escapeKey(c)
+			esc[i] = app.Escape(c)
 		}
 		b.WriteString(truncLine("      "+st.Muted.Render(strings.Join(esc, "  ")+more), v.width) + "\n")
 	case v.note != "" && v.noteErr:
@@ -1133,7 +1040,7 @@ func (v *uploadView) View() string {
 	}
 	dest := v.dest.View()
 	if !v.destEdited && v.dest.Value() != "" && v.focus != upFocusDest {
-		dest = st.Muted.Render(escapeKey(v.dest.Value()))
+		dest = st.Muted.Render(app.Escape(v.dest.Value()))
 	}
 	b.WriteString(v.fieldLine("Key", dest, v.focus == upFocusDest) + "\n")
 	rel, err := filepath.Rel(v.deps.Workdir, v.picker.CurrentDirectory)
@@ -1169,13 +1076,13 @@ func (v *uploadView) View() string {
 // upload; only a copy shown here holds the escaped text.
 func (v *uploadView) pathView() string {
 	val := v.path.Value()
-	esc := escapeKey(val)
+	esc := app.Escape(val)
 	if esc == val {
 		return v.path.View()
 	}
 	shown := v.path
 	shown.SetValue(esc)
-	shown.SetCursor(len([]rune(escapeKey(string([]rune(val)[:v.path.Position()])))))
+	shown.SetCursor(len([]rune(app.Escape(string([]rune(val)[:v.path.Position()])))))
 	return shown.View()
 }
 
@@ -1201,7 +1108,7 @@ func (v *uploadView) listView() string {
 		}
 	}
 	var b strings.Builder
-	head := fmt.Sprintf("Total  %d/%d files  %s / %s", done, len(v.items), humanBytes(sent), humanBytes(total))
+	head := fmt.Sprintf("Total  %d/%d files  %s / %s", done, len(v.items), app.Size(sent), app.Size(total))
 	if v.focus == upFocusList {
 		head = st.Selected.Render(head)
 	} else {
@@ -1232,20 +1139,20 @@ func (v *uploadView) listView() string {
 // itemView is two lines: state, key and figures; then a bar or the error.
 func (v *uploadView) itemView(it uploadItem) string {
 	st := v.st
-	name := escapeKey(it.req.Key)
+	name := app.Escape(it.req.Key)
 	var mark, line1, line2 string
 	switch it.state {
 	case itemPending:
 		mark, line1, line2 = "·", "waiting", ""
 	case itemRunning:
 		mark = "↑"
-		line1 = fmt.Sprintf("%s / %s", humanBytes(it.sent), humanBytes(it.total))
+		line1 = fmt.Sprintf("%s / %s", app.Size(it.sent), app.Size(it.total))
 		switch el := v.now().Sub(it.started); {
 		case it.finishing():
 			line1 += "  finishing: waiting for S3 to confirm"
 		case el > 0 && it.sent > 0:
 			rate := float64(it.sent) / el.Seconds()
-			line1 += fmt.Sprintf("  %s/s", humanBytes(int64(rate)))
+			line1 += fmt.Sprintf("  %s/s", app.Size(int64(rate)))
 			if it.total > it.sent {
 				eta := time.Duration(float64(it.total-it.sent) / rate * float64(time.Second))
 				if eta < time.Second {
@@ -1257,9 +1164,9 @@ func (v *uploadView) itemView(it uploadItem) string {
 		}
 		line2 = "  " + v.bar.ViewAs(fraction(it.sent, it.total))
 	case itemDone:
-		mark, line1 = st.OK.Render("✓"), humanBytes(it.total)+"  done"
+		mark, line1 = st.OK.Render("✓"), app.Size(it.total)+"  done"
 		if it.landed {
-			line1 = humanBytes(it.total) + "  completed before the stop"
+			line1 = app.Size(it.total) + "  completed before the stop"
 			line2 = "  " + st.Muted.Render("the object exists on the server: d deletes it")
 		} else if el := it.finished.Sub(it.started); el > 0 && !it.started.IsZero() {
 			line1 += fmt.Sprintf(" in %s", el.Round(100*time.Millisecond))
@@ -1298,9 +1205,10 @@ func errString(err error) string {
 	return err.Error()
 }
 
-// oneLine folds an error's line breaks so it cannot forge rows.
+// oneLine folds a message's line breaks and escapes what could act on the
+// terminal, so it cannot forge rows.
 func oneLine(s string) string {
-	return escapeKey(strings.Join(strings.Fields(s), " "))
+	return app.EscapeText(strings.Join(strings.Fields(s), " "))
 }
 
 func fraction(a, b int64) float64 {
@@ -1308,13 +1216,6 @@ func fraction(a, b int64) float64 {
 		return 0
 	}
 	return min(float64(a)/float64(b), 1)
-}
-
-func humanBytes(n int64) string {
-	if n < 0 {
-		return "?"
-	}
-	return humanize.IBytes(uint64(n)) // KiB/MiB, as the browser shows sizes
 }
 
 // truncLine cuts s to w cells, keeping escape sequences intact.

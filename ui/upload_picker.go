@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/cfsign/cfsign/internal/app"
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/x/ansi"
 )
@@ -51,7 +52,7 @@ func pickerSizesCmd(dir string) tea.Cmd {
 				// What the picker shows after the arrow.
 				pe.target, _ = filepath.EvalSymlinks(filepath.Join(dir, pe.name))
 			}
-			if escapeKey(pe.name) != pe.name || escapeKey(pe.target) != pe.target {
+			if app.Escape(pe.name) != pe.name || app.Escape(pe.target) != pe.target {
 				if escaped == nil {
 					escaped = map[string][]pickerEntry{}
 				}
@@ -111,7 +112,7 @@ func (v *uploadView) pickerLine(line string) string {
 	}
 	col := strings.Repeat(" ", pickerSizeWidth)
 	if ok {
-		col = fmt.Sprintf("%*s", pickerSizeWidth, humanBytes(size))
+		col = fmt.Sprintf("%*s", pickerSizeWidth, app.Size(size))
 	}
 	return head + v.st.Muted.Render(col) + " " + rest
 }
@@ -145,9 +146,9 @@ func (v *uploadView) escapedEntry(line, shown string) (pickerEntry, bool) {
 // target) escaped: the cursor's two cells, and the name. cursor is the
 // row's first cell, the cursor on the selected row.
 func (v *uploadView) escapedRow(e pickerEntry, cursor string) (head, name string) {
-	text := escapeKey(e.name)
+	text := app.Escape(e.name)
 	if e.link {
-		text += " → " + escapeKey(e.target)
+		text += " → " + app.Escape(e.target)
 	}
 	ps := v.picker.Styles
 	if cursor != " " {

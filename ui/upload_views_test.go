@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/cfsign/cfsign/aws"
+	"github.com/cfsign/cfsign/internal/app"
 	tea "github.com/charmbracelet/bubbletea"
 )
 
@@ -17,13 +18,13 @@ func TestUploadFinishingState(t *testing.T) {
 	h := newUpHarness(t)
 	v := h.v
 	v.items = []uploadItem{{req: aws.UploadRequest{Key: "uploads/big.bin"}, batch: 1}}
-	v.batches[1] = &uploadBatch{cancel: func() {}, gone: make(chan struct{})}
+	v.batches[1] = &uploadBatch{cancel: func() {}, gone: make(chan struct{}), items: []int{0}}
 	at := func(d time.Duration) { v.now = func() time.Time { return vtNow.Add(d) } }
 	event := func(sent int64) {
-		v.Update(uploadEventMsg{id: 1, ev: uploadEvent{index: 0, sent: sent, total: 1 << 20}})
+		v.Update(uploadEventMsg{id: 1, ev: app.UploadEvent{Kind: app.Progress, Index: 0, Sent: sent, Total: 1 << 20}})
 	}
 	at(0)
-	v.Update(uploadEventMsg{id: 1, ev: uploadEvent{index: 0, total: -1}})
+	v.Update(uploadEventMsg{id: 1, ev: app.UploadEvent{Kind: app.Started, Index: 0, Total: -1}})
 
 	at(4 * time.Second)
 	event(1 << 19) // half way
@@ -110,14 +111,14 @@ func TestUploadStopBeatenByCompletion(t *testing.T) {
 	h := newUpHarness(t)
 	v := h.v
 	v.items = []uploadItem{{req: aws.UploadRequest{Key: "uploads/big.bin"}, batch: 1, state: itemRunning}}
-	v.batches[1] = &uploadBatch{cancel: func() {}, gone: make(chan struct{})}
+	v.batches[1] = &uploadBatch{cancel: func() {}, gone: make(chan struct{}), items: []int{0}}
 	v.note = "Uploading big.bin"
 	v.Update(vtKey("esc")) // the stop
 	if v.items[0].state != itemStopping {
 		t.Fatalf("esc: state %v", v.items[0].state)
 	}
 	// The transfer had already completed: done, no error, not stopped.
-	v.Update(uploadEventMsg{id: 1, ev: uploadEvent{index: 0, done: true, info: aws.ObjectInfo{Key: "uploads/big.bin", Size: 10}, total: 10}})
+	v.Update(uploadEventMsg{id: 1, ev: app.UploadEvent{Kind: app.Done, Outcome: app.Uploaded, Index: 0, Info: aws.ObjectInfo{Key: "uploads/big.bin", Size: 10}, Total: 10}})
 	cmd := func() tea.Cmd { _, c := v.Update(uploadClosedMsg{id: 1}); return c }()
 	var status string
 	for _, m := range vtRun(cmd) {

@@ -99,8 +99,10 @@ type CloudFrontAdmin interface {
 
 // Deps is what the app runs on, built by main.
 type Deps struct {
-	Lister    Lister
-	Uploader  Uploader
+	Lister   Lister
+	Uploader Uploader
+	// Transfers runs upload batches; nil makes one per upload view.
+	Transfers *app.Transfers
 	Presigner Presigner
 	Keys      KeyMaker
 	Store     SettingsStore

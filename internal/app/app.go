@@ -54,6 +54,7 @@ type Session struct {
 	s3      *aws.Client
 	cf      *aws.CloudFront
 	signers map[string]*Signer
+	tr      *Transfers
 }
 
 // NewSession starts a session on src; with useSandbox it runs on the local
@@ -68,8 +69,12 @@ func NewSession(env Env, src Sources, useSandbox bool) *Session {
 	if src.Getenv == nil {
 		src.Getenv = env.Getenv
 	}
-	return &Session{env: env, src: src, useSandbox: useSandbox, signers: map[string]*Signer{}}
+	return &Session{env: env, src: src, useSandbox: useSandbox, signers: map[string]*Signer{}, tr: NewTransfers()}
 }
+
+// Transfers runs the session's upload batches, one multipart upload at a
+// time across them all.
+func (s *Session) Transfers() *Transfers { return s.tr }
 
 // SetFlag adds a command-line setting; call it before the settings are used.
 func (s *Session) SetFlag(k Key, name, value string) {

@@ -1,4 +1,4 @@
-package ui
+package app
 
 import (
 	"strconv"
@@ -6,17 +6,18 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/dustin/go-humanize"
 	"github.com/rivo/uniseg"
 )
 
-// escapeKey renders an object key (or any string from the network) so that it
+// Escape renders an object key (or any string from the network) so that it
 // can never act as terminal input: control characters (C0, DEL, C1), escape
 // sequences, invalid UTF-8, bidi overrides and other invisible format or space
 // characters are written as Go-style escapes (\x1b, \t, \u202e). A backslash is
 // doubled so an escaped key cannot be forged by a key holding the escape's text.
 // Emoji sequences (a zero-width joiner between two emoji, a flag's tag
 // characters) are printed as they are: they draw as one picture, not as text.
-func escapeKey(s string) string {
+func Escape(s string) string {
 	if isPlain(s) {
 		return s
 	}
@@ -30,7 +31,30 @@ func escapeKey(s string) string {
 			b.WriteString(cluster)
 			continue
 		}
-		escapeRunes(&b, cluster)
+		escapeRunes(&b, cluster, true)
+	}
+	return b.String()
+}
+
+// EscapeText renders a message (an error, a file name in a notice) as one
+// line that cannot act on a terminal: as Escape, but a backslash stays as
+// it is, so paths and the text of escapes read naturally, and a tab is a
+// space.
+func EscapeText(s string) string {
+	if isPlainText(s) {
+		return s
+	}
+	var b strings.Builder
+	b.Grow(len(s) + 8)
+	state := -1
+	for rest := s; rest != ""; {
+		var cluster string
+		cluster, rest, _, state = uniseg.FirstGraphemeClusterInString(rest, state)
+		if isEmojiSequence(cluster) {
+			b.WriteString(cluster)
+			continue
+		}
+		escapeRunes(&b, cluster, false)
 	}
 	return b.String()
 }
@@ -84,8 +108,9 @@ func isEmoji(r rune) bool {
 }
 
 // escapeRunes writes s with every character that could act on a terminal
-// escaped.
-func escapeRunes(b *strings.Builder, s string) {
+// escaped; with key, a backslash is doubled and a tab is \t, else they stay
+// (a tab as a space).
+func escapeRunes(b *strings.Builder, s string, key bool) {
 	for i := 0; i < len(s); {
 		r, size := utf8.DecodeRuneInString(s[i:])
 		if r == utf8.RuneError && size <= 1 {
@@ -96,10 +121,12 @@ func escapeRunes(b *strings.Builder, s string) {
 		}
 		i += size
 		switch {
-		case r == '\\':
+		case r == '\\' && key:
 			b.WriteString(`\\`)
-		case r == '\t':
+		case r == '\t' && key:
 			b.WriteString(`\t`)
+		case r == '\t':
+			b.WriteByte(' ')
 		case r == '\n':
 			b.WriteString(`\n`)
 		case r == '\r':
@@ -119,6 +146,17 @@ func escapeRunes(b *strings.Builder, s string) {
 	}
 }
 
+// isPlainText reports whether s is printable ASCII: the common case of a
+// message, returned as is without allocating.
+func isPlainText(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c >= 0x7f {
+			return false
+		}
+	}
+	return true
+}
+
 // isPlain reports whether s is printable ASCII without backslashes: the common
 // case, returned as is without allocating.
 func isPlain(s string) bool {
@@ -136,4 +174,24 @@ func writeHex(b *strings.Builder, v uint32, digits int) {
 		b.WriteByte('0')
 	}
 	b.WriteString(h)
+}
+
+// Size writes a byte count as people read it: 512 B, 1.5 KiB, 12 MiB.
+func Size(n int64) string {
+	if n < 0 {
+		return "?"
+	}
+	return humanize.IBytes(uint64(n))
+}
+
+// Count is n, digits grouped, and noun, with an "s" unless n is 1: "1 key",
+// "3 keys", "1,200 objects".
+func Count(n int, noun string) string { return CountOf(n, noun, noun+"s") }
+
+// CountOf is n, digits grouped, and one if n is 1, else many.
+func CountOf(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return humanize.Comma(int64(n)) + " " + many
 }

@@ -1,4 +1,4 @@
-package ui
+package app
 
 import (
 	"strings"
@@ -6,7 +6,7 @@ import (
 	"unicode/utf8"
 )
 
-func TestEscapeKey(t *testing.T) {
+func TestEscape(t *testing.T) {
 	tests := []struct{ in, want string }{
 		{"photos/2024/img.jpg", "photos/2024/img.jpg"},
 		{"tab\there", `tab\there`},
@@ -43,8 +43,8 @@ func TestEscapeKey(t *testing.T) {
 		{"", ""},
 	}
 	for _, tt := range tests {
-		if got := escapeKey(tt.in); got != tt.want {
-			t.Errorf("escapeKey(%q) = %q, want %q", tt.in, got, tt.want)
+		if got := Escape(tt.in); got != tt.want {
+			t.Errorf("Escape(%q) = %q, want %q", tt.in, got, tt.want)
 		}
 	}
 }
@@ -56,20 +56,41 @@ func FuzzEscapeKey(f *testing.F) {
 		f.Add(s, s+"x")
 	}
 	f.Fuzz(func(t *testing.T, a, b string) {
-		ea := escapeKey(a)
+		ea := Escape(a)
 		if !utf8.ValidString(ea) {
-			t.Fatalf("escapeKey(%q) = %q is not valid UTF-8", a, ea)
+			t.Fatalf("Escape(%q) = %q is not valid UTF-8", a, ea)
 		}
 		for _, r := range ea {
 			if r < 0x20 || (r >= 0x7f && r < 0xa0) || (r >= 0x202a && r <= 0x202e) || (r >= 0x2066 && r <= 0x2069) {
-				t.Fatalf("escapeKey(%q) = %q holds %U", a, ea, r)
+				t.Fatalf("Escape(%q) = %q holds %U", a, ea, r)
 			}
 		}
-		if a != b && ea == escapeKey(b) {
-			t.Fatalf("escapeKey(%q) == escapeKey(%q) = %q", a, b, ea)
+		if a != b && ea == Escape(b) {
+			t.Fatalf("Escape(%q) == Escape(%q) = %q", a, b, ea)
 		}
 		if isPlain(a) && ea != a && !strings.Contains(a, `\`) {
 			t.Fatalf("plain %q changed to %q", a, ea)
 		}
 	})
+}
+func TestCount(t *testing.T) {
+	for _, tc := range []struct {
+		n    int
+		want string
+	}{
+		{0, "0 keys"},
+		{1, "1 key"},
+		{2, "2 keys"},
+		{1200, "1,200 keys"},
+	} {
+		if got := Count(tc.n, "key"); got != tc.want {
+			t.Errorf("Count(%d, key) = %q, want %q", tc.n, got, tc.want)
+		}
+	}
+	if got := CountOf(1, "match", "matches"); got != "1 match" {
+		t.Errorf("CountOf(1) = %q", got)
+	}
+	if got := CountOf(3, "match", "matches"); got != "3 matches" {
+		t.Errorf("CountOf(3) = %q", got)
+	}
 }
