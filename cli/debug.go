@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"io"
 	"log"
-	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -181,17 +180,4 @@ func (r *runner) clean(s string) string {
 		}
 	}
 	return sanitize(s)
-}
-
-// logEndpoint is an endpoint setting as the debug log may hold it: its
-// scheme, host and path, never a user:password or a query.
-func logEndpoint(raw string) string {
-	if raw == "" {
-		return `""`
-	}
-	u, err := url.Parse(raw)
-	if err != nil || u.Host == "" {
-		return "(not a URL)"
-	}
-	return (&url.URL{Scheme: u.Scheme, Host: u.Host, Path: u.Path}).String()
 }

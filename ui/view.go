@@ -9,6 +9,7 @@ import (
 	"context"
 	"crypto"
 	"net/http"
+	"strings"
 	"sync"
 	"time"
 
@@ -21,6 +22,8 @@ import (
 	"github.com/charmbracelet/bubbles/key"
 	"github.com/charmbracelet/bubbles/textinput"
 	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/lipgloss"
+	"github.com/charmbracelet/x/ansi"
 )
 
 // view is the contract every screen keeps. Views ask the root to navigate by
@@ -142,4 +145,35 @@ func newFormInput(st *Styles) textinput.Model {
 	ti.Cursor.Style = st.Cursor
 	ti.Cursor.TextStyle = st.Input
 	return ti
+}
+
+// asCmd wraps a message in a command.
+func asCmd(msg tea.Msg) tea.Cmd { return func() tea.Msg { return msg } }
+
+func errString(err error) string {
+	if err == nil {
+		return ""
+	}
+	return err.Error()
+}
+
+// oneLine folds a message's line breaks and escapes what could act on the
+// terminal, so it cannot forge rows.
+func oneLine(s string) string {
+	return app.EscapeText(strings.Join(strings.Fields(s), " "))
+}
+
+func fraction(a, b int64) float64 {
+	if b <= 0 {
+		return 0
+	}
+	return min(float64(a)/float64(b), 1)
+}
+
+// truncLine cuts s to w cells, keeping escape sequences intact.
+func truncLine(s string, w int) string {
+	if lipgloss.Width(s) <= w {
+		return s
+	}
+	return ansi.Truncate(s, w, "…")
 }

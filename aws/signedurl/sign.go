@@ -422,3 +422,20 @@ func dotSegment(u *url.URL) (string, bool) {
 	}
 	return "", false
 }
+
+// CheckKeyPairID says what is wrong with a CloudFront key pair ID, or nil:
+// public key IDs (K2JCJMDEHXQW5F) and the older account key pair IDs
+// (APKA...) are 10 to 64 capital letters and digits.
+func CheckKeyPairID(id string) error {
+	if id == "" {
+		return ErrNoKeyPairID
+	}
+	ok := len(id) >= 10 && len(id) <= 64
+	for _, c := range id {
+		ok = ok && (c >= 'A' && c <= 'Z' || c >= '0' && c <= '9')
+	}
+	if !ok {
+		return fmt.Errorf("%w: a key pair ID is 10 or more capital letters and digits, like K2JCJMDEHXQW5F", ErrBadKeyPairID)
+	}
+	return nil
+}

@@ -603,3 +603,12 @@ func signAsWritten(t *testing.T, key crypto.Signer, u string, exp time.Time) str
 	}
 	return signed
 }
+
+func TestCheckKeyPairID(t *testing.T) {
+	for id, ok := range map[string]bool{"K2JCJMDEHXQW5F": true, "APKAEIBAERJR2EXAMPLE": true, "k2jcjmdehxqw5f": false,
+		"K2JCJ": false, "": false, "K2JCJMDEHXQW5F ": false, "K2JCJ-MDEHXQW5F": false} {
+		if err := CheckKeyPairID(id); (err == nil) != ok {
+			t.Errorf("CheckKeyPairID(%q) = %v, want ok=%v", id, err, ok)
+		}
+	}
+}

@@ -21,19 +21,7 @@ func Escape(s string) string {
 	if isPlain(s) {
 		return s
 	}
-	var b strings.Builder
-	b.Grow(len(s) + 8)
-	state := -1
-	for rest := s; rest != ""; {
-		var cluster string
-		cluster, rest, _, state = uniseg.FirstGraphemeClusterInString(rest, state)
-		if isEmojiSequence(cluster) {
-			b.WriteString(cluster)
-			continue
-		}
-		escapeRunes(&b, cluster, true)
-	}
-	return b.String()
+	return escape(s, true)
 }
 
 // EscapeText renders a message (an error, a file name in a notice) as one
@@ -44,6 +32,12 @@ func EscapeText(s string) string {
 	if isPlainText(s) {
 		return s
 	}
+	return escape(s, false)
+}
+
+// escape escapes s grapheme cluster by cluster, emoji sequences whole (see
+// escapeRunes for key).
+func escape(s string, key bool) string {
 	var b strings.Builder
 	b.Grow(len(s) + 8)
 	state := -1
@@ -54,7 +48,7 @@ func EscapeText(s string) string {
 			b.WriteString(cluster)
 			continue
 		}
-		escapeRunes(&b, cluster, false)
+		escapeRunes(&b, cluster, key)
 	}
 	return b.String()
 }
