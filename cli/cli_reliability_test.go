@@ -1,6 +1,6 @@
 package cli
 
-// Reliability tests of the command line (issue 7): faults injected into a
+// Reliability tests of the command line: faults injected into a
 // real S3 server's path, hostile object keys on a real S3 (moto), full and
 // read-only file systems, and secrets that must never reach any output.
 // Every endpoint is on 127.0.0.1.

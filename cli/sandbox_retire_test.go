@@ -55,9 +55,9 @@ func runSandboxCmd(t *testing.T, te *testEnv, flags ...string) (info sandbox.Inf
 	return info, errb.String, stop
 }
 
-// Issue #12/#15: a key retired with --delete came back, trusted, when the
-// sandbox restarted, and 'sandbox --json' kept advertising it. Now the
-// retired key stays out, and --json names the key cfsign signs with.
+// A key retired with --delete stays out when the sandbox restarts (it once
+// came back, trusted, and 'sandbox --json' kept advertising it), and
+// --json names the key cfsign signs with.
 func TestSandboxRetiredKeyStaysRetiredAcrossRestart(t *testing.T) {
 	te := newTestEnv(t)
 	info, _, stop := runSandboxCmd(t, te)

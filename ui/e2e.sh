@@ -143,7 +143,7 @@ T send-keys -t e2e q
 wait_for 'Sign s3://' "the sign view again after a key on the full URL screen"
 T has-session -t e2e 2>/dev/null || fail "q on the full URL screen quit the app"
 
-# Issue 14 item 13: on the sandbox, setup makes a new key pair, registers it
+# On the sandbox, setup makes a new key pair, registers it
 # with the sandbox's CloudFront API and adds it to the trusted key group, so
 # the Key pair ID follows and a test link with the new key gets 200.
 echo "e2e: setup on the sandbox"

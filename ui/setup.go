@@ -99,7 +99,7 @@ type setupView struct {
 	msg        string
 	msgErr     bool
 
-	cf setupCloudFront // issue 5 actions: register, pick distribution, test link
+	cf setupCloudFront // the CloudFront actions: register, pick distribution, test link
 
 	confirmDiscard bool             // esc with unsaved edits: waiting for y/n
 	chainGroup     bool             // on the sandbox: after registering, add to the key group
@@ -706,8 +706,6 @@ func (v *setupView) panelView() []string {
 	}
 	return append(out, "")
 }
-
-// Issue 5: the CloudFront actions of the setup screen.
 
 func (v *setupView) value(i int) string { return strings.TrimSpace(v.fields[i].input.Value()) }
 

@@ -77,7 +77,7 @@ func (h *setupHarness) testLinkStatus() int {
 	return h.v.cf.diag.Status
 }
 
-// Issue 14 item 13: on the sandbox, generate, register, add to the key
+// On the sandbox, generate, register, add to the key
 // group and test the link, 200.
 func TestSetupSandboxGenerateRegisterGroupTestLink(t *testing.T) {
 	h, sb, cf := sandboxSetup(t)

@@ -1,6 +1,6 @@
 package ui
 
-// Reliability of the terminal app against real servers (issue 7): the S3
+// Reliability of the terminal app against real servers: the S3
 // server dying mid-upload, and one that never answers. Loopback only.
 
 import (

@@ -1,7 +1,7 @@
 package ui
 
-// esc during an upload ends in one of two outcomes, waited for and shown
-// (issue 13 #1): aborted (no object, no multipart upload left), or already
+// esc during an upload ends in one of two outcomes, waited for and shown:
+// aborted (no object, no multipart upload left), or already
 // completed (the object exists: the view says so, offers to delete it, and
 // leaving the view lists it in the browser). A real server (the sandbox)
 // behind a fault proxy holds the upload at the moment esc is pressed.

@@ -1,6 +1,6 @@
 package aws
 
-// Tests of issue 13 in the aws layer: memory stays bounded whatever the
+// The aws layer within its limits: memory stays bounded whatever the
 // flags or the server, and downloads treat the files they replace as cp does.
 
 import (
@@ -22,7 +22,7 @@ import (
 // Part size × (concurrency + 1) stays within the memory budget: the
 // concurrency, asked for or chosen, is lowered (to one part at a time at
 // least), then the part size if two parts still would not fit; a part is
-// never larger than the file. Issue 13 #5: --part-size 1GiB on a
+// never larger than the file. --part-size 1GiB on a
 // 300 MiB file held 956 MB.
 func TestPlanUploadMemoryBudget(t *testing.T) {
 	for _, tc := range []struct {
@@ -64,8 +64,8 @@ func TestPlanUploadMemoryBudget(t *testing.T) {
 
 // A server that answers a listing (or an error, or a HEAD's... anything but
 // an object's body) with an endless stream is cut off at MaxResponseBytes
-// with one line; an object larger than that still downloads. Issue 13 #5:
-// a 500 MB ListObjects page pushed cfsign to 1.77 GB.
+// with one line; an object larger than that still downloads (a 500 MB
+// ListObjects page once pushed cfsign to 1.77 GB).
 func TestFaultHugeResponseRefused(t *testing.T) {
 	backend := newFakeS3Server(t)
 	bucket := newTestBucket(t, newTestClient(t, backend))
@@ -125,7 +125,6 @@ func TestFaultHugeResponseRefused(t *testing.T) {
 // Download over an existing file keeps its mode, as cp does (a 0600
 // secret stays 0600); a new file gets 0666 less the umask; the temporary
 // file is 0600 while it is written; NoClobber leaves an existing file alone.
-// Issue 13 #4.
 func TestDownloadModesAndNoClobber(t *testing.T) {
 	c := newTestClient(t, newFakeS3Server(t))
 	bucket := newTestBucket(t, c)

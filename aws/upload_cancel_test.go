@@ -1,6 +1,6 @@
 package aws
 
-// Tests of issue 13 #1 and #3 in the aws layer: a cancelled upload ends in
+// In the aws layer, a cancelled upload ends in
 // exactly one of two outcomes, aborted (no object, no multipart upload) or
 // completed (the object, with this upload's size and ETag), whatever the
 // server answered to the requests cut off by the cancel.
@@ -48,7 +48,7 @@ func truthSandbox(t *testing.T, hook func(forward *httputil.ReverseProxy, w http
 // lost (a 500) and the retry answers NoSuchUpload. That is an aborted
 // upload: the error says the upload was stopped (context.Canceled), in one
 // line without the SDK's text, with Clean set, and the server holds neither
-// object nor multipart upload. Issue 13 #1: the transfer manager's own abort
+// object nor multipart upload. the transfer manager's own abort
 // got that NoSuchUpload and replaced the cancel with its raw error, so
 // `cfsign upload` exited 1 with it instead of 130.
 func TestUploadCancelAbortAnsweredNoSuchUploadIsAborted(t *testing.T) {
@@ -106,9 +106,9 @@ func TestUploadCancelAbortAnsweredNoSuchUploadIsAborted(t *testing.T) {
 // The user cancels after a single PUT's body has reached the server, which
 // stores the object only a little later (a slow disk, a busy S3). A HEAD
 // right after the cancel finds nothing, yet the object lands: the upload
-// must wait (bounded) for the PUT's answer and report the object. Issue 13
-// #3: files of a stopped directory upload were reported "stopped, nothing
-// uploaded" while the server held them complete.
+// must wait (bounded) for the PUT's answer and report the object (files of
+// a stopped directory upload were once reported "stopped, nothing
+// uploaded" while the server held them complete).
 func TestUploadCancelAfterPutSentWaitsForTheAnswer(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()

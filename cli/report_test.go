@@ -1,6 +1,6 @@
 package cli
 
-// Tests of issue 13: cfsign reports only what happened, and never a secret.
+// cfsign reports only what happened, and never a secret.
 
 import (
 	"bufio"
@@ -317,7 +317,7 @@ func TestSignalsEndBlockedCommands(t *testing.T) {
 	}
 }
 
-// The smaller cases of issue 13, each a message that must say what
+// Smaller cases, each a message that must say what
 // happened.
 func TestMessagesSayWhatHappened(t *testing.T) {
 	t.Run("presign past S3's limit", func(t *testing.T) {
@@ -360,7 +360,7 @@ func TestMessagesSayWhatHappened(t *testing.T) {
 
 // An upload whose CompleteMultipartUpload landed on the server is reported
 // as done, whatever happened to the answer: lost to a 500 and retried into
-// NoSuchUpload (issue 13 #2), or cut off by Ctrl-C while S3 completed it
+// NoSuchUpload, or cut off by Ctrl-C while S3 completed it
 // (#1). cfsign looks (HEAD: size and ETag) instead of assuming, exits 0,
 // lists the object on stdout and says on stderr what happened.
 func TestUploadThatLandedIsReportedComplete(t *testing.T) {

@@ -1,6 +1,6 @@
 package cli
 
-// Tests of issue 13 #1 and #3 through `cfsign upload`: after Ctrl-C every
+// Through `cfsign upload`: after Ctrl-C every
 // file is reported as what the server holds, whatever the server answered
 // to the requests the stop cut off.
 
@@ -28,7 +28,7 @@ import (
 // Ctrl-C while parts are sent; the abort lands but its answer is lost (a
 // 500), and the retry answers NoSuchUpload. The upload is aborted: exit 130
 // and the plain line, not exit 1 with the SDK's "failed to abort multipart
-// upload (… NoSuchUpload)". Issue 13 #1.
+// upload (… NoSuchUpload)".
 func TestUploadInterruptedAbortAnsweredNoSuchUpload(t *testing.T) {
 	c, sb := relSandboxClient(t)
 	te := newTestEnv(t)
@@ -74,7 +74,7 @@ func TestUploadInterruptedAbortAnsweredNoSuchUpload(t *testing.T) {
 // server, which stores it a little later (after any HEAD the client sends at
 // once). The file is on the server, so it is listed on stdout, and every
 // other file's line says what happened to it; the count matches a listing.
-// Issue 13 #3: such files were reported "stopped, nothing uploaded".
+// such files were reported "stopped, nothing uploaded".
 func TestDirectoryUploadInterruptedStoredLate(t *testing.T) {
 	c, sb := relSandboxClient(t)
 	te := newTestEnv(t)

@@ -1,6 +1,6 @@
 package cli
 
-// Tests of issue 13, transfers: what a stopped directory upload says about
+// Transfers: what a stopped directory upload says about
 // each file, downloads over existing files, and memory bounds.
 
 import (
@@ -82,7 +82,7 @@ func stdoutMatchesServer(t *testing.T, c *aws.Client, bucket, prefix, stdout str
 // come back: every file gets one line (its URI on stdout when the object is
 // on the server, else a line on stderr saying it was stopped with nothing
 // left, or not started), the count printed is the number of objects the
-// server holds (listed), and no multipart upload is left. Issue 13 #3.
+// server holds (listed), and no multipart upload is left.
 func TestDirectoryUploadInterruptedSaysWhatHappened(t *testing.T) {
 	c, sb := relSandboxClient(t)
 	te := newTestEnv(t)
@@ -176,7 +176,7 @@ func TestDirectoryUploadInterruptedSaysWhatHappened(t *testing.T) {
 
 // download over an existing file replaces it as cp does: a 0600 file stays
 // 0600. --no-clobber leaves it alone, says so on stderr and exits 0, as cp
-// -n does. Issue 13 #4.
+// -n does.
 func TestDownloadOverExistingFile(t *testing.T) {
 	te := newTestEnv(t).withSandbox()
 	sb := testenv.Sandbox(t)
@@ -219,7 +219,7 @@ func TestDownloadOverExistingFile(t *testing.T) {
 }
 
 // A part size × concurrency above the memory budget lowers the concurrency
-// and says so; the upload still lands. Issue 13 #5.
+// and says so; the upload still lands.
 func TestUploadMemoryBudgetLowersConcurrency(t *testing.T) {
 	te := newTestEnv(t).withSandbox()
 	sb := testenv.Sandbox(t)
@@ -245,7 +245,6 @@ func TestUploadMemoryBudgetLowersConcurrency(t *testing.T) {
 
 // A hostile server that answers ls with an endless listing page: one line,
 // exit 1, and cfsign stops reading long before the 200 MiB it would send.
-// Issue 13 #5.
 func TestHugeListingRefused(t *testing.T) {
 	sb := testenv.Sandbox(t)
 	te := newTestEnv(t)
