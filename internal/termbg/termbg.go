@@ -5,11 +5,17 @@
 // the terminal an OSC 11 query and waits up to termenv.OSCTimeout (5 s) for
 // the answer: in a terminal that never answers (script(1), some IDE and
 // serial consoles) every cfsign command, --help included, stalled 5 s before
-// it did anything. This package's init runs first (package inits run in
-// dependency order, then by import path, and github.com/cfsign sorts before
-// github.com/charmbracelet) and settles the answer from COLORFGBG, or dark, so
-// no subcommand ever queries the terminal. The app may then ask the terminal
-// itself with a bounded wait (Detect).
+// it did anything. This package's init settles the answer first, from
+// COLORFGBG, or dark, so no subcommand ever queries the terminal; the app
+// may then ask the terminal itself with a bounded wait (Detect).
+//
+// First is a promise of the Go spec, not of this package: inits run in
+// dependency order, then by import path, and bubbletea does not import this
+// package, so it runs first only while its import path sorts before
+// github.com/charmbracelet/bubbletea. TestNoTerminalQueryBeforeMain (in the
+// main package) runs cfsign in a terminal that never answers and checks the
+// order the runtime reports, so a rename that breaks the promise fails the
+// tests, not the users.
 package termbg
 
 import (
