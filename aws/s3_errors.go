@@ -224,3 +224,13 @@ func s3BucketRegion(err error) string {
 	}
 	return ""
 }
+
+// IsNotFound reports whether err is S3 saying there is no such object:
+// a 404, or NoSuchKey.
+func IsNotFound(err error) bool {
+	var api smithy.APIError
+	if errors.As(err, &api) && (api.ErrorCode() == "NoSuchKey" || api.ErrorCode() == "NotFound") {
+		return true
+	}
+	return s3HTTPStatus(err) == http.StatusNotFound
+}

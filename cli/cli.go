@@ -29,6 +29,9 @@ type Env struct {
 	Stderr io.Writer
 	// Getenv reads the environment (os.Getenv in main).
 	Getenv func(string) string
+	// StdinTTY says whether stdin is a terminal: a destructive command asks
+	// there before it acts (unless --yes).
+	StdinTTY bool
 	// StdoutTTY and StderrTTY say whether the streams are terminals: object
 	// keys are escaped and progress bars drawn only then.
 	StdoutTTY bool

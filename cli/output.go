@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"bufio"
 	"fmt"
 	"io"
 	"math"
@@ -154,4 +155,20 @@ func fmtDuration(d time.Duration) string {
 		return fmt.Sprintf("%d:%02d:%02d", s/3600, s/60%60, s%60)
 	}
 	return fmt.Sprintf("%d:%02d", s/60, s%60)
+}
+
+// ask puts question on stderr and reads the answer from stdin: true for
+// y or yes. Only a command on a terminal asks (see Env.StdinTTY).
+func (r *runner) ask(question string) (bool, error) {
+	fmt.Fprint(r.env.Stderr, question)
+	line, err := bufio.NewReader(r.env.Stdin).ReadString('\n')
+	if err != nil && line == "" {
+		fmt.Fprintln(r.env.Stderr)
+		return false, nil // end of input: no
+	}
+	switch strings.ToLower(strings.TrimSpace(line)) {
+	case "y", "yes":
+		return true, nil
+	}
+	return false, nil
 }

@@ -516,23 +516,40 @@ func runDownload(ctx context.Context, r *runner, args []string) error {
 	return nil
 }
 
-const rmUsage = `Usage: cfsign rm s3://bucket/key... [--recursive]
+const rmUsage = `Usage: cfsign rm s3://bucket/key... [--recursive [--raw-prefix]] [--dryrun] [--yes]
 
-Deletes objects. With --recursive each argument is a prefix and every object
-under it is deleted. Prints what was deleted.
+Deletes objects, and says what was deleted: only what S3 confirmed. A key
+that names no object is said so, and the exit code is 1, as rm(1) does.
+
+With --recursive each argument is a folder: s3://bucket/pre deletes every
+object under pre/ (never prefix.txt beside it). --raw-prefix takes it as a
+plain string prefix instead, so s3://bucket/pre deletes pre/a and prefix.txt.
+
+Before deleting more than one object, rm asks on the terminal, naming the
+first objects and the count; --yes answers for it. Off a terminal (a
+script) it does not ask. --dryrun lists what would be deleted, as
+"(dryrun) delete: s3://bucket/key" lines, and deletes nothing.
 
 Flags:
-  --recursive   delete everything under each s3://bucket/prefix
-  --sandbox     delete from the local sandbox
-  -h, --help    show this help
+  --recursive    delete everything in each folder s3://bucket/folder
+  --raw-prefix   with --recursive: every key that begins with the string
+  --dryrun       list what would be deleted; delete nothing
+  --yes          do not ask
+  --sandbox      delete from the local sandbox
+  -h, --help     show this help
 `
 
 func runRm(ctx context.Context, r *runner, args []string) error {
-	var recursive bool
+	var recursive, raw, dryrun, yes bool
 	fs := newFlagSet("rm")
 	r.global.register(fs)
 	fs.BoolVar(&recursive, "recursive", false, "")
 	fs.BoolVar(&recursive, "r", false, "")
+	fs.BoolVar(&raw, "raw-prefix", false, "")
+	fs.BoolVar(&dryrun, "dryrun", false, "")
+	fs.BoolVar(&dryrun, "dry-run", false, "")
+	fs.BoolVar(&yes, "yes", false, "")
+	fs.BoolVar(&yes, "y", false, "")
 	pos, err := r.parseArgs(fs, rmUsage, args)
 	if err != nil {
 		return err
@@ -540,6 +557,9 @@ func runRm(ctx context.Context, r *runner, args []string) error {
 	const hint = "Run 'cfsign rm --help' for usage."
 	if len(pos) == 0 {
 		return usagef(hint, "rm: want s3://bucket/key...")
+	}
+	if raw && !recursive {
+		return usagef(hint, "rm: --raw-prefix goes with --recursive")
 	}
 	type target struct{ bucket, key string }
 	var targets []target
@@ -549,7 +569,7 @@ func runRm(ctx context.Context, r *runner, args []string) error {
 			return usagef(hint, "rm: %v", err)
 		}
 		if !recursive && (k == "" || strings.HasSuffix(k, "/")) {
-			return usagef(hint, "rm: %q is a bucket or prefix: pass --recursive to delete everything under it", p)
+			return usagef(hint, "rm: %q is a bucket or folder: pass --recursive to delete everything in it", p)
 		}
 		targets = append(targets, target{b, k})
 	}
@@ -558,6 +578,74 @@ func runRm(ctx context.Context, r *runner, args []string) error {
 		return err
 	}
 	defer release()
+
+	// Look first: what each argument touches, as the server holds it now.
+	var plans []app.Deletion
+	total := 0
+	if recursive {
+		for _, t := range targets {
+			prefix := app.FolderPrefix(t.key)
+			if raw {
+				prefix = t.key
+			}
+			d, err := app.PlanPrefix(ctx, c, t.bucket, prefix)
+			if err != nil {
+				return fmt.Errorf("rm: %w", err)
+			}
+			plans, total = append(plans, d), total+d.Count
+		}
+	} else {
+		// One plan per bucket, keeping the order of arguments.
+		byBucket := map[string][]string{}
+		var order []string
+		for _, t := range targets {
+			if _, ok := byBucket[t.bucket]; !ok {
+				order = append(order, t.bucket)
+			}
+			byBucket[t.bucket] = append(byBucket[t.bucket], t.key)
+		}
+		for _, b := range order {
+			d, err := app.PlanObjects(ctx, c, b, byBucket[b])
+			if err != nil {
+				return fmt.Errorf("rm: %w", err)
+			}
+			plans, total = append(plans, d), total+d.Count
+		}
+	}
+	missing := 0
+	for _, d := range plans {
+		for _, k := range d.Missing {
+			missing++
+			uri := "s3://" + d.Bucket + "/" + k
+			if app.IsFolder(ctx, c, d.Bucket, k) {
+				fmt.Fprintf(r.env.Stderr, "cfsign: rm: %s is a folder, not an object: pass --recursive to delete what is in it\n", escapeKey(uri))
+			} else {
+				fmt.Fprintf(r.env.Stderr, "cfsign: rm: no object at %s: nothing deleted there\n", escapeKey(uri))
+			}
+		}
+		if d.Prefix != "" && d.Count == 0 {
+			fmt.Fprintf(r.env.Stderr, "cfsign: rm: nothing under %s\n", escapeKey("s3://"+d.Bucket+"/"+d.Prefix))
+		}
+	}
+	if dryrun {
+		return r.printDryrun(ctx, c, plans, missing)
+	}
+	if total > 1 && !yes && r.env.StdinTTY && r.env.StderrTTY {
+		for _, d := range plans {
+			if d.Count > 0 {
+				fmt.Fprintf(r.env.Stderr, "%s\n", sanitize(d.Question()))
+			}
+		}
+		ok, err := r.ask(fmt.Sprintf("Delete these %s? [y/N] ", app.Count(total, "object")))
+		if err != nil {
+			return err
+		}
+		if !ok {
+			fmt.Fprintln(r.env.Stderr, "cfsign: rm: kept them: nothing deleted")
+			return nil
+		}
+	}
+
 	// Print only what S3 confirmed deleted, then the exact shortfall.
 	var notDeleted, nErrs int
 	var firstErr error
@@ -571,13 +659,16 @@ func runRm(ctx context.Context, r *runner, args []string) error {
 			firstErr = err
 		}
 	}
-	if recursive {
-		for _, t := range targets {
-			n, err := c.DeletePrefix(ctx, t.bucket, t.key)
-			fmt.Fprintf(r.env.Stdout, "deleted %s under %s\n", app.Count(n, "object"), r.displayKey("s3://"+t.bucket+"/"+t.key))
+	for _, d := range plans {
+		if d.Prefix != "" {
+			if d.Count == 0 {
+				continue
+			}
+			n, err := c.DeletePrefix(ctx, d.Bucket, d.Prefix)
+			fmt.Fprintf(r.env.Stdout, "deleted %s under %s\n", app.Count(n, "object"), r.displayKey("s3://"+d.Bucket+"/"+d.Prefix))
 			if err != nil {
 				if isInterrupted(ctx, err) {
-					return interrupted(fmt.Sprintf("%s deleted under s3://%s/%s before the stop", app.Count(n, "object"), t.bucket, t.key))
+					return interrupted(fmt.Sprintf("%s deleted under s3://%s/%s before the stop", app.Count(n, "object"), d.Bucket, d.Prefix))
 				}
 				var de *aws.DeleteError
 				if !errors.As(err, &de) {
@@ -585,29 +676,18 @@ func runRm(ctx context.Context, r *runner, args []string) error {
 				}
 				note(err)
 			}
+			continue
 		}
-	} else {
-		// One DeleteObjects call per bucket, keeping the order of arguments.
-		byBucket := map[string][]string{}
-		var order []string
-		for _, t := range targets {
-			if _, ok := byBucket[t.bucket]; !ok {
-				order = append(order, t.bucket)
-			}
-			byBucket[t.bucket] = append(byBucket[t.bucket], t.key)
+		deleted, err := c.DeleteKeys(ctx, d.Bucket, d.Keys)
+		for _, k := range deleted {
+			fmt.Fprintf(r.env.Stdout, "deleted %s\n", r.displayKey("s3://"+d.Bucket+"/"+k))
 		}
-		for _, b := range order {
-			deleted, err := c.DeleteKeys(ctx, b, byBucket[b])
-			for _, k := range deleted {
-				fmt.Fprintf(r.env.Stdout, "deleted %s\n", r.displayKey("s3://"+b+"/"+k))
+		if err != nil {
+			var de *aws.DeleteError
+			if !errors.As(err, &de) {
+				return err
 			}
-			if err != nil {
-				var de *aws.DeleteError
-				if !errors.As(err, &de) {
-					return err
-				}
-				note(err)
-			}
+			note(err)
 		}
 	}
 	if firstErr != nil {
@@ -615,6 +695,34 @@ func runRm(ctx context.Context, r *runner, args []string) error {
 			return fmt.Errorf("%s not deleted; %w", app.Count(notDeleted, "object"), firstErr)
 		}
 		return firstErr
+	}
+	if missing > 0 {
+		return &exitError{code: ExitError} // each said above
+	}
+	return nil
+}
+
+// printDryrun lists what rm would delete, as the AWS CLI's --dryrun does.
+func (r *runner) printDryrun(ctx context.Context, c app.Objects, plans []app.Deletion, missing int) error {
+	for _, d := range plans {
+		if d.Prefix == "" {
+			for _, k := range d.Keys {
+				fmt.Fprintf(r.env.Stdout, "(dryrun) delete: %s\n", r.displayKey("s3://"+d.Bucket+"/"+k))
+			}
+			continue
+		}
+		err := c.Walk(ctx, d.Bucket, d.Prefix, func(page []aws.Entry) error {
+			for _, e := range page {
+				fmt.Fprintf(r.env.Stdout, "(dryrun) delete: %s\n", r.displayKey("s3://"+d.Bucket+"/"+e.Key))
+			}
+			return nil
+		})
+		if err != nil {
+			return fmt.Errorf("rm: %w", err)
+		}
+	}
+	if missing > 0 {
+		return &exitError{code: ExitError}
 	}
 	return nil
 }

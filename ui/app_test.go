@@ -681,6 +681,18 @@ func TestAppFolders(t *testing.T) {
 		}
 	}
 	a := newBTApp(t, Deps{Lister: c, Sandbox: true, Settings: app.Literal(config.Settings{Bucket: sb.Bucket, Region: sb.Region})}, 100, 30)
+	// A name no URL can carry is refused with the reason, and nothing made.
+	for _, bad := range []string{"../x", "a/./b", "a//b", "."} {
+		a.press("n")
+		a.press(bad, "enter")
+		if !strings.Contains(a.m.status, "part") {
+			t.Fatalf("folder %q: status %q", bad, a.m.status)
+		}
+		a.press("esc")
+	}
+	if n, _ := c.CountPrefix(ctx, sb.Bucket, ".."); n != 0 {
+		t.Fatal("a folder with a .. part was made")
+	}
 	a.press("n")
 	if !a.m.inputFocused() {
 		t.Fatal("n opened no name prompt")
@@ -707,7 +719,7 @@ func TestAppFolders(t *testing.T) {
 		t.Fatalf("selected %q, want docs/", got)
 	}
 	a.press("d")
-	if view := a.m.View(); !strings.Contains(view, "Delete folder docs/ and the 2 objects in it? y/n") {
+	if view := a.m.View(); !strings.Contains(view, "Delete 2 objects under s3://sandbox/docs/ (") || !strings.Contains(view, "? y/n") {
 		t.Fatalf("folder delete prompt:\n%s", view)
 	}
 	if strings.Contains(a.m.status, "counting") {

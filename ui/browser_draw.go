@@ -104,12 +104,11 @@ func (b *browserView) View() string {
 		s.WriteString(b.st.Warning.Render(truncate(b.folderPrompt(), b.width)))
 	}
 	if b.confirm != nil {
-		what := app.Count(len(b.confirm), "object")
-		if len(b.confirm) == 1 {
-			what = app.Escape(b.confirm[0])
-		}
+		// What goes, by name: the marked rows may be filtered out of view,
+		// and the highlighted one is not among them.
+		q := app.Deletion{Bucket: b.bucket, Keys: b.confirm, Count: len(b.confirm)}.Question()
 		s.WriteByte('\n')
-		s.WriteString(b.st.Warning.Render(truncate("Delete "+what+"? y/n", b.width)))
+		s.WriteString(b.st.Warning.Render(truncate(q+" y/n", b.width)))
 	}
 	return s.String()
 }

@@ -16,8 +16,8 @@ import (
 
 // folderAdmin is what folder actions need; *aws.Client satisfies it.
 type folderAdmin interface {
+	app.Objects
 	CreateFolder(ctx context.Context, bucket, key string) error
-	CountPrefix(ctx context.Context, bucket, prefix string) (int, error)
 	DeletePrefix(ctx context.Context, bucket, prefix string) (int, error)
 }
 
@@ -25,6 +25,7 @@ type folderAdmin interface {
 type folderDelete struct {
 	prefix string
 	count  int
+	plan   app.Deletion
 }
 
 type (
@@ -36,7 +37,7 @@ type (
 	brCountedMsg struct {
 		gen    int
 		prefix string
-		count  int
+		plan   app.Deletion
 		err    error
 	}
 	brFolderDeletedMsg struct {
@@ -71,10 +72,11 @@ func (b *browserView) namingKey(msg tea.KeyMsg) tea.Cmd {
 		b.nameInput.Blur()
 		return nil
 	case key.Matches(msg, b.km.Confirm):
-		name := strings.Trim(strings.TrimSpace(b.nameInput.Value()), "/")
-		if name == "" {
-			return status("type a folder name, or esc", true)
+		name := strings.TrimSpace(b.nameInput.Value())
+		if err := app.CheckFolderName(name); err != nil {
+			return status(app.EscapeText(err.Error())+", or esc", true)
 		}
+		name = strings.Trim(name, "/")
 		b.naming = false
 		b.nameInput.Blur()
 		fa, gen, bucket, k := b.folders(), b.gen, b.bucket, b.prefix+name+"/"
@@ -100,8 +102,8 @@ func (b *browserView) countFolder(prefix string) tea.Cmd {
 	b.counting = true
 	return tea.Batch(func() tea.Msg {
 		defer cancel()
-		n, err := fa.CountPrefix(ctx, bucket, prefix)
-		return brCountedMsg{gen: gen, prefix: prefix, count: n, err: err}
+		d, err := app.PlanPrefix(ctx, fa, bucket, prefix)
+		return brCountedMsg{gen: gen, prefix: prefix, plan: d, err: err}
 	}, status("counting the objects in "+app.Escape(prefix)+"…", false))
 }
 
@@ -124,7 +126,7 @@ func (b *browserView) folderMsg(msg tea.Msg) (tea.Cmd, bool) {
 		if msg.err != nil {
 			return status(msg.err.Error(), true), true
 		}
-		b.folderConfirm = &folderDelete{prefix: msg.prefix, count: msg.count}
+		b.folderConfirm = &folderDelete{prefix: msg.prefix, count: msg.plan.Count, plan: msg.plan}
 		// The prompt line asks now; "counting…" is over.
 		return status("", false), true
 	case brFolderDeletedMsg:
@@ -162,5 +164,8 @@ func (b *browserView) folderConfirmKey(msg tea.KeyMsg) tea.Cmd {
 // folderPrompt is the prompt line of a folder delete.
 func (b *browserView) folderPrompt() string {
 	fd := b.folderConfirm
-	return fmt.Sprintf("Delete folder %s and the %s in it? y/n", app.Escape(fd.prefix), app.Count(fd.count, "object"))
+	if fd.count == 0 {
+		return fmt.Sprintf("Delete the empty folder %s? y/n", app.Escape(fd.prefix))
+	}
+	return fd.plan.Question() + " y/n"
 }

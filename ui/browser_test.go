@@ -532,7 +532,7 @@ func TestBrowserMarkSignDelete(t *testing.T) {
 		t.Fatalf("u emitted %#v", bb.nav[len(bb.nav)-1])
 	}
 	bb.press("d")
-	if !strings.Contains(bb.b.View(), "Delete 2 objects? y/n") {
+	if !strings.Contains(bb.b.View(), "Delete 2 objects in s3://media/: a.txt, zeta.bin? y/n") {
 		t.Fatalf("no confirmation:\n%s", bb.b.View())
 	}
 	bb.press("n")
@@ -784,5 +784,26 @@ func TestBrowserBottomLoadsTheRest(t *testing.T) {
 	bb.b.Update(btKeys("esc")[0])
 	if bb.b.toEnd || bb.b.more {
 		t.Fatal("esc did not stop G's loading")
+	}
+}
+
+// The delete question names what goes: the marked objects, even when a
+// filter hides them and the highlighted row is another object.
+func TestBrowserDeleteNamesWhatGoes(t *testing.T) {
+	l := newBTLister(1000, btKeysSample...)
+	bb := newBTBrowser(t, l, "media")
+	bb.press("down", "down", "space", "down", "space") // a.txt, zeta.bin
+	bb.press("/", "c", "l", "i", "p", "enter")        // only clip.mp4 in view
+	if got := bb.b.list.selectedKey(); got != "clip.mp4" {
+		t.Fatalf("highlighted %q", got)
+	}
+	bb.press("d")
+	v := bb.b.View()
+	if !strings.Contains(v, "Delete 2 objects in s3://media/: a.txt, zeta.bin? y/n") || strings.Contains(v, "Delete 1") {
+		t.Fatalf("the question does not name the marked objects:\n%s", v)
+	}
+	bb.press("y")
+	if !slices.Equal(l.deleted, []string{"a.txt", "zeta.bin"}) {
+		t.Fatalf("deleted %v", l.deleted)
 	}
 }
