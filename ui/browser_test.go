@@ -793,7 +793,7 @@ func TestBrowserDeleteNamesWhatGoes(t *testing.T) {
 	l := newBTLister(1000, btKeysSample...)
 	bb := newBTBrowser(t, l, "media")
 	bb.press("down", "down", "space", "down", "space") // a.txt, zeta.bin
-	bb.press("/", "c", "l", "i", "p", "enter")        // only clip.mp4 in view
+	bb.press("/", "c", "l", "i", "p", "enter")         // only clip.mp4 in view
 	if got := bb.b.list.selectedKey(); got != "clip.mp4" {
 		t.Fatalf("highlighted %q", got)
 	}
