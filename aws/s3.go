@@ -3,6 +3,7 @@ package aws
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"html"
 	"io"
@@ -252,7 +253,15 @@ type UploadRequest struct {
 	// MemoryBudget bounds the part buffers held at once (see PlanUpload);
 	// 0 is DefaultMemoryBudget.
 	MemoryBudget int64
+	// NoClobber writes only when no object has the key (If-None-Match: *,
+	// which S3 checks as it stores): an object that is there is kept, and
+	// the upload fails with ErrObjectExists.
+	NoClobber bool
 }
+
+// ErrObjectExists is the error (wrapped) of a NoClobber upload whose key
+// names an object already.
+var ErrObjectExists = errors.New("an object with that key exists")
 
 // UploadError is the error of an upload that did not make its object (an
 // upload that landed all the same returns no error, see ObjectInfo.Landed).

@@ -195,12 +195,24 @@ func (c *Client) Upload(ctx context.Context, req UploadRequest, progress func(Pr
 		// some S3-compatible servers refuse.
 		o.RequestChecksumCalculation = aws.RequestChecksumCalculationWhenRequired
 	})
-	out, err := tm.UploadObject(withWireCounter(ctx, w), &transfermanager.UploadObjectInput{
+	in := &transfermanager.UploadObjectInput{
 		Bucket:      aws.String(req.Bucket),
 		Key:         aws.String(req.Key),
 		Body:        f,
 		ContentType: aws.String(ct),
-	})
+	}
+	if req.NoClobber {
+		in.IfNoneMatch = aws.String("*")
+	}
+	out, err := tm.UploadObject(withWireCounter(ctx, w), in)
+	if err != nil && req.NoClobber && s3HTTPStatus(err) == http.StatusPreconditionFailed {
+		// S3 kept the object that is there; a multipart upload's parts go.
+		var mpe transfermanager.MultipartUploadError
+		if errors.As(err, &mpe) {
+			c.afterFailedMultipart(op, req.Bucket, req.Key, mpe.UploadID(), err)
+		}
+		return ObjectInfo{}, &UploadError{Err: fmt.Errorf("%s: %w", op, ErrObjectExists), Multipart: errors.As(err, &mpe), Clean: true}
+	}
 	if err != nil {
 		// The upload failed or was cancelled, but its last request
 		// (PutObject, or CompleteMultipartUpload) may have landed although

@@ -18,6 +18,8 @@ import (
 	"testing"
 	"time"
 
+	sdkaws "github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/cfsign/cfsign/aws/sandbox"
 	"github.com/cfsign/cfsign/internal/testenv"
 )
@@ -550,5 +552,39 @@ func reportCPU(b *testing.B) func() {
 	start := cpu()
 	return func() {
 		b.ReportMetric(float64((cpu()-start).Milliseconds())/float64(b.N), "cpu-ms/op")
+	}
+}
+
+// A NoClobber upload is checked by S3 as it stores (If-None-Match: *): a
+// key that names an object already keeps it, single PUT or multipart, and
+// the upload says ErrObjectExists with nothing of its own left behind.
+func TestUploadNoClobberIsCheckedByS3(t *testing.T) {
+	moto := testenv.Moto(t)
+	c := newTestClient(t, moto)
+	bucket := newTestBucket(t, c)
+	ctx := context.Background()
+	dir := t.TempDir()
+	small, big := filepath.Join(dir, "small"), filepath.Join(dir, "big")
+	os.WriteFile(small, []byte("first"), 0o644)
+	os.WriteFile(big, bytes.Repeat([]byte("b"), 17<<20), 0o644)
+	for _, path := range []string{small, big} {
+		key := filepath.Base(path)
+		if _, err := c.Upload(ctx, UploadRequest{Path: small, Bucket: bucket, Key: key}, nil); err != nil {
+			t.Fatal(err)
+		}
+		_, err := c.Upload(ctx, UploadRequest{Path: path, Bucket: bucket, Key: key, NoClobber: true, PartSize: 5 << 20}, nil)
+		if !errors.Is(err, ErrObjectExists) {
+			t.Fatalf("%s: %v, want ErrObjectExists", key, err)
+		}
+		if info, err := c.Head(ctx, bucket, key); err != nil || info.Size != 5 {
+			t.Fatalf("%s: the object there was replaced: %+v %v", key, info, err)
+		}
+	}
+	ups, err := c.s3.ListMultipartUploads(ctx, &s3.ListMultipartUploadsInput{Bucket: sdkaws.String(bucket)})
+	if err != nil || len(ups.Uploads) != 0 {
+		t.Fatalf("multipart uploads left: %+v %v", ups, err)
+	}
+	if _, err := c.Upload(ctx, UploadRequest{Path: small, Bucket: bucket, Key: "fresh", NoClobber: true}, nil); err != nil {
+		t.Fatalf("a free key: %v", err)
 	}
 }

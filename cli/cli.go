@@ -574,7 +574,12 @@ func (r *runner) now() time.Time { return r.env.Now() }
 
 // warn prints a one-line warning on stderr.
 func (r *runner) warn(format string, args ...any) {
-	fmt.Fprintf(r.env.Stderr, "cfsign: warning: %s\n", r.clean(fmt.Sprintf(format, args...)))
+	fmt.Fprintln(r.env.Stderr, r.warning(format, args...))
+}
+
+// warning is warn's line, for a caller that prints it itself.
+func (r *runner) warning(format string, args ...any) string {
+	return "cfsign: warning: " + r.clean(fmt.Sprintf(format, args...))
 }
 
 // isInterrupted reports whether err comes from the user's Ctrl-C.

@@ -110,9 +110,27 @@ func (p *progressBar) finishItem(label string, size int64) {
 func (p *progressBar) end() {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	p.clear()
+}
+
+func (p *progressBar) clear() {
 	if p.drawn {
 		fmt.Fprint(p.w, "\r\x1b[K")
 		p.drawn = false
+	}
+}
+
+// above writes line (with its newline) to w, which may be the same
+// terminal: the bar's line is cleared first and the bar drawn again below,
+// so the two never share a line.
+func (p *progressBar) above(w io.Writer, line string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	redraw := p.drawn
+	p.clear()
+	fmt.Fprintln(w, line)
+	if redraw {
+		p.draw()
 	}
 }
 

@@ -108,3 +108,23 @@ func TestRmSaysWhenNothingWasThere(t *testing.T) {
 		t.Fatalf("one there, one not: exit %d stdout %q stderr %q", r.code, r.stdout, r.stderr)
 	}
 }
+
+// upload --no-clobber keeps every object that is there, says so for each,
+// and uploads the rest; exit 0, as cp -n.
+func TestUploadNoClobberKeepsWhatIsThere(t *testing.T) {
+	base, _, exists := rmFixture(t, "d/old.txt")
+	c, sb := relSandboxClient(t)
+	te := newTestEnv(t).withSandbox()
+	dir := filepath.Join(t.TempDir(), "d")
+	os.MkdirAll(dir, 0o755)
+	os.WriteFile(filepath.Join(dir, "old.txt"), []byte("new content"), 0o644)
+	os.WriteFile(filepath.Join(dir, "new.txt"), []byte("new"), 0o644)
+	r := te.run("--sandbox", "upload", "--no-clobber", dir, "s3://sandbox/"+base).mustOK(t)
+	if r.stdout != "s3://sandbox/"+base+"d/new.txt\n" || !strings.Contains(r.stderr, "skipped s3://sandbox/"+base+"d/old.txt: an object is there, kept (--no-clobber)") ||
+		!strings.Contains(r.stderr, "uploaded 1 file (3 B) in ") || !strings.Contains(r.stderr, "1 file skipped") {
+		t.Fatalf("stdout %q stderr %q", r.stdout, r.stderr)
+	}
+	if info, err := c.Head(context.Background(), sb.Bucket, base+"d/old.txt"); err != nil || info.Size != 1 || !exists("d/new.txt") {
+		t.Fatalf("the old object was replaced, or the new one not uploaded: %+v %v", info, err)
+	}
+}

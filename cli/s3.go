@@ -210,8 +210,11 @@ Flags:
 func runUpload(ctx context.Context, r *runner, args []string) error {
 	var partSize, maxMemory string
 	var concurrency int
+	var noClobber bool
 	fs := newFlagSet("upload")
 	r.global.register(fs)
+	fs.BoolVar(&noClobber, "no-clobber", false, "")
+	fs.BoolVar(&noClobber, "n", false, "")
 	fs.StringVar(&partSize, "part-size", "", "")
 	fs.StringVar(&maxMemory, "max-memory", "", "")
 	fs.IntVar(&concurrency, "concurrency", 0, "")
@@ -281,7 +284,8 @@ func runUpload(ctx context.Context, r *runner, args []string) error {
 	if err != nil {
 		return err
 	}
-	b := sess.Transfers().Upload(ctx, c, files, app.UploadOptions{PartSize: ps, Concurrency: concurrency, MemoryBudget: budget, StopOnError: true})
+	b := sess.Transfers().Upload(ctx, c, files, app.UploadOptions{PartSize: ps, Concurrency: concurrency, MemoryBudget: budget,
+		StopOnError: true, NoClobber: noClobber})
 	return r.printUploads(ctx, files, b.Events, bar, budget)
 }
 
@@ -294,6 +298,24 @@ func (r *runner) printUploads(ctx context.Context, files []app.UploadFile, event
 	errs := make([]error, len(files))
 	var firstErr, aerr error
 	failed := ""
+	start := r.now()
+	var sent int64
+	// out and errLine print a line on stdout and stderr; on a terminal the
+	// bar's line is cleared first, so no line is glued to a frame of it.
+	out := func(line string) {
+		if bar != nil {
+			bar.above(r.env.Stdout, line)
+			return
+		}
+		fmt.Fprintln(r.env.Stdout, line)
+	}
+	errLine := func(line string) {
+		if bar != nil {
+			bar.above(r.env.Stderr, line)
+			return
+		}
+		fmt.Fprintln(r.env.Stderr, line)
+	}
 	for ev := range events {
 		q := files[ev.Index].Req
 		uri := "s3://" + q.Bucket + "/" + q.Key
@@ -302,12 +324,12 @@ func (r *runner) printUploads(ctx context.Context, files []app.UploadFile, event
 			p := ev.Plan
 			r.debugf("upload %s -> %s (%d bytes, %d parts of %d, %d at once)", q.Path, uri, files[ev.Index].Size, p.Parts, p.PartSize, p.Concurrency)
 			if p.LoweredPartSize != 0 {
-				r.warn("%s: part size %s lowered to %s: three parts (sent, read ahead, first) must fit in %s (--max-memory)",
-					q.Path, app.Size(p.LoweredPartSize), app.Size(p.PartSize), app.Size(budgetOrDefault(budget)))
+				errLine(r.warning("%s: part size %s lowered to %s: three parts (sent, read ahead, first) must fit in %s (--max-memory)",
+					q.Path, app.Size(p.LoweredPartSize), app.Size(p.PartSize), app.Size(budgetOrDefault(budget))))
 			}
 			if p.Lowered != 0 {
-				r.warn("%s: %d parts at once lowered to %d: parts of %s each held in memory must stay within %s (--max-memory)",
-					q.Path, p.Lowered, p.Concurrency, app.Size(p.PartSize), app.Size(budgetOrDefault(budget)))
+				errLine(r.warning("%s: %d parts at once lowered to %d: parts of %s each held in memory must stay within %s (--max-memory)",
+					q.Path, p.Lowered, p.Concurrency, app.Size(p.PartSize), app.Size(budgetOrDefault(budget))))
 			}
 		case app.Progress:
 			if bar != nil {
@@ -325,21 +347,51 @@ func (r *runner) printUploads(ctx context.Context, files []app.UploadFile, event
 						what = "was stopped"
 					}
 					r.debugf("upload %s: %v; the object is complete all the same", uri, ev.Err)
-					fmt.Fprintf(r.env.Stderr, "cfsign: %s is complete on the server (same size and ETag): the upload %s only after S3 had finished it\n",
-						escapeKey(uri), what)
+					errLine(fmt.Sprintf("cfsign: %s is complete on the server (same size and ETag): the upload %s only after S3 had finished it",
+						escapeKey(uri), what))
 				}
+				sent += files[ev.Index].Size
 				if bar != nil {
 					bar.finishItem(q.Key, files[ev.Index].Size)
 				} else {
-					fmt.Fprintf(r.env.Stderr, "uploaded %s to %s (%s in %s)\n", q.Path, escapeKey(uri), app.Size(files[ev.Index].Size), ev.Elapsed.Round(time.Millisecond))
+					errLine(fmt.Sprintf("uploaded %s to %s (%s in %s)", q.Path, escapeKey(uri), app.Size(files[ev.Index].Size), ev.Elapsed.Round(time.Millisecond)))
 				}
-				fmt.Fprintln(r.env.Stdout, r.displayKey(uri))
+				out(r.displayKey(uri))
+			case app.Skipped:
+				if bar != nil {
+					bar.finishItem(q.Key, 0)
+				}
+				errLine(fmt.Sprintf("cfsign: skipped %s: an object is there, kept (--no-clobber)", escapeKey(uri)))
 			case app.Stopped, app.Unknown:
 				if firstErr == nil || (isInterrupted(ctx, firstErr) && !isInterrupted(ctx, ev.Err)) {
 					firstErr, failed = ev.Err, q.Path
 				}
 			}
 		}
+	}
+	if bar != nil {
+		bar.end()
+	}
+	if firstErr == nil && ctx.Err() == nil {
+		// One total line, terminal or not.
+		n, skipped := 0, 0
+		for _, o := range outcomes {
+			switch o {
+			case app.Uploaded, app.Landed:
+				n++
+			case app.Skipped:
+				skipped++
+			}
+		}
+		el := r.now().Sub(start)
+		line := fmt.Sprintf("uploaded %s (%s) in %s", app.Count(n, "file"), app.Size(sent), el.Round(time.Millisecond))
+		if s := el.Seconds(); s > 0 && sent > 0 {
+			line += fmt.Sprintf(", %s/s", app.Size(int64(float64(sent)/s)))
+		}
+		if skipped > 0 {
+			line += fmt.Sprintf("; %s skipped: there already", app.Count(skipped, "file"))
+		}
+		fmt.Fprintln(r.env.Stderr, line)
 	}
 	if firstErr == nil && ctx.Err() != nil && slices.Contains(outcomes, app.NotStarted) {
 		// The stop came while every upload in flight could still finish:
@@ -348,9 +400,6 @@ func (r *runner) printUploads(ctx context.Context, files []app.UploadFile, event
 	}
 	if firstErr == nil {
 		return nil
-	}
-	if bar != nil {
-		bar.end()
 	}
 	stopped := isInterrupted(ctx, firstErr)
 	var n [app.Unknown + 1]int
@@ -500,6 +549,14 @@ func runDownload(ctx context.Context, r *runner, args []string) error {
 			}
 		}()
 	}
+	start := r.now()
+	var size int64
+	if progress != nil {
+		inner := progress
+		progress = func(p aws.Progress) { size = p.Total; inner(p) }
+	} else {
+		progress = func(p aws.Progress) { size = p.Total }
+	}
 	if err := c.Download(ctx, aws.DownloadRequest{Bucket: bucket, Key: key, Dest: dest, NoClobber: noClobber}, progress); err != nil {
 		var exists *aws.ExistsError
 		if errors.As(err, &exists) {
@@ -511,6 +568,12 @@ func runDownload(ctx context.Context, r *runner, args []string) error {
 		}
 		return err
 	}
+	// The whole file is there: the bar goes, one total line says so, and
+	// only then does stdout get its line.
+	if bar != nil {
+		bar.end()
+	}
+	fmt.Fprintf(r.env.Stderr, "downloaded %s (%s) in %s\n", escapeKey("s3://"+bucket+"/"+key), app.Size(size), r.now().Sub(start).Round(time.Millisecond))
 	// dest comes from the key: escaped on a terminal like any key.
 	fmt.Fprintln(r.env.Stdout, r.displayKey(dest))
 	return nil

@@ -89,8 +89,9 @@ func TestS3CommandsOnSandbox(t *testing.T) {
 			t.Errorf("upload stdout lacks %s: %q", k, r.stdout)
 		}
 	}
-	if strings.Count(r.stderr, "uploaded ") != 3 {
-		t.Errorf("want a summary line per file on stderr: %q", r.stderr)
+	if strings.Count(r.stderr, "uploaded /") != 3 || !strings.HasSuffix(strings.SplitAfter(r.stderr, "\n")[3], "\n") ||
+		!strings.HasPrefix(strings.SplitAfter(r.stderr, "\n")[3], "uploaded 3 files (16 MiB) in ") {
+		t.Errorf("want a summary line per file on stderr, then one total line: %q", r.stderr)
 	}
 
 	// Recursive listing, raw keys one a line when piped.

@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"fmt"
 	"slices"
 	"strings"
 	"sync"
@@ -144,6 +145,10 @@ func (m *root) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		first := ""
 		if len(msg.keys) > 0 {
 			first = msg.keys[0]
+		}
+		if msg.skipped > 0 {
+			note := fmt.Sprintf("uploaded %s; %s skipped (an object was there, kept)", app.Count(len(msg.keys), "file"), app.Count(msg.skipped, "file"))
+			return m, tea.Batch(m.browser.refreshSelect(msg.bucket, first), m.setStatus(note, false))
 		}
 		return m, m.browser.refreshSelect(msg.bucket, first)
 	case settingsSavedMsg:

@@ -22,8 +22,9 @@ type (
 	// uploadsDoneMsg tells the root uploads finished: it returns to the
 	// browser, refreshes and selects the first key.
 	uploadsDoneMsg struct {
-		bucket string
-		keys   []string
+		bucket  string
+		keys    []string
+		skipped int // files not sent: an object had the key and was kept
 	}
 	// settingsSavedMsg carries new settings after the setup view saved them.
 	// With stay the setup view stays on screen (it shows a result);

@@ -12,3 +12,7 @@ func (v *setupView) Prompting() bool { return v.confirm || v.confirmDiscard }
 
 // Running reports whether uploads are in flight.
 func (v *uploadView) Running() bool { return v.running() }
+
+// Prompting reports whether the upload waits for an answer about an object
+// it would replace.
+func (v *uploadView) Prompting() bool { return v.clobber != nil }

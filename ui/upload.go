@@ -63,6 +63,7 @@ type uploadItem struct {
 	batch    int // the batch (start command) it last ran in
 
 	landed     bool // stopped, but S3 had completed it: the object exists
+	skipped    bool // itemDone: an object had the key and the user kept it
 	notStarted bool // itemCancelled: the stop came before it ran
 	deleted    bool // itemCancelled: it landed and the user deleted it
 }
@@ -139,6 +140,7 @@ type uploadView struct {
 	planSeq int
 	items   []uploadItem
 	batches map[int]*uploadBatch // running batches by id
+	clobber *clobberQuestion     // a batch held back by the replace question
 	batchID int
 
 	now           func() time.Time
@@ -246,6 +248,10 @@ func (v *uploadView) update(msg tea.Msg) tea.Cmd {
 		return nil
 	case uploadPlannedMsg:
 		return v.planned(msg)
+	case uploadCheckedMsg:
+		return v.checked(msg)
+	case uploadRenamedMsg:
+		return v.renamed(msg)
 	case uploadStartedMsg:
 		b, ok := v.batches[msg.id]
 		if !ok {
@@ -336,6 +342,9 @@ func (v *uploadView) applyEvent(id int, b *uploadBatch, ev app.UploadEvent) {
 }
 
 func (v *uploadView) handleKey(msg tea.KeyMsg) tea.Cmd {
+	if v.clobber != nil {
+		return v.clobberKey(msg)
+	}
 	switch {
 	case key.Matches(msg, v.keys.Back):
 		return v.escape()
@@ -482,6 +491,9 @@ func listNames(names []string, n int) string {
 
 // ShortHelp lists the keys that work now.
 func (v *uploadView) ShortHelp() []key.Binding {
+	if v.clobber != nil {
+		return v.clobberHelp()
+	}
 	k := v.keys
 	k.Next.SetHelp("tab", "complete/next")
 	k.Confirm.SetHelp("enter", "upload")
@@ -537,6 +549,8 @@ func (v *uploadView) View() string {
 			esc[i] = app.Escape(c)
 		}
 		b.WriteString(truncLine("      "+st.Muted.Render(strings.Join(esc, "  ")+more), v.width) + "\n")
+	case v.clobber != nil:
+		b.WriteString(truncLine("      "+st.Warning.Render(v.clobberPrompt()), v.width) + "\n")
 	case v.note != "" && v.noteErr:
 		b.WriteString(truncLine("      "+st.Error.Render(v.note), v.width) + "\n")
 	default:
@@ -669,7 +683,9 @@ func (v *uploadView) itemView(it uploadItem) string {
 		line2 = "  " + v.bar.ViewAs(fraction(it.sent, it.total))
 	case itemDone:
 		mark, line1 = st.OK.Render("✓"), app.Size(it.total)+"  done"
-		if it.landed {
+		if it.skipped {
+			mark, line1 = "–", "skipped: an object is there, kept"
+		} else if it.landed {
 			line1 = app.Size(it.total) + "  completed before the stop"
 			line2 = "  " + st.Muted.Render("the object exists on the server: d deletes it")
 		} else if el := it.finished.Sub(it.started); el > 0 && !it.started.IsZero() {

@@ -65,7 +65,7 @@ func (v *uploadView) landedDeleted(msg uploadLandedDeletedMsg) tea.Cmd {
 func (v *uploadView) doneKeys() []string {
 	var keys []string
 	for _, it := range v.items {
-		if it.state == itemDone {
+		if it.state == itemDone && !it.skipped {
 			keys = append(keys, it.req.Key)
 		}
 	}
@@ -111,7 +111,7 @@ func (v *uploadView) planned(msg uploadPlannedMsg) tea.Cmd {
 	} else {
 		v.note, v.noteErr = fmt.Sprintf("Uploading %d files from %s", len(msg.reqs), app.Escape(msg.path)), false
 	}
-	return v.start(idx)
+	return v.checkExisting(idx)
 }
 
 // start runs the items at idx as a new batch.
@@ -210,7 +210,13 @@ func (v *uploadView) checkFinished() tea.Cmd {
 	}
 	landed := v.landedKeys()
 	if failed == 0 && len(landed) == 0 && len(v.items) > 0 {
-		return asCmd(uploadsDoneMsg{bucket: v.bucket, keys: v.doneKeys()})
+		skipped := 0
+		for _, it := range v.items {
+			if it.skipped {
+				skipped++
+			}
+		}
+		return asCmd(uploadsDoneMsg{bucket: v.bucket, keys: v.doneKeys(), skipped: skipped})
 	}
 	v.note, v.noteErr = "", false // "Uploading …" is over; the status line says how it ended
 	v.focus = upFocusList

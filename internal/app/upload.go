@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"runtime/debug"
+	"strings"
 	"sync"
 	"time"
 
@@ -36,6 +37,10 @@ type UploadOptions struct {
 	PartSize     int64
 	Concurrency  int
 	MemoryBudget int64
+	// NoClobber keeps every object that is there: a file whose key names
+	// one is Skipped, looked for before it is sent and checked again by S3
+	// as it stores (If-None-Match).
+	NoClobber bool
 	// StopOnError makes the first failure stop the rest, as a script
 	// wants; otherwise each file goes on its own, as a screen that offers
 	// a retry wants.
@@ -75,6 +80,7 @@ const (
 	Landed                    // stopped or failed, but S3 had completed it: the object exists
 	Stopped                   // stopped or failed, and the server holds nothing of it (seen, not assumed)
 	Unknown                   // stopped or failed, and what the server holds is unknown (Err says)
+	Skipped                   // NoClobber: an object had the key, and it was kept
 )
 
 // UploadEvent is one thing that happened to one file of a batch.
@@ -246,7 +252,7 @@ func (t *Transfers) run(ctx context.Context, up Uploader, files []UploadFile, op
 		case ev := <-in:
 			if ev.Kind == Done {
 				ended[ev.Index] = true
-				if ev.Outcome != Uploaded && ev.Outcome != Landed {
+				if ev.Outcome != Uploaded && ev.Outcome != Landed && ev.Outcome != Skipped {
 					failed = true
 					if opts.StopOnError && ev.Outcome != NotStarted {
 						cancel()
@@ -300,6 +306,12 @@ func (o UploadOptions) stopLimit() time.Duration {
 func (t *Transfers) one(ctx context.Context, up Uploader, i int, f UploadFile, opts UploadOptions, send func(UploadEvent)) UploadEvent {
 	q := f.Req
 	q.PartSize, q.Concurrency, q.MemoryBudget = opts.PartSize, opts.Concurrency, opts.MemoryBudget
+	q.NoClobber = opts.NoClobber
+	if h, ok := up.(Objects); ok && opts.NoClobber {
+		if _, err := h.Head(ctx, q.Bucket, q.Key); err == nil {
+			return UploadEvent{Kind: Done, Index: i, Outcome: Skipped, Err: fmt.Errorf("s3://%s/%s: %w", q.Bucket, q.Key, aws.ErrObjectExists)}
+		}
+	}
 	plan, _ := aws.PlanUpload(f.Size, opts.PartSize, opts.Concurrency, opts.MemoryBudget)
 	if plan.Multipart {
 		select {
@@ -323,6 +335,8 @@ func (t *Transfers) one(ctx context.Context, up Uploader, i int, f UploadFile, o
 		ev.Outcome, ev.Err = Landed, info.Landed
 	case err == nil:
 		ev.Outcome = Uploaded
+	case errors.Is(err, aws.ErrObjectExists):
+		ev.Outcome, ev.Err = Skipped, err
 	default:
 		ev.Outcome, ev.Err = Unknown, err
 		var ue *aws.UploadError
@@ -338,4 +352,65 @@ func (t *Transfers) one(ctx context.Context, up Uploader, i int, f UploadFile, o
 func Multipart(err error) bool {
 	var ue *aws.UploadError
 	return errors.As(err, &ue) && ue.Multipart
+}
+
+// Existing looks (HEAD, a few at once) for objects at the keys files
+// would upload to, and returns those found, by index.
+func Existing(ctx context.Context, c Objects, files []UploadFile) (map[int]aws.ObjectInfo, error) {
+	found := map[int]aws.ObjectInfo{}
+	var mu sync.Mutex
+	var firstErr error
+	jobs := make(chan int)
+	var wg sync.WaitGroup
+	for range min(FileWorkers, len(files)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range jobs {
+				info, err := c.Head(ctx, files[i].Req.Bucket, files[i].Req.Key)
+				mu.Lock()
+				switch {
+				case err == nil:
+					found[i] = info
+				case !aws.IsNotFound(err) && firstErr == nil:
+					firstErr = err
+				}
+				mu.Unlock()
+			}
+		}()
+	}
+	for i := range files {
+		jobs <- i
+	}
+	close(jobs)
+	wg.Wait()
+	return found, firstErr
+}
+
+// FreeKey is a key beside key that names no object, for keeping both: the
+// name with " (1)", " (2)", ... before its extension, as browsers name a
+// second download.
+func FreeKey(ctx context.Context, c Objects, bucket, key string, taken func(string) bool) (string, error) {
+	dir, name := "", key
+	if i := strings.LastIndexByte(key, '/'); i >= 0 {
+		dir, name = key[:i+1], key[i+1:]
+	}
+	stem, ext := name, ""
+	if i := strings.LastIndexByte(name, '.'); i > 0 {
+		stem, ext = name[:i], name[i:]
+	}
+	for n := 1; n <= 1000; n++ {
+		k := fmt.Sprintf("%s%s (%d)%s", dir, stem, n, ext)
+		if taken != nil && taken(k) {
+			continue
+		}
+		_, err := c.Head(ctx, bucket, k)
+		if aws.IsNotFound(err) {
+			return k, nil
+		}
+		if err != nil {
+			return "", err
+		}
+	}
+	return "", fmt.Errorf("no free name beside %s after 1,000 tries", key)
 }
