@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Side-by-side performance of cfsign against the tools users would pick instead
-# (aws CLI v1, botocore in process, curl, openssl), on this machine, in one run.
-# Prints a Markdown table; README's "Performance" section is its output.
+# (aws CLI v1, botocore in process, curl, openssl), side by side in one run on
+# the machine it runs on. Prints a Markdown table; docs/performance.md holds
+# its output.
 #
 # usage: bench/compare.sh [--quick]
 #   --quick  smaller sizes (64 MiB upload, 20,000 objects) for a fast look

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Peak memory (RSS) of cfsign upload, for its memory budget:
-# part size x (concurrency + 1) stays within --max-memory (default 512MiB).
+# part size x (concurrency + 2) stays within --max-memory (default 512MiB).
 # Uploads one file to a sandbox running in its own process (so the stored
 # bytes do not count) and prints a Markdown table of peak RSS per flag set.
 #

@@ -2,7 +2,7 @@ package ui
 
 import "github.com/charmbracelet/bubbles/key"
 
-// keyMap is cfsign's one key map. The keys named in the TUI issue are the
+// keyMap is cfsign's one key map. The keys docs/app.md names are the
 // contract users learn: keep them. Views enable or disable bindings so help
 // never shows a key that does nothing in the current state.
 type keyMap struct {

@@ -19,10 +19,6 @@ import (
 	"github.com/muesli/termenv"
 )
 
-// uploadWorkers is how many files upload at once; each may itself send
-// several multipart parts in parallel.
-const uploadWorkers = 3
-
 // maxCandidates is how many path completions are listed under the input.
 const maxCandidates = 6
 
