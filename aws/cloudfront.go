@@ -315,17 +315,20 @@ func (c *CloudFront) CreateKeyGroup(ctx context.Context, name string, keyIDs ...
 	return cfKeyGroupInfo(out.KeyGroup), nil
 }
 
-// EnsureKeyGroup makes sure a key group called name exists and contains
-// keyID: it creates the group when missing (created=true) and otherwise adds
-// the key when it is not already a member.
-func (c *CloudFront) EnsureKeyGroup(ctx context.Context, name, keyID string) (g KeyGroupInfo, created bool, err error) {
+// EnsureKeyGroup makes sure the key group nameOrID (its name, or its ID as
+// 'aws cloudfront' prints it) exists and contains keyID: it creates a group
+// of that name when none has that name or ID (created=true), and otherwise
+// adds the key when it is not already a member. A group is never created
+// under another group's ID.
+func (c *CloudFront) EnsureKeyGroup(ctx context.Context, nameOrID, keyID string) (g KeyGroupInfo, created bool, err error) {
 	defer c.explained(&err)
 	groups, err := c.ListKeyGroups(ctx)
 	if err != nil {
 		return KeyGroupInfo{}, false, err
 	}
+	name := nameOrID
 	for _, g := range groups {
-		if g.Name != name {
+		if g.Name != nameOrID && g.ID != nameOrID {
 			continue
 		}
 		if g.Has(keyID) {

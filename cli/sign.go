@@ -51,7 +51,12 @@ Flags:
                          With a KMS key that is one KMS call for any number of URLs
   --hash sha1|sha256     signature digest (default sha1, sha256 for KMS keys, which
                          cannot sign SHA-1; env CFSIGN_HASH)
-  --cookies              print signed cookies as Set-Cookie: lines instead of a URL
+  --cookies              print signed cookies as Set-Cookie: lines instead of a URL;
+                         a URL with * (https://HOST/path/*) signs cookies for what
+                         the wildcard matches, as --resource would
+  --cookie-domain HOST   with --cookies: the cookies' Domain attribute, so your site
+                         (app.example.com) can set them for its CDN (cdn.example.com):
+                         --cookie-domain example.com
   --json                 one JSON object per target (url or cookies, expires)
   --url URL              a target, as aws cloudfront sign takes it (repeatable)
   --sandbox              sign for the local sandbox's edge and key pair
@@ -72,6 +77,7 @@ type signFlags struct {
 	keyPairID, privateKey string
 	domain, originPath    string
 	cookies, json, shared bool
+	cookieDomain          string
 	urls                  stringList
 }
 
@@ -95,6 +101,7 @@ func runSign(ctx context.Context, r *runner, args []string) error {
 	fs.StringVar(&f.domain, "domain", "", "")
 	fs.StringVar(&f.originPath, "origin-path", "", "")
 	fs.BoolVar(&f.cookies, "cookies", false, "")
+	fs.StringVar(&f.cookieDomain, "cookie-domain", "", "")
 	fs.BoolVar(&f.json, "json", false, "")
 	fs.BoolVar(&f.shared, "shared-policy", false, "")
 	fs.Var(&f.urls, "url", "")
@@ -111,6 +118,9 @@ func runSign(ctx context.Context, r *runner, args []string) error {
 	}
 	if f.shared && f.resource == "" {
 		return usagef(hint, "sign: --shared-policy needs --resource PATTERN (e.g. https://HOST/prefix/*)")
+	}
+	if f.cookieDomain != "" && !f.cookies {
+		return usagef(hint, "sign: --cookie-domain goes with --cookies")
 	}
 	if f.shared && f.cookies {
 		return usagef(hint, "sign: --shared-policy is for URLs; signed cookies already carry one policy for many objects")
@@ -215,6 +225,7 @@ func newSignSession(ctx context.Context, r *runner, f signFlags) (*signSession, 
 	}
 	s.policy.IP = f.ip
 	s.policy.Resource = f.resource
+	s.policy.CookieDomain = f.cookieDomain
 	return s, nil
 }
 

@@ -63,16 +63,17 @@ func runVerify(ctx context.Context, r *runner, args []string) error {
 			return usagef(hint, "verify: --ip %q is not an IP address (e.g. 203.0.113.7)", ip)
 		}
 	}
-	// The keys' IDs are unknown here: trust each under the URL's key pair ID.
 	sp, _ := signedurl.ParseSigned(rawURL)
-	id := sp.KeyPairID
-	pubKeys, err := r.verifyKeys(ctx, pubs, priv, id)
+	vk, err := r.verifyKeys(ctx, pubs, priv, sp.KeyPairID)
 	if err != nil {
 		return err
 	}
+	if vk.note != "" {
+		fmt.Fprintf(r.env.Stderr, "note: %s\n", r.clean(vk.note))
+	}
 	var v signedurl.Verdict
-	for i, pub := range pubKeys {
-		got := signedurl.Verify(req, signedurl.PublicKeys{id: pub})
+	for i, pub := range vk.keys {
+		got := signedurl.Verify(req, signedurl.PublicKeys{vk.id: pub})
 		if i == 0 || got.OK || (v.Check == signedurl.CheckBadSignature && got.Check != signedurl.CheckBadSignature) {
 			v = got
 		}
@@ -87,40 +88,62 @@ func runVerify(ctx context.Context, r *runner, args []string) error {
 	return nil
 }
 
-// verifyKeys loads the --public-key files, or the configured private key's
-// public half; with --sandbox and neither, the key the sandbox's CloudFront
-// API holds for keyPairID, as its edge looks it up.
-func (r *runner) verifyKeys(ctx context.Context, files []string, priv, keyPairID string) ([]crypto.PublicKey, error) {
-	var out []crypto.PublicKey
-	for _, f := range files {
-		pub, err := loadAnyPublic(ctx, r, f, "--public-key")
-		if err != nil {
-			return nil, err
+// verifyingKeys are the public keys verify checks with, and the key pair
+// ID they are registered under: the URL is checked against the key it
+// names, as CloudFront looks it up, or note says why that cannot be known.
+type verifyingKeys struct {
+	id   string
+	keys []crypto.PublicKey
+	note string
+}
+
+// verifyKeys loads the keys to verify a URL naming keyPairID with: with
+// --sandbox (and no key given), the key the sandbox's CloudFront holds for
+// that ID, as its edge looks it up; else the configured private key's
+// public half, registered under the configured key pair ID (a URL naming
+// another ID fails, as at CloudFront); --public-key FILEs are taken as the
+// URL's ID's, which cfsign cannot check, and says so.
+func (r *runner) verifyKeys(ctx context.Context, files []string, priv, keyPairID string) (verifyingKeys, error) {
+	if len(files) > 0 {
+		vk := verifyingKeys{id: keyPairID,
+			note: fmt.Sprintf("the --public-key keys are taken as those of key pair ID %s, which the URL names: cfsign cannot check which ID they are registered under", keyPairID)}
+		for _, f := range files {
+			pub, err := loadAnyPublic(ctx, r, f, "--public-key")
+			if err != nil {
+				return vk, err
+			}
+			vk.keys = append(vk.keys, pub)
 		}
-		out = append(out, pub)
-	}
-	if len(out) > 0 {
-		return out, nil
+		return vk, nil
 	}
 	if r.global.sandbox && priv == "" && keyPairID != "" {
 		pub, err := r.sandboxPublicKey(ctx, keyPairID)
 		if err != nil {
-			return nil, err
+			return verifyingKeys{}, err
 		}
-		return []crypto.PublicKey{pub}, nil
+		return verifyingKeys{id: keyPairID, keys: []crypto.PublicKey{pub}}, nil
+	}
+	set, err := r.settings(ctx, "")
+	if err != nil {
+		return verifyingKeys{}, err
 	}
 	value, from, err := r.keySetting(ctx, priv, "--private-key", "")
 	if err != nil {
-		return nil, err
+		return verifyingKeys{}, err
 	}
 	if value == "" {
-		return nil, fmt.Errorf("no key to verify with: pass --public-key FILE, or set %s or private_key in config.toml", config.EnvPrivateKey)
+		return verifyingKeys{}, fmt.Errorf("no key to verify with: pass --public-key FILE, or set %s or private_key in config.toml", config.EnvPrivateKey)
 	}
 	pub, err := loadAnyPublic(ctx, r, value, from)
 	if err != nil {
-		return nil, err
+		return verifyingKeys{}, err
 	}
-	return []crypto.PublicKey{pub}, nil
+	vk := verifyingKeys{id: set.KeyPairID, keys: []crypto.PublicKey{pub}}
+	if vk.id == "" {
+		vk.id = keyPairID
+		vk.note = fmt.Sprintf("no key pair ID is set for the key checked with, so it is taken as that of %s, which the URL names", keyPairID)
+	}
+	return vk, nil
 }
 
 // loadAnyPublic reads a public key PEM, or the public half of a private one,

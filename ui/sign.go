@@ -56,7 +56,8 @@ const (
 	sfStart
 	sfIP
 	sfResource
-	sfResult // the result: c/y copy, o opens; no text input takes keys
+	sfCookieDomain // signed cookies only: their Domain attribute
+	sfResult       // the result: c/y copy, o opens; no text input takes keys
 )
 
 // signedItem is one signed object.
@@ -93,13 +94,21 @@ type signView struct {
 	focus                       signFocus
 	preset                      int
 	custom, start, ip, resource textinput.Model
+	cookieDomain                textinput.Model
 	mode                        signMode
 	hash                        signedurl.Hash
 
 	reqID   int
 	cancel  context.CancelFunc
 	signing bool
-	result  []signedItem
+	// pending are the inputs of the request out; a result is kept with the
+	// inputs and the output kind that made it, and goes as soon as an
+	// input changes: a result is never shown under other inputs.
+	pending    string
+	pendMode   signMode
+	resultFor  string
+	resultMode signMode
+	result     []signedItem
 	expires time.Time
 	warning string
 	err     string
@@ -143,6 +152,7 @@ func newSignView(deps Deps, st *Styles, bucket string, keys []string) *signView 
 	v.start = mk("optional: not valid before (same forms)")
 	v.ip = mk("optional: 203.0.113.0/24 or one address")
 	v.resource = mk("optional: https://host/path/* (wildcards * and ?)")
+	v.cookieDomain = mk("optional: example.com, to set them from your site for its CDN's host")
 	if d := strings.TrimSpace(s.DefaultExpiry); d != "" {
 		v.preset = customPreset
 		for i, p := range expiryPresets {
@@ -174,7 +184,7 @@ func (v *signView) Init() tea.Cmd { return nil }
 // InputFocused reports whether keys go to a text input.
 func (v *signView) InputFocused() bool {
 	switch v.focus {
-	case sfCustom, sfStart, sfIP, sfResource:
+	case sfCustom, sfStart, sfIP, sfResource, sfCookieDomain:
 		return true
 	}
 	return false
@@ -183,7 +193,7 @@ func (v *signView) InputFocused() bool {
 // SetSize sets the view's size.
 func (v *signView) SetSize(w, h int) {
 	v.width, v.height = max(w, 20), max(h, 5)
-	for _, ti := range []*textinput.Model{&v.custom, &v.start, &v.ip, &v.resource} {
+	for _, ti := range []*textinput.Model{&v.custom, &v.start, &v.ip, &v.resource, &v.cookieDomain} {
 		ti.Width = max(v.width-14, 10)
 	}
 }
@@ -198,6 +208,8 @@ func (v *signView) inputFor(f signFocus) *textinput.Model {
 		return &v.ip
 	case sfResource:
 		return &v.resource
+	case sfCookieDomain:
+		return &v.cookieDomain
 	}
 	return nil
 }
@@ -207,6 +219,9 @@ func (v *signView) focusOrder() []signFocus {
 	order := []signFocus{sfExpiry, sfCustom, sfMode}
 	if v.mode != modePresigned {
 		order = append(order, sfHash, sfStart, sfIP, sfResource)
+	}
+	if v.mode == modeCookies {
+		order = append(order, sfCookieDomain)
 	}
 	if len(v.result) > 0 {
 		order = append(order, sfResult)
@@ -227,7 +242,7 @@ func (v *signView) move(d int) tea.Cmd {
 
 func (v *signView) setFocus(f signFocus) tea.Cmd {
 	v.focus = f
-	for _, ti := range []*textinput.Model{&v.custom, &v.start, &v.ip, &v.resource} {
+	for _, ti := range []*textinput.Model{&v.custom, &v.start, &v.ip, &v.resource, &v.cookieDomain} {
 		ti.Blur()
 	}
 	if ti := v.inputFor(f); ti != nil {
@@ -241,7 +256,9 @@ func (v *signView) setFocus(f signFocus) tea.Cmd {
 func (v *signView) Update(msg tea.Msg) (view, tea.Cmd) {
 	switch msg := msg.(type) {
 	case tea.KeyMsg:
-		return v, v.handleKey(msg)
+		cmd := v.handleKey(msg)
+		v.dropStale()
+		return v, cmd
 	case signedMsg:
 		if msg.id != v.reqID || !v.signing {
 			return v, nil // stale: cancelled, or a newer request is out
@@ -249,19 +266,42 @@ func (v *signView) Update(msg tea.Msg) (view, tea.Cmd) {
 		v.signing = false
 		v.cancel = nil
 		if msg.err != nil {
-			v.err = msg.err.Error()
+			// An error is the answer to these inputs: nothing older stays.
+			v.err, v.result = msg.err.Error(), nil
 			return v, nil
 		}
 		v.result, v.expires, v.warning, v.err = msg.items, msg.expires, msg.warning, ""
+		v.resultFor, v.resultMode = v.pending, v.pendMode
 		v.printed = false
+		if v.inputs() != v.resultFor {
+			v.result = nil // the inputs changed while it was signing
+			return v, nil
+		}
 		return v, v.setFocus(sfResult)
 	}
+	var cmd tea.Cmd
 	if ti := v.inputFor(v.focus); ti != nil {
-		var cmd tea.Cmd
 		*ti, cmd = ti.Update(msg)
-		return v, cmd
 	}
-	return v, nil
+	v.dropStale()
+	return v, cmd
+}
+
+// inputs are what a result depends on, as one comparable string.
+func (v *signView) inputs() string {
+	return fmt.Sprintf("%d\x00%s\x00%d\x00%s\x00%s\x00%s\x00%s\x00%s", v.mode, v.hash, v.preset,
+		v.custom.Value(), v.start.Value(), v.ip.Value(), v.resource.Value(), v.cookieDomain.Value())
+}
+
+// dropStale clears a result whose inputs changed: it no longer says what
+// the form asks for.
+func (v *signView) dropStale() {
+	if len(v.result) > 0 && v.inputs() != v.resultFor {
+		v.result, v.warning, v.printed = nil, "", false
+		if v.focus == sfResult {
+			v.focus = sfExpiry
+		}
+	}
 }
 
 func (v *signView) handleKey(msg tea.KeyMsg) tea.Cmd {
@@ -366,7 +406,7 @@ func upperFirst(s string) string {
 }
 
 func (v *signView) canOpen() bool {
-	return len(v.result) > 0 && v.mode != modeCookies && v.result[0].url != ""
+	return len(v.result) > 0 && v.resultMode != modeCookies && v.result[0].url != ""
 }
 
 // expiry is the expiry the form describes at now.
@@ -420,6 +460,9 @@ func (v *signView) options(now time.Time) (signedurl.PolicyOptions, error) {
 		opts.IP = s
 	}
 	opts.Resource = strings.TrimSpace(v.resource.Value())
+	if v.mode == modeCookies {
+		opts.CookieDomain = strings.TrimSpace(v.cookieDomain.Value())
+	}
 	if v.targetErr != nil {
 		return opts, v.targetErr
 	}
@@ -452,6 +495,7 @@ func (v *signView) sign() tea.Cmd {
 	}
 	v.reqID++
 	v.signing, v.err = true, ""
+	v.pending, v.pendMode = v.inputs(), v.mode
 	ctx, cancel := context.WithTimeout(context.Background(), signTimeout)
 	v.cancel = cancel
 	keys := append([]string(nil), v.objKeys...)
@@ -543,7 +587,7 @@ func (v *signView) copyText() string {
 func (v *signView) copyWhat() string {
 	n := len(v.result)
 	what := "URL"
-	if v.mode == modeCookies {
+	if v.resultMode == modeCookies {
 		what = "URL and cookie header"
 	}
 	if n == 1 {
@@ -637,6 +681,9 @@ func (v *signView) View() string {
 		add(v.row(sfStart, "Starts", v.start.View()))
 		add(v.row(sfIP, "IP/CIDR", v.ip.View()))
 		add(v.row(sfResource, "Resource", v.resource.View()))
+		if v.mode == modeCookies {
+			add(v.row(sfCookieDomain, "Cookies", v.cookieDomain.View()))
+		}
 	} else {
 		add(v.row(-1, "", st.Muted.Render("Presigned URLs last at most 7 days and take no policy options.")))
 	}
@@ -692,9 +739,9 @@ func clipLines(s string, h int) string {
 func (v *signView) resultView(room int) string {
 	st := v.st
 	var out []string
-	hdr := []string{"Signed URL", "Signed cookies", "S3 presigned URL"}[v.mode]
+	hdr := []string{"Signed URL", "Signed cookies", "S3 presigned URL"}[v.resultMode]
 	if n := len(v.result); n > 1 {
-		hdr = fmt.Sprintf("%d %s", n, []string{"signed URLs", "signed cookie sets", "S3 presigned URLs"}[v.mode])
+		hdr = fmt.Sprintf("%d %s", n, []string{"signed URLs", "signed cookie sets", "S3 presigned URLs"}[v.resultMode])
 	}
 	hdr += fmt.Sprintf(", valid until %s", v.expires.In(v.loc).Format("2006-01-02 15:04 MST"))
 	if v.focus == sfResult {

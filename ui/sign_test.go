@@ -616,3 +616,44 @@ func TestSignShowInFull(t *testing.T) {
 		}
 	}
 }
+
+// A result stays on screen only with the inputs that made it: signed
+// cookies, then Output moved to signed URL without signing again, leave no
+// "Signed URL" heading over a Cookie block, and c copies nothing; an error
+// from new inputs leaves no older result behind it.
+func TestSignResultOnlyWithItsInputs(t *testing.T) {
+	h := newSignHarness(t, vtSignSettings, "a.txt")
+	h.press("tab", "tab", "right", "enter") // cookies
+	if len(h.v.result) != 1 || !strings.Contains(h.v.View(), "Cookie: ") {
+		t.Fatalf("cookies: %+v %q", h.v.result, h.v.err)
+	}
+	h.v.setFocus(sfMode)
+	h.press("left") // Output: signed URL, not signed yet
+	v := h.v.View()
+	if strings.Contains(v, "Cookie: ") || strings.Contains(v, "valid until") || len(h.v.result) != 0 {
+		t.Fatalf("an old result under new inputs:\n%s", v)
+	}
+	h.press("c")
+	if len(h.clip.native) != 0 {
+		t.Fatalf("c copied %q with nothing signed for these inputs", h.clip.native)
+	}
+	for _, b := range h.v.ShortHelp() {
+		if b.Enabled() && (b.Help().Key == "o" || b.Help().Key == "c/y") {
+			t.Errorf("help offers %s with no result", b.Help().Key)
+		}
+	}
+
+	// Cookies again, then S3 presigned for 30 days: an error, and the
+	// cookies are gone with it.
+	h.press("right", "enter")
+	if len(h.v.result) != 1 {
+		t.Fatalf("cookies again: %q", h.v.err)
+	}
+	h.v.setFocus(sfMode)
+	h.press("right") // S3 presigned
+	h.v.preset = 4   // 30d: more than presigning allows
+	h.press("enter")
+	if v := h.v.View(); strings.Contains(v, "Cookie: ") || !strings.Contains(v, "7 days") {
+		t.Fatalf("an error over old cookies:\n%s", v)
+	}
+}

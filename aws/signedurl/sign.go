@@ -72,7 +72,15 @@ type PolicyOptions struct {
 	Starts   time.Time // DateGreaterThan; zero means none
 	IP       string    // CIDR, or a bare IP that becomes /32; "" means any
 	Resource string    // pattern with * and ?; "" means the URL itself
+	// CookieDomain is the Domain attribute of signed cookies, so a site can
+	// set them for its CDN's host (example.com for cdn.example.com); ""
+	// leaves it out: the cookies then go only to the host that set them.
+	CookieDomain string
 }
+
+// ErrCookieDomain is the error of a cookie domain that cannot carry the
+// cookies to the URL's host.
+var ErrCookieDomain = errors.New("invalid cookie domain")
 
 // Custom reports whether the options need a custom policy (anything beyond an expiry).
 func (o PolicyOptions) Custom() bool {
@@ -257,6 +265,15 @@ func (s *Signer) SignCookies(rawURL string, opts PolicyOptions, now time.Time) (
 	} else if opts.Resource == "" {
 		return nil, fmt.Errorf("%w: cookies need a URL or a resource pattern", ErrBadURL)
 	}
+	if opts.Resource == "" && rawURL != "" && strings.Contains(rawURL, "*") {
+		// A wildcard in the URL asks for the objects it matches: a canned
+		// policy would name the literal "*", which opens nothing.
+		opts.Resource = rawURL
+	}
+	domain, err := cookieDomain(opts.CookieDomain, rawURL, opts.Resource)
+	if err != nil {
+		return nil, err
+	}
 	p, err := s.policy(rawURL, opts, now)
 	if err != nil {
 		return nil, err
@@ -266,7 +283,7 @@ func (s *Signer) SignCookies(rawURL string, opts PolicyOptions, now time.Time) (
 		return nil, err
 	}
 	mk := func(name, value string) *http.Cookie {
-		return &http.Cookie{Name: cookiePrefix + name, Value: value, Path: "/",
+		return &http.Cookie{Name: cookiePrefix + name, Value: value, Path: "/", Domain: domain,
 			Expires: opts.Expires.UTC(), Secure: secure, HttpOnly: true}
 	}
 	var cookies []*http.Cookie
@@ -438,4 +455,28 @@ func CheckKeyPairID(id string) error {
 		return fmt.Errorf("%w: a key pair ID is 10 or more capital letters and digits, like K2JCJMDEHXQW5F", ErrBadKeyPairID)
 	}
 	return nil
+}
+
+// cookieDomain checks a signed cookie's Domain attribute: a host name
+// (a leading dot is dropped, as browsers do) that covers the host the
+// cookies are for, or browsers would never send them there.
+func cookieDomain(domain, rawURL, resource string) (string, error) {
+	d := strings.ToLower(strings.TrimPrefix(strings.TrimSpace(domain), "."))
+	if d == "" {
+		return "", nil
+	}
+	if strings.ContainsAny(d, "/:?#@ *") || !strings.Contains(d, ".") {
+		return "", fmt.Errorf("%w %q: give a host name such as example.com", ErrCookieDomain, domain)
+	}
+	target := rawURL
+	if target == "" {
+		target = resource
+	}
+	if u, err := url.Parse(strings.ReplaceAll(target, "*", "x")); err == nil && u.Hostname() != "" {
+		host := strings.ToLower(u.Hostname())
+		if host != d && !strings.HasSuffix(host, "."+d) {
+			return "", fmt.Errorf("%w %q: the cookies are for %s, which is not %s or under it, so browsers would never send them there", ErrCookieDomain, domain, host, d)
+		}
+	}
+	return d, nil
 }
