@@ -363,9 +363,8 @@ func (r *runner) main(ctx context.Context, args []string) error {
 		if err != nil {
 			return usagef("Run 'cfsign --help' for usage.", "%v", err)
 		}
-		if prefix != "" && !strings.HasSuffix(prefix, "/") {
-			prefix += "/"
-		}
+		// s3://b/folder/ opens the folder; s3://b/name opens name's folder
+		// with name selected (the object, or the folder name/).
 		return r.runApp(ctx, bucket, prefix)
 	}
 	name := rest[0]

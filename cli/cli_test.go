@@ -137,8 +137,15 @@ func TestNoSubcommandRunsApp(t *testing.T) {
 	// s3://BUCKET/PREFIX opens the app at that folder.
 	got = nil
 	te.run("--sandbox", "s3://sandbox/photos/2026").mustOK(t)
-	if got == nil || got.Settings.Bucket != "sandbox" || got.Bucket != "sandbox" || got.Prefix != "photos/2026/" {
+	if got == nil || got.Settings.Bucket != "sandbox" || got.Bucket != "sandbox" || got.Prefix != "photos/2026" {
 		t.Fatalf("s3:// argument: %+v", got)
+	}
+	// --bucket on the sandbox is the bucket the app opens, not silently
+	// the sandbox's own: a bucket the sandbox lacks is an error on screen.
+	got = nil
+	te.run("--sandbox", "--bucket", "nope").mustOK(t)
+	if got == nil || got.Settings.Bucket != "nope" {
+		t.Fatalf("--bucket nope on the sandbox: %+v", got)
 	}
 	got = nil
 	te.run("s3://media/").mustOK(t)

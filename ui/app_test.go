@@ -786,3 +786,24 @@ func TestAppMouse(t *testing.T) {
 		t.Fatalf("a click on the u upload hint opened %T", a.m.cur)
 	}
 }
+
+// Keys typed ahead in one write act in order: "/hello", enter and s, all
+// read before the filter's answer, sign hello.txt, the row the filter
+// leaves, as if typed one by one.
+func TestAppTypedAheadKeysActInOrder(t *testing.T) {
+	a := newBTApp(t, btDeps(newBTLister(1000, "b/x.jpg", "docs/readme.md", "hello.txt", "zeta.bin")), 100, 30)
+	var cmds []tea.Cmd
+	for _, k := range []tea.KeyMsg{
+		{Type: tea.KeyRunes, Runes: []rune("/hello")},
+		{Type: tea.KeyEnter},
+		{Type: tea.KeyRunes, Runes: []rune("s")},
+	} {
+		_, c := a.m.Update(k) // every key before any command's answer
+		cmds = append(cmds, c)
+	}
+	a.run(tea.Batch(cmds...))
+	sv, ok := a.m.cur.(*signView)
+	if !ok || len(sv.objKeys) != 1 || sv.objKeys[0] != "hello.txt" {
+		t.Fatalf("s after the filter did not sign hello.txt: view %T", a.m.cur)
+	}
+}

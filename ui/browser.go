@@ -120,8 +120,9 @@ type browserView struct {
 
 	details     *aws.ObjectInfo
 	detailsBusy bool
-	confirm     []string // keys awaiting a delete confirmation
-	selectKey   string   // select this key once it is loaded
+	confirm     []string     // keys awaiting a delete confirmation
+	selectKey   string       // select this key once it is loaded
+	typedAhead  []tea.KeyMsg // keys that came before the filter's answer
 
 	seq                                  int
 	listReq, headReq, filterReq, sortReq int
@@ -147,6 +148,10 @@ func newBrowserView(deps Deps, st *Styles, env uiEnv) *browserView {
 		bucket: deps.Settings.Bucket,
 		input:  in, spin: sp,
 		prefix: deps.Prefix,
+	}
+	if p := deps.Prefix; p != "" && !strings.HasSuffix(p, "/") {
+		// A name, not a folder: its folder, with it selected.
+		b.prefix, b.selectKey = p[:strings.LastIndexByte(p, '/')+1], p
 	}
 	b.nameInput = newFormInput(st)
 	b.nameInput.Placeholder = "folder name"
@@ -201,7 +206,7 @@ func (b *browserView) clearFilter() {
 	b.filtering = false
 	b.input.Blur()
 	b.input.SetValue("")
-	b.filterBusy = false
+	b.filterBusy, b.typedAhead = false, nil
 	b.list.clearFilter(b.heightFor(""))
 }
 
@@ -339,6 +344,12 @@ func (b *browserView) Update(msg tea.Msg) (view, tea.Cmd) {
 	var cmd tea.Cmd
 	switch msg := msg.(type) {
 	case tea.KeyMsg:
+		if b.filterBusy && !b.filtering && msg.Type != tea.KeyEsc && msg.Type != tea.KeyCtrlC {
+			// Typed ahead of the filter's answer (/name enter s in one
+			// write): the key waits for the rows it is meant for.
+			b.typedAhead = append(b.typedAhead, msg)
+			return b, nil
+		}
 		b.syncKeys() // commands may have changed the state since the last key
 		cmd = b.handleKey(msg)
 	case brFolderMadeMsg, brCountedMsg, brFolderDeletedMsg:
@@ -381,6 +392,7 @@ func (b *browserView) Update(msg tea.Msg) (view, tea.Cmd) {
 	case brFilteredMsg:
 		if msg.gen == b.gen && msg.req == b.filterReq && b.list.setResults(msg.pattern, msg.orderVer, msg.refs, b.listHeight()) {
 			b.filterBusy = false
+			cmd = b.replayTypedAhead()
 		}
 	case brFoundMsg:
 		cmd = b.gotFound(msg)
@@ -405,18 +417,21 @@ func (b *browserView) handleKey(msg tea.KeyMsg) tea.Cmd {
 		}
 		return nil
 	case b.showErr:
-		if key.Matches(msg, km.Back) || key.Matches(msg, km.ShowError) {
+		switch {
+		case key.Matches(msg, km.Back), key.Matches(msg, km.ShowError):
 			b.showErr = false
 			return nil
+		case key.Matches(msg, km.Refresh):
+			b.showErr = false
+			keep := b.list.selectedKey()
+			cmd := b.refresh()
+			b.selectKey = keep
+			return cmd
 		}
-		if !key.Matches(msg, km.Refresh) {
-			return nil
-		}
+		// Any other key closes the panel and does what it does.
 		b.showErr = false
-		keep := b.list.selectedKey()
-		cmd := b.refresh()
-		b.selectKey = keep
-		return cmd
+		b.syncKeys()
+		return b.handleKey(msg)
 	case b.confirm != nil:
 		switch {
 		case key.Matches(msg, km.Yes):
@@ -659,9 +674,23 @@ func (b *browserView) afterAdd() tea.Cmd {
 		} else if b.list.morePages() {
 			b.more = true
 			cmds = append(cmds, b.listCmd(b.list.token))
+		} else if !strings.HasSuffix(b.selectKey, "/") && b.list.selectKey(b.selectKey+"/", b.listHeight()) {
+			b.selectKey = "" // the name of a folder
 		} else {
 			b.selectKey = ""
 		}
+	}
+	return tea.Batch(cmds...)
+}
+
+// replayTypedAhead runs the keys that waited for the filter, in order.
+func (b *browserView) replayTypedAhead() tea.Cmd {
+	keys := b.typedAhead
+	b.typedAhead = nil
+	cmds := make([]tea.Cmd, 0, len(keys))
+	for _, k := range keys {
+		_, c := b.Update(k)
+		cmds = append(cmds, c)
 	}
 	return tea.Batch(cmds...)
 }
@@ -681,7 +710,7 @@ func (b *browserView) syncKeys() {
 	km.Open.SetEnabled(normal && has)
 	km.Parent.SetEnabled(normal && (b.prefix != "" || (b.bucket != "" && b.deps.Settings.Bucket == "")))
 	km.Refresh.SetEnabled(normal || b.showErr)
-	km.ShowError.SetEnabled(b.lastErr != "" && !b.showErr)
+	km.ShowError.SetEnabled(b.lastErr != "")
 	km.Filter.SetEnabled(normal && has || normal && b.list.pattern != "")
 	km.Sort.SetEnabled(normal && b.bucket != "" && has)
 	km.Mark.SetEnabled(normal && isObj)
@@ -691,7 +720,7 @@ func (b *browserView) syncKeys() {
 	km.Sign.SetEnabled((normal && b.bucket != "" && (isObj || b.list.marked > 0)) || b.details != nil)
 	km.Yes.SetEnabled(prompt)
 	km.No.SetEnabled(prompt)
-	km.Back.SetEnabled(!normal || b.list.pattern != "" || b.loading || b.more)
+	km.Back.SetEnabled(!normal || b.list.pattern != "" || b.loading || b.more || b.showErr)
 	km.Confirm.SetEnabled(b.filtering || b.naming)
 }
 

@@ -807,3 +807,48 @@ func TestBrowserDeleteNamesWhatGoes(t *testing.T) {
 		t.Fatalf("deleted %v", l.deleted)
 	}
 }
+
+// The error panel closes as its line says: esc and E close it, and any
+// other key (j) closes it and does what it does; r refreshes.
+func TestBrowserErrorPanelCloses(t *testing.T) {
+	l := newBTLister(1000, btKeysSample...)
+	bb := newBTBrowser(t, l, "media")
+	l.failList = errors.New("connection refused: " + strings.Repeat("detail ", 30))
+	bb.press("r")
+	for _, k := range []string{"esc", "E", "j"} {
+		bb.press("E")
+		if !bb.b.showErr {
+			t.Fatalf("E did not open the panel")
+		}
+		if !strings.Contains(bb.b.View(), "esc closes") {
+			t.Fatalf("the panel does not say how it closes:\n%s", bb.b.View())
+		}
+		at := bb.b.list.cursor
+		bb.press(k)
+		if bb.b.showErr {
+			t.Errorf("%s left the panel open", k)
+		}
+		if k == "j" && bb.b.list.cursor != at+1 {
+			t.Errorf("j closed the panel but did not move (cursor %d, was %d)", bb.b.list.cursor, at)
+		}
+	}
+}
+
+// cfsign s3://bucket/NAME opens NAME's folder with NAME selected, an object
+// or a folder given without its slash; s3://bucket/FOLDER/ opens it.
+func TestBrowserOpensAtAName(t *testing.T) {
+	for _, tc := range []struct{ prefix, folder, selected string }{
+		{"docs/readme.md", "docs/", "docs/readme.md"},
+		{"docs", "", "docs/"},
+		{"a.txt", "", "a.txt"},
+		{"docs/", "docs/", "docs/readme.md"},
+	} {
+		deps := Deps{Lister: newBTLister(1000, btKeysSample...), Sandbox: true, Settings: app.Literal(config.Settings{Bucket: "media"}), Prefix: tc.prefix}
+		bb := &btBrowser{t: t, b: newBrowserView(deps, newStyles(false), btEnv())}
+		bb.b.SetSize(80, 20)
+		bb.run(bb.b.Init())
+		if bb.b.prefix != tc.folder || bb.b.list.selectedKey() != tc.selected {
+			t.Errorf("s3://media/%s: folder %q selected %q, want %q %q", tc.prefix, bb.b.prefix, bb.b.list.selectedKey(), tc.folder, tc.selected)
+		}
+	}
+}
