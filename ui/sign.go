@@ -109,10 +109,10 @@ type signView struct {
 	resultFor  string
 	resultMode signMode
 	result     []signedItem
-	expires time.Time
-	warning string
-	err     string
-	printed bool // the result is queued to print on exit (p)
+	expires    time.Time
+	warning    string
+	err        string
+	printed    bool // the result is queued to print on exit (p)
 
 	clip   clipboardWriter
 	opener urlOpener
