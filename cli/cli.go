@@ -16,6 +16,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/agnivade/levenshtein"
 	"github.com/cfsign/cfsign/aws/sandbox"
 	"github.com/cfsign/cfsign/config"
 	"github.com/cfsign/cfsign/internal/app"
@@ -140,6 +141,7 @@ Global flags (before or after the command):
                         the app writes to $XDG_STATE_HOME/cfsign/debug.log)
   --timeout D           give up on an AWS request that makes no progress for D,
                         like 5s (each of 4 attempts; default 10s; env CFSIGN_TIMEOUT)
+  --version             print cfsign's version and exit
   --no-mouse            the app takes no mouse input, so the terminal's own text
                         selection works (also: mouse = false in config.toml)
 
@@ -306,7 +308,7 @@ type runner struct {
 // globalFlags are accepted before the command and by every command.
 type globalFlags struct {
 	profile, region, endpointURL, bucket string
-	sandbox, debug, noMouse              bool
+	sandbox, debug, noMouse, version     bool
 	timeout                              string // per-request idle timeout, like 5s
 }
 
@@ -318,6 +320,7 @@ func (g *globalFlags) register(fs *flag.FlagSet) {
 	fs.BoolVar(&g.sandbox, "sandbox", g.sandbox, "")
 	fs.BoolVar(&g.debug, "debug", g.debug, "")
 	fs.BoolVar(&g.noMouse, "no-mouse", g.noMouse, "")
+	fs.BoolVar(&g.version, "version", g.version, "")
 	fs.StringVar(&g.timeout, "timeout", g.timeout, "")
 }
 
@@ -349,6 +352,10 @@ func (r *runner) main(ctx context.Context, args []string) error {
 		return usagef("Run 'cfsign --help' for usage.", "%s", flagErr(err))
 	}
 	rest := fs.Args()
+	if r.global.version {
+		fmt.Fprintln(r.env.Stdout, version())
+		return nil
+	}
 	if err := r.openDebug(); err != nil {
 		return err
 	}
@@ -385,11 +392,21 @@ func (r *runner) main(ctx context.Context, args []string) error {
 	return usagef("Run 'cfsign --help' for the list of commands.", "unknown command %q%s", name, suggest(name))
 }
 
+// suggest names the command a mistyped name was meant to be: one that
+// begins with it (or it with the command), else the nearest within two
+// edits (sigin: sign).
 func suggest(name string) string {
+	best, dist := "", 3
 	for _, c := range commands() {
 		if strings.HasPrefix(c.name, name) || strings.HasPrefix(name, c.name) {
 			return fmt.Sprintf(" (did you mean %q?)", c.name)
 		}
+		if d := levenshtein.ComputeDistance(strings.ToLower(name), c.name); d < dist {
+			best, dist = c.name, d
+		}
+	}
+	if best != "" && len(name) > dist {
+		return fmt.Sprintf(" (did you mean %q?)", best)
 	}
 	return ""
 }

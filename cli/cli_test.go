@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"os"
@@ -410,5 +411,33 @@ func TestAppMouseSetting(t *testing.T) {
 	te.run().mustOK(t)
 	if got.Mouse {
 		t.Error("mouse = false in config.toml: the mouse is still on")
+	}
+}
+
+// --version says which cfsign this is (the debug log too); a mistyped
+// command is answered with the one meant; distributions --help has the
+// flags of create.
+func TestVersionSuggestionsAndHelp(t *testing.T) {
+	te := newTestEnv(t)
+	r := te.run("--version").mustOK(t)
+	if !strings.HasPrefix(r.stdout, "cfsign ") || !strings.Contains(r.stdout, "go1.") {
+		t.Errorf("--version: %q", r.stdout)
+	}
+	for typo, want := range map[string]string{"sigin": "sign", "uplaod": "upload", "verfy": "verify", "sing": "sign", "dowload": "download"} {
+		te.run(typo).oneLineError(t, ExitUsage, fmt.Sprintf("(did you mean %q?)", want))
+	}
+	if r := te.run("zzzzzz"); strings.Contains(r.stderr, "did you mean") {
+		t.Errorf("a guess for nonsense: %q", r.stderr)
+	}
+	h := te.run("distributions", "--help").mustOK(t).stdout
+	for _, f := range []string{"--key-group GROUP", "--origin-path", "--yes"} {
+		if !strings.Contains(h, f) {
+			t.Errorf("distributions --help lacks create's %s", f)
+		}
+	}
+	logPath := filepath.Join(t.TempDir(), "debug.log")
+	te.set("CFSIGN_DEBUG", logPath).run("--debug", "sign")
+	if b, _ := os.ReadFile(logPath); !strings.Contains(string(b), "cfsign debug: ") || !strings.Contains(string(b), "cfsign (") {
+		t.Errorf("the debug log does not say the version: %q", b)
 	}
 }

@@ -37,6 +37,12 @@ Flags:
   --json        the full list as JSON
   --profile     AWS profile
   -h, --help    show this help
+
+Flags of create:
+  --bucket NAME        the bucket it serves (a global flag; also CFSIGN_BUCKET or bucket in config.toml)
+  --key-group GROUP    the key group, by name or ID, whose keys sign its URLs and cookies
+  --origin-path /P     serve only what is under /P in the bucket
+  --yes                do not ask before creating it
 `
 
 func runDistributions(ctx context.Context, r *runner, args []string) error {

@@ -139,6 +139,7 @@ func (r *runner) setDebug(w io.Writer, c io.Closer) {
 	r.debug = &redactWriter{w: w}
 	r.debugC = c
 	r.logger = log.New(r.debug, "cfsign debug: ", log.LstdFlags|log.Lmicroseconds)
+	r.logger.Printf("%s", version())
 	// Libraries that log through the standard logger (the transfer manager
 	// does) write to the debug log, never over the terminal.
 	log.SetOutput(r.debug)

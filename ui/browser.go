@@ -739,6 +739,13 @@ func (b *browserView) ShortHelp() []key.Binding {
 	case b.details != nil || b.detailsBusy:
 		back.SetHelp("esc", "close")
 		return []key.Binding{back, km.Sign}
+	case b.showErr:
+		back.SetHelp("esc", "close")
+		e := km.ShowError
+		e.SetHelp("E", "close")
+		r := km.Refresh
+		r.SetHelp("r", "retry")
+		return []key.Binding{back, e, r}
 	case b.filtering:
 		back.SetHelp("esc", "clear")
 		c := km.Confirm

@@ -97,15 +97,31 @@ func (o urlOpener) open(u string) error {
 	return nil
 }
 
-// openURLCmd opens u in a command and reports on the status line.
+// urlOpenedMsg is the answer of openURLCmd; noBrowser says this machine
+// cannot open URLs, so o stops being offered.
+type urlOpenedMsg struct {
+	status    statusMsg
+	noBrowser bool
+}
+
+// openURLCmd opens u in a command; the view puts its answer on the status line.
 func openURLCmd(o urlOpener, u string) tea.Cmd {
 	return func() tea.Msg {
 		if err := o.open(u); err != nil {
 			if errors.Is(err, errNoBrowser) {
-				return statusMsg{text: "No browser found: copy the URL with c instead", err: true}
+				return urlOpenedMsg{status: statusMsg{text: "No browser found: copy the URL with c instead", err: true}, noBrowser: true}
 			}
-			return statusMsg{text: "Open in browser: " + err.Error(), err: true}
+			return urlOpenedMsg{status: statusMsg{text: "Open in browser: " + err.Error(), err: true}}
 		}
-		return statusMsg{text: "Opened the URL in your browser"}
+		return urlOpenedMsg{status: statusMsg{text: "Opened the URL in your browser"}}
+	}
+}
+
+// browserCheckCmd finds out, off the Update loop, whether a browser can
+// open URLs here.
+func browserCheckCmd(o urlOpener) tea.Cmd {
+	return func() tea.Msg {
+		_, _, err := o.command("https://example.com/")
+		return urlOpenedMsg{noBrowser: errors.Is(err, errNoBrowser)}
 	}
 }

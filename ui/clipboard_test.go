@@ -258,9 +258,9 @@ func TestOpenURLCommand(t *testing.T) {
 	if err := o.open("file:///etc/passwd"); err == nil {
 		t.Fatal("opened a non-web URL")
 	}
-	msg, _ := vtFind[statusMsg](vtRun(openURLCmd(urlOpener{goos: "linux", getenv: func(string) string { return "" }, lookPath: found()}, u)))
-	if !msg.err || !strings.Contains(msg.text, "No browser found") {
-		t.Fatalf("status = %+v", msg)
+	msg, _ := vtFind[urlOpenedMsg](vtRun(openURLCmd(urlOpener{goos: "linux", getenv: func(string) string { return "" }, lookPath: found()}, u)))
+	if !msg.status.err || !strings.Contains(msg.status.text, "No browser found") || !msg.noBrowser {
+		t.Fatalf("answer = %+v", msg)
 	}
 }
 

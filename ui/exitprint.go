@@ -64,14 +64,16 @@ func ttyOutput() (*os.File, func()) {
 	return tty, func() { tty.Close() }
 }
 
-// showFullKey shows the signed URL(s) unbroken on the normal screen, for the
-// terminal's own selection, until a key is pressed (sign view).
+// showFullKey shows the signed URL(s) unbroken, for the terminal's own
+// selection, until a key is pressed (sign view).
 var showFullKey = key.NewBinding(key.WithKeys("f"), key.WithHelp("f", "show in full"))
 
 // fullView is a tea.ExecCommand: while Bubble Tea has handed the terminal
-// back (normal screen, cooked mode) it prints lines as they are, each one
-// logical line however long (the terminal wraps it softly, so selecting it
-// copies it whole), then waits for a key.
+// back it prints lines as they are, each one logical line however long
+// (the terminal wraps it softly, so selecting it copies it whole), then
+// waits for a key. On a terminal it draws on the alternate screen of its
+// own, so no signed URL is left in the scrollback once cfsign exits (p
+// prints one on purpose).
 type fullView struct {
 	lines  []string
 	stdin  io.Reader
@@ -100,6 +102,12 @@ func (f *fullView) Run() error {
 		back = "press any key to go back"
 	}
 	text := "\n" + strings.Join(f.lines, "\n\n") + "\n\n(select it with the mouse; " + back + ")\n"
+	if o, ok := out.(interface{ Fd() uintptr }); ok && term.IsTerminal(o.Fd()) {
+		// The alternate screen (cleared, cursor home) keeps it out of the
+		// normal screen's scrollback; leaving restores that screen.
+		text = "\x1b[?1049h\x1b[H\x1b[2J" + text
+		defer io.WriteString(out, "\x1b[2J\x1b[?1049l")
+	}
 	if _, err := io.WriteString(out, text); err != nil {
 		return err
 	}

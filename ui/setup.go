@@ -127,14 +127,16 @@ func newSetupView(deps Deps, st *Styles) *setupView {
 		return setupField{label: label, input: ti, validate: validate}
 	}
 	v.fields = []setupField{
-		fProfile:    mk("Profile", s.Profile, "default", validProfile),
-		fRegion:     mk("Region", s.Region, "us-east-1", validRegion),
-		fBucket:     mk("Bucket", s.Bucket, "my-private-bucket", validBucket),
-		fDomain:     mk("CloudFront domain", s.Domain, "d111111abcdef8.cloudfront.net", validDomain),
-		fOrigin:     mk("Origin path", s.OriginPath, "/prefix (optional)", validOriginPath),
-		fKeyPairID:  mk("Key pair ID", s.KeyPairID, "K2JCJMDEHXQW5F", validKeyPairID),
-		fPrivateKey: mk("Private key", s.PrivateKey, "~/.config/cfsign/keys/private_key.pem", nil),
-		fExpiry:     mk("Default expiry", s.DefaultExpiry, "1h", nil),
+		// Examples say so in words: without colour (NO_COLOR) a placeholder
+		// would look like a setting.
+		fProfile:    mk("Profile", s.Profile, "e.g. default", validProfile),
+		fRegion:     mk("Region", s.Region, "e.g. us-east-1", validRegion),
+		fBucket:     mk("Bucket", s.Bucket, "e.g. my-private-bucket", validBucket),
+		fDomain:     mk("CloudFront domain", s.Domain, "e.g. d111111abcdef8.cloudfront.net", validDomain),
+		fOrigin:     mk("Origin path", s.OriginPath, "optional, e.g. /prefix", validOriginPath),
+		fKeyPairID:  mk("Key pair ID", s.KeyPairID, "e.g. K2JCJMDEHXQW5F", validKeyPairID),
+		fPrivateKey: mk("Private key", s.PrivateKey, "e.g. ~/.config/cfsign/keys/private_key.pem", nil),
+		fExpiry:     mk("Default expiry", s.DefaultExpiry, "e.g. 1h", nil),
 		fTestObject: mk("Test object", "", "a key in the bucket, for ctrl+t (test link)", nil),
 	}
 	v.fields[fExpiry].validate = v.validExpiry

@@ -569,3 +569,15 @@ func TestSetupCloudFrontStaleAndCancel(t *testing.T) {
 		t.Fatal("a cancelled listing opened the picker")
 	}
 }
+
+// Without colour (NO_COLOR, goldens) an example value must not pass for a
+// setting: each one says it is an example.
+func TestSetupExamplesSaySo(t *testing.T) {
+	h := newSetupHarness(t, app.Literal(config.Settings{}))
+	v := h.v.View()
+	for _, want := range []string{"e.g. default", "e.g. us-east-1", "e.g. my-private-bucket", "e.g. d111111abcdef8", "optional, e.g. /prefix", "e.g. K2JCJMDEHXQW5F", "e.g. 1h"} {
+		if !strings.Contains(v, want) {
+			t.Errorf("the form lacks %q:\n%s", want, v)
+		}
+	}
+}

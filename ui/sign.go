@@ -113,6 +113,9 @@ type signView struct {
 	warning    string
 	err        string
 	printed    bool // the result is queued to print on exit (p)
+	// noBrowser: this machine cannot open URLs in a browser, so o is not
+	// offered.
+	noBrowser bool
 
 	clip   clipboardWriter
 	opener urlOpener
@@ -178,8 +181,9 @@ func firstNonEmpty(a, b string) string {
 	return b
 }
 
-// Init starts nothing: the sign view waits for the user.
-func (v *signView) Init() tea.Cmd { return nil }
+// Init finds out whether a browser can open URLs here (o is offered only
+// then); otherwise the sign view waits for the user.
+func (v *signView) Init() tea.Cmd { return browserCheckCmd(v.opener) }
 
 // InputFocused reports whether keys go to a text input.
 func (v *signView) InputFocused() bool {
@@ -259,6 +263,12 @@ func (v *signView) Update(msg tea.Msg) (view, tea.Cmd) {
 		cmd := v.handleKey(msg)
 		v.dropStale()
 		return v, cmd
+	case urlOpenedMsg:
+		v.noBrowser = v.noBrowser || msg.noBrowser
+		if msg.status.text != "" {
+			return v, asCmd(msg.status)
+		}
+		return v, nil
 	case signedMsg:
 		if msg.id != v.reqID || !v.signing {
 			return v, nil // stale: cancelled, or a newer request is out
@@ -406,7 +416,7 @@ func upperFirst(s string) string {
 }
 
 func (v *signView) canOpen() bool {
-	return len(v.result) > 0 && v.resultMode != modeCookies && v.result[0].url != ""
+	return len(v.result) > 0 && v.resultMode != modeCookies && v.result[0].url != "" && !v.noBrowser
 }
 
 // expiry is the expiry the form describes at now.
@@ -745,14 +755,18 @@ func (v *signView) resultView(room int) string {
 	}
 	hdr += fmt.Sprintf(", valid until %s", v.expires.In(v.loc).Format("2006-01-02 15:04 MST"))
 	if v.focus == sfResult {
-		hint := "  c copies · o opens"
+		// Only what works here: no o for cookies or without a browser.
+		hints := []string{"c copies"}
+		if v.canOpen() {
+			hints = append(hints, "o opens")
+		}
 		switch {
 		case v.printed:
-			hint = "  c copy · o open · printed on quit"
+			hints = append(hints, "printed on quit")
 		case v.canPrint():
-			hint = "  c copy · o open · p print on quit"
+			hints = append(hints, "p prints on quit")
 		}
-		hdr = st.Selected.Render(hdr) + st.Muted.Render(hint)
+		hdr = st.Selected.Render(hdr) + st.Muted.Render("  "+strings.Join(hints, " · "))
 	} else {
 		hdr = st.Label.Render(hdr)
 	}
@@ -769,7 +783,11 @@ func (v *signView) resultView(room int) string {
 		if len(it.cookies) > 0 {
 			block = append(block, st.URL.Render(ansi.Truncate(cookieHeader(it.cookies), v.width, "…")))
 		}
-		if len(out)+len(block) > room && i > 0 {
+		need := len(block)
+		if i < len(v.result)-1 {
+			need++ // a line for "… N more", should the next not fit
+		}
+		if len(out)+need > room && i > 0 {
 			out = append(out, st.Muted.Render(fmt.Sprintf("… %d more (c copies them all)", len(v.result)-i)))
 			break
 		}

@@ -4,9 +4,12 @@ import (
 	"bytes"
 	"context"
 	"crypto"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/netip"
+	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -655,5 +658,122 @@ func TestSignResultOnlyWithItsInputs(t *testing.T) {
 	h.press("enter")
 	if v := h.v.View(); strings.Contains(v, "Cookie: ") || !strings.Contains(v, "7 days") {
 		t.Fatalf("an error over old cookies:\n%s", v)
+	}
+}
+
+// Every signed URL is on screen or counted: eight at 80x24 show what fits
+// and say how many more there are.
+func TestSignManyResultsSayHowManyMore(t *testing.T) {
+	keys := []string{"a1.txt", "a2.txt", "a3.txt", "a4.txt", "a5.txt", "a6.txt", "a7.txt", "a8.txt"}
+	h := newSignHarness(t, vtSignSettings, keys...)
+	h.press("enter")
+	if len(h.v.result) != 8 {
+		t.Fatalf("signed %d", len(h.v.result))
+	}
+	v := h.v.View()
+	shown := strings.Count(v, "Signature=FAKE")
+	m := regexp.MustCompile(`… (\d+) more`).FindStringSubmatch(v)
+	if shown == 8 {
+		return
+	}
+	if m == nil || m[1] != strconv.Itoa(8-shown) {
+		t.Fatalf("%d of 8 URLs shown, and the rest not counted:\n%s", shown, v)
+	}
+	if lines := strings.Count(v, "\n") + 1; lines > h.v.height {
+		t.Fatalf("the view is %d lines, taller than its %d", lines, h.v.height)
+	}
+}
+
+// The same through the whole app at 80x24: header and footer take their
+// lines, and the URLs that do not fit are still counted.
+func TestAppManySignedURLsAt80x24(t *testing.T) {
+	keys := []string{"a1.txt", "a2.txt", "a3.txt", "a4.txt", "a5.txt", "a6.txt", "a7.txt", "a8.txt"}
+	deps := btDeps(newBTLister(1000, keys...))
+	deps.Settings = app.Literal(config.Settings{Bucket: "media", Region: "us-east-1", Domain: "d111111abcdef8.cloudfront.net", KeyPairID: "K2JCJMDEHXQW5F", PrivateKey: "/k.pem"})
+	signer := &fakeURLSigner{}
+	deps.Signers = signerFunc(func(app.Target) (URLSigner, error) { return signer, nil })
+	a := newBTApp(t, deps, 80, 24)
+	for range keys {
+		a.press("space")
+	}
+	a.press("s")
+	a.send(tea.KeyMsg{Type: tea.KeyEnter})
+	v := a.m.View()
+	shown := strings.Count(v, "Signature=FAKE")
+	m := regexp.MustCompile(`… (\d+) more`).FindStringSubmatch(v)
+	if shown < 8 && (m == nil || m[1] != strconv.Itoa(8-shown)) {
+		t.Fatalf("%d of 8 URLs shown, and the rest not counted:\n%s", shown, v)
+	}
+}
+
+// Hints offer only what works: no o for cookies, none once the machine has
+// shown it has no browser; E only when there is an error to show.
+func TestHintsOfferOnlyWhatWorks(t *testing.T) {
+	offers := func(bs []key.Binding, k string) bool {
+		for _, b := range bs {
+			if b.Enabled() && b.Help().Key == k {
+				return true
+			}
+		}
+		return false
+	}
+	h := newSignHarness(t, vtSignSettings, "a.txt")
+	h.press("enter")
+	if !offers(h.v.ShortHelp(), "o") || !strings.Contains(h.v.View(), "o opens") {
+		t.Fatalf("a signed URL with a browser: o not offered\n%s", h.v.View())
+	}
+	h.v.Update(urlOpenedMsg{status: statusMsg{text: "No browser found", err: true}, noBrowser: true})
+	if offers(h.v.ShortHelp(), "o") || strings.Contains(h.v.View(), "o opens") {
+		t.Fatalf("o offered after no browser was found:\n%s", h.v.View())
+	}
+	h = newSignHarness(t, vtSignSettings, "a.txt")
+	h.press("tab", "tab", "right", "enter") // cookies
+	if offers(h.v.ShortHelp(), "o") || strings.Contains(h.v.View(), "o opens") {
+		t.Fatalf("o offered for cookies, which a browser cannot send:\n%s", h.v.View())
+	}
+
+	l := newBTLister(1000, btKeysSample...)
+	bb := newBTBrowser(t, l, "media")
+	if offers(bb.b.ShortHelp(), "E") {
+		t.Fatal("E offered with no error")
+	}
+	l.failList = errors.New("connection refused")
+	bb.press("r")
+	if !offers(bb.b.ShortHelp(), "E") {
+		t.Fatal("E not offered with an error")
+	}
+}
+
+// f shows the URLs on an alternate screen of its own on a terminal, so
+// none is left in the scrollback once cfsign exits; off a terminal, plain.
+func TestShowInFullLeavesNoScrollback(t *testing.T) {
+	ctl, tty := vtPTY(t)
+	go func() { ctl.Write([]byte("x")) }() // the key that ends it
+	f := &fullView{lines: []string{"https://d.example/a?Signature=XYZ"}, stdin: tty, stdout: tty}
+	out := make(chan string, 1)
+	go func() {
+		var b strings.Builder
+		buf := make([]byte, 4096)
+		for {
+			n, err := ctl.Read(buf)
+			b.Write(buf[:n])
+			if err != nil || strings.Contains(b.String(), "\x1b[?1049l") {
+				out <- b.String()
+				return
+			}
+		}
+	}()
+	if err := f.Run(); err != nil {
+		t.Fatal(err)
+	}
+	got := <-out
+	enter, url, leave := strings.Index(got, "\x1b[?1049h"), strings.Index(got, "Signature=XYZ"), strings.Index(got, "\x1b[?1049l")
+	if enter < 0 || url < enter || leave < url {
+		t.Fatalf("the URL was not drawn on an alternate screen: %q", got)
+	}
+	var plain bytes.Buffer
+	(&fullView{lines: []string{"u"}, stdin: strings.NewReader("\n"), stdout: &plain}).Run()
+	if strings.Contains(plain.String(), "\x1b[") {
+		t.Errorf("escape sequences off a terminal: %q", plain.String())
 	}
 }
