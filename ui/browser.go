@@ -106,6 +106,8 @@ type browserView struct {
 	stale          bool // the listing on screen is the one before a refresh
 	showErr        bool // the last error is shown in full
 	toEnd          bool // G: loading every page, then the cursor goes to the last row
+	stopped        bool // esc stopped the loading: a size or date order covers what is loaded
+	sortedN        int  // how many entries the last size or date sort covered
 	naming         bool // n: the new folder's name is being typed
 	nameInput      textinput.Model
 	counting       bool          // d on a folder: counting what it holds
@@ -182,6 +184,7 @@ func (b *browserView) reset() {
 	b.gen++
 	b.list.reset()
 	b.loading, b.more, b.lastErr, b.sorting, b.stale, b.showErr, b.toEnd = false, false, "", false, false, false, false
+	b.stopped, b.sortedN = false, 0
 	b.clearFilter()
 	b.details, b.detailsBusy, b.confirm = nil, false, nil
 }
@@ -522,9 +525,13 @@ func (b *browserView) handleKey(msg tea.KeyMsg) tea.Cmd {
 			b.clearFilter()
 		case b.loading || b.more:
 			b.cancelAll()
-			b.loading, b.more, b.toEnd = false, false, false
+			b.loading, b.more, b.toEnd, b.stopped = false, false, false, true
 			b.listReq = -1 // drop the answer if it still comes
-			return status("listing cancelled", false)
+			cmd := status("listing cancelled", false)
+			if b.list.sort != sortName && b.sortedN != len(b.list.entries) {
+				cmd = tea.Batch(cmd, b.resort()) // what is loaded, in order
+			}
+			return cmd
 		}
 	}
 	return b.maybeLoadMore()
@@ -627,18 +634,22 @@ func (b *browserView) gotPage(msg brListedMsg) tea.Cmd {
 	b.dropStale()
 	b.list.addPage(msg.page, msg.prefix)
 	cmd := b.afterAdd()
-	if b.toEnd {
-		if b.list.morePages() {
-			if !b.more {
-				b.more = true
-				cmd = tea.Batch(cmd, b.listCmd(b.list.token))
-			}
-		} else {
-			b.toEnd = false
-			b.move(len(b.list.rows))
-		}
+	switch {
+	case b.loadingAll() && !b.more:
+		b.more = true
+		cmd = tea.Batch(cmd, b.listCmd(b.list.token))
+	case b.toEnd && !b.list.morePages():
+		b.toEnd = false
+		b.move(len(b.list.rows))
 	}
 	return cmd
+}
+
+// loadingAll reports whether the browser loads every page of the folder:
+// for G, which goes to the last row, and for an order by size or date, which
+// is only true of the whole folder (until esc stops it).
+func (b *browserView) loadingAll() bool {
+	return b.list.morePages() && b.bucket != "" && (b.toEnd || b.list.sort != sortName && !b.stopped)
 }
 
 // dropStale replaces the listing a refresh kept on screen, now that the
@@ -655,7 +666,9 @@ func (b *browserView) dropStale() {
 // afterAdd re-sorts, re-filters and selects a pending key after a page arrived.
 func (b *browserView) afterAdd() tea.Cmd {
 	var cmds []tea.Cmd
-	if b.list.sort != sortName {
+	// While every page loads for a sort, sorting each time the count doubles
+	// keeps the order near right at a linear total cost.
+	if b.list.sort != sortName && (!b.loadingAll() || len(b.list.entries) >= 2*b.sortedN) {
 		cmds = append(cmds, b.resort())
 	}
 	if b.list.pattern != "" {

@@ -233,13 +233,20 @@ func (b *browserView) infoLine() string {
 		parts = append(parts, humanize.Comma(int64(b.list.marked))+" marked")
 	}
 	if b.bucket != "" {
-		parts = append(parts, "by "+b.list.sort.String())
+		by := "by " + b.list.sort.String()
+		if b.list.sort != sortName && !b.list.complete {
+			by += " (loaded rows only)"
+		}
+		parts = append(parts, by)
 	}
-	if b.toEnd {
+	switch {
+	case b.toEnd:
 		parts = append(parts, "loading to the end "+b.spin.View()+" esc stops")
-	} else if b.more || b.filterBusy || b.sorting || (b.loading && n > 0) {
+	case b.loadingAll():
+		parts = append(parts, "loading all to sort "+b.spin.View()+" esc stops")
+	case b.more || b.filterBusy || b.sorting || (b.loading && n > 0):
 		parts = append(parts, b.spin.View())
-	} else if !b.list.complete && n > 0 {
+	case !b.list.complete && n > 0:
 		parts = append(parts, "more…")
 	}
 	if len(b.list.rows) > 0 {

@@ -139,10 +139,17 @@ func (b *browserView) setSort(s sortMode) tea.Cmd {
 		b.sorting = false
 		return nil
 	}
-	return b.resort()
+	b.stopped = false // asked again: the whole folder
+	cmd := b.resort()
+	if b.loadingAll() && !b.loading && !b.more {
+		b.more = true
+		cmd = tea.Batch(cmd, b.listCmd(b.list.token), b.startSpin())
+	}
+	return cmd
 }
 
 func (b *browserView) resort() tea.Cmd {
+	b.sortedN = len(b.list.entries)
 	b.seq++
 	b.sortReq = b.seq
 	cmd := sortCmd(b.gen, b.seq, b.list.sort, b.list.entries)

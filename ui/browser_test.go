@@ -787,6 +787,43 @@ func TestBrowserBottomLoadsTheRest(t *testing.T) {
 	}
 }
 
+// TestBrowserSortCoversTheFolder: S in a folder of which a page is loaded
+// loads the rest before it says which file is biggest; esc stops it, and
+// the info line says the order covers only the loaded rows.
+func TestBrowserSortCoversTheFolder(t *testing.T) {
+	var many []string
+	for i := range 10000 {
+		many = append(many, fmt.Sprintf("f%05d.txt", i)) // sizes grow with i
+	}
+	bb := newBTBrowser(t, newBTLister(1000, many...), "media")
+	bb.press("S")
+	if n := len(bb.b.list.entries); n != 10000 || bb.b.list.sort != sortSize {
+		t.Fatalf("after S: %d entries loaded, sort %v", n, bb.b.list.sort)
+	}
+	if got := bb.names()[0]; got != "f09999.txt" {
+		t.Fatalf("biggest file %q, want f09999.txt", got)
+	}
+	if v := bb.b.View(); strings.Contains(v, "loaded rows only") || !strings.Contains(v, "by size") {
+		t.Errorf("a whole folder sorted:\n%s", v)
+	}
+
+	bb = newBTBrowser(t, newBTLister(1000, many...), "media")
+	bb.b.Update(btKeys("S")[0])
+	if !bb.b.more || !strings.Contains(bb.b.View(), "loading all to sort") {
+		t.Fatalf("S started no loading:\n%s", bb.b.View())
+	}
+	bb.b.Update(btKeys("esc")[0])
+	if bb.b.more || bb.b.list.complete {
+		t.Fatal("esc did not stop the loading")
+	}
+	if got := bb.names()[0]; got != "f00999.txt" {
+		t.Fatalf("biggest loaded file %q, want f00999.txt", got)
+	}
+	if v := bb.b.View(); !strings.Contains(v, "by size (loaded rows only)") {
+		t.Errorf("a partial order is not said:\n%s", v)
+	}
+}
+
 // The delete question names what goes: the marked objects, even when a
 // filter hides them and the highlighted row is another object.
 func TestBrowserDeleteNamesWhatGoes(t *testing.T) {

@@ -80,6 +80,7 @@ type listing struct {
 	results      []int32 // the loaded entries matching pattern; nil until they are known
 	found        []entry // server-side prefix matches not yet loaded
 	foundRefs    []int32
+	cut          int      // the folder's prefix length: an entry's name is key[cut:]
 	narrow       struct { // the last complete filter result, to narrow from
 		pattern  string
 		orderVer int
@@ -197,8 +198,7 @@ func (l *listing) rebuildRows(h int) {
 	case l.results == nil && l.foundRefs == nil:
 		return // the first result is on its way: keep showing what was there
 	default:
-		rows := make([]int32, 0, len(l.results)+len(l.foundRefs))
-		l.rows = append(append(rows, l.results...), l.foundRefs...)
+		l.rows = mergeRanked(l.pattern, l.results, l.foundRefs, l.name)
 	}
 	if l.pattern != l.shownPattern {
 		// A new filter: start at its first match.
@@ -338,7 +338,7 @@ func (l *listing) setFound(es []aws.Entry, prefix string, h int) {
 			found = append(found, l.toEntry(e))
 		}
 	}
-	l.found = found
+	l.found, l.cut = found, len(prefix)
 	names := make([]string, len(found))
 	for i := range found {
 		names[i] = found[i].key[len(prefix):]
@@ -346,8 +346,47 @@ func (l *listing) setFound(es []aws.Entry, prefix string, h int) {
 	for _, m := range fuzzy.FindNoSort(l.pattern, names) {
 		l.foundRefs = append(l.foundRefs, int32(-m.Index-1))
 	}
-	rankRefs(l.pattern, l.foundRefs, func(r int32) string { return names[-r-1] })
+	rankRefs(l.pattern, l.foundRefs, l.name)
 	l.rebuildRows(h)
+}
+
+// name is what the filter matches for a row: an entry's key, or a found
+// entry's (r < 0), without the folder's prefix.
+func (l *listing) name(r int32) string {
+	if r < 0 {
+		return l.found[-r-1].key[l.cut:]
+	}
+	return l.entries[r].key[l.cut:]
+}
+
+// mergeRanked merges two lists ranked by rankRefs into one ranked list. The
+// found list is a page at most, the loaded one can be a million names: each
+// found ref is placed by binary search, so few names are ranked again.
+func mergeRanked(pattern string, loaded, found []int32, name func(int32) string) []int32 {
+	if len(found) == 0 {
+		return loaded
+	}
+	lower := strings.ToLower(pattern)
+	type key struct {
+		rank int
+		name string
+	}
+	keyOf := func(r int32) key { n := name(r); return key{matchRank(lower, n), n} }
+	less := func(a, b key) bool { return a.rank < b.rank || a.rank == b.rank && a.name < b.name }
+	out := make([]int32, 0, len(loaded)+len(found))
+	rest := loaded
+	for _, f := range found {
+		k := keyOf(f)
+		i, _ := slices.BinarySearchFunc(rest, k, func(r int32, k key) int {
+			if less(keyOf(r), k) {
+				return -1
+			}
+			return 1
+		})
+		out = append(append(out, rest[:i]...), f)
+		rest = rest[i:]
+	}
+	return append(out, rest...)
 }
 
 // isMarker reports whether e is the folder's own marker: the zero-byte

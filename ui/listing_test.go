@@ -498,17 +498,21 @@ func TestMatchRefsRanksByMatch(t *testing.T) {
 	}
 }
 
-// TestListingFilterRanksFound: server-side matches are ranked among
-// themselves too, after the loaded ones.
+// TestListingFilterRanksFound: server-side matches are ranked with the
+// loaded ones, as one list: a found whole-name match comes before a loaded
+// substring match.
 func TestListingFilterRanksFound(t *testing.T) {
 	l := &listing{}
-	l.addPage(aws.Page{Entries: []aws.Entry{lsObj("p/a", 1, 0, "")}, NextToken: "t"}, "")
+	l.addPage(aws.Page{Entries: []aws.Entry{lsObj("p/a", 1, 0, ""), lsObj("p/a-b1", 1, 0, ""), lsObj("p/ab1", 1, 0, "")}, NextToken: "t"}, "p/")
 	l.setPattern("b1", 10)
 	refs, _ := matchRefs(context.Background(), "b1", l.entries, l.candidates(), len("p/"))
 	l.setResults("b1", l.orderVer, refs, 10)
+	if got := lsNames(l); !slices.Equal(got, []string{"p/a-b1", "p/ab1"}) {
+		t.Fatalf("loaded rows %v", got)
+	}
 	l.setFound([]aws.Entry{lsObj("p/b01", 1, 0, ""), lsObj("p/b1", 1, 0, ""), lsObj("p/b1x", 1, 0, "")}, "p/", 10)
-	if got := lsNames(l); !slices.Equal(got, []string{"p/b1", "p/b1x", "p/b01"}) {
-		t.Fatalf("found rows %v", got)
+	if got, want := lsNames(l), []string{"p/b1", "p/b1x", "p/a-b1", "p/ab1", "p/b01"}; !slices.Equal(got, want) {
+		t.Fatalf("rows %v, want %v", got, want)
 	}
 }
 
