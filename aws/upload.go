@@ -17,9 +17,11 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/feature/s3/transfermanager"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/smithy-go"
@@ -175,7 +177,8 @@ func (c *Client) Upload(ctx context.Context, req UploadRequest, progress func(Pr
 	if s3UploadNeedsMD5(aws.ToString(c.s3.Options().BaseEndpoint)) {
 		api = s3ContentMD5Client{c.s3}
 	}
-	api = s3OwnAbortClient{api}
+	watch := &s3UploadWatch{S3APIClient: api}
+	api = watch
 	tm := transfermanager.New(api, func(o *transfermanager.Options) {
 		o.PartSizeBytes = max(plan.PartSize, s3MinPartSize)
 		o.Concurrency = plan.Concurrency
@@ -187,7 +190,7 @@ func (c *Client) Upload(ctx context.Context, req UploadRequest, progress func(Pr
 			o.MultipartUploadThreshold = size + 1
 		}
 		// What follows a failure or cancel (the progress listeners; the
-		// abort is ours, see s3OwnAbortClient) gets a fresh context.
+		// abort is ours, see s3UploadWatch) gets a fresh context.
 		o.FailTimeout = s3AbortTimeout
 		// No CRC32 trailers (see s3UploadNeedsMD5 for what guards the
 		// bytes instead): they need aws-chunked bodies, which gofakes3 (so
@@ -220,10 +223,16 @@ func (c *Client) Upload(ctx context.Context, req UploadRequest, progress func(Pr
 		// what may be left, then look.
 		ue := &UploadError{}
 		var mpe transfermanager.MultipartUploadError
-		if errors.As(err, &mpe) {
+		switch sent, created := watch.create(); {
+		case errors.As(err, &mpe):
 			ue.Multipart = true
 			ue.Err, ue.Clean = c.afterFailedMultipart(op, req.Bucket, req.Key, mpe.UploadID(), err)
-		} else {
+		case !sent.IsZero() && !created:
+			// CreateMultipartUpload was sent and its answer never came: the
+			// server may hold an upload whose ID nobody knows.
+			ue.Multipart = true
+			ue.Err, ue.Clean = c.afterLostCreate(op, req.Bucket, req.Key, sent, err)
+		default:
 			ue.Err, ue.Clean = c.explainKey(op, req.Bucket, req.Key, s3ExplainDamage(op, err)), true
 		}
 		info, found, lerr := c.landed(ctx, req, f, size, max(plan.PartSize, s3MinPartSize))
@@ -235,6 +244,13 @@ func (c *Client) Upload(ctx context.Context, req UploadRequest, progress func(Pr
 		}
 		ue.Clean = ue.Clean && lerr == nil
 		return ObjectInfo{}, ue
+	}
+	if retried, sent, used := watch.strays(); retried {
+		// The object is whole; the uploads made by creations whose answers
+		// were lost would only cost storage. Best effort: the upload is done.
+		actx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s3AbortCheckLimit)
+		c.abortSince(actx, req.Bucket, req.Key, sent, used)
+		cancel()
 	}
 	w.finish()
 	return ObjectInfo{
@@ -312,18 +328,133 @@ var s3ContentMD5 = middleware.BuildMiddlewareFunc("cfsignContentMD5", func(ctx c
 	return next.HandleBuild(ctx, in)
 })
 
-// s3OwnAbortClient keeps the transfer manager from aborting a failed
-// multipart upload itself: Upload aborts it (afterFailedMultipart), once, and
-// reads the answer. When the manager's own abort fails, even with
-// NoSuchUpload because an earlier attempt of it or a CompleteMultipartUpload
-// landed, it replaces the upload's error with a new one that only quotes the
-// old as text: the cause (a cancel: context.Canceled) is lost, and its raw
-// SDK text would be all the user sees.
-type s3OwnAbortClient struct{ transfermanager.S3APIClient }
+// s3UploadWatch is the transfer manager's client for one upload. It notes
+// when CreateMultipartUpload was first sent and whether an answer came, so a
+// failed upload knows when the server may hold an upload of unknown ID (see
+// afterLostCreate).
+//
+// It also keeps the transfer manager from aborting a failed multipart upload
+// itself: Upload aborts it (afterFailedMultipart), once, and reads the
+// answer. When the manager's own abort fails, even with NoSuchUpload because
+// an earlier attempt of it or a CompleteMultipartUpload landed, it replaces
+// the upload's error with a new one that only quotes the old as text: the
+// cause (a cancel: context.Canceled) is lost, and its raw SDK text would be
+// all the user sees.
+type s3UploadWatch struct {
+	transfermanager.S3APIClient
+	mu      sync.Mutex
+	sent    time.Time
+	created bool
+	id      string // the upload ID the answer gave
+	retried bool   // the answer came to a retry: the server may hold more uploads
+}
+
+// CreateMultipartUpload sends in, noting when and whether it was answered.
+func (w *s3UploadWatch) CreateMultipartUpload(ctx context.Context, in *s3.CreateMultipartUploadInput, opts ...func(*s3.Options)) (*s3.CreateMultipartUploadOutput, error) {
+	w.mu.Lock()
+	if w.sent.IsZero() {
+		w.sent = time.Now()
+	}
+	w.mu.Unlock()
+	out, err := w.S3APIClient.CreateMultipartUpload(ctx, in, opts...)
+	if err == nil {
+		attempts, _ := retry.GetAttemptResults(out.ResultMetadata)
+		w.mu.Lock()
+		w.created, w.id, w.retried = true, aws.ToString(out.UploadId), len(attempts.Results) > 1
+		w.mu.Unlock()
+	}
+	return out, err
+}
+
+// create reports when CreateMultipartUpload was first sent (zero: never)
+// and whether it was answered.
+func (w *s3UploadWatch) create() (sent time.Time, created bool) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.sent, w.created
+}
+
+// strays reports whether the server may hold uploads this one made and
+// never learnt the IDs of (the creations whose answers were lost before a
+// retry's came), with when the first was sent and the ID of the one used.
+func (w *s3UploadWatch) strays() (ok bool, sent time.Time, used string) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.retried, w.sent, w.id
+}
 
 // AbortMultipartUpload does nothing: Upload aborts after the manager returns.
-func (s3OwnAbortClient) AbortMultipartUpload(context.Context, *s3.AbortMultipartUploadInput, ...func(*s3.Options)) (*s3.AbortMultipartUploadOutput, error) {
+func (*s3UploadWatch) AbortMultipartUpload(context.Context, *s3.AbortMultipartUploadInput, ...func(*s3.Options)) (*s3.AbortMultipartUploadOutput, error) {
 	return &s3.AbortMultipartUploadOutput{}, nil
+}
+
+// s3ClockSlack is how far the server's clock may be from ours when
+// afterLostCreate decides which uploads are this one's.
+const s3ClockSlack = time.Minute
+
+// afterLostCreate aborts the multipart uploads of key that the server
+// started since sent (less s3ClockSlack): those a CreateMultipartUpload whose
+// answer was lost (a cancel, a dropped connection, each retry) may have
+// made. aborted is true when none is left; otherwise the error names them,
+// or says how to look when the server could not be asked.
+func (c *Client) afterLostCreate(op, bucket, key string, sent time.Time, cause error) (err error, aborted bool) {
+	explained := c.explainKey(op, bucket, key, s3ExplainDamage(op, cause))
+	ctx, cancel := context.WithTimeout(context.Background(), s3AbortCheckLimit)
+	defer cancel()
+	left, lerr := c.abortSince(ctx, bucket, key, sent, "")
+	if lerr != nil {
+		return &ExplainedError{
+			Msg: fmt.Sprintf("%s; a multipart upload may be left (the answer to its creation was lost): list them with aws s3api list-multipart-uploads%s --bucket %s --prefix %q",
+				explained.Error(), c.endpointFlag(), bucket, key),
+			Err: cause,
+		}, false
+	}
+	if len(left) == 0 {
+		return explained, true
+	}
+	return &ExplainedError{
+		Msg: fmt.Sprintf("%s; multipart upload %s could not be aborted: remove it with aws s3api abort-multipart-upload%s --bucket %s --key %q --upload-id %s",
+			explained.Error(), strings.Join(left, ", "), c.endpointFlag(), bucket, key, left[0]),
+		Err: cause,
+	}, false
+}
+
+// abortSince aborts the multipart uploads of key begun since sent (less
+// s3ClockSlack), but for the one named except, and returns those whose
+// abort failed. err is set when the uploads could not be listed.
+func (c *Client) abortSince(ctx context.Context, bucket, key string, sent time.Time, except string) (left []string, err error) {
+	ids, err := c.uploadsSince(ctx, bucket, key, sent.Add(-s3ClockSlack))
+	if err != nil {
+		return nil, err
+	}
+	for _, id := range ids {
+		if id != except && c.abort(ctx, s3PendingAbort{bucket, key, id}) != nil {
+			left = append(left, id)
+		}
+	}
+	return left, nil
+}
+
+// uploadsSince lists the IDs of the multipart uploads of exactly key begun
+// at or after since. An upload without a start time counts.
+func (c *Client) uploadsSince(ctx context.Context, bucket, key string, since time.Time) ([]string, error) {
+	var ids []string
+	in := &s3.ListMultipartUploadsInput{Bucket: aws.String(bucket), Prefix: aws.String(key)}
+	for {
+		out, err := c.s3.ListMultipartUploads(ctx, in)
+		if err != nil {
+			return nil, err
+		}
+		for _, u := range out.Uploads {
+			if aws.ToString(u.Key) == key && (u.Initiated == nil || !u.Initiated.Before(since)) {
+				ids = append(ids, aws.ToString(u.UploadId))
+			}
+		}
+		if !aws.ToBool(out.IsTruncated) {
+			return ids, nil
+		}
+		in.KeyMarker, in.UploadIdMarker = out.NextKeyMarker, out.NextUploadIdMarker
+	}
 }
 
 // afterFailedMultipart aborts the failed upload. Success or NoSuchUpload (an

@@ -164,3 +164,98 @@ func TestUploadCancelAfterPutSentWaitsForTheAnswer(t *testing.T) {
 		t.Errorf("the PUT's body was sent in full and the server stores it: want success, got %v", err)
 	}
 }
+
+// The user cancels while CreateMultipartUpload is on its way: the server
+// makes the upload, but its answer (the upload ID) never reaches the client.
+// A cancelled upload then leaves nothing: the upload nobody knew the ID of
+// is found and aborted. It was left on the server while the CLI said
+// "nothing uploaded".
+func TestUploadCancelDuringCreateLeavesNothing(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	c, sb := truthSandbox(t, func(forward *httputil.ReverseProxy, w http.ResponseWriter, r *http.Request) bool {
+		if r.Method == http.MethodPost && r.URL.Query().Has("uploads") {
+			forward.ServeHTTP(httptest.NewRecorder(), r.WithContext(context.WithoutCancel(r.Context()))) // the server makes it...
+			cancel()                                                                                     // ...and Ctrl-C comes first
+			<-r.Context().Done()
+			return true
+		}
+		return false
+	})
+	src := filepath.Join(t.TempDir(), "big.bin")
+	os.WriteFile(src, bytes.Repeat([]byte("cfsign"), 2<<20), 0o644) // 12 MiB: 3 parts of 5 MiB
+	key := testenv.Unique("created") + ".bin"
+	_, err := c.Upload(ctx, UploadRequest{Path: src, Bucket: sb.Bucket, Key: key, PartSize: 5 << 20, Concurrency: 2}, nil)
+	t.Logf("upload: %v", err)
+	var ue *UploadError
+	if !errors.As(err, &ue) || !ue.Clean || !errors.Is(err, context.Canceled) {
+		t.Fatalf("error %#v (%v), want a cancelled upload that left nothing", err, err)
+	}
+	direct := newTestClient(t, sb.S3Endpoint, func(o *ClientOptions) { o.AccessKeyID, o.SecretAccessKey = sb.AccessKeyID, sb.SecretAccessKey })
+	if ups, err := direct.ListMultipartUploads(context.Background(), sb.Bucket); err != nil || len(ups) != 0 {
+		t.Errorf("multipart uploads left: %q %v", ups, err)
+	}
+}
+
+// A server that makes the upload but whose answers to CreateMultipartUpload
+// are always lost: every retry made one more. The upload fails, and
+// none of them is left.
+func TestUploadLostCreateAnswersLeaveNothing(t *testing.T) {
+	var creates sync.Mutex
+	n := 0
+	c, sb := truthSandbox(t, func(forward *httputil.ReverseProxy, w http.ResponseWriter, r *http.Request) bool {
+		if r.Method == http.MethodPost && r.URL.Query().Has("uploads") {
+			forward.ServeHTTP(httptest.NewRecorder(), r)
+			creates.Lock()
+			n++
+			creates.Unlock()
+			testenv.S3Error(w, r, http.StatusServiceUnavailable, "SlowDown", "answer lost")
+			return true
+		}
+		return false
+	})
+	src := filepath.Join(t.TempDir(), "big.bin")
+	os.WriteFile(src, bytes.Repeat([]byte("cfsign"), 2<<20), 0o644)
+	key := testenv.Unique("lost") + ".bin"
+	_, err := c.Upload(context.Background(), UploadRequest{Path: src, Bucket: sb.Bucket, Key: key, PartSize: 5 << 20}, nil)
+	var ue *UploadError
+	if !errors.As(err, &ue) || !ue.Clean {
+		t.Fatalf("error %#v (%v), want a failed upload that left nothing", err, err)
+	}
+	direct := newTestClient(t, sb.S3Endpoint, func(o *ClientOptions) { o.AccessKeyID, o.SecretAccessKey = sb.AccessKeyID, sb.SecretAccessKey })
+	if ups, err := direct.ListMultipartUploads(context.Background(), sb.Bucket); err != nil || len(ups) != 0 {
+		t.Errorf("%d creates made uploads; left: %q %v", n, ups, err)
+	}
+}
+
+// The first answer to CreateMultipartUpload is lost and the SDK's retry
+// gets one: the upload succeeds, and the upload the first attempt made is
+// not left behind.
+func TestUploadRetriedCreateLeavesNoStray(t *testing.T) {
+	var creates sync.Mutex
+	n := 0
+	c, sb := truthSandbox(t, func(forward *httputil.ReverseProxy, w http.ResponseWriter, r *http.Request) bool {
+		if r.Method == http.MethodPost && r.URL.Query().Has("uploads") {
+			creates.Lock()
+			n++
+			first := n == 1
+			creates.Unlock()
+			if first {
+				forward.ServeHTTP(httptest.NewRecorder(), r)
+				testenv.S3Error(w, r, http.StatusServiceUnavailable, "SlowDown", "answer lost")
+				return true
+			}
+		}
+		return false
+	})
+	src := filepath.Join(t.TempDir(), "big.bin")
+	os.WriteFile(src, bytes.Repeat([]byte("cfsign"), 2<<20), 0o644)
+	key := testenv.Unique("retried") + ".bin"
+	if _, err := c.Upload(context.Background(), UploadRequest{Path: src, Bucket: sb.Bucket, Key: key, PartSize: 5 << 20}, nil); err != nil {
+		t.Fatal(err)
+	}
+	direct := newTestClient(t, sb.S3Endpoint, func(o *ClientOptions) { o.AccessKeyID, o.SecretAccessKey = sb.AccessKeyID, sb.SecretAccessKey })
+	if ups, err := direct.ListMultipartUploads(context.Background(), sb.Bucket); err != nil || len(ups) != 0 || n != 2 {
+		t.Errorf("%d creates; uploads left: %q %v", n, ups, err)
+	}
+}
