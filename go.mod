@@ -29,7 +29,6 @@ require (
 	github.com/sahilm/fuzzy v0.1.1
 	go.etcd.io/bbolt v1.3.5
 	golang.org/x/sys v0.38.0
-	gopkg.in/mgo.v2 v2.0.0-20180705113604-9856a29383ce
 )
 
 require (
@@ -69,4 +68,5 @@ require (
 	golang.org/x/text v0.28.0 // indirect
 	golang.org/x/tools v0.35.0 // indirect
 	gopkg.in/check.v1 v1.0.0-20201130134442-10cb98267c6c // indirect
+	gopkg.in/mgo.v2 v2.0.0-20180705113604-9856a29383ce // indirect
 )

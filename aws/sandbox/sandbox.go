@@ -160,8 +160,7 @@ const (
 
 const (
 	stateFile    = "sandbox.json"
-	storeDirName = "s3"      // the disk store (diskstore.go)
-	boltFile     = "s3.bolt" // the first layout's store, imported once (migrate.go)
+	storeDirName = "s3" // the disk store (diskstore.go)
 	keysDir      = "keys"
 )
 
@@ -228,12 +227,6 @@ func Start(ctx context.Context, opts Options) (*Sandbox, error) {
 	f, err := newS3Server(storeDir)
 	if err != nil {
 		return nil, err
-	}
-	if d, ok := f.backend.(*diskStore); ok {
-		if err := d.migrateBolt(filepath.Join(dir, boltFile), log); err != nil {
-			f.close()
-			return nil, err
-		}
 	}
 	if err := f.ensureBucket(Bucket); err != nil {
 		f.close()
