@@ -1,7 +1,6 @@
 package sandbox
 
 import (
-	"encoding/xml"
 	"io"
 	"net"
 	"net/http"
@@ -9,6 +8,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/cfsign/cfsign/aws/sandbox/s3server"
 )
 
 // guard is the front door of each sandbox server. Browsers are the threat:
@@ -135,8 +136,8 @@ func (h *hostSet) has(host string) bool {
 	return h.hosts[strings.ToLower(host)]
 }
 
-// corsWriter removes whatever CORS headers the server below sets (gofakes3
-// allows every origin) and sets the allowed origin's instead.
+// corsWriter removes whatever CORS headers the server below sets and sets
+// the allowed origin's instead.
 type corsWriter struct {
 	http.ResponseWriter
 	origin string
@@ -185,19 +186,5 @@ func (c *corsWriter) Unwrap() http.ResponseWriter { return c.ResponseWriter }
 
 // s3Refuse writes S3's XML error document.
 func s3Refuse(w http.ResponseWriter, r *http.Request, status int, code, msg string) {
-	type s3Error struct {
-		XMLName   xml.Name `xml:"Error"`
-		Code      string
-		Message   string
-		Resource  string `xml:",omitempty"`
-		RequestID string `xml:"RequestId"`
-	}
-	body, _ := xml.Marshal(s3Error{Code: code, Message: msg, Resource: r.URL.Path, RequestID: "cfsign-sandbox"})
-	w.Header().Set("Content-Type", "application/xml")
-	w.Header().Set("Content-Length", strconv.Itoa(len(xml.Header)+len(body)))
-	w.WriteHeader(status)
-	if r.Method != http.MethodHead {
-		w.Write([]byte(xml.Header))
-		w.Write(body)
-	}
+	s3server.WriteError(w, r, &s3server.Error{Status: status, Code: code, Message: msg})
 }

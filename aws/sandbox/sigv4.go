@@ -135,15 +135,20 @@ func (c account) verify(r *http.Request, now time.Time) *authError {
 	scope := s.date + "/" + s.region + "/" + s.service + "/aws4_request"
 	hash := sha256.Sum256([]byte(creq))
 	toSign := sigAlgorithm + "\n" + s.amzDate.Format(amzDateFormat) + "\n" + scope + "\n" + hex.EncodeToString(hash[:])
-	key := hmacSHA256([]byte("AWS4"+c.secret), s.date)
-	key = hmacSHA256(key, s.region)
-	key = hmacSHA256(key, s.service)
-	key = hmacSHA256(key, "aws4_request")
+	key := signingKey(c.secret, s.date, s.region, s.service)
 	want := hex.EncodeToString(hmacSHA256(key, toSign))
 	if !hmac.Equal([]byte(want), []byte(strings.ToLower(s.signature))) {
 		return denied("SignatureDoesNotMatch", "The request signature we calculated does not match the signature you provided. Check your key and signing method.")
 	}
 	return nil
+}
+
+// signingKey is SigV4's key for date (YYYYMMDD), region and service.
+func signingKey(secret, date, region, service string) []byte {
+	key := hmacSHA256([]byte("AWS4"+secret), date)
+	key = hmacSHA256(key, region)
+	key = hmacSHA256(key, service)
+	return hmacSHA256(key, "aws4_request")
 }
 
 func hmacSHA256(key []byte, data string) []byte {
@@ -206,8 +211,12 @@ func fromQuery(q url.Values) (signed, *authError) {
 	}
 	s.amzDate = t
 	secs, err := strconv.ParseInt(q.Get("X-Amz-Expires"), 10, 64)
-	if err != nil || secs < 0 {
+	if err != nil {
 		return s, denied("AuthorizationQueryParametersError", "X-Amz-Expires should be a number")
+	}
+	if secs < 0 {
+		// A URL made to expire before it was signed: S3 says expired.
+		return s, denied("AccessDenied", "Request has expired")
 	}
 	if time.Duration(secs)*time.Second > maxPresign {
 		return s, denied("AuthorizationQueryParametersError", "X-Amz-Expires must be less than a week (in seconds) that is; 604800")
