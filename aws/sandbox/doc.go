@@ -3,7 +3,8 @@
 // serves the sandbox bucket only to requests signed as CloudFront requires,
 // answering CloudFront's errors otherwise, and CloudFront's key and
 // distribution API. Every request to the S3 server and the API must be
-// signed with the sandbox's credentials.
+// signed with the sandbox's credentials; a signed body is checked against
+// its signature as it streams in.
 //
 // Start creates the bucket and a key pair on first use and reuses them on
 // later starts. The servers listen on loopback unless told otherwise. The

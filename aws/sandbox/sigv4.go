@@ -31,7 +31,8 @@ const (
 	// maxPresign is the longest X-Amz-Expires S3 accepts (7 days).
 	maxPresign = 7 * 24 * time.Hour
 	// maxSignedBody bounds a body read to hash it (CloudFront API requests,
-	// which carry no x-amz-content-sha256); S3 bodies are never read here.
+	// which carry no x-amz-content-sha256); S3 bodies are checked as they
+	// stream (payload.go).
 	maxSignedBody = 1 << 20
 )
 
@@ -72,8 +73,10 @@ type signed struct {
 	expires       time.Duration
 }
 
-// verify checks r's signature. It may replace r.Body (when it has to read the
-// body to hash it); the caller passes r on afterwards.
+// verify checks r's signature. It replaces r.Body: with the body read
+// whole, when it has to hash it first (CloudFront's API), else with a reader
+// that checks the body against the signature as it streams (see
+// checkPayload); the caller passes r on afterwards.
 func (c account) verify(r *http.Request, now time.Time) *authError {
 	var s signed
 	var aerr *authError
@@ -117,6 +120,10 @@ func (c account) verify(r *http.Request, now time.Time) *authError {
 		return denied("RequestTimeTooSkewed", "The difference between the request time and the current time is too large.")
 	}
 
+	if !s.presigned && s.payloadHash == "" && c.service == "s3" {
+		return denied("InvalidRequest", "Missing required header for this request: x-amz-content-sha256")
+	}
+	hashed := s.payloadHash == "" // the body is hashed here, not as it streams
 	if !s.presigned && s.payloadHash == "" {
 		// No x-amz-content-sha256 (CloudFront's API): the body is hashed.
 		body, err := io.ReadAll(io.LimitReader(r.Body, maxSignedBody+1))
@@ -140,7 +147,10 @@ func (c account) verify(r *http.Request, now time.Time) *authError {
 	if !hmac.Equal([]byte(want), []byte(strings.ToLower(s.signature))) {
 		return denied("SignatureDoesNotMatch", "The request signature we calculated does not match the signature you provided. Check your key and signing method.")
 	}
-	return nil
+	if hashed {
+		return nil
+	}
+	return checkPayload(r, &s, key)
 }
 
 // signingKey is SigV4's key for date (YYYYMMDD), region and service.

@@ -9,9 +9,9 @@
 // NotImplemented and changes nothing.
 //
 // It does no authentication of its own: the sandbox's guard checks every
-// request's signature before it gets here. A browser form upload (POST)
-// carries its signature in the form, which the server hands to
-// Options.VerifyPost.
+// request's signature before it gets here, and checks a signed body as it
+// streams in. A browser form upload (POST) carries its signature in the
+// form, which the server hands to Options.VerifyPost.
 package s3server
 
 import (
