@@ -26,7 +26,9 @@ type guard struct {
 	origin string          // the one CORS origin allowed; "" allows none
 	auth   *account        // nil: no signature needed (the edge checks CloudFront signatures itself)
 	health string          // answered unsigned at healthPath; "" for none
-	now    func() time.Time
+	// formUploads lets browser form uploads through unsigned (see isFormUpload).
+	formUploads bool
+	now         func() time.Time
 	// refuse writes an error in the server's own format.
 	refuse func(w http.ResponseWriter, r *http.Request, status int, code, msg string)
 }
@@ -81,7 +83,7 @@ func (g *guard) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusOK)
 		return
 	}
-	if g.auth != nil {
+	if g.auth != nil && !(g.formUploads && isFormUpload(r)) {
 		if aerr := g.auth.verify(r, g.now()); aerr != nil {
 			g.refuse(w, r, aerr.status, aerr.code, aerr.message)
 			return
@@ -89,6 +91,22 @@ func (g *guard) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	w = &corsWriter{ResponseWriter: w, origin: origin, allow: corsOK}
 	g.next.ServeHTTP(w, r)
+}
+
+// withFormUploads lets browser form uploads (POST of a form to a bucket)
+// through unsigned: their signature is in the form, which the S3 server
+// checks.
+func (g *guard) withFormUploads() *guard {
+	g.formUploads = true
+	return g
+}
+
+// isFormUpload reports whether r is a browser form upload: a POST of
+// multipart/form-data to a bucket, with no signature of its own.
+func isFormUpload(r *http.Request) bool {
+	bucket := strings.TrimPrefix(r.URL.Path, "/")
+	return r.Method == http.MethodPost && bucket != "" && !strings.Contains(bucket, "/") && r.URL.RawQuery == "" &&
+		r.Header.Get("Authorization") == "" && strings.HasPrefix(strings.ToLower(r.Header.Get("Content-Type")), "multipart/form-data")
 }
 
 // withHealth makes the guard answer the liveness check with token.

@@ -55,8 +55,9 @@ func sbSigned(t *testing.T, sb *Sandbox, method, pathQuery string, header http.H
 }
 
 // sbBoto3 runs a Python script with boto3 against the sandbox: the script
-// gets a client as s3 and the bucket as bucket, and the further args in
-// sys.argv[1:]. It skips (fails under CI) when python3 or boto3 is missing.
+// gets a client as s3 (boto3's default signing; SigV2 for presigned URLs in
+// us-east-1), one that signs SigV4 only as s3v4, the bucket as bucket, and
+// the further args in sys.argv[1:]. It skips (fails under CI) when python3 or boto3 is missing.
 func sbBoto3(t *testing.T, sb *Sandbox, script string, args ...string) (string, error) {
 	t.Helper()
 	py, err := exec.LookPath("python3")
@@ -72,6 +73,9 @@ from botocore.config import Config
 s3 = boto3.client("s3", endpoint_url=` + fmt.Sprintf("%q", sb.S3Endpoint) + `, region_name=` + fmt.Sprintf("%q", sb.Region) + `,
     aws_access_key_id=` + fmt.Sprintf("%q", sb.AccessKeyID) + `, aws_secret_access_key=` + fmt.Sprintf("%q", sb.SecretAccessKey) + `,
     config=Config(s3={"addressing_style": "path"}, retries={"max_attempts": 1}))
+s3v4 = boto3.client("s3", endpoint_url=s3.meta.endpoint_url, region_name=s3.meta.region_name,
+    aws_access_key_id=s3._request_signer._credentials.access_key, aws_secret_access_key=s3._request_signer._credentials.secret_key,
+    config=Config(signature_version="s3v4", s3={"addressing_style": "path"}, retries={"max_attempts": 1}))
 bucket = ` + fmt.Sprintf("%q", sb.Bucket) + `
 `
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)

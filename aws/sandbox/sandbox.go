@@ -228,7 +228,7 @@ func Start(ctx context.Context, opts Options) (*Sandbox, error) {
 		storeDir = filepath.Join(dir, storeDirName)
 	}
 	s3acct := &account{accessKeyID: state.AccessKeyID, secret: state.SecretAccessKey, service: "s3"}
-	f, err := s3server.New(s3server.Options{Dir: storeDir, Log: log, Owner: sandboxAccountID})
+	f, err := s3server.New(s3server.Options{Dir: storeDir, Log: log, VerifyPost: s3acct.verifyPost, Owner: sandboxAccountID})
 	if err != nil {
 		return nil, err
 	}
@@ -309,7 +309,7 @@ func Start(ctx context.Context, opts Options) (*Sandbox, error) {
 	s.Edge.trusted = cf.trusted
 
 	s.s3srv = &http.Server{
-		Handler:           newGuard(f, s3l.Addr(), s.hosts, opts.CORSOrigin, s3acct, s3Refuse).withHealth(instance),
+		Handler:           newGuard(f, s3l.Addr(), s.hosts, opts.CORSOrigin, s3acct, s3Refuse).withHealth(instance).withFormUploads(),
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       2 * time.Minute,
 	}

@@ -20,6 +20,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/cfsign/cfsign/aws/sandbox/s3server"
 )
 
 const (
@@ -374,4 +376,52 @@ func headerValue(r *http.Request, name string) string {
 		vals[i] = strings.Join(strings.Fields(v), " ")
 	}
 	return strings.Join(vals, ",")
+}
+
+// verifyPost checks a browser form upload's signature of its policy:
+// SigV4 (x-amz-signature, a hex HMAC with the signing key of the
+// credential's scope) or SigV2 (signature, a base64 HMAC-SHA1 with the
+// secret). The S3 server checks the policy itself; a form with no
+// signature fields is anonymous, which the sandbox refuses.
+func (c account) verifyPost(form s3server.PostForm) *s3server.Error {
+	refuse := func(status int, code, format string, args ...any) *s3server.Error {
+		return &s3server.Error{Status: status, Code: code, Message: fmt.Sprintf(format, args...)}
+	}
+	policy, hasPolicy := form["policy"]
+	switch {
+	case form["x-amz-credential"] != "" || form["x-amz-signature"] != "" || form["x-amz-algorithm"] != "":
+		if form["x-amz-algorithm"] != sigAlgorithm {
+			return refuse(http.StatusBadRequest, "InvalidArgument", "The x-amz-algorithm field must be %s.", sigAlgorithm)
+		}
+		var s signed
+		if aerr := s.setCredential(form["x-amz-credential"]); aerr != nil {
+			return refuse(http.StatusBadRequest, "InvalidArgument", "%s", aerr.message)
+		}
+		if s.accessKeyID != c.accessKeyID {
+			return refuse(http.StatusForbidden, "InvalidAccessKeyId", "The AWS Access Key Id you provided does not exist in our records.")
+		}
+		if !hasPolicy || form["x-amz-signature"] == "" || form["x-amz-date"] == "" {
+			return refuse(http.StatusBadRequest, "InvalidArgument", "Bucket POST must contain the fields policy, x-amz-date and x-amz-signature.")
+		}
+		want := hex.EncodeToString(hmacSHA256(signingKey(c.secret, s.date, s.region, s.service), policy))
+		if !hmac.Equal([]byte(want), []byte(strings.ToLower(form["x-amz-signature"]))) {
+			return refuse(http.StatusForbidden, "SignatureDoesNotMatch", "The request signature we calculated does not match the signature you provided. Check your key and signing method.")
+		}
+	case form["awsaccesskeyid"] != "":
+		if form["awsaccesskeyid"] != c.accessKeyID {
+			return refuse(http.StatusForbidden, "InvalidAccessKeyId", "The AWS Access Key Id you provided does not exist in our records.")
+		}
+		if !hasPolicy {
+			return refuse(http.StatusBadRequest, "InvalidArgument", "Bucket POST must contain a field named 'policy'.")
+		}
+		if form["signature"] == "" {
+			return refuse(http.StatusBadRequest, "InvalidArgument", "Bucket POST must contain a field named 'Signature'.")
+		}
+		if !hmac.Equal([]byte(v2Sign(c.secret, policy)), []byte(form["signature"])) {
+			return refuse(http.StatusForbidden, "SignatureDoesNotMatch", "The request signature we calculated does not match the signature you provided. Check your key and signing method.")
+		}
+	default:
+		return refuse(http.StatusForbidden, "AccessDenied", "Access Denied (the sandbox refuses anonymous requests: sign the form's policy with its credentials)")
+	}
+	return nil
 }
