@@ -1047,12 +1047,19 @@ func (d *diskStore) completeUpload(bucket, key, id string, req []completePart, c
 		d.removeFiles(o.Files)
 		return nil, err
 	}
+	if testHookLinked != nil {
+		testHookLinked()
+	}
 	if err := d.commit(bucket, key, o, check, id); err != nil {
 		return nil, err
 	}
 	os.RemoveAll(d.uploadDir(id)) // its parts, now the object's or unused
 	return o.info(), nil
 }
+
+// testHookLinked, when set (by tests), runs in completeUpload between the
+// links and the commit: where a crash leaves files no record names.
+var testHookLinked func()
 
 // linkInto makes dst a second name of the file from (on a file system
 // without hard links, a copy).
