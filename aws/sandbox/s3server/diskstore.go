@@ -351,6 +351,10 @@ func randomName() (string, error) {
 	return hex.EncodeToString(r[:]), nil
 }
 
+// fileWrite writes to a file being stored; tests make it fail as a full
+// disk does.
+var fileWrite = (*os.File).Write
+
 var copyBufs = sync.Pool{New: func() any { b := make([]byte, 1<<20); return &b }}
 
 // writeFile writes size bytes of r (size < 0: all of r) to a new file at
@@ -382,7 +386,7 @@ func (d *diskStore) writeFile(dst string, r io.Reader, size int64) (sum [md5.Siz
 				}
 			}
 			h.Write(buf[:m])
-			if _, err := f.Write(buf[:m]); err != nil {
+			if _, err := fileWrite(f, buf[:m]); err != nil {
 				return sum, n, err
 			}
 			n += int64(m)
