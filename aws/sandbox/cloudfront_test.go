@@ -541,3 +541,14 @@ func TestCloudFrontUpdateDistribution(t *testing.T) {
 		t.Errorf("the sandbox's own key after the move: %q, want retired", sb.Info().KeyStatus)
 	}
 }
+
+func TestCloudFrontNames(t *testing.T) {
+	for name, want := range map[string]bool{
+		"a": true, "cfsign-sandbox": true, "Key_1-2": true, strings.Repeat("x", 128): true,
+		"": false, strings.Repeat("x", 129): false, "has space": false, "dot.name": false, "ü": false,
+	} {
+		if got := validCFName(name); got != want {
+			t.Errorf("validCFName(%q) = %v, want %v", name, got, want)
+		}
+	}
+}

@@ -8,7 +8,6 @@ import (
 	"io"
 	"net/http"
 	"net/url"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -146,7 +145,26 @@ func (s *Server) uploadPart(w http.ResponseWriter, r *http.Request, bucket, key 
 	w.WriteHeader(http.StatusOK)
 }
 
-var copyRangeRe = regexp.MustCompile(`^bytes=([0-9]+)-([0-9]+)$`)
+// copyRange reads x-amz-copy-source-range: "bytes=FIRST-LAST", nothing else.
+func copyRange(v string) (first, last int64, ok bool) {
+	spec, found := strings.CutPrefix(v, "bytes=")
+	a, b, found2 := strings.Cut(spec, "-")
+	if !found || !found2 || !allDigits(a) || !allDigits(b) {
+		return 0, 0, false
+	}
+	first, err1 := strconv.ParseInt(a, 10, 64)
+	last, err2 := strconv.ParseInt(b, 10, 64)
+	return first, last, err1 == nil && err2 == nil && first <= last
+}
+
+func allDigits(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return s != ""
+}
 
 // uploadPartCopy answers UploadPartCopy: a part copied from an object, all
 // of it or x-amz-copy-source-range of it.
@@ -179,13 +197,8 @@ func (s *Server) uploadPartCopy(w http.ResponseWriter, r *http.Request, bucket, 
 	}
 	off, size := int64(0), src.Size
 	if v := r.Header.Get("X-Amz-Copy-Source-Range"); v != "" {
-		m := copyRangeRe.FindStringSubmatch(v)
-		var first, last int64
-		if m != nil {
-			first, _ = strconv.ParseInt(m[1], 10, 64)
-			last, _ = strconv.ParseInt(m[2], 10, 64)
-		}
-		if m == nil || last < first {
+		first, last, ok := copyRange(v)
+		if !ok {
 			WriteError(w, r, errInvalidArgument("x-amz-copy-source-range", v,
 				"The x-amz-copy-source-range value must be of the form bytes=first-last where first and last are the zero-based offsets of the first and last bytes to copy"))
 			return

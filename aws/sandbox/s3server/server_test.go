@@ -103,3 +103,29 @@ func TestFullDiskIsTold(t *testing.T) {
 		t.Errorf("files after the failures: %q, want the object's one", files)
 	}
 }
+
+// UploadPartCopy takes x-amz-copy-source-range only as bytes=FIRST-LAST.
+func TestCopyRangeForms(t *testing.T) {
+	for _, tc := range []struct {
+		v           string
+		first, last int64
+		ok          bool
+	}{
+		{"bytes=0-2", 0, 2, true},
+		{"bytes=5-5", 5, 5, true},
+		{"0-2", 0, 0, false},
+		{"bytes=0", 0, 0, false},
+		{"bytes=hello-world", 0, 0, false},
+		{"bytes=0-bar", 0, 0, false},
+		{"bytes=hello-", 0, 0, false},
+		{"bytes=-3", 0, 0, false},
+		{"bytes=0-2,3-5", 0, 0, false},
+		{"bytes=3-2", 0, 0, false},
+		{"bytes=+1-2", 0, 0, false},
+	} {
+		first, last, ok := copyRange(tc.v)
+		if ok != tc.ok || ok && (first != tc.first || last != tc.last) {
+			t.Errorf("copyRange(%q) = %d, %d, %v; want %d, %d, %v", tc.v, first, last, ok, tc.first, tc.last, tc.ok)
+		}
+	}
+}
