@@ -415,11 +415,28 @@ func (s *Server) getObject(w http.ResponseWriter, r *http.Request, bucket, key s
 	if r.Method == http.MethodHead || n == 0 {
 		return
 	}
-	if _, err := io.Copy(w, io.NewSectionReader(body, off, n)); err != nil {
-		// The status is out: all that is left is to cut the answer short,
-		// which the client sees as a body shorter than Content-Length.
-		s.logf("sandbox: S3 GET %s: %v", r.URL.Path, err)
+	src := &readErr{r: io.NewSectionReader(body, off, n)}
+	if _, err := io.Copy(w, src); err != nil && src.err != nil {
+		// Reading the store failed after the status went out: all that is
+		// left is to cut the answer short, which the client sees as a body
+		// shorter than Content-Length. (A client that went away is no
+		// failure of the sandbox's.)
+		s.logf("sandbox: S3 GET %s: %v", r.URL.Path, src.err)
 	}
+}
+
+// readErr remembers a read error of r, to tell it from a write error in a copy.
+type readErr struct {
+	r   io.Reader
+	err error
+}
+
+func (e *readErr) Read(p []byte) (int, error) {
+	n, err := e.r.Read(p)
+	if err != nil && err != io.EOF {
+		e.err = err
+	}
+	return n, err
 }
 
 // putObject answers PutObject: the body is checked against its length,
