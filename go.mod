@@ -31,7 +31,6 @@ require (
 	github.com/sahilm/fuzzy v0.1.1
 	go.etcd.io/bbolt v1.3.5
 	golang.org/x/sys v0.38.0
-	gopkg.in/mgo.v2 v2.0.0-20180705113604-9856a29383ce
 )
 
 require (
@@ -70,5 +69,4 @@ require (
 	go.shabbyrobe.org/gocovmerge v0.0.0-20230507111327-fa4f82cfbf4d // indirect
 	golang.org/x/text v0.28.0 // indirect
 	golang.org/x/tools v0.35.0 // indirect
-	gopkg.in/check.v1 v1.0.0-20201130134442-10cb98267c6c // indirect
 )

@@ -364,8 +364,8 @@ func TestMessagesSayWhatHappened(t *testing.T) {
 // (#1). cfsign looks (HEAD: size and ETag) instead of assuming, exits 0,
 // lists the object on stdout and says on stderr what happened.
 func TestUploadThatLandedIsReportedComplete(t *testing.T) {
-	// The sandbox (gofakes3) answers a retried Complete with NoSuchUpload,
-	// as S3 may; moto completes it twice.
+	// S3 may answer a retried Complete with NoSuchUpload (the proxy below
+	// does); the sandbox, like S3 mostly, answers it with the object.
 	c, sb := relSandboxClient(t)
 	server, bucket := sb.S3Endpoint, sb.Bucket
 	te := newTestEnv(t)
@@ -399,7 +399,8 @@ func TestUploadThatLandedIsReportedComplete(t *testing.T) {
 				first := false
 				once.Do(func() { first = true })
 				if !first {
-					return false // the retry reaches the server
+					testenv.S3Error(w, r, http.StatusNotFound, "NoSuchUpload", "The specified upload does not exist.")
+					return true
 				}
 				forward.ServeHTTP(httptest.NewRecorder(), r) // S3 completes it...
 				if tc.cancel {

@@ -284,7 +284,13 @@ func (c *setupCloudFront) pickKey(v *setupView, msg tea.KeyMsg) tea.Cmd {
 // choose fills domain and origin path from d and lists what will not work.
 func (c *setupCloudFront) choose(v *setupView, d aws.Distribution) {
 	bucket := v.value(fBucket)
-	v.fields[fDomain].input.SetValue(d.DomainName)
+	domain := d.DomainName
+	if v.deps.Sandbox && !strings.Contains(domain, "://") {
+		// CloudFront names a distribution by its host; the sandbox's edge
+		// serves that host over plain HTTP.
+		domain = "http://" + domain
+	}
+	v.fields[fDomain].input.SetValue(domain)
 	v.revalidate(fDomain)
 	c.warnings = nil
 	if o := distOrigin(d, bucket); o != nil {

@@ -1,8 +1,9 @@
 package sandbox
 
 // The sandbox's CloudFront API: CloudFront's 2020-05-31 REST API for public
-// keys, key groups and the sandbox's one distribution (the edge), enough for
-// cfsign's setup flow and for `aws cloudfront ... --endpoint-url`. The
+// keys, key groups and the sandbox's one distribution (the edge: read it,
+// and update which key groups it trusts), enough for cfsign's setup flow
+// and for `aws cloudfront ... --endpoint-url`. The
 // distribution trusts the key groups listed in its configuration; the edge
 // asks this API for their keys on every request, so an UpdateKeyGroup takes
 // effect at once.
@@ -31,7 +32,6 @@ import (
 	"io"
 	"net/http"
 	"os"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -55,14 +55,29 @@ const (
 	sandboxAccountID = "000000000000"
 )
 
-var cfNameRe = regexp.MustCompile(`^[A-Za-z0-9_-]{1,128}$`)
+// validCFName reports whether name is a valid public key or key group name:
+// 1 to 128 letters, digits, hyphens and underscores. (A function, not a
+// regexp: {1,128} compiles into 128 states at every cfsign start.)
+func validCFName(name string) bool {
+	if len(name) < 1 || len(name) > 128 {
+		return false
+	}
+	for i := 0; i < len(name); i++ {
+		switch c := name[i]; {
+		case 'A' <= c && c <= 'Z', 'a' <= c && c <= 'z', '0' <= c && c <= '9', c == '_', c == '-':
+		default:
+			return false
+		}
+	}
+	return true
+}
 
 // cloudFront is the API's state and handler.
 type cloudFront struct {
 	mu    sync.Mutex
 	path  string // "" in memory mode
 	st    cfState
-	edge  string // the distribution's domain: the edge URL
+	edge  string // the distribution's domain name: the edge's host:port, as CloudFront names a distribution without a scheme
 	now   func() time.Time
 	keyMu sync.Mutex
 	keys  signedurl.PublicKeys // trusted keys, rebuilt on every change
@@ -77,6 +92,10 @@ type cfState struct {
 	// OwnKeyID is the sandbox's own key pair ID once it has been
 	// registered: it is registered once per key pair, never again.
 	OwnKeyID string `json:"own_key_id,omitempty"`
+	// DistComment is the distribution's comment, once UpdateDistribution
+	// set one.
+	DistComment string    `json:"distribution_comment,omitempty"`
+	DistUpdated time.Time `json:"distribution_updated,omitempty"`
 }
 
 type cfPublicKey struct {
@@ -105,7 +124,8 @@ type cfKeyGroup struct {
 // key the user removed from the group or deleted stays so across restarts.
 // Memory mode has no state to keep, so every start is a first one.
 func newCloudFront(dir string, memory bool, keyPairID string, pub crypto.PublicKey, edgeURL string) (*cloudFront, error) {
-	c := &cloudFront{edge: edgeURL, now: time.Now}
+	host := strings.TrimPrefix(strings.TrimPrefix(edgeURL, "http://"), "https://")
+	c := &cloudFront{edge: host, now: time.Now}
 	existed := false
 	if !memory {
 		c.path = dir + string(os.PathSeparator) + cloudFrontFile
@@ -320,8 +340,10 @@ func (c *cloudFront) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		body, etag, err = c.getDistribution(id, false)
 	case "GET distribution {id} config":
 		body, etag, err = c.getDistribution(id, true)
+	case "PUT distribution {id} config":
+		body, etag, err = c.updateDistribution(r, id)
 	default:
-		err = cfErr(http.StatusBadRequest, "InvalidArgument", "the sandbox's CloudFront API does not implement %s %s (it serves public keys, key groups and reading its one distribution)", r.Method, r.URL.Path)
+		err = cfErr(http.StatusNotImplemented, "NotImplemented", "the sandbox's CloudFront API does not implement %s %s (it serves public keys, key groups, and reading and updating its one distribution)", r.Method, r.URL.Path)
 	}
 	if err != nil {
 		cfRefuse(w, r, err.status, err.code, err.message)
@@ -484,7 +506,7 @@ func (c *cloudFront) createPublicKey(r *http.Request) (*xmlPublicKey, string, *c
 	if cfg.CallerReference == "" || cfg.Name == "" || cfg.EncodedKey == "" {
 		return nil, "", cfErr(http.StatusBadRequest, "InvalidArgument", "CallerReference, Name and EncodedKey are required")
 	}
-	if !cfNameRe.MatchString(cfg.Name) {
+	if !validCFName(cfg.Name) {
 		return nil, "", cfErr(http.StatusBadRequest, "InvalidArgument", "the public key name %q may hold only letters, digits, - and _ (1-128)", cfg.Name)
 	}
 	if err := checkEncodedKey(cfg.EncodedKey); err != nil {
@@ -634,7 +656,7 @@ func (c *cloudFront) deletePublicKey(r *http.Request, id string) *cfError {
 // checkGroup validates a key group configuration; self is the group being
 // updated ("" when creating).
 func (c *cloudFront) checkGroup(cfg xmlKeyGroupConfig, self string) *cfError {
-	if cfg.Name == "" || !cfNameRe.MatchString(cfg.Name) {
+	if cfg.Name == "" || !validCFName(cfg.Name) {
 		return cfErr(http.StatusBadRequest, "InvalidArgument", "the key group name %q may hold only letters, digits, - and _ (1-128)", cfg.Name)
 	}
 	if len(cfg.Items) == 0 {
@@ -813,7 +835,28 @@ type xmlDistribution struct {
 	LastModifiedTime              string
 	InProgressInvalidationBatches int
 	DomainName                    string
-	Config                        xmlDistributionConfig
+	ActiveTrustedSigners          struct {
+		Enabled  bool
+		Quantity int
+	}
+	ActiveTrustedKeyGroups xmlActiveKeyGroups
+	Config                 xmlDistributionConfig
+}
+
+// xmlActiveKeyGroups are the key groups the distribution trusts with the
+// key pair IDs in each that CloudFront can use to verify signatures.
+type xmlActiveKeyGroups struct {
+	Enabled  bool
+	Quantity int
+	Items    []xmlKGKeyPairIDs `xml:"Items>KeyGroup,omitempty"`
+}
+
+type xmlKGKeyPairIDs struct {
+	KeyGroupID string `xml:"KeyGroupId"`
+	KeyPairIDs struct {
+		Quantity int
+		Items    []string `xml:"Items>KeyPairId,omitempty"`
+	} `xml:"KeyPairIds"`
 }
 
 type xmlDistributionSummary struct {
@@ -865,6 +908,9 @@ func (c *cloudFront) distConfig() xmlDistributionConfig {
 	b.AllowedMethods.CachedMethods.Quantity, b.AllowedMethods.CachedMethods.Items = 2, []string{"HEAD", "GET"}
 	b.CachePolicyID = "658327ea-f89d-4fab-a63d-7e88639e58f6"
 	cfg.Comment = "cfsign sandbox edge"
+	if c.st.DistComment != "" {
+		cfg.Comment = c.st.DistComment
+	}
 	cfg.PriceClass = "PriceClass_All"
 	cfg.Enabled = true
 	cfg.HTTPVersion = "http1.1"
@@ -884,14 +930,100 @@ func (c *cloudFront) getDistribution(id string, configOnly bool) (any, string, *
 		cfg.Xmlns = cfNamespace
 		return &cfg, c.st.DistETag, nil
 	}
-	return &xmlDistribution{Xmlns: cfNamespace, ID: id, ARN: c.distARN(), Status: "Deployed",
-		LastModifiedTime: c.now().UTC().Format(cfTimeFormat), DomainName: c.edge, Config: cfg}, c.st.DistETag, nil
+	return c.distribution(cfg), c.st.DistETag, nil
+}
+
+// distribution is the Distribution element of the API's answers.
+func (c *cloudFront) distribution(cfg xmlDistributionConfig) *xmlDistribution {
+	d := &xmlDistribution{Xmlns: cfNamespace, ID: c.st.DistributionID, ARN: c.distARN(), Status: "Deployed",
+		LastModifiedTime: c.modified().Format(cfTimeFormat), DomainName: c.edge, Config: cfg}
+	for _, gid := range c.st.Trusted {
+		g := c.group(gid)
+		if g == nil {
+			continue
+		}
+		item := xmlKGKeyPairIDs{KeyGroupID: gid}
+		item.KeyPairIDs.Items = slices.Clone(g.Items)
+		item.KeyPairIDs.Quantity = len(g.Items)
+		d.ActiveTrustedKeyGroups.Items = append(d.ActiveTrustedKeyGroups.Items, item)
+	}
+	d.ActiveTrustedKeyGroups.Quantity = len(d.ActiveTrustedKeyGroups.Items)
+	d.ActiveTrustedKeyGroups.Enabled = d.ActiveTrustedKeyGroups.Quantity > 0
+	return d
+}
+
+// modified is when the distribution last changed, as far as the API knows.
+func (c *cloudFront) modified() time.Time {
+	if !c.st.DistUpdated.IsZero() {
+		return c.st.DistUpdated.UTC()
+	}
+	return c.now().UTC()
+}
+
+// maxKeyGroupsPerDistribution is CloudFront's quota of key groups one
+// distribution may trust.
+const maxKeyGroupsPerDistribution = 4
+
+// updateDistribution answers UpdateDistribution for what the sandbox's edge
+// can follow: which key groups its cache behaviour trusts (at once, as
+// UpdateKeyGroup), and the comment. The origin must stay the sandbox's
+// bucket, and the edge serves signed requests only, so at least one key
+// group stays trusted and the distribution stays enabled.
+func (c *cloudFront) updateDistribution(r *http.Request, id string) (*xmlDistribution, string, *cfError) {
+	if id != c.st.DistributionID {
+		return nil, "", cfErr(http.StatusNotFound, "NoSuchDistribution", "the specified distribution %s does not exist (the sandbox has one: %s)", id, c.st.DistributionID)
+	}
+	if err := ifMatch(r, c.st.DistETag); err != nil {
+		return nil, "", err
+	}
+	var cfg xmlDistributionConfig
+	if err := readXML(r, &cfg); err != nil {
+		return nil, "", err
+	}
+	if cfg.CallerReference != c.distConfig().CallerReference {
+		return nil, "", cfErr(http.StatusBadRequest, "IllegalUpdate", "the CallerReference of a distribution cannot change")
+	}
+	for _, o := range cfg.Origins.Items {
+		if o.DomainName != originDomain {
+			return nil, "", cfErr(http.StatusBadRequest, "IllegalUpdate", "the sandbox's distribution serves its own bucket (%s); origin %s cannot be added", originDomain, o.DomainName)
+		}
+	}
+	if !cfg.Enabled {
+		return nil, "", cfErr(http.StatusBadRequest, "InvalidArgument", "the sandbox's distribution cannot be disabled")
+	}
+	tkg := cfg.DefaultCacheBehavior.TrustedKeyGroups
+	if !tkg.Enabled || len(tkg.Items) == 0 {
+		return nil, "", cfErr(http.StatusBadRequest, "InvalidArgument", "the sandbox's edge serves signed requests only: its cache behaviour must trust at least one key group")
+	}
+	if tkg.Quantity != len(tkg.Items) {
+		return nil, "", cfErr(http.StatusBadRequest, "InvalidArgument", "TrustedKeyGroups Quantity %d does not match its %d items", tkg.Quantity, len(tkg.Items))
+	}
+	if len(tkg.Items) > maxKeyGroupsPerDistribution {
+		return nil, "", cfErr(http.StatusBadRequest, "TooManyKeyGroupsAssociatedToDistribution", "the number of key groups associated with the distribution is more than the maximum allowed (%d)", maxKeyGroupsPerDistribution)
+	}
+	seen := map[string]bool{}
+	for _, gid := range tkg.Items {
+		if c.group(gid) == nil {
+			return nil, "", cfErr(http.StatusBadRequest, "TrustedKeyGroupDoesNotExist", "the specified key group %s does not exist", gid)
+		}
+		if seen[gid] {
+			return nil, "", cfErr(http.StatusBadRequest, "InvalidArgument", "the key group %s is listed twice", gid)
+		}
+		seen[gid] = true
+	}
+	c.st.Trusted = slices.Clone(tkg.Items)
+	c.st.DistComment = cfg.Comment
+	c.st.DistETag, c.st.DistUpdated = newETag(), c.now().UTC()
+	if err := c.commit(); err != nil {
+		return nil, "", err
+	}
+	return c.distribution(c.distConfig()), c.st.DistETag, nil
 }
 
 func (c *cloudFront) listDistributions() *xmlDistributionList {
 	cfg := c.distConfig()
 	s := xmlDistributionSummary{ID: c.st.DistributionID, ARN: c.distARN(), ETag: c.st.DistETag, Status: "Deployed",
-		LastModifiedTime: c.now().UTC().Format(cfTimeFormat), DomainName: c.edge, Origins: cfg.Origins,
+		LastModifiedTime: c.modified().Format(cfTimeFormat), DomainName: c.edge, Origins: cfg.Origins,
 		DefaultCacheBehavior: cfg.DefaultCacheBehavior, Comment: cfg.Comment, PriceClass: cfg.PriceClass,
 		Enabled: true, HTTPVersion: cfg.HTTPVersion}
 	return &xmlDistributionList{Xmlns: cfNamespace, MaxItems: 100, Quantity: 1, Items: []xmlDistributionSummary{s}}

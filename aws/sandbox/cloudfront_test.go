@@ -121,7 +121,7 @@ func TestCloudFrontAPISetupFlow(t *testing.T) {
 		t.Fatalf("distributions %+v %v", dists, err)
 	}
 	d := dists[0]
-	if d.ID != sb.DistributionID || d.DomainName != sb.EdgeURL || len(d.KeyGroupsTrusting(sb.KeyPairID)) != 1 {
+	if d.ID != sb.DistributionID || "http://"+d.DomainName != sb.EdgeURL || len(d.KeyGroupsTrusting(sb.KeyPairID)) != 1 {
 		t.Fatalf("distribution %+v", d)
 	}
 	if warns := aws.CheckDistribution(d, sb.KeyPairID, sb.Bucket); len(warns) != 0 {
@@ -303,8 +303,8 @@ func TestCloudFrontAPIAWSCLI(t *testing.T) {
 // A key the user took out of the distribution's trust stays out across
 // restarts: cloudfront.json is the truth once it exists, and the sandbox's
 // own key is registered only when the state is created (or when the
-// sandbox's key pair itself is new). Issue #12/#15: a retired key came back,
-// trusted, on the next start.
+// sandbox's key pair itself is new). A retired key once came back, trusted,
+// on the next start.
 func TestCloudFrontRetiredOwnKeyStaysRetired(t *testing.T) {
 	ctx := context.Background()
 	for _, del := range []bool{false, true} {
@@ -454,5 +454,101 @@ func TestCloudFrontOldStateKeepsDeletion(t *testing.T) {
 	}
 	if b, _ := os.ReadFile(path); !strings.Contains(string(b), `"own_key_id": "`+own+`"`) {
 		t.Errorf("cloudfront.json does not record the own key:\n%s", b)
+	}
+}
+
+// The distribution as CloudFront describes one: a domain name without a
+// scheme, the active trusted key groups with their key pair IDs; and
+// UpdateDistribution, with CloudFront's ETag rules, moves the edge's trust
+// from one key group to another at once.
+func TestCloudFrontUpdateDistribution(t *testing.T) {
+	sb, _ := sbStart(t)
+	sbPut(t, sbClient(sb), sb.Bucket, "doc.txt", []byte("doc"), "text/plain")
+	cf, raw := cfClients(t, sb)
+	ctx := context.Background()
+
+	got, err := raw.GetDistribution(ctx, &cloudfront.GetDistributionInput{Id: &sb.DistributionID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := got.Distribution
+	if host := strings.TrimPrefix(sb.EdgeURL, "http://"); sdkaws.ToString(d.DomainName) != host {
+		t.Errorf("DomainName %q, want the bare host %q", sdkaws.ToString(d.DomainName), host)
+	}
+	atk := d.ActiveTrustedKeyGroups
+	if atk == nil || !sdkaws.ToBool(atk.Enabled) || sdkaws.ToInt32(atk.Quantity) != 1 || len(atk.Items) != 1 ||
+		!slices.Equal(atk.Items[0].KeyPairIds.Items, []string{sb.KeyPairID}) {
+		t.Fatalf("ActiveTrustedKeyGroups %+v, want the sandbox's group with its key", atk)
+	}
+	oldGroup := sdkaws.ToString(atk.Items[0].KeyGroupId)
+
+	// A second key in a group of its own; the distribution is moved to it.
+	pair, pubPEM := cfNewKey(t, keys.RSA)
+	id, _, err := cf.RegisterPublicKey(ctx, pubPEM, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	g, err := cf.CreateKeyGroup(ctx, "moved-to", id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := raw.GetDistributionConfig(ctx, &cloudfront.GetDistributionConfigInput{Id: &sb.DistributionID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dc := cfg.DistributionConfig
+	dc.DefaultCacheBehavior.TrustedKeyGroups = &cftypes.TrustedKeyGroups{Enabled: sdkaws.Bool(true), Quantity: sdkaws.Int32(1), Items: []string{g.ID}}
+	dc.Comment = sdkaws.String("moved")
+	update := func(etag *string, cfg *cftypes.DistributionConfig) (*cloudfront.UpdateDistributionOutput, error) {
+		return raw.UpdateDistribution(ctx, &cloudfront.UpdateDistributionInput{Id: &sb.DistributionID, IfMatch: etag, DistributionConfig: cfg})
+	}
+	if _, err := update(nil, dc); cfCode(err) != "InvalidIfMatchVersion" {
+		t.Errorf("update without If-Match: %v", err)
+	}
+	if _, err := update(sdkaws.String("ESTALE"), dc); cfCode(err) != "PreconditionFailed" {
+		t.Errorf("update with a stale If-Match: %v", err)
+	}
+	bad := *dc
+	bad.DefaultCacheBehavior = &cftypes.DefaultCacheBehavior{}
+	*bad.DefaultCacheBehavior = *dc.DefaultCacheBehavior
+	bad.DefaultCacheBehavior.TrustedKeyGroups = &cftypes.TrustedKeyGroups{Enabled: sdkaws.Bool(true), Quantity: sdkaws.Int32(1), Items: []string{"no-such-group"}}
+	if _, err := update(cfg.ETag, &bad); cfCode(err) != "TrustedKeyGroupDoesNotExist" {
+		t.Errorf("update naming a missing key group: %v", err)
+	}
+	out, err := update(cfg.ETag, dc)
+	if err != nil {
+		t.Fatalf("UpdateDistribution: %v", err)
+	}
+	if sdkaws.ToString(out.ETag) == sdkaws.ToString(cfg.ETag) || sdkaws.ToString(out.Distribution.DistributionConfig.Comment) != "moved" ||
+		sdkaws.ToString(out.Distribution.ActiveTrustedKeyGroups.Items[0].KeyGroupId) != g.ID {
+		t.Errorf("update's answer: ETag %s (was %s), %+v", sdkaws.ToString(out.ETag), sdkaws.ToString(cfg.ETag), out.Distribution)
+	}
+	if got := cfEdgeStatus(t, sb, id, pair.PrivatePath, "doc.txt"); got != 200 {
+		t.Errorf("edge with the newly trusted group's key: %d, want 200", got)
+	}
+	if got := cfEdgeStatus(t, sb, sb.KeyPairID, sb.PrivateKeyPath, "doc.txt"); got != 403 {
+		t.Errorf("edge with the key of the group no longer trusted: %d, want 403", got)
+	}
+	// The old group is free to go now; the new one is in use.
+	og, err := raw.GetKeyGroup(ctx, &cloudfront.GetKeyGroupInput{Id: &oldGroup})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := raw.DeleteKeyGroup(ctx, &cloudfront.DeleteKeyGroupInput{Id: &oldGroup, IfMatch: og.ETag}); err != nil {
+		t.Errorf("deleting the group no longer trusted: %v", err)
+	}
+	if sb.Info().KeyStatus != KeyRetired {
+		t.Errorf("the sandbox's own key after the move: %q, want retired", sb.Info().KeyStatus)
+	}
+}
+
+func TestCloudFrontNames(t *testing.T) {
+	for name, want := range map[string]bool{
+		"a": true, "cfsign-sandbox": true, "Key_1-2": true, strings.Repeat("x", 128): true,
+		"": false, strings.Repeat("x", 129): false, "has space": false, "dot.name": false, "ü": false,
+	} {
+		if got := validCFName(name); got != want {
+			t.Errorf("validCFName(%q) = %v, want %v", name, got, want)
+		}
 	}
 }

@@ -17,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cfsign/cfsign/aws/sandbox/s3server"
 	"github.com/cfsign/cfsign/aws/signedurl"
 
 	sdkaws "github.com/aws/aws-sdk-go-v2/aws"
@@ -542,15 +543,15 @@ func TestEdgeOversizedHeader(t *testing.T) {
 
 // TestEdgeStandalone: NewEdge serves any ObjectSource, refusing unsigned requests.
 func TestEdgeStandalone(t *testing.T) {
-	f, err := newS3Server("")
+	f, err := s3server.New(s3server.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer f.close()
-	if err := f.ensureBucket("b"); err != nil {
+	defer f.Close()
+	if err := f.EnsureBucket("b"); err != nil {
 		t.Fatal(err)
 	}
-	e := NewEdge(bucketSource{f: f, bucket: "b"}, signedurl.PublicKeys{}, nil)
+	e := NewEdge(bucketSource{srv: f, bucket: "b"}, signedurl.PublicKeys{}, nil)
 	srv := newEdgeServer(e)
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {

@@ -1,7 +1,6 @@
 package sandbox
 
 import (
-	"encoding/xml"
 	"io"
 	"net"
 	"net/http"
@@ -9,6 +8,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/cfsign/cfsign/aws/sandbox/s3server"
 )
 
 // guard is the front door of each sandbox server. Browsers are the threat:
@@ -25,7 +26,9 @@ type guard struct {
 	origin string          // the one CORS origin allowed; "" allows none
 	auth   *account        // nil: no signature needed (the edge checks CloudFront signatures itself)
 	health string          // answered unsigned at healthPath; "" for none
-	now    func() time.Time
+	// formUploads lets browser form uploads through unsigned (see isFormUpload).
+	formUploads bool
+	now         func() time.Time
 	// refuse writes an error in the server's own format.
 	refuse func(w http.ResponseWriter, r *http.Request, status int, code, msg string)
 }
@@ -80,7 +83,7 @@ func (g *guard) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusOK)
 		return
 	}
-	if g.auth != nil {
+	if g.auth != nil && !(g.formUploads && isFormUpload(r)) {
 		if aerr := g.auth.verify(r, g.now()); aerr != nil {
 			g.refuse(w, r, aerr.status, aerr.code, aerr.message)
 			return
@@ -88,6 +91,22 @@ func (g *guard) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	w = &corsWriter{ResponseWriter: w, origin: origin, allow: corsOK}
 	g.next.ServeHTTP(w, r)
+}
+
+// withFormUploads lets browser form uploads (POST of a form to a bucket)
+// through unsigned: their signature is in the form, which the S3 server
+// checks.
+func (g *guard) withFormUploads() *guard {
+	g.formUploads = true
+	return g
+}
+
+// isFormUpload reports whether r is a browser form upload: a POST of
+// multipart/form-data to a bucket, with no signature of its own.
+func isFormUpload(r *http.Request) bool {
+	bucket := strings.TrimPrefix(r.URL.Path, "/")
+	return r.Method == http.MethodPost && bucket != "" && !strings.Contains(bucket, "/") && r.URL.RawQuery == "" &&
+		r.Header.Get("Authorization") == "" && strings.HasPrefix(strings.ToLower(r.Header.Get("Content-Type")), "multipart/form-data")
 }
 
 // withHealth makes the guard answer the liveness check with token.
@@ -135,8 +154,8 @@ func (h *hostSet) has(host string) bool {
 	return h.hosts[strings.ToLower(host)]
 }
 
-// corsWriter removes whatever CORS headers the server below sets (gofakes3
-// allows every origin) and sets the allowed origin's instead.
+// corsWriter removes whatever CORS headers the server below sets and sets
+// the allowed origin's instead.
 type corsWriter struct {
 	http.ResponseWriter
 	origin string
@@ -185,19 +204,5 @@ func (c *corsWriter) Unwrap() http.ResponseWriter { return c.ResponseWriter }
 
 // s3Refuse writes S3's XML error document.
 func s3Refuse(w http.ResponseWriter, r *http.Request, status int, code, msg string) {
-	type s3Error struct {
-		XMLName   xml.Name `xml:"Error"`
-		Code      string
-		Message   string
-		Resource  string `xml:",omitempty"`
-		RequestID string `xml:"RequestId"`
-	}
-	body, _ := xml.Marshal(s3Error{Code: code, Message: msg, Resource: r.URL.Path, RequestID: "cfsign-sandbox"})
-	w.Header().Set("Content-Type", "application/xml")
-	w.Header().Set("Content-Length", strconv.Itoa(len(xml.Header)+len(body)))
-	w.WriteHeader(status)
-	if r.Method != http.MethodHead {
-		w.Write([]byte(xml.Header))
-		w.Write(body)
-	}
+	s3server.WriteError(w, r, &s3server.Error{Status: status, Code: code, Message: msg})
 }

@@ -31,8 +31,8 @@ type listQuery struct {
 
 // S3's rule (and moto's): a key whose rest after the prefix holds the
 // delimiter rolls up into prefix+rest up to and including the first
-// delimiter, even when that is the whole key (a folder marker). Issue #12 §4,
-// #14.11: the sandbox listed rank/rank/newdir/ under Contents as well.
+// delimiter, even when that is the whole key (a folder marker). The sandbox
+// once listed rank/rank/newdir/ under Contents as well.
 var folderQueries = []listQuery{
 	{prefix: "rank/rank/", delim: "/", want: [][]string{{"rank/rank/", "rank/rank/file.txt", "P:rank/rank/newdir/", "P:rank/rank/other/", "rank/rank/zz"}}},
 	{prefix: "rank/rank/n", delim: "/", want: [][]string{{"P:rank/rank/newdir/"}}},

@@ -17,8 +17,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/cfsign/cfsign/aws/sandbox/s3server"
 	"github.com/cfsign/cfsign/aws/signedurl"
-
 	"github.com/cfsign/cfsign/keys"
 )
 
@@ -73,7 +73,7 @@ type Sandbox struct {
 	hosts      *hostSet // extra Host values every server accepts
 	recordPath string   // running.json, while this process runs the sandbox
 
-	s3       *s3Server
+	s3       *s3server.Server
 	s3srv    *http.Server
 	edgeSrv  *http.Server
 	cfSrv    *http.Server
@@ -152,6 +152,9 @@ func (s *Sandbox) Signer(hash signedurl.Hash) (*signedurl.Signer, error) {
 	return signedurl.NewSigner(s.KeyPairID, key, hash)
 }
 
+// errLocked is the S3 store held by another process.
+var errLocked = s3server.ErrLocked
+
 // Sandbox constants.
 const (
 	Bucket = "sandbox"   // the one bucket the edge serves
@@ -160,8 +163,7 @@ const (
 
 const (
 	stateFile    = "sandbox.json"
-	storeDirName = "s3"      // the disk store (diskstore.go)
-	boltFile     = "s3.bolt" // the first layout's store, imported once (migrate.go)
+	storeDirName = "s3" // the S3 server's disk store (package s3server)
 	keysDir      = "keys"
 )
 
@@ -225,18 +227,13 @@ func Start(ctx context.Context, opts Options) (*Sandbox, error) {
 	if !opts.Memory {
 		storeDir = filepath.Join(dir, storeDirName)
 	}
-	f, err := newS3Server(storeDir)
+	s3acct := &account{accessKeyID: state.AccessKeyID, secret: state.SecretAccessKey, service: "s3"}
+	f, err := s3server.New(s3server.Options{Dir: storeDir, Log: log, VerifyPost: s3acct.verifyPost, Owner: sandboxAccountID})
 	if err != nil {
 		return nil, err
 	}
-	if d, ok := f.backend.(*diskStore); ok {
-		if err := d.migrateBolt(filepath.Join(dir, boltFile), log); err != nil {
-			f.close()
-			return nil, err
-		}
-	}
-	if err := f.ensureBucket(Bucket); err != nil {
-		f.close()
+	if err := f.EnsureBucket(Bucket); err != nil {
+		f.Close()
 		return nil, fmt.Errorf("start sandbox: %w", err)
 	}
 
@@ -250,7 +247,7 @@ func Start(ctx context.Context, opts Options) (*Sandbox, error) {
 		PublicKeyPath:   pubPath,
 		instance:        instance,
 		hosts:           &hostSet{},
-		Edge:            NewEdge(bucketSource{f: f, bucket: Bucket}, signedurl.PublicKeys{state.KeyPairID: pub}, log),
+		Edge:            NewEdge(bucketSource{srv: f, bucket: Bucket}, signedurl.PublicKeys{state.KeyPairID: pub}, log),
 		s3:              f,
 	}
 
@@ -275,7 +272,7 @@ func Start(ctx context.Context, opts Options) (*Sandbox, error) {
 			for _, done := range servers[:i] {
 				done.l.Close()
 			}
-			f.close()
+			f.Close()
 			return nil, fmt.Errorf("start sandbox %s: %w", sv.name, err)
 		}
 		sv.l = l
@@ -305,14 +302,14 @@ func Start(ctx context.Context, opts Options) (*Sandbox, error) {
 		for _, sv := range servers {
 			sv.l.Close()
 		}
-		f.close()
+		f.Close()
 		return nil, err
 	}
 	s.DistributionID = cf.st.DistributionID
 	s.Edge.trusted = cf.trusted
 
 	s.s3srv = &http.Server{
-		Handler:           newGuard(f, s3l.Addr(), s.hosts, opts.CORSOrigin, &account{accessKeyID: s.AccessKeyID, secret: s.SecretAccessKey, service: "s3"}, s3Refuse).withHealth(instance),
+		Handler:           newGuard(f, s3l.Addr(), s.hosts, opts.CORSOrigin, s3acct, s3Refuse).withHealth(instance).withFormUploads(),
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       2 * time.Minute,
 	}
@@ -379,7 +376,7 @@ func (s *Sandbox) Close() error {
 		}
 		s.served.Wait()
 		if s.s3 != nil {
-			if err := s.s3.close(); err != nil {
+			if err := s.s3.Close(); err != nil {
 				errs = append(errs, fmt.Errorf("close sandbox database: %w", err))
 			}
 		}
@@ -518,7 +515,8 @@ func listen(ctx context.Context, addr string, lastPort int) (net.Listener, error
 	return lc.Listen(ctx, "tcp", listenAddr(addr))
 }
 
-// validKeyPairID reports whether id looks like a CloudFront public key ID.
+// validKeyPairID reports whether id has the form the sandbox mints, as
+// CloudFront does for public keys: K and 13 capital letters or digits.
 func validKeyPairID(id string) bool {
 	if len(id) != 14 || id[0] != 'K' {
 		return false

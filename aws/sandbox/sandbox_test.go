@@ -452,9 +452,9 @@ func TestSandboxNewKeyNewID(t *testing.T) {
 	}
 }
 
-// TestFakeS3ListMultipartUploads: a bucket that never had an upload lists
-// none (gofakes3 alone answers NoSuchUpload); uploads in progress are listed.
-func TestFakeS3ListMultipartUploads(t *testing.T) {
+// TestListMultipartUploads: a bucket that never had an upload lists none;
+// uploads in progress are listed.
+func TestListMultipartUploads(t *testing.T) {
 	sb, _ := sbStart(t)
 	c := sbClient(sb)
 	ctx := context.Background()
@@ -490,9 +490,9 @@ func TestFakeS3ListMultipartUploads(t *testing.T) {
 	}
 }
 
-// TestFakeS3MultipartETag: HEAD, GET, listings and the edge show the ETag
+// TestMultipartETag: HEAD, GET, listings and the edge show the ETag
 // CompleteMultipartUpload returned; a later single PUT shows its plain MD5.
-func TestFakeS3MultipartETag(t *testing.T) {
+func TestMultipartETag(t *testing.T) {
 	sb, _ := sbStart(t)
 	c := sbClient(sb)
 	ctx := context.Background()
@@ -604,9 +604,9 @@ func sbAWSCLI(t *testing.T, sb *Sandbox) func(args ...string) (string, error) {
 	}
 }
 
-// TestFakeS3AWSCLI: `aws s3 cp` up (multipart: above the CLI's 8 MiB
+// TestAWSCLI: `aws s3 cp` up (multipart: above the CLI's 8 MiB
 // threshold) and down, and `aws s3 ls`, against the sandbox S3 endpoint.
-func TestFakeS3AWSCLI(t *testing.T) {
+func TestAWSCLI(t *testing.T) {
 	sb, _ := sbStart(t)
 	aws := sbAWSCLI(t, sb)
 	dir := t.TempDir()

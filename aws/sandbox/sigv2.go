@@ -87,11 +87,16 @@ func (c account) verifyV2(r *http.Request, accessKeyID, signature, expires strin
 	if len(sub) > 0 {
 		b.WriteString("?" + strings.Join(sub, "&"))
 	}
-	mac := hmac.New(sha1.New, []byte(c.secret))
-	mac.Write([]byte(b.String()))
-	want := base64.StdEncoding.EncodeToString(mac.Sum(nil))
+	want := v2Sign(c.secret, b.String())
 	if !hmac.Equal([]byte(want), []byte(signature)) {
 		return denied("SignatureDoesNotMatch", "The request signature we calculated does not match the signature you provided. Check your key and signing method.")
 	}
 	return nil
+}
+
+// v2Sign is SigV2's signature of s: base64 of its HMAC-SHA1 with secret.
+func v2Sign(secret, s string) string {
+	mac := hmac.New(sha1.New, []byte(secret))
+	mac.Write([]byte(s))
+	return base64.StdEncoding.EncodeToString(mac.Sum(nil))
 }

@@ -20,6 +20,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/cfsign/cfsign/aws/sandbox/s3server"
 )
 
 const (
@@ -31,7 +33,8 @@ const (
 	// maxPresign is the longest X-Amz-Expires S3 accepts (7 days).
 	maxPresign = 7 * 24 * time.Hour
 	// maxSignedBody bounds a body read to hash it (CloudFront API requests,
-	// which carry no x-amz-content-sha256); S3 bodies are never read here.
+	// which carry no x-amz-content-sha256); S3 bodies are checked as they
+	// stream (payload.go).
 	maxSignedBody = 1 << 20
 )
 
@@ -72,8 +75,10 @@ type signed struct {
 	expires       time.Duration
 }
 
-// verify checks r's signature. It may replace r.Body (when it has to read the
-// body to hash it); the caller passes r on afterwards.
+// verify checks r's signature. It replaces r.Body: with the body read
+// whole, when it has to hash it first (CloudFront's API), else with a reader
+// that checks the body against the signature as it streams (see
+// checkPayload); the caller passes r on afterwards.
 func (c account) verify(r *http.Request, now time.Time) *authError {
 	var s signed
 	var aerr *authError
@@ -117,6 +122,10 @@ func (c account) verify(r *http.Request, now time.Time) *authError {
 		return denied("RequestTimeTooSkewed", "The difference between the request time and the current time is too large.")
 	}
 
+	if !s.presigned && s.payloadHash == "" && c.service == "s3" {
+		return denied("InvalidRequest", "Missing required header for this request: x-amz-content-sha256")
+	}
+	hashed := s.payloadHash == "" // the body is hashed here, not as it streams
 	if !s.presigned && s.payloadHash == "" {
 		// No x-amz-content-sha256 (CloudFront's API): the body is hashed.
 		body, err := io.ReadAll(io.LimitReader(r.Body, maxSignedBody+1))
@@ -135,15 +144,23 @@ func (c account) verify(r *http.Request, now time.Time) *authError {
 	scope := s.date + "/" + s.region + "/" + s.service + "/aws4_request"
 	hash := sha256.Sum256([]byte(creq))
 	toSign := sigAlgorithm + "\n" + s.amzDate.Format(amzDateFormat) + "\n" + scope + "\n" + hex.EncodeToString(hash[:])
-	key := hmacSHA256([]byte("AWS4"+c.secret), s.date)
-	key = hmacSHA256(key, s.region)
-	key = hmacSHA256(key, s.service)
-	key = hmacSHA256(key, "aws4_request")
+	key := signingKey(c.secret, s.date, s.region, s.service)
 	want := hex.EncodeToString(hmacSHA256(key, toSign))
 	if !hmac.Equal([]byte(want), []byte(strings.ToLower(s.signature))) {
 		return denied("SignatureDoesNotMatch", "The request signature we calculated does not match the signature you provided. Check your key and signing method.")
 	}
-	return nil
+	if hashed {
+		return nil
+	}
+	return checkPayload(r, &s, key)
+}
+
+// signingKey is SigV4's key for date (YYYYMMDD), region and service.
+func signingKey(secret, date, region, service string) []byte {
+	key := hmacSHA256([]byte("AWS4"+secret), date)
+	key = hmacSHA256(key, region)
+	key = hmacSHA256(key, service)
+	return hmacSHA256(key, "aws4_request")
 }
 
 func hmacSHA256(key []byte, data string) []byte {
@@ -206,8 +223,12 @@ func fromQuery(q url.Values) (signed, *authError) {
 	}
 	s.amzDate = t
 	secs, err := strconv.ParseInt(q.Get("X-Amz-Expires"), 10, 64)
-	if err != nil || secs < 0 {
+	if err != nil {
 		return s, denied("AuthorizationQueryParametersError", "X-Amz-Expires should be a number")
+	}
+	if secs < 0 {
+		// A URL made to expire before it was signed: S3 says expired.
+		return s, denied("AccessDenied", "Request has expired")
 	}
 	if time.Duration(secs)*time.Second > maxPresign {
 		return s, denied("AuthorizationQueryParametersError", "X-Amz-Expires must be less than a week (in seconds) that is; 604800")
@@ -355,4 +376,52 @@ func headerValue(r *http.Request, name string) string {
 		vals[i] = strings.Join(strings.Fields(v), " ")
 	}
 	return strings.Join(vals, ",")
+}
+
+// verifyPost checks a browser form upload's signature of its policy:
+// SigV4 (x-amz-signature, a hex HMAC with the signing key of the
+// credential's scope) or SigV2 (signature, a base64 HMAC-SHA1 with the
+// secret). The S3 server checks the policy itself; a form with no
+// signature fields is anonymous, which the sandbox refuses.
+func (c account) verifyPost(form s3server.PostForm) *s3server.Error {
+	refuse := func(status int, code, format string, args ...any) *s3server.Error {
+		return &s3server.Error{Status: status, Code: code, Message: fmt.Sprintf(format, args...)}
+	}
+	policy, hasPolicy := form["policy"]
+	switch {
+	case form["x-amz-credential"] != "" || form["x-amz-signature"] != "" || form["x-amz-algorithm"] != "":
+		if form["x-amz-algorithm"] != sigAlgorithm {
+			return refuse(http.StatusBadRequest, "InvalidArgument", "The x-amz-algorithm field must be %s.", sigAlgorithm)
+		}
+		var s signed
+		if aerr := s.setCredential(form["x-amz-credential"]); aerr != nil {
+			return refuse(http.StatusBadRequest, "InvalidArgument", "%s", aerr.message)
+		}
+		if s.accessKeyID != c.accessKeyID {
+			return refuse(http.StatusForbidden, "InvalidAccessKeyId", "The AWS Access Key Id you provided does not exist in our records.")
+		}
+		if !hasPolicy || form["x-amz-signature"] == "" || form["x-amz-date"] == "" {
+			return refuse(http.StatusBadRequest, "InvalidArgument", "Bucket POST must contain the fields policy, x-amz-date and x-amz-signature.")
+		}
+		want := hex.EncodeToString(hmacSHA256(signingKey(c.secret, s.date, s.region, s.service), policy))
+		if !hmac.Equal([]byte(want), []byte(strings.ToLower(form["x-amz-signature"]))) {
+			return refuse(http.StatusForbidden, "SignatureDoesNotMatch", "The request signature we calculated does not match the signature you provided. Check your key and signing method.")
+		}
+	case form["awsaccesskeyid"] != "":
+		if form["awsaccesskeyid"] != c.accessKeyID {
+			return refuse(http.StatusForbidden, "InvalidAccessKeyId", "The AWS Access Key Id you provided does not exist in our records.")
+		}
+		if !hasPolicy {
+			return refuse(http.StatusBadRequest, "InvalidArgument", "Bucket POST must contain a field named 'policy'.")
+		}
+		if form["signature"] == "" {
+			return refuse(http.StatusBadRequest, "InvalidArgument", "Bucket POST must contain a field named 'Signature'.")
+		}
+		if !hmac.Equal([]byte(v2Sign(c.secret, policy)), []byte(form["signature"])) {
+			return refuse(http.StatusForbidden, "SignatureDoesNotMatch", "The request signature we calculated does not match the signature you provided. Check your key and signing method.")
+		}
+	default:
+		return refuse(http.StatusForbidden, "AccessDenied", "Access Denied (the sandbox refuses anonymous requests: sign the form's policy with its credentials)")
+	}
+	return nil
 }

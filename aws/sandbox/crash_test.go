@@ -1,0 +1,156 @@
+package sandbox
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http/httptrace"
+	"os"
+	"os/exec"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	sdkaws "github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
+)
+
+// sandboxProcess is a sandbox running in a process of its own (this test
+// binary, see TestMain), so a test can kill it.
+type sandboxProcess struct {
+	*Sandbox
+	cmd    *exec.Cmd
+	stderr sbLog        // written by the process as it runs
+	wait   func() error // once
+}
+
+// startProcess starts a sandbox process on dir and waits for its Info line.
+func startProcess(t *testing.T, dir string) *sandboxProcess {
+	t.Helper()
+	p := &sandboxProcess{cmd: exec.Command(os.Args[0], "-test.run=^$")}
+	p.cmd.Env = append(os.Environ(), asSandbox+"="+dir)
+	p.cmd.Stderr = &p.stderr
+	out, err := p.cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := p.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	p.wait = sync.OnceValue(p.cmd.Wait)
+	t.Cleanup(p.stop)
+	line, err := bufio.NewReader(out).ReadBytes('\n')
+	var info Info
+	if err != nil || json.Unmarshal(line, &info) != nil {
+		p.stop()
+		t.Fatalf("sandbox process: %v %q\n%s", err, line, p.stderr.String())
+	}
+	p.Sandbox = &Sandbox{S3Endpoint: info.S3Endpoint, Bucket: info.Bucket, Region: info.Region,
+		AccessKeyID: info.AccessKeyID, SecretAccessKey: info.SecretAccessKey}
+	return p
+}
+
+// kill sends the process SIGKILL, as kill -9 does.
+func (p *sandboxProcess) kill() { p.cmd.Process.Kill() }
+
+// stop kills the process and waits for it to end.
+func (p *sandboxProcess) stop() {
+	p.kill()
+	p.wait()
+}
+
+// A sandbox killed (SIGKILL) while it completes a multipart upload loses
+// nothing: after a restart the object is there whole, or the upload is
+// still there with every part and completes; either way no file is left
+// that no record names. The kill lands a little later each time after the
+// Complete request reached the server, across the Complete's links,
+// syncs and commit.
+func TestCompleteSurvivesKill(t *testing.T) {
+	dir := t.TempDir()
+	part := sbRandom(t, 5<<20)
+	parts := [][]byte{part, []byte("the last part")}
+	whole := bytes.Join(parts, nil)
+	ctx := context.Background()
+	outcomes := map[string]int{}
+	for i, us := range []int{0, 200, 400, 700, 1200, 3000} {
+		delay := time.Duration(us) * time.Microsecond
+		p := startProcess(t, dir)
+		c := sbClient(p.Sandbox)
+		key := fmt.Sprintf("crash/%d.bin", i)
+		up, err := c.CreateMultipartUpload(ctx, &s3.CreateMultipartUploadInput{Bucket: &p.Bucket, Key: &key})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var done []s3types.CompletedPart
+		for n, body := range parts {
+			out, err := c.UploadPart(ctx, &s3.UploadPartInput{Bucket: &p.Bucket, Key: &key, UploadId: up.UploadId,
+				PartNumber: sdkaws.Int32(int32(n + 1)), Body: bytes.NewReader(body)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			done = append(done, s3types.CompletedPart{PartNumber: sdkaws.Int32(int32(n + 1)), ETag: out.ETag})
+		}
+		complete := &s3.CompleteMultipartUploadInput{Bucket: &p.Bucket, Key: &key, UploadId: up.UploadId,
+			MultipartUpload: &s3types.CompletedMultipartUpload{Parts: done}}
+		sent := make(chan struct{})
+		trace := httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{WroteRequest: func(httptrace.WroteRequestInfo) { close(sent) }})
+		answered := make(chan error, 1)
+		go func() {
+			_, err := c.CompleteMultipartUpload(trace, complete, func(o *s3.Options) { o.RetryMaxAttempts = 1 })
+			answered <- err
+		}()
+		<-sent
+		time.AfterFunc(delay, p.kill) // the moment the kill lands, not a wait
+		p.wait()
+		<-answered
+
+		p = startProcess(t, dir)
+		c = sbClient(p.Sandbox)
+		if strings.Contains(p.stderr.String(), "was not closed cleanly") {
+			outcomes["store checked"]++
+		}
+		ups, err := c.ListMultipartUploads(ctx, &s3.ListMultipartUploadsInput{Bucket: &p.Bucket, Prefix: &key})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := c.HeadObject(ctx, &s3.HeadObjectInput{Bucket: &p.Bucket, Key: &key}); err == nil {
+			outcomes["complete"]++
+			if len(ups.Uploads) != 0 {
+				t.Errorf("kill after %v: the object is there and its upload still listed", delay)
+			}
+			if files := dataFiles(t, dir); len(files) != len(parts) {
+				t.Errorf("kill after %v: files %q, want the object's %d segments", delay, files, len(parts))
+			}
+		} else {
+			outcomes["upload kept"]++
+			if len(ups.Uploads) != 1 {
+				t.Fatalf("kill after %v: no object and %d uploads listed", delay, len(ups.Uploads))
+			}
+			lp, err := c.ListParts(ctx, &s3.ListPartsInput{Bucket: &p.Bucket, Key: &key, UploadId: up.UploadId})
+			if err != nil || len(lp.Parts) != len(parts) {
+				t.Fatalf("kill after %v: parts %+v %v", delay, lp, err)
+			}
+			if files := dataFiles(t, dir); len(files) != len(parts) {
+				t.Errorf("kill after %v: files %q, want the upload's %d parts only", delay, files, len(parts))
+			}
+			if _, err := c.CompleteMultipartUpload(ctx, complete); err != nil {
+				t.Fatalf("kill after %v: Complete after the restart: %v", delay, err)
+			}
+		}
+		if got, _ := sbGet(t, c, p.Bucket, key); !bytes.Equal(got, whole) {
+			t.Fatalf("kill after %v: object of %d bytes, not the upload", delay, len(got))
+		}
+		if _, err := c.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: &p.Bucket, Key: &key}); err != nil {
+			t.Fatal(err)
+		}
+		if files := dataFiles(t, dir); len(files) != 0 {
+			t.Errorf("kill after %v: files left after the delete: %q", delay, files)
+		}
+		p.stop()
+	}
+	t.Logf("outcomes: %v", outcomes)
+}
