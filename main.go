@@ -5,6 +5,7 @@ package main
 import (
 	"context"
 	"os"
+	"os/exec"
 
 	"github.com/cfsign/cfsign/cli"
 	// Settles the terminal background before Bubble Tea's init would ask
@@ -25,6 +26,7 @@ func main() {
 		StdoutTTY: isTerminal(os.Stdout),
 		StderrTTY: isTerminal(os.Stderr),
 		RunApp:    runApp,
+		Self:      self,
 	})
 	stop()
 	os.Exit(code)
@@ -43,12 +45,17 @@ func runApp(ctx context.Context, start cli.AppStart) error {
 		return err
 	}
 	wd, _ := os.Getwd()
+	var sandboxLog ui.SandboxLog
+	if sess.OnSandbox() {
+		sandboxLog = sess
+	}
 	return ui.Run(ctx, ui.Deps{
 		Lister:     s3,
 		Uploader:   s3,
 		Transfers:  sess.Transfers(),
 		Presigner:  s3,
 		CloudFront: cf,
+		SandboxLog: sandboxLog,
 		Keys:       sess,
 		Store:      sess,
 		Signers:    ui.SessionSigners{Session: sess},
@@ -60,6 +67,17 @@ func runApp(ctx context.Context, start cli.AppStart) error {
 		Prefix:     start.Prefix,
 		Mouse:      start.Mouse,
 	})
+}
+
+// self is the command that runs this binary again with args (for a sandbox
+// handed over to a new process). The binary's path is read now: `go run`
+// deletes it once this process exits.
+func self(args ...string) *exec.Cmd {
+	exe, err := os.Executable()
+	if err != nil {
+		exe = os.Args[0]
+	}
+	return exec.Command(exe, args...)
 }
 
 // isTerminal reports whether f is a terminal (not merely a character device

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"log"
+	"os/exec"
 	"slices"
 	"sort"
 	"strings"
@@ -47,6 +48,11 @@ type Env struct {
 	// starting one from the data directory; release is called when the
 	// command is done with it. Tests share one in-memory sandbox this way.
 	Sandbox func(ctx context.Context) (sb *sandbox.Sandbox, release func(), err error)
+	// Self is the command that runs this cfsign again, with args: a
+	// sandbox this process runs is handed to `cfsign sandbox --take-over`
+	// when it is done while others use it. nil (tests run in-process): the
+	// sandbox stops with the process.
+	Self func(args ...string) *exec.Cmd
 }
 
 // AppStart is what the terminal app runs on, resolved by Main from flags,
@@ -486,9 +492,18 @@ func (r *runner) session() (*app.Session, error) {
 	if err != nil {
 		return nil, err
 	}
-	env := app.Env{Getenv: r.env.Getenv, Log: r.debug, Timeout: timeout, Now: r.env.Now, OpenSandbox: r.env.Sandbox}
+	env := app.Env{Getenv: r.env.Getenv, Log: r.debug, Timeout: timeout, Now: r.env.Now, OpenSandbox: r.env.Sandbox, SandboxSuccessor: r.successor()}
 	r.sess = app.NewSession(env, src, r.useSandbox || r.global.sandbox)
 	return r.sess, nil
+}
+
+// successor is the command that takes over a sandbox this process runs
+// (see Env.Self), or nil.
+func (r *runner) successor() func() *exec.Cmd {
+	if r.env.Self == nil {
+		return nil
+	}
+	return func() *exec.Cmd { return r.env.Self("sandbox", "--take-over") }
 }
 
 // settings resolves the effective settings for bucket ("" for the default):

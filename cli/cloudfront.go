@@ -259,6 +259,9 @@ func runDoctor(ctx context.Context, r *runner, args []string) error {
 					msg += " from " + d.Source
 				}
 				failf("%s: %s", msg, d.Cause)
+				if reason, ok := s.sess.EdgeRefusal(ctx, d.RequestID); ok {
+					fmt.Fprintf(w, "         sandbox edge: %s\n", sanitize(reason))
+				}
 				if d.Fix != "" {
 					fmt.Fprintf(w, "         fix: %s\n", sanitize(d.Fix))
 				}

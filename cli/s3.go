@@ -855,5 +855,6 @@ func runPresign(ctx context.Context, r *runner, args []string) error {
 		r.warn("%s", warning)
 	}
 	fmt.Fprintln(r.env.Stdout, u)
+	r.noteSandboxStops()
 	return nil
 }

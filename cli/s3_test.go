@@ -154,6 +154,10 @@ func TestS3CommandsOnSandbox(t *testing.T) {
 	if r.code != ExitError || !strings.Contains(r.stdout, "FAIL") || !strings.Contains(r.stdout, "403") {
 		t.Errorf("doctor expired: exit %d %q %q", r.code, r.stdout, r.stderr)
 	}
+	// On the sandbox, doctor also says which check of the edge failed.
+	if !strings.Contains(r.stdout, "sandbox edge: check expired failed: expired at") {
+		t.Errorf("doctor expired on the sandbox does not give the edge's reason: %q", r.stdout)
+	}
 	// rm one key, then the rest by prefix.
 	r = te.run("rm", "s3://sandbox/"+prefix+"big.bin", "--sandbox").mustOK(t)
 	if !strings.Contains(r.stdout, "deleted s3://sandbox/"+prefix+"big.bin") {

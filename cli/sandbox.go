@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/cfsign/cfsign/aws/sandbox"
+	"github.com/cfsign/cfsign/internal/app"
 
 	"github.com/cfsign/cfsign/config"
 )
@@ -24,7 +25,15 @@ the bucket and a key pair in the data directory; later starts reuse them.
 
 The S3 server and the CloudFront API accept only requests signed with the
 sandbox's credentials, and every server answers only to its own address.
-While it runs, other cfsign commands (--sandbox) and the app use it.
+While it runs, other cfsign commands (--sandbox) and the app use it. When
+one is already running on the data directory (an app started it, say), this
+prints its settings and keeps it up until Ctrl-C. A sandbox runs on while
+any cfsign process uses it: the process that started it hands it to a
+background process when it is done, and that one stops when the last user
+has gone.
+
+Each refusal of the edge, with the check that failed, goes to the log file
+sandbox.log in the data directory (and to stderr here).
 
 With --json the first stdout line is one JSON object: s3_endpoint, edge_url,
 cloudfront_endpoint, distribution_id, bucket, region, access_key_id,
@@ -66,6 +75,7 @@ func runSandbox(ctx context.Context, r *runner, args []string) error {
 	fs.StringVar(&data, "data", "", "")
 	fs.BoolVar(&memory, "memory", false, "")
 	fs.BoolVar(&asJSON, "json", false, "")
+	takeOver := fs.Bool("take-over", false, "") // not in the help: see runTakeOver
 	pos, err := r.parseArgs(fs, sandboxUsage, args)
 	if err != nil {
 		return err
@@ -73,13 +83,27 @@ func runSandbox(ctx context.Context, r *runner, args []string) error {
 	if len(pos) > 0 {
 		return usagef("Run 'cfsign sandbox --help' for usage.", "sandbox: unexpected argument %q", pos[0])
 	}
+	if *takeOver {
+		return runTakeOver(ctx, r)
+	}
 	if data == "" {
 		data = config.SandboxDir(r.env.Getenv)
 	}
 	sb, err := sandbox.Start(ctx, sandbox.Options{DataDir: data, Memory: memory,
-		S3Addr: s3Addr, EdgeAddr: addr, CloudFrontAddr: cfAddr, CORSOrigin: origin, AllowHosts: splitList(allow), Log: r.env.Stderr})
+		S3Addr: s3Addr, EdgeAddr: addr, CloudFrontAddr: cfAddr, CORSOrigin: origin, AllowHosts: splitList(allow), Log: r.env.Stderr,
+		Successor: r.successor()})
 	if errors.Is(err, sandbox.ErrRunning) {
-		return fmt.Errorf("sandbox: %w; other cfsign commands and the app use it with --sandbox", err)
+		// Use the one running, unless a flag asks for what it is not.
+		for _, f := range []struct {
+			name string
+			set  bool
+		}{{"--addr", addr != ""}, {"--s3-addr", s3Addr != ""}, {"--cloudfront-addr", cfAddr != ""},
+			{"--cors-origin", origin != ""}, {"--allow-host", allow != ""}, {"--memory", memory}} {
+			if f.set {
+				return fmt.Errorf("sandbox: %w; %s applies only to a sandbox this command starts: stop that one first, or leave %s out to use it", err, f.name, f.name)
+			}
+		}
+		sb, err = sandbox.Open(ctx, sandbox.Options{DataDir: data})
 	}
 	if err != nil {
 		return fmt.Errorf("sandbox: %w", err)
@@ -107,21 +131,63 @@ func runSandbox(ctx context.Context, r *runner, args []string) error {
 		}
 		fmt.Fprintf(r.env.Stdout, "%s\n", line)
 	} else {
-		printSandbox(r.env.Stdout, info)
+		printSandbox(r.env.Stdout, info, sb.SharedPID)
 	}
 	if f, ok := r.env.Stdout.(interface{ Sync() error }); ok {
 		f.Sync()
 	}
+	if sb.SharedPID != 0 {
+		fmt.Fprintf(r.env.Stderr, "cfsign sandbox: already running (pid %d): its settings are above; this command keeps it up until Ctrl-C\n", sb.SharedPID)
+	}
 	<-ctx.Done()
-	fmt.Fprintln(r.env.Stderr, "cfsign sandbox: stopped")
+	users := sb.Users()
+	if err := sb.Close(); err != nil {
+		return fmt.Errorf("sandbox: %w", err)
+	}
+	switch {
+	case sb.SharedPID != 0:
+		fmt.Fprintf(r.env.Stderr, "cfsign sandbox: done; pid %d runs it on\n", sb.SharedPID)
+	case sb.HandedTo != 0:
+		fmt.Fprintf(r.env.Stderr, "cfsign sandbox: %s still use it: it runs on in the background (pid %d) until the last is done\n",
+			app.CountOf(users, "other cfsign process", "other cfsign processes"), sb.HandedTo)
+	default:
+		fmt.Fprintln(r.env.Stderr, "cfsign sandbox: stopped")
+	}
 	return nil
+}
+
+// runTakeOver runs a sandbox handed over by the process that ran it (see
+// sandbox.TakeOver), until nobody uses it or a signal stops it. The
+// process runs detached from any terminal: what it has to say goes to the
+// sandbox's log.
+func runTakeOver(ctx context.Context, r *runner) error {
+	sb, err := sandbox.TakeOver(ctx, r.env.Getenv)
+	if err != nil {
+		return fmt.Errorf("sandbox: %w", err)
+	}
+	sb.WaitUnused(ctx)
+	return sb.Close()
+}
+
+// noteSandboxStops says, after a command printed links to the sandbox,
+// when it started that sandbox itself and nobody else uses it: it stops
+// as the command exits, so the links answer only once a sandbox runs again
+// (on the same ports, with the same key).
+func (r *runner) noteSandboxStops() {
+	if r.sess != nil && r.sess.SandboxStopsWithUs() {
+		fmt.Fprintln(r.env.Stderr, "cfsign: note: no sandbox is running (this command started one, which stops as it exits): the link opens once one runs; start it with 'cfsign sandbox' or the app")
+	}
 }
 
 // sandboxGroupName is the key group a fresh sandbox trusts.
 const sandboxGroupName = "cfsign-sandbox"
 
-func printSandbox(w io.Writer, sb sandbox.Info) {
-	fmt.Fprintf(w, `cfsign sandbox: local S3 and a CloudFront-style edge (Ctrl-C stops it)
+func printSandbox(w io.Writer, sb sandbox.Info, sharedPID int) {
+	head := "cfsign sandbox: local S3 and a CloudFront-style edge (Ctrl-C stops it)"
+	if sharedPID != 0 {
+		head = fmt.Sprintf("cfsign sandbox: local S3 and a CloudFront-style edge, run by pid %d", sharedPID)
+	}
+	fmt.Fprintf(w, `%s
 
   S3 endpoint   %s
   edge URL      %s
@@ -131,6 +197,7 @@ func printSandbox(w io.Writer, sb sandbox.Info) {
   key pair ID   %s
   private key   %s
   public key    %s
+  log           %s
 
 For the AWS CLI and SDKs:
   export AWS_ENDPOINT_URL_S3=%s
@@ -139,8 +206,11 @@ For the AWS CLI and SDKs:
   export AWS_ENDPOINT_URL_CLOUDFRONT=%s
   export AWS_REGION=%s
 
-For cfsign in another shell:
+For cfsign in another shell (or use cfsign --sandbox):
   export CFSIGN_ENDPOINT_URL=%s
+  export AWS_ACCESS_KEY_ID=%s
+  export AWS_SECRET_ACCESS_KEY=%s
+  export AWS_REGION=%s
   export CFSIGN_DOMAIN=%s
   export CFSIGN_KEY_PAIR_ID=%s
   export CFSIGN_PRIVATE_KEY=%s
@@ -148,9 +218,9 @@ For cfsign in another shell:
 Try:
   aws s3 cp README.md s3://%s/README.md
   curl -i "$(cfsign sign s3://%s/README.md --expires 10m)"
-`, sb.S3Endpoint, sb.EdgeURL, sb.CloudFrontEndpoint, sb.DistributionID, sb.Bucket, sb.Region, sb.KeyPairID, sb.PrivateKey, sb.PublicKey,
+`, head, sb.S3Endpoint, sb.EdgeURL, sb.CloudFrontEndpoint, sb.DistributionID, sb.Bucket, sb.Region, sb.KeyPairID, sb.PrivateKey, sb.PublicKey, sb.LogFile,
 		sb.S3Endpoint, sb.AccessKeyID, sb.SecretAccessKey, sb.CloudFrontEndpoint, sb.Region,
-		sb.S3Endpoint, sb.EdgeURL, sb.KeyPairID, sb.PrivateKey,
+		sb.S3Endpoint, sb.AccessKeyID, sb.SecretAccessKey, sb.Region, sb.EdgeURL, sb.KeyPairID, sb.PrivateKey,
 		sb.Bucket, sb.Bucket)
 }
 

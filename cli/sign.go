@@ -139,6 +139,7 @@ func runSign(ctx context.Context, r *runner, args []string) error {
 		return err
 	}
 	defer s.close()
+	defer r.noteSandboxStops()
 	if stdin {
 		return s.batch(ctx, r.env.Stdin, r.env.Stdout)
 	}

@@ -124,12 +124,14 @@ func (m *root) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 				return m, nil
 			case key.Matches(msg, m.km.Setup) && !m.onSetup():
 				return m, m.openView(openSetupMsg{})
+			case key.Matches(msg, m.km.Log) && m.deps.SandboxLog != nil && !m.onLog():
+				return m, m.openView(openLogMsg{})
 			}
 		}
 		var cmd tea.Cmd
 		m.cur, cmd = m.cur.Update(msg)
 		return m, cmd
-	case openUploadMsg, openSignMsg, openSetupMsg:
+	case openUploadMsg, openSignMsg, openSetupMsg, openLogMsg:
 		return m, m.openView(msg)
 	case backMsg:
 		m.cur = m.browser
@@ -225,6 +227,11 @@ func (m *root) onSetup() bool {
 	return ok
 }
 
+func (m *root) onLog() bool {
+	_, ok := m.cur.(*logView)
+	return ok
+}
+
 // openView switches to the upload, sign or setup view.
 func (m *root) openView(msg tea.Msg) tea.Cmd {
 	switch msg := msg.(type) {
@@ -234,6 +241,8 @@ func (m *root) openView(msg tea.Msg) tea.Cmd {
 		m.cur = newSignView(m.deps, m.st, msg.bucket, msg.keys)
 	case openSetupMsg:
 		m.cur = newSetupView(m.deps, m.st)
+	case openLogMsg:
+		m.cur = newLogView(m.deps, m.st)
 	default:
 		return nil
 	}
@@ -314,7 +323,12 @@ func (m *root) footer() string {
 	}
 	var h string
 	if m.help.ShowAll {
-		h = m.help.View(helpKeys{m.cur, m.globalKeys(), m.prompting()})
+		global := m.globalKeys()
+		if m.deps.SandboxLog != nil && !m.onLog() && !m.inputFocused() && !m.prompting() {
+			// Full help only: the footer has no room to spare.
+			global = append(global[:len(global)-1:len(global)-1], m.km.Log, global[len(global)-1])
+		}
+		h = m.help.View(helpKeys{m.cur, global, m.prompting()})
 	} else {
 		// The global keys always show; the view's keys get what is left.
 		keys := m.globalKeys()

@@ -807,3 +807,51 @@ func TestAppTypedAheadKeysActInOrder(t *testing.T) {
 		t.Fatalf("s after the filter did not sign hello.txt: view %T", a.m.cur)
 	}
 }
+
+// fakeLog is a sandbox log of fixed lines.
+type fakeLog []string
+
+func (l fakeLog) SandboxLog(ctx context.Context, n int) ([]string, error) {
+	return l[max(0, len(l)-n):], nil
+}
+
+func (l fakeLog) EdgeRefusal(ctx context.Context, id string) (string, bool) { return "", false }
+
+// On the sandbox L shows its log from anywhere but a text input, newest
+// line at the bottom; help names the key; esc goes back. Off the sandbox L
+// does nothing.
+func TestAppSandboxLogKey(t *testing.T) {
+	var lines fakeLog
+	for i := range 100 {
+		lines = append(lines, fmt.Sprintf("2026-12-07T10:00:00Z edge: 403 AccessDenied GET \"/f%03d\" from 127.0.0.1: check expired failed: line %d", i, i))
+	}
+	deps := btDeps(newBTLister(1000, btKeysSample...))
+	deps.SandboxLog = lines
+	a := newBTApp(t, deps, 100, 30)
+	a.press("?")
+	if v := a.m.View(); !strings.Contains(v, "sandbox log") {
+		t.Errorf("full help does not name L:\n%s", v)
+	}
+	a.press("?", "L")
+	if !a.m.onLog() {
+		t.Fatal("L did not open the log")
+	}
+	v := a.m.View()
+	if !strings.Contains(v, `"/f099"`) || strings.Contains(v, `"/f000"`) {
+		t.Fatalf("the log view does not end with the newest line:\n%s", v)
+	}
+	if !strings.Contains(v, "\n9\n") {
+		t.Fatalf("a line wider than the screen is not wrapped (its end is the reason):\n%s", v)
+	}
+	a.press("esc")
+	if a.m.onLog() {
+		t.Fatal("esc did not leave the log")
+	}
+
+	deps.SandboxLog = nil
+	a = newBTApp(t, deps, 100, 30)
+	a.press("L")
+	if a.m.onLog() {
+		t.Fatal("L opened a log off the sandbox")
+	}
+}

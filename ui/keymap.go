@@ -13,6 +13,7 @@ type keyMap struct {
 	HelpAny   key.Binding // f1: help even while a text input has focus
 	Back      key.Binding // esc
 	Setup     key.Binding // K
+	Log       key.Binding // L: the sandbox's log (on the sandbox)
 	// Lists.
 	Up       key.Binding
 	Down     key.Binding
@@ -62,6 +63,7 @@ var keyBindings = keyMap{
 	HelpAny:   key.NewBinding(key.WithKeys("f1"), key.WithHelp("f1", "help")),
 	Back:      key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "back")),
 	Setup:     key.NewBinding(key.WithKeys("K"), key.WithHelp("K", "setup")),
+	Log:       key.NewBinding(key.WithKeys("L"), key.WithHelp("L", "sandbox log")),
 	Up:        key.NewBinding(key.WithKeys("up", "k"), key.WithHelp("↑/k", "up")),
 	Down:      key.NewBinding(key.WithKeys("down", "j"), key.WithHelp("↓/j", "down")),
 	PageUp:    key.NewBinding(key.WithKeys("pgup", "ctrl+b"), key.WithHelp("pgup", "page up")),

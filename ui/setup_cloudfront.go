@@ -40,10 +40,11 @@ type (
 	}
 	// testLinkMsg is the result of "Test link" (request seq).
 	testLinkMsg struct {
-		seq  int
-		url  string
-		diag doctor.Diagnosis
-		err  error
+		seq     int
+		url     string
+		diag    doctor.Diagnosis
+		refusal string // on the sandbox: the edge's check that failed
+		err     error
 	}
 )
 
@@ -59,6 +60,7 @@ type setupCloudFront struct {
 	warnings []string
 	diag     *doctor.Diagnosis
 	diagURL  string
+	refusal  string
 	// diagnose is doctor.Diagnose; tests may point it elsewhere.
 	diagnose func(ctx context.Context, signedURL string, opts doctor.Options) (doctor.Diagnosis, error)
 }
@@ -165,7 +167,7 @@ func (c *setupCloudFront) testLink(v *setupView) tea.Cmd {
 			return v.fail("Test link: fix " + v.fields[i].label + " first")
 		}
 	}
-	signers, diagnose := v.deps.Signers, c.diagnose
+	signers, diagnose, logs := v.deps.Signers, c.diagnose, v.deps.SandboxLog
 	if diagnose == nil {
 		diagnose = doctor.Diagnose
 	}
@@ -179,7 +181,7 @@ func (c *setupCloudFront) testLink(v *setupView) tea.Cmd {
 	}
 	now := v.now()
 	ctx, seq := c.begin("Testing a link to " + app.Escape(object) + "…")
-	c.diag, c.diagURL = nil, ""
+	c.diag, c.diagURL, c.refusal = nil, "", ""
 	v.msg, v.msgErr = "", false
 	return func() tea.Msg {
 		signer, err := signers.Signer(ctx, t)
@@ -195,7 +197,11 @@ func (c *setupCloudFront) testLink(v *setupView) tea.Cmd {
 			return testLinkMsg{seq: seq, err: err}
 		}
 		d, err := diagnose(ctx, signed, doctor.Options{Now: now})
-		return testLinkMsg{seq: seq, url: raw, diag: d, err: err}
+		msg := testLinkMsg{seq: seq, url: raw, diag: d, err: err}
+		if err == nil && !d.OK && logs != nil {
+			msg.refusal, _ = logs.EdgeRefusal(ctx, d.RequestID)
+		}
+		return msg
 	}
 }
 
@@ -249,7 +255,7 @@ func (c *setupCloudFront) update(v *setupView, msg tea.Msg) (bool, tea.Cmd) {
 			return true, v.fail("Test link: " + oneLine(msg.err.Error()))
 		}
 		d := msg.diag
-		c.diag, c.diagURL = &d, msg.url
+		c.diag, c.diagURL, c.refusal = &d, msg.url, msg.refusal
 		return true, nil
 	}
 	return false, nil
@@ -365,6 +371,9 @@ func (c *setupCloudFront) resultView(v *setupView) []string {
 				head = "✗ Test link: no response"
 			}
 			out = append(out, truncLine(st.Error.Render(oneLine(head)), v.width))
+			if c.refusal != "" {
+				out = append(out, truncLine("  sandbox edge"+st.Muted.Render(" (L: log)")+": "+oneLine(c.refusal), v.width))
+			}
 			for _, l := range []string{d.Cause, d.Fix, d.Message} {
 				if l != "" {
 					out = append(out, truncLine("  "+oneLine(l), v.width))

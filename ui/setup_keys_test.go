@@ -315,3 +315,27 @@ func TestSetupDiscardSaysGeneratedKeyStaysTrusted(t *testing.T) {
 		t.Fatalf("discard question:\n%s", view)
 	}
 }
+
+// On the sandbox a refused test link says which check of the edge failed,
+// and L shows the sandbox's log with that line: the reasons once went
+// nowhere when the app ran the sandbox.
+func TestSetupSandboxRefusalSaysWhy(t *testing.T) {
+	h, _, _, sess := sandboxSetupEnv(t, nil)
+	h.v.deps.SandboxLog = sess
+	h.set(fKeyPairID, "K2JCJMDEHXQW5F") // a key the distribution does not know
+	if c := h.testLinkStatus(); c != 403 {
+		t.Fatalf("test link with an unknown key: %d", c)
+	}
+	v := h.v.View()
+	if !strings.Contains(v, "sandbox edge (L: log): check unknown-key failed") {
+		t.Fatalf("a refused test link does not say which check failed:\n%s", v)
+	}
+
+	lv := newLogView(h.v.deps, h.v.st)
+	lv.SetSize(200, 20)
+	msg := lv.Init()()
+	lv.Update(msg)
+	if got := lv.View(); !strings.Contains(got, "check unknown-key failed") || !strings.Contains(got, "Sandbox log") {
+		t.Fatalf("the log view does not show the refusal:\n%s", got)
+	}
+}

@@ -115,6 +115,9 @@ type Deps struct {
 	Rotator KeyRotator
 	// CloudFront backs setup's Register/Pick distribution actions (upload/sign/setup); may be nil.
 	CloudFront CloudFrontAdmin
+	// SandboxLog reads the sandbox's log (L, and why a test link was
+	// refused); nil off the sandbox.
+	SandboxLog SandboxLog
 
 	// Settings are the settings of the bucket the app opens, each with
 	// where it came from.

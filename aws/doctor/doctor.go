@@ -41,7 +41,13 @@ type Diagnosis struct {
 	Cause   string        // one line: the likely cause
 	Fix     string        // one line: what to do about it
 	Skew    time.Duration // server clock minus local clock, when the response had a Date
+	// RequestID is the edge's ID of its answer (X-Amz-Cf-Id), what AWS
+	// support asks for; on the sandbox it finds the refusal in its log.
+	RequestID string
 }
+
+// requestIDHeader carries CloudFront's ID of an answer.
+const requestIDHeader = "X-Amz-Cf-Id"
 
 // Options tune Diagnose.
 type Options struct {
@@ -88,7 +94,7 @@ func Diagnose(ctx context.Context, signedURL string, opts Options) (Diagnosis, e
 		return netError(u, err), nil
 	}
 	if resp.StatusCode < 300 {
-		return Diagnosis{OK: true, Status: resp.StatusCode, Cause: "the link works", Skew: clockSkew(resp, now)}, nil
+		return Diagnosis{OK: true, Status: resp.StatusCode, Cause: "the link works", Skew: clockSkew(resp, now), RequestID: resp.Header.Get(requestIDHeader)}, nil
 	}
 	// HEAD answers carry no body, and the body holds the error code.
 	full, err := request(ctx, client, http.MethodGet, signedURL, opts.Timeout, true)
@@ -163,7 +169,7 @@ func ClassifyResponse(resp *http.Response, signedURL string, now time.Time) Diag
 	if resp.Body != nil {
 		body, _ = io.ReadAll(io.LimitReader(resp.Body, bodyLimit))
 	}
-	d := Diagnosis{Status: resp.StatusCode, Skew: clockSkew(resp, now)}
+	d := Diagnosis{Status: resp.StatusCode, Skew: clockSkew(resp, now), RequestID: resp.Header.Get(requestIDHeader)}
 	var ex errorXML
 	if len(body) > 0 && xml.Unmarshal(body, &ex) == nil {
 		d.Code, d.Message = strings.TrimSpace(ex.Code), strings.TrimSpace(ex.Message)

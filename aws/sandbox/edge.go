@@ -23,6 +23,8 @@ package sandbox
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/base64"
 	"encoding/xml"
 	"errors"
 	"fmt"
@@ -98,6 +100,7 @@ func newEdgeServer(h http.Handler) *http.Server {
 
 // ServeHTTP checks the request the way CloudFront does and serves the object.
 func (e *Edge) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	requestID(w)
 	if r.Method != http.MethodGet && r.Method != http.MethodHead {
 		e.refuse(w, r, http.StatusForbidden, "MethodNotAllowed",
 			"This distribution is not configured to allow the HTTP request method that was used for this request. The distribution supports only cachable requests.",
@@ -288,6 +291,7 @@ func dotSegment(r *http.Request) (string, bool) {
 
 // refuse answers with CloudFront's XML error body and logs which check failed.
 func (e *Edge) refuse(w http.ResponseWriter, r *http.Request, status int, code, msg, check, detail string) {
+	id := requestID(w)
 	h := w.Header()
 	h.Set("Content-Type", "text/xml")
 	h.Set("X-Cache", "Error from cfsign-sandbox")
@@ -299,12 +303,30 @@ func (e *Edge) refuse(w http.ResponseWriter, r *http.Request, status int, code, 
 	xml.EscapeText(&body, []byte(msg))
 	body.WriteString(`</Message></Error>`)
 	h.Set("Content-Length", fmt.Sprint(body.Len()))
+	// Logged first: whoever got the answer can find its line at once.
+	e.logf("edge: %d %s %s %q from %s: check %s failed: %s (%s %s)", status, code, r.Method,
+		redactURL(r.URL), r.RemoteAddr, check, redact(r, detail), RequestIDHeader, id)
 	w.WriteHeader(status)
 	if r.Method != http.MethodHead {
 		io.WriteString(w, body.String())
 	}
-	e.logf("edge: %d %s %s %q from %s: check %s failed: %s", status, code, r.Method,
-		redactURL(r.URL), r.RemoteAddr, check, redact(r, detail))
+}
+
+// RequestIDHeader names each answer of the edge, as CloudFront's do; a
+// refusal's log line ends with it (see RefusalFor).
+const RequestIDHeader = "X-Amz-Cf-Id"
+
+// requestID gives the answer on w its ID, once, and returns it: 56
+// characters of URL-safe base64, as CloudFront's look.
+func requestID(w http.ResponseWriter) string {
+	if id := w.Header().Get(RequestIDHeader); id != "" {
+		return id
+	}
+	b := make([]byte, 40)
+	rand.Read(b)
+	id := base64.URLEncoding.EncodeToString(b)
+	w.Header().Set(RequestIDHeader, id)
+	return id
 }
 
 func (e *Edge) logf(format string, args ...any) {

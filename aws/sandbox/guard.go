@@ -1,6 +1,7 @@
 package sandbox
 
 import (
+	"crypto/subtle"
 	"io"
 	"net"
 	"net/http"
@@ -26,6 +27,7 @@ type guard struct {
 	origin string          // the one CORS origin allowed; "" allows none
 	auth   *account        // nil: no signature needed (the edge checks CloudFront signatures itself)
 	health string          // answered unsigned at healthPath; "" for none
+	leases *leases         // served at leasePath to who knows health; nil for none
 	// formUploads lets browser form uploads through unsigned (see isFormUpload).
 	formUploads bool
 	now         func() time.Time
@@ -62,6 +64,16 @@ func (g *guard) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if g.health != "" && r.URL.Path == healthPath && r.Method == http.MethodGet {
 		w.Header().Set("Content-Type", "text/plain")
 		io.WriteString(w, g.health)
+		return
+	}
+	if g.leases != nil && r.URL.Path == leasePath && r.Method == http.MethodGet {
+		// The token is in running.json (0600): only the user's own
+		// processes know it, not a web page.
+		if subtle.ConstantTimeCompare([]byte(r.URL.Query().Get("instance")), []byte(g.health)) != 1 {
+			http.Error(w, "wrong instance", http.StatusForbidden)
+			return
+		}
+		g.leases.serve(w, r)
 		return
 	}
 	origin := r.Header.Get("Origin")
@@ -109,9 +121,10 @@ func isFormUpload(r *http.Request) bool {
 		r.Header.Get("Authorization") == "" && strings.HasPrefix(strings.ToLower(r.Header.Get("Content-Type")), "multipart/form-data")
 }
 
-// withHealth makes the guard answer the liveness check with token.
-func (g *guard) withHealth(token string) *guard {
-	g.health = token
+// withHealth makes the guard answer the liveness check with token, and
+// hold leases (see lifetime.go) for whoever sends it back.
+func (g *guard) withHealth(token string, l *leases) *guard {
+	g.health, g.leases = token, l
 	return g
 }
 
@@ -143,6 +156,17 @@ func (h *hostSet) add(host string) {
 		h.hosts = map[string]bool{}
 	}
 	h.hosts[strings.ToLower(host)] = true
+}
+
+// list returns the hosts, in no order.
+func (h *hostSet) list() []string {
+	h.mu.RLock()
+	defer h.mu.RUnlock()
+	out := make([]string, 0, len(h.hosts))
+	for host := range h.hosts {
+		out = append(out, host)
+	}
+	return out
 }
 
 func (h *hostSet) has(host string) bool {

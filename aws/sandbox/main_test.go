@@ -16,6 +16,9 @@ func TestMain(m *testing.M) {
 	if dir := os.Getenv(asSandbox); dir != "" {
 		os.Exit(runSandboxProcess(dir))
 	}
+	if os.Getenv(takeOverEnv) != "" {
+		os.Exit(runSuccessor())
+	}
 	os.Exit(m.Run())
 }
 
@@ -30,4 +33,20 @@ func runSandboxProcess(dir string) int {
 	}
 	json.NewEncoder(os.Stdout).Encode(sb.Info())
 	select {}
+}
+
+// runSuccessor takes a sandbox over, as `cfsign sandbox` does when a
+// sandbox is handed to it, and runs it until nobody uses it.
+func runSuccessor() int {
+	sb, err := TakeOver(context.Background(), os.Getenv)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	sb.WaitUnused(context.Background())
+	if err := sb.Close(); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	return 0
 }

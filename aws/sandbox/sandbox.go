@@ -12,6 +12,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -39,6 +40,11 @@ type Options struct {
 	// CORSOrigin is the one web origin (scheme://host[:port]) whose pages
 	// may call the servers from a browser; "" allows none.
 	CORSOrigin string
+	// Successor, when set, is the command of a process that can take the
+	// sandbox over (see lifetime.go): Close then hands it over, instead of
+	// stopping it, while other processes use it. It runs `cfsign sandbox`
+	// in its take-over mode; nil stops the sandbox at Close.
+	Successor func() *exec.Cmd
 }
 
 // Sandbox is a running local S3 server plus a CloudFront-style edge in front of
@@ -69,9 +75,25 @@ type Sandbox struct {
 	// themselves; nil for a shared sandbox.
 	Edge *Edge
 
+	// LogPath is the sandbox's log (sandbox.log in its data directory):
+	// what it refused and why, from whichever process runs it.
+	LogPath string
+
+	// HandedTo is the pid of the process Close handed the sandbox over to
+	// (other processes used it); 0 when Close stopped it.
+	HandedTo int
+
 	instance   string   // the token the S3 server answers at healthPath
 	hosts      *hostSet // extra Host values every server accepts
 	recordPath string   // running.json, while this process runs the sandbox
+	dir        string
+	cors       string
+	memory     bool
+	listeners  []net.Listener // S3 server, edge, CloudFront API
+	leases     *leases        // held by other processes, when this one runs it
+	successor  func() *exec.Cmd
+	lease      *lease   // this process's, on a sandbox another one runs
+	logFile    *os.File // LogPath, open for appending
 
 	s3       *s3server.Server
 	s3srv    *http.Server
@@ -102,6 +124,8 @@ type Info struct {
 	// deleted (what is signed with it gets 403); "" when not checked. A
 	// string, so every field of the JSON line stays one.
 	KeyStatus string `json:"key_status,omitempty"`
+	// LogFile is the sandbox's log: each refusal and the check that failed.
+	LogFile string `json:"log_file,omitempty"`
 }
 
 // Values of Info.KeyStatus.
@@ -140,6 +164,7 @@ func (s *Sandbox) Info() Info {
 		CloudFrontEndpoint: s.CloudFrontEndpoint,
 		DistributionID:     s.DistributionID,
 		KeyStatus:          status,
+		LogFile:            s.LogPath,
 	}
 }
 
@@ -163,7 +188,8 @@ const (
 
 const (
 	stateFile    = "sandbox.json"
-	storeDirName = "s3" // the S3 server's disk store (package s3server)
+	logName      = "sandbox.log" // see openLog
+	storeDirName = "s3"          // the S3 server's disk store (package s3server)
 	keysDir      = "keys"
 )
 
@@ -199,10 +225,17 @@ type savedState struct {
 // key pair, later starts reuse them. ctx bounds the start only: the servers run
 // until Close.
 func Start(ctx context.Context, opts Options) (*Sandbox, error) {
-	log := opts.Log
-	if log == nil {
-		log = io.Discard
-	}
+	return start(ctx, opts, nil)
+}
+
+// inherited is what a successor takes over: the listening sockets (S3
+// server, edge, CloudFront API) and the instance token.
+type inherited struct {
+	listeners []net.Listener
+	instance  string
+}
+
+func start(ctx context.Context, opts Options, inh *inherited) (sb *Sandbox, err error) {
 	dir, err := dataDir(opts.DataDir)
 	if err != nil {
 		return nil, err
@@ -213,9 +246,32 @@ func Start(ctx context.Context, opts Options) (*Sandbox, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("start sandbox: %w", err)
 	}
-	instance, err := claim(ctx, dir)
+	var instance string
+	if inh != nil {
+		instance = inh.instance
+	} else {
+		unlock, err := lockStart(dir)
+		if err != nil {
+			return nil, err
+		}
+		defer unlock() // once the record is written, or the start failed
+		if instance, err = claim(ctx, dir); err != nil {
+			return nil, err
+		}
+	}
+	logPath := filepath.Join(dir, logName)
+	logFile, err := openLog(logPath)
 	if err != nil {
 		return nil, err
+	}
+	defer func() {
+		if err != nil {
+			logFile.Close()
+		}
+	}()
+	log := io.Writer(logFile)
+	if opts.Log != nil {
+		log = io.MultiWriter(opts.Log, logFile)
 	}
 
 	state, pub, privPath, pubPath, err := loadKeys(dir, log)
@@ -249,6 +305,16 @@ func Start(ctx context.Context, opts Options) (*Sandbox, error) {
 		hosts:           &hostSet{},
 		Edge:            NewEdge(bucketSource{srv: f, bucket: Bucket}, signedurl.PublicKeys{state.KeyPairID: pub}, log),
 		s3:              f,
+		LogPath:         logPath,
+		dir:             dir,
+		cors:            opts.CORSOrigin,
+		memory:          opts.Memory,
+		leases:          newLeases(),
+		successor:       opts.Successor,
+		logFile:         logFile,
+	}
+	if !canHandOver {
+		s.successor = nil
 	}
 
 	for _, h := range opts.AllowHosts {
@@ -267,7 +333,12 @@ func Start(ctx context.Context, opts Options) (*Sandbox, error) {
 	portsMoved := false
 	for i := range servers {
 		sv := &servers[i]
-		l, err := listen(ctx, sv.addr, *sv.port)
+		var l net.Listener
+		if inh != nil {
+			l = inh.listeners[i]
+		} else {
+			l, err = listen(ctx, sv.addr, *sv.port)
+		}
 		if err != nil {
 			for _, done := range servers[:i] {
 				done.l.Close()
@@ -289,6 +360,7 @@ func Start(ctx context.Context, opts Options) (*Sandbox, error) {
 		}
 	}
 	s3l, edgeL, cfL := servers[0].l, servers[1].l, servers[2].l
+	s.listeners = []net.Listener{s3l, edgeL, cfL}
 	s.S3Endpoint = "http://" + dialAddr(s3l.Addr())
 	s.EdgeURL = "http://" + dialAddr(edgeL.Addr())
 	s.CloudFrontEndpoint = "http://" + dialAddr(cfL.Addr())
@@ -309,7 +381,7 @@ func Start(ctx context.Context, opts Options) (*Sandbox, error) {
 	s.Edge.trusted = cf.trusted
 
 	s.s3srv = &http.Server{
-		Handler:           newGuard(f, s3l.Addr(), s.hosts, opts.CORSOrigin, s3acct, s3Refuse).withHealth(instance).withFormUploads(),
+		Handler:           newGuard(f, s3l.Addr(), s.hosts, opts.CORSOrigin, s3acct, s3Refuse).withHealth(instance, s.leases).withFormUploads(),
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       2 * time.Minute,
 	}
@@ -355,14 +427,35 @@ func dataDir(dir string) (string, error) {
 	return abs, nil
 }
 
-// Close stops both servers and closes the database. It does nothing to a
-// sandbox another process runs.
+// Close is this process's end with the sandbox. A sandbox another process
+// runs keeps running: Close ends this process's lease on it. One this
+// process runs stops, unless other processes use it and Options.Successor
+// is set: then it is handed over to a new process (HandedTo) and runs on
+// for them.
 func (s *Sandbox) Close() error {
 	if s.SharedPID != 0 {
+		s.stopOnce.Do(func() {
+			if s.lease != nil {
+				s.lease.release()
+			}
+		})
 		return nil
 	}
 	s.stopOnce.Do(func() {
-		s.unpublish()
+		var files []*os.File
+		users := s.Users()
+		if s.successor != nil && !s.memory && users > 0 {
+			var err error
+			if files, err = listenerFiles(s.listeners); err != nil {
+				fmt.Fprintf(s.logFile, "%s sandbox: cannot hand over to a new process (%v): stopping\n", logTime(), err)
+			}
+		}
+		if files == nil {
+			s.unpublish()
+		}
+		if s.leases != nil {
+			close(s.leases.closing)
+		}
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
 		var errs []error
@@ -379,6 +472,20 @@ func (s *Sandbox) Close() error {
 			if err := s.s3.Close(); err != nil {
 				errs = append(errs, fmt.Errorf("close sandbox database: %w", err))
 			}
+		}
+		if files != nil {
+			pid, err := s.handOver(files)
+			if err != nil {
+				s.unpublish()
+				errs = append(errs, fmt.Errorf("hand the sandbox over to a new process: %w", err))
+			}
+			s.HandedTo = pid
+			if err == nil {
+				fmt.Fprintf(s.logFile, "%s sandbox: handed over to pid %d: %d other %s use it\n", logTime(), pid, users, plural(users, "process", "processes"))
+			}
+		}
+		if s.logFile != nil {
+			s.logFile.Close()
 		}
 		s.stopErr = errors.Join(errs...)
 	})

@@ -194,8 +194,9 @@ func TestSandboxFirstStart(t *testing.T) {
 		"access_key_id": sb.AccessKeyID, "secret_access_key": sb.SecretAccessKey, "key_pair_id": sb.KeyPairID,
 		"private_key": sb.PrivateKeyPath, "public_key": sb.PublicKeyPath,
 		"cloudfront_endpoint": sb.CloudFrontEndpoint, "distribution_id": sb.DistributionID,
-		"key_status": KeyTrusted,
+		"key_status": KeyTrusted, "log_file": filepath.Join(filepath.Dir(sb.PrivateKeyPath), "..", "sandbox.log"),
 	}
+	want["log_file"] = filepath.Clean(want["log_file"])
 	if len(m) != len(want) {
 		t.Errorf("Info JSON has %d fields, want %d: %s", len(m), len(want), b)
 	}

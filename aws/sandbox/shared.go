@@ -48,8 +48,8 @@ type running struct {
 var ErrRunning = errors.New("a sandbox is already running on this data directory")
 
 // Open returns the sandbox running on opts' data directory when one is alive,
-// else starts one (Start). A shared sandbox's Close releases nothing: the
-// process that started it keeps it running.
+// else starts one (Start). A sandbox another process runs is held (see
+// lifetime.go) until its Close, so it runs on while this process uses it.
 func Open(ctx context.Context, opts Options) (*Sandbox, error) {
 	for attempt := 0; ; attempt++ {
 		dir, err := dataDir(opts.DataDir)
@@ -69,13 +69,16 @@ func Open(ctx context.Context, opts Options) (*Sandbox, error) {
 	}
 }
 
-// attach describes the sandbox another process runs.
+// attach describes the sandbox another process runs, and holds a lease on
+// it until Close.
 func attach(dir string, rec running) (*Sandbox, error) {
 	st, _, privPath, pubPath, err := readKeys(dir)
 	if err != nil {
 		return nil, err
 	}
 	return &Sandbox{
+		LogPath:            filepath.Join(dir, logName),
+		lease:              holdLease(dir, rec),
 		S3Endpoint:         rec.S3Endpoint,
 		EdgeURL:            rec.EdgeURL,
 		CloudFrontEndpoint: rec.CloudFrontEndpoint,

@@ -15,6 +15,7 @@ import (
 	"fmt"
 	"io"
 	"net/url"
+	"os/exec"
 	"sync"
 	"time"
 
@@ -37,6 +38,9 @@ type Env struct {
 	// data directory; release is called when the session closes. Tests
 	// share one in-memory sandbox this way.
 	OpenSandbox func(ctx context.Context) (sb *sandbox.Sandbox, release func(), err error)
+	// SandboxSuccessor, when set, lets a sandbox this session starts run on
+	// after it, for the other processes using it (sandbox.Options.Successor).
+	SandboxSuccessor func() *exec.Cmd
 }
 
 // Session is one run of cfsign: the settings, and the AWS side (or the
@@ -148,7 +152,7 @@ func (s *Session) Sandbox(ctx context.Context) (*sandbox.Sandbox, error) {
 	if s.env.OpenSandbox != nil {
 		sb, release, err = s.env.OpenSandbox(ctx)
 	} else {
-		sb, err = sandbox.Open(ctx, sandbox.Options{DataDir: config.SandboxDir(s.env.Getenv), Log: s.env.Log})
+		sb, err = sandbox.Open(ctx, sandbox.Options{DataDir: config.SandboxDir(s.env.Getenv), Log: s.env.Log, Successor: s.env.SandboxSuccessor})
 		release = func() {
 			if sb != nil {
 				sb.Close()

@@ -146,6 +146,43 @@ func cloneOrigins(m map[Key]Origin) map[Key]Origin {
 	return out
 }
 
+// SandboxStopsWithUs reports whether the session's sandbox stops when the
+// session closes: it started the sandbox from the data directory, and no
+// other process uses it.
+func (s *Session) SandboxStopsWithUs() bool {
+	s.mu.Lock()
+	sb := s.sb
+	s.mu.Unlock()
+	return sb != nil && s.env.OpenSandbox == nil && sb.SharedPID == 0 && sb.Users() == 0
+}
+
+// SandboxLog returns the last n lines of the sandbox's log: each refusal
+// of its servers with the check that failed, and its handovers.
+func (s *Session) SandboxLog(ctx context.Context, n int) ([]string, error) {
+	sb, err := s.Sandbox(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if sb == nil {
+		return nil, errNoSandbox
+	}
+	return sandbox.Tail(sb.LogPath, n)
+}
+
+// EdgeRefusal is why the sandbox's edge refused the request it answered
+// with requestID ("check NAME failed: DETAIL"); ok is false off the
+// sandbox or when its log does not say.
+func (s *Session) EdgeRefusal(ctx context.Context, requestID string) (reason string, ok bool) {
+	if !s.useSandbox || requestID == "" {
+		return "", false
+	}
+	sb, err := s.Sandbox(ctx)
+	if err != nil || sb == nil {
+		return "", false
+	}
+	return sandbox.RefusalFor(sb.LogPath, requestID)
+}
+
 // SandboxInfo describes the session's sandbox with the key cfsign signs
 // with on it, and whether its distribution still trusts that key. A key
 // setting that does not name an existing file is left out: it may be key
