@@ -6,7 +6,13 @@
 # listing, sign it (s, Enter), copy the URL (c: into tmux's buffer under
 # tmux's default set-clipboard), fetch the URL from the sandbox edge and
 # compare the bytes, then on the setup screen make, register and test a new
-# key (K, ctrl+g, ctrl+t, esc, y), quit (q) and check exit status 0. Then:
+# key (K, ctrl+g, ctrl+t, esc, y). Then the safety of actions: an upload over
+# an object asks (k keeps both), n refuses ../x, the delete question names
+# the marked objects, a sign result goes when its inputs change, S by size
+# loads the whole folder; a second app opened beside the first keeps working
+# after the first, which started the sandbox, quits (q, exit status 0); the
+# error panel closes with esc; and on the command line rm's folder rule,
+# --dryrun and missing key, progress lines, two uploads at once. Then:
 # NO_COLOR keeps the reverse video of the cursor and selection; and in a pty
 # that never answers terminal queries, --help sends no query and returns at
 # once, and the app's first frame comes well before termenv's 5 s wait.
@@ -161,6 +167,85 @@ wait_for 'Discard the edits and leave setup' "the discard question"
 T send-keys -t e2e y
 wait_for 'e2e-upload\.bin' "the browser again"
 
+echo "e2e: an upload over an existing object asks first (keep both)"
+T send-keys -t e2e u
+wait_for 'Upload to s3://' "the upload view"
+T send-keys -t e2e -l "$work/rows/row-1.txt"
+T send-keys -t e2e Enter
+wait_for 'row-1\.txt is there .*r replace · k keep both · s skip' "the replace question"
+T send-keys -t e2e k
+wait_for 'row-1 \(1\)\.txt' "the new object under a free name"
+eval "$userenv '$work/cfsign' --sandbox ls s3://sandbox/" | grep -qx 'row-1.txt' || fail "keep both lost row-1.txt"
+
+echo "e2e: a new folder named .. is refused"
+T send-keys -t e2e n
+T send-keys -t e2e -l "../x"
+T send-keys -t e2e Enter
+wait_for 'has a "\.\." part' "the refusal of ../x"
+T send-keys -t e2e Escape
+
+echo "e2e: the delete question names what goes"
+T send-keys -t e2e g
+wait_for '^ *›.*e2e-upload\.bin' "the cursor on the first row"
+T send-keys -t e2e j Space j Space    # marks row-1 (1).txt and row-2.txt
+T send-keys -t e2e -l "/row-6"
+T send-keys -t e2e Enter
+T send-keys -t e2e d
+wait_for 'Delete 2 objects in s3://sandbox/: .*\? y/n' "the delete question naming the marked objects"
+screen | grep -q 'row-6' && screen | grep 'Delete 2' | grep -q 'row-6' && fail "the question names the highlighted row instead of the marked ones"
+T send-keys -t e2e n
+T send-keys -t e2e Escape             # the filter goes; then the marks
+T send-keys -t e2e g j Space j Space
+wait_for '^ *›.*row-3\.txt' "the marks cleared"
+screen | grep -q 'marked' && fail "marks left after unmarking"
+
+echo "e2e: a sign result shows only with its inputs"
+T send-keys -t e2e g
+T send-keys -t e2e -l "/e2e-upload"
+T send-keys -t e2e Enter
+T send-keys -t e2e s
+wait_for 'Sign s3://' "the sign view"
+T send-keys -t e2e Tab Tab          # Output
+T send-keys -t e2e Right
+T send-keys -t e2e Enter
+wait_for 'Signed cookies' "signed cookies"
+T send-keys -t e2e BTab BTab BTab BTab BTab BTab   # from the result back to Output
+T send-keys -t e2e Left           # Output back to signed URL, no enter
+sleep 0.3
+screen | grep -q 'Cookie:' && fail "the cookies stay on screen under other inputs"
+screen | grep -q 'Signed URL, valid until' && fail "a URL heading over no URL"
+T send-keys -t e2e Escape
+wait_for '^ *›.*e2e-upload' "the browser again"
+T send-keys -t e2e Escape
+
+echo "e2e: sort by size loads the whole folder"
+# A folder of 1,100 objects (more than one listing page), the biggest last
+# by name: sorting by size must load the rest to find it. The command line
+# uploads it through the app's sandbox.
+mkdir -p "$work/many"
+for i in $(seq -w 1 1099); do echo "$i" >"$work/many/f$i.txt"; done
+head -c 5000 /dev/zero >"$work/many/zz-biggest.bin"
+eval "$userenv '$work/cfsign' --sandbox upload $work/many s3://sandbox/" >/dev/null 2>&1 || fail "uploading many/ failed"
+T send-keys -t e2e r
+wait_for '^ *.*many/' "many/ in the listing"
+T send-keys -t e2e g
+wait_for '^ *›.*many/' "many/ selected"
+T send-keys -t e2e Enter
+wait_for 'f0001\.txt' "many/ listed"
+T send-keys -t e2e S
+wait_for 'by size' "the order by size"
+wait_for '1,100 items · by size' "the whole folder loaded for the sort"
+screen | sed -n 3p | grep -q 'zz-biggest\.bin' || fail "the biggest file, past the first page, is not the first row"
+T send-keys -t e2e S S BSpace      # back to by name, up to the bucket
+
+echo "e2e: a second app on the same sandbox outlives the first"
+T new-session -d -s app2 -x 100 -y 30 "cd '$work' && $userenv '$work/cfsign' --sandbox"
+deadline=$((SECONDS + TIMEOUT))
+until T capture-pane -p -t app2 2>/dev/null | grep -q 'row-1\.txt'; do
+	[ "$SECONDS" -lt "$deadline" ] || fail "the second app did not list"
+	sleep 0.1
+done
+
 echo "e2e: quit"
 T send-keys -t e2e q
 deadline=$((SECONDS + TIMEOUT))
@@ -168,6 +253,64 @@ while [ ! -f "$work/exit" ] && [ "$SECONDS" -lt "$deadline" ]; do sleep 0.1; don
 [ -f "$work/exit" ] || fail "cfsign did not exit after q"
 status=$(cat "$work/exit")
 [ "$status" = 0 ] || fail "cfsign exited with status $status after q"
+
+# The first app started the sandbox; the second still works on it.
+T send-keys -t app2 r
+sleep 1
+frame=$(T capture-pane -p -t app2)
+printf '%s' "$frame" | grep -q 'row-1\.txt' || fail "the second app lost the sandbox when the first quit: $frame"
+printf '%s' "$frame" | grep -qi 'refused\|cannot connect' && fail "the second app cannot reach the sandbox: $frame"
+T send-keys -t app2 q
+T kill-session -t app2 2>/dev/null || true
+
+echo "e2e: the error panel closes with esc"
+T new-session -d -s errp -x 100 -y 30 "cd '$work' && $userenv '$work/cfsign' --sandbox s3://no-such-bucket/"
+deadline=$((SECONDS + TIMEOUT))
+until T capture-pane -p -t errp 2>/dev/null | grep -q 'NoSuchBucket\|does not exist'; do
+	[ "$SECONDS" -lt "$deadline" ] || fail "no error for a missing bucket"
+	sleep 0.1
+done
+T send-keys -t errp E
+sleep 0.3
+T capture-pane -p -t errp | grep -q 'esc closes' || fail "E did not open the error panel"
+T send-keys -t errp Escape
+sleep 0.3
+T capture-pane -p -t errp | grep -q 'esc closes' && fail "esc did not close the error panel"
+T send-keys -t errp q
+T kill-session -t errp 2>/dev/null || true
+
+echo "e2e: the command line: rm, progress, two uploads at once"
+cli() { eval "$userenv '$work/cfsign' --sandbox $*"; }
+echo a >"$work/a.txt"
+cli upload "$work/a.txt" s3://sandbox/pre/a.txt >/dev/null
+cli upload "$work/a.txt" s3://sandbox/prefix.txt >/dev/null
+out=$(cli rm --recursive s3://sandbox/pre --dryrun) || fail "rm --dryrun failed"
+printf '%s' "$out" | grep -q 'pre/a.txt' || fail "rm --dryrun does not list pre/a.txt: $out"
+printf '%s' "$out" | grep -q 'prefix.txt' && fail "rm s3://sandbox/pre would delete prefix.txt: $out"
+cli rm --recursive s3://sandbox/pre --yes >/dev/null || fail "rm --recursive failed"
+cli ls s3://sandbox/ | grep -qx 'prefix.txt' || fail "rm of the folder pre/ took prefix.txt"
+if cli rm s3://sandbox/nope.txt 2>"$work/rm.err"; then fail "rm of a missing key exited 0"; fi
+grep -q 'nope.txt' "$work/rm.err" || fail "rm of a missing key did not say so: $(cat "$work/rm.err")"
+# In a terminal the bar is finished before the result line, and one total
+# line ends a piped upload.
+head -c 12000000 /dev/urandom >"$work/big.bin"
+T new-session -d -s prog -x 120 -y 20 "cd '$work' && $userenv '$work/cfsign' --sandbox upload '$work/big.bin' s3://sandbox/t9/big.bin; echo UPLOAD-DONE; sleep 30"
+deadline=$((SECONDS + TIMEOUT))
+until T capture-pane -p -J -t prog | grep -q UPLOAD-DONE; do
+	[ "$SECONDS" -lt "$deadline" ] || fail "the upload in a terminal did not end"
+	sleep 0.1
+done
+T capture-pane -p -J -t prog | grep -qx 's3://sandbox/t9/big.bin' || fail "the result line is not a line of its own: $(T capture-pane -p -J -t prog)"
+T kill-session -t prog
+cli upload "$work/rows" s3://sandbox/t9/ 2>"$work/up.err" | cat >/dev/null
+grep -q '^uploaded 6 files' "$work/up.err" || fail "a piped upload printed no total line: $(cat "$work/up.err")"
+# Two uploads at once, each of which may start the sandbox.
+for run in 1 2 3; do
+	cli upload "$work/big.bin" s3://sandbox/two/$run-a.bin >/dev/null 2>"$work/two-a.err" & a=$!
+	cli upload "$work/a.txt" s3://sandbox/two/$run-b.txt >/dev/null 2>"$work/two-b.err" & b=$!
+	wait $a || fail "run $run: the first of two concurrent uploads failed: $(cat "$work/two-a.err")"
+	wait $b || fail "run $run: the second of two concurrent uploads failed: $(cat "$work/two-b.err")"
+done
 
 echo "e2e: NO_COLOR keeps reverse video"
 T new-session -d -s nocolor -x 100 -y 30 "cd '$work' && $userenv NO_COLOR=1 '$work/cfsign' --sandbox"

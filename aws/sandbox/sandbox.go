@@ -481,7 +481,7 @@ func (s *Sandbox) Close() error {
 			}
 			s.HandedTo = pid
 			if err == nil {
-				fmt.Fprintf(s.logFile, "%s sandbox: handed over to pid %d: %d other %s use it\n", logTime(), pid, users, plural(users, "process", "processes"))
+				fmt.Fprintf(s.logFile, "%s sandbox: handed over to pid %d, for %d other %s using it\n", logTime(), pid, users, plural(users, "process", "processes"))
 			}
 		}
 		if s.logFile != nil {
