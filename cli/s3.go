@@ -178,7 +178,7 @@ func fmtTime(t time.Time) string {
 	return t.UTC().Format(time.RFC3339)
 }
 
-const uploadUsage = `Usage: cfsign upload PATH... s3://bucket/prefix/ [--part-size SIZE] [--concurrency N]
+const uploadUsage = `Usage: cfsign upload PATH... s3://bucket/prefix/ [--no-clobber] [--part-size SIZE] [--concurrency N]
 
 Uploads files, or directories recursively (paths below them kept), to S3.
 A destination ending in "/" is a prefix the files go into; otherwise, for a
@@ -186,7 +186,11 @@ single file, it is the object key. Large files go up in parts, in parallel.
 
 stdout gets one s3://bucket/key line per file that is on the server. On a
 terminal stderr shows a progress bar (bytes, rate, ETA); otherwise one
-summary line per file.
+summary line per file. One total line ends it.
+
+An object already at a key is replaced, as S3 does; --no-clobber keeps it
+instead: S3 itself refuses the write when an object is there (If-None-Match),
+and a line on stderr names each file skipped.
 
 Ctrl-C stops cleanly, exit 130: uploads in flight are aborted, then cfsign
 looks at what the server holds. A file S3 had already completed is listed
@@ -200,6 +204,7 @@ not fit, the part size is lowered too. A warning says so when it lowers a value 
 gave. A part is never larger than the file.
 
 Flags:
+  -n, --no-clobber    never replace an object: skip the file (checked by S3 as it stores)
   --part-size SIZE    multipart part size, like 8MiB or 16MB (5MiB to 5GiB; default by file size)
   --concurrency N     parts sent at once (default by file size, lowered to fit --max-memory)
   --max-memory SIZE   memory for part buffers (default 512MiB)
