@@ -302,6 +302,16 @@ until T capture-pane -p -J -t prog | grep -q UPLOAD-DONE; do
 done
 T capture-pane -p -J -t prog | grep -qx 's3://sandbox/t9/big.bin' || fail "the result line is not a line of its own: $(T capture-pane -p -J -t prog)"
 T kill-session -t prog
+T new-session -d -s prog -x 120 -y 20 "cd '$work' && $userenv '$work/cfsign' --sandbox download s3://sandbox/t9/big.bin '$work/big.out'; echo DOWNLOAD-DONE; sleep 30"
+deadline=$((SECONDS + TIMEOUT))
+until T capture-pane -p -J -t prog | grep -q DOWNLOAD-DONE; do
+	[ "$SECONDS" -lt "$deadline" ] || fail "the download in a terminal did not end"
+	sleep 0.1
+done
+T capture-pane -p -J -t prog | grep -q '^downloaded s3://sandbox/t9/big.bin' || fail "no total line after a download: $(T capture-pane -p -J -t prog)"
+T capture-pane -p -J -t prog | grep -q '%' && fail "a progress frame stays on screen after the download: $(T capture-pane -p -J -t prog)"
+cmp "$work/big.bin" "$work/big.out" || fail "the downloaded file differs"
+T kill-session -t prog
 cli upload "$work/rows" s3://sandbox/t9/ 2>"$work/up.err" | cat >/dev/null
 grep -q '^uploaded 6 files' "$work/up.err" || fail "a piped upload printed no total line: $(cat "$work/up.err")"
 # Two uploads at once, each of which may start the sandbox.
