@@ -59,6 +59,16 @@ wait_for() {
 	fail "timed out after ${TIMEOUT}s waiting for $2"
 }
 
+# wait_in SESSION PATTERN WHAT: poll another tmux session's screen (soft
+# wraps joined) until grep -E PATTERN matches.
+wait_in() {
+	local deadline=$((SECONDS + TIMEOUT))
+	until T capture-pane -p -J -t "$1" 2>/dev/null | grep -Eq -- "$2"; do
+		[ "$SECONDS" -lt "$deadline" ] || fail "timed out after ${TIMEOUT}s waiting for $3"
+		sleep 0.1
+	done
+}
+
 echo "e2e: build"
 go build -o "$work/cfsign" .
 
@@ -240,11 +250,7 @@ T send-keys -t e2e S S BSpace      # back to by name, up to the bucket
 
 echo "e2e: a second app on the same sandbox outlives the first"
 T new-session -d -s app2 -x 100 -y 30 "cd '$work' && $userenv '$work/cfsign' --sandbox"
-deadline=$((SECONDS + TIMEOUT))
-until T capture-pane -p -t app2 2>/dev/null | grep -q 'row-1\.txt'; do
-	[ "$SECONDS" -lt "$deadline" ] || fail "the second app did not list"
-	sleep 0.1
-done
+wait_in app2 'row-1\.txt' "the second app's listing"
 
 echo "e2e: quit"
 T send-keys -t e2e q
@@ -265,11 +271,7 @@ T kill-session -t app2 2>/dev/null || true
 
 echo "e2e: the error panel closes with esc"
 T new-session -d -s errp -x 100 -y 30 "cd '$work' && $userenv '$work/cfsign' --sandbox s3://no-such-bucket/"
-deadline=$((SECONDS + TIMEOUT))
-until T capture-pane -p -t errp 2>/dev/null | grep -q 'NoSuchBucket\|does not exist'; do
-	[ "$SECONDS" -lt "$deadline" ] || fail "no error for a missing bucket"
-	sleep 0.1
-done
+wait_in errp 'NoSuchBucket|does not exist' "the error for a missing bucket"
 T send-keys -t errp E
 sleep 0.3
 T capture-pane -p -t errp | grep -q 'esc closes' || fail "E did not open the error panel"
@@ -295,19 +297,11 @@ grep -q 'nope.txt' "$work/rm.err" || fail "rm of a missing key did not say so: $
 # line ends a piped upload.
 head -c 12000000 /dev/urandom >"$work/big.bin"
 T new-session -d -s prog -x 120 -y 20 "cd '$work' && $userenv '$work/cfsign' --sandbox upload '$work/big.bin' s3://sandbox/t9/big.bin; echo UPLOAD-DONE; sleep 30"
-deadline=$((SECONDS + TIMEOUT))
-until T capture-pane -p -J -t prog | grep -q UPLOAD-DONE; do
-	[ "$SECONDS" -lt "$deadline" ] || fail "the upload in a terminal did not end"
-	sleep 0.1
-done
+wait_in prog 'UPLOAD-DONE' "the upload in a terminal to end"
 T capture-pane -p -J -t prog | grep -qx 's3://sandbox/t9/big.bin' || fail "the result line is not a line of its own: $(T capture-pane -p -J -t prog)"
 T kill-session -t prog
 T new-session -d -s prog -x 120 -y 20 "cd '$work' && $userenv '$work/cfsign' --sandbox download s3://sandbox/t9/big.bin '$work/big.out'; echo DOWNLOAD-DONE; sleep 30"
-deadline=$((SECONDS + TIMEOUT))
-until T capture-pane -p -J -t prog | grep -q DOWNLOAD-DONE; do
-	[ "$SECONDS" -lt "$deadline" ] || fail "the download in a terminal did not end"
-	sleep 0.1
-done
+wait_in prog 'DOWNLOAD-DONE' "the download in a terminal to end"
 T capture-pane -p -J -t prog | grep -q '^downloaded s3://sandbox/t9/big.bin' || fail "no total line after a download: $(T capture-pane -p -J -t prog)"
 T capture-pane -p -J -t prog | grep -q '%' && fail "a progress frame stays on screen after the download: $(T capture-pane -p -J -t prog)"
 cmp "$work/big.bin" "$work/big.out" || fail "the downloaded file differs"
@@ -324,11 +318,7 @@ done
 
 echo "e2e: NO_COLOR keeps reverse video"
 T new-session -d -s nocolor -x 100 -y 30 "cd '$work' && $userenv NO_COLOR=1 '$work/cfsign' --sandbox"
-deadline=$((SECONDS + TIMEOUT))
-until T capture-pane -p -t nocolor 2>/dev/null | grep -q 'row-1\.txt'; do
-	[ "$SECONDS" -lt "$deadline" ] || fail "the NO_COLOR app did not list"
-	sleep 0.1
-done
+wait_in nocolor 'row-1\.txt' "the NO_COLOR app's listing"
 T send-keys -t nocolor /
 sleep 0.3
 frame=$(T capture-pane -p -e -t nocolor)
