@@ -49,6 +49,8 @@ func runApp(ctx context.Context, start cli.AppStart) error {
 		Transfers:  sess.Transfers(),
 		Presigner:  s3,
 		CloudFront: cf,
+		Objects:    s3,
+		Downloader: s3,
 		Keys:       sess,
 		Store:      sess,
 		Signers:    ui.SessionSigners{Session: sess},

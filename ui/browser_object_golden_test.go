@@ -1,0 +1,91 @@
+package ui
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/cfsign/cfsign/aws"
+	"github.com/cfsign/cfsign/config"
+	"github.com/cfsign/cfsign/internal/app"
+)
+
+// goldenObjects is a fixed ObjectReader for goldens: what the real one
+// reads is tested on the sandbox and moto; a golden needs the same bytes
+// and dates every run.
+type goldenObjects struct {
+	bodies   map[string][]byte
+	versions map[string][]aws.Version
+}
+
+func (g goldenObjects) ReadHead(_ context.Context, _, key, _ string, n int64) (aws.Head, error) {
+	b := g.bodies[key]
+	return aws.Head{Data: b[:min(int64(len(b)), n)], Total: int64(len(b))}, nil
+}
+
+func (g goldenObjects) Versions(_ context.Context, _, key string) ([]aws.Version, bool, error) {
+	if vs, ok := g.versions[key]; ok {
+		return vs, false, nil
+	}
+	return []aws.Version{{ID: "null", Latest: true}}, false, nil
+}
+
+func TestObjectViewGoldens(t *testing.T) {
+	keys := []string{"site/config.json", "site/logo.png", "site/report.pdf"}
+	objs := goldenObjects{
+		bodies: map[string][]byte{
+			"site/config.json": []byte("{\n  \"domain\": \"cdn.example.com\",\n  \"ttl\": 300,\n  \"paths\": [\"/a\", \"/b\"]\n}\n"),
+			"site/logo.png":    []byte("\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x10\x00\x00\x00\x10\x08\x06\x00\x00\x00\x1f\xf3\xffa"),
+		},
+		versions: map[string][]aws.Version{"site/report.pdf": {
+			{ID: "3HL4kqtJlcpXroDTDmJ-rmSpXd3dIbrHY", Size: 52000, LastModified: btTime.Add(2 * time.Hour), Latest: true},
+			{ID: "QUpfdndhfd8438MNFDN93jdnJFkdmqnh", LastModified: btTime.Add(time.Hour), DeleteMarker: true},
+			{ID: "Gd2fpx0nHgV7vO.IZV6tRyZCi8Q1KmLw", Size: 48000, LastModified: btTime},
+		}},
+	}
+	for _, size := range [][2]int{{80, 24}, {120, 40}} {
+		w, h := size[0], size[1]
+		name := func(s string) string { return fmt.Sprintf("object_%s_%dx%d", s, w, h) }
+		deps := btDeps(newBTLister(1000, keys...))
+		deps.Settings = app.Literal(config.Settings{Bucket: "media", Region: "us-east-1", Domain: "d111111abcdef8.cloudfront.net", OriginPath: "/site"})
+		deps.Objects, deps.Downloader, deps.Workdir = objs, fakeDownloader{}, "/home/ana/downloads"
+		a := newBTApp(t, deps, w, h)
+		a.press("enter", "enter") // site/, config.json
+		btGolden(t, name("info"), a.m.View())
+		a.press("tab")
+		btGolden(t, name("preview"), a.m.View())
+		a.press("esc", "down", "enter", "tab")
+		btGolden(t, name("hexdump"), a.m.View())
+		a.press("esc", "down", "enter", "tab", "tab", "down", "down")
+		btGolden(t, name("versions"), a.m.View())
+		a.press("esc", "a")
+		btGolden(t, name("marked"), a.m.View())
+		a.press("D")
+		btGolden(t, name("download"), a.m.View())
+		v := a.m.cur.(*downloadView)
+		v.phase = dlChecking // as after enter
+		a.send(dlPlannedMsg{files: app.PlanDownloads("media", v.keys, nil, "/home/ana/downloads"), exists: map[int]bool{1: true, 2: true}})
+		btGolden(t, name("download_question"), a.m.View())
+		v.phase, v.ask = dlRunning, nil
+		v.now = func() time.Time { return btTime.Add(2 * time.Second) }
+		v.items[0].state, v.items[0].outcome, v.items[0].total, v.items[0].sent = itemDone, app.Downloaded, 70, 70
+		v.items[1].state, v.items[1].total, v.items[1].sent, v.items[1].started = itemRunning, 4000, 1500, btTime
+		btGolden(t, name("download_progress"), a.m.View())
+		v.phase = dlEnded
+		a.press("esc", "x", "B")
+		a.send(bucketsListedMsg{buckets: []aws.Bucket{{Name: "media", Created: btTime}, {Name: "media-archive", Created: btTime.Add(24 * time.Hour)}, {Name: "sandbox", Created: btTime}}})
+		btGolden(t, name("buckets"), a.m.View())
+		a.press("arch")
+		btGolden(t, name("buckets_filter"), a.m.View())
+		btCheckFrame(t, a.m.View(), w, h)
+	}
+}
+
+// fakeDownloader enables D for goldens; the download itself is tested on
+// the sandbox.
+type fakeDownloader struct{}
+
+func (fakeDownloader) Download(context.Context, aws.DownloadRequest, func(aws.Progress)) error {
+	return nil
+}
