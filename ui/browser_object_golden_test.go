@@ -3,12 +3,16 @@ package ui
 import (
 	"context"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/cfsign/cfsign/aws"
 	"github.com/cfsign/cfsign/config"
 	"github.com/cfsign/cfsign/internal/app"
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/lipgloss"
+	"github.com/muesli/termenv"
 )
 
 // goldenObjects is a fixed ObjectReader for goldens: what the real one
@@ -88,4 +92,80 @@ type fakeDownloader struct{}
 
 func (fakeDownloader) Download(context.Context, aws.DownloadRequest, func(aws.Progress)) error {
 	return nil
+}
+
+// goldenDeps is the app on goldenObjects, in bucket media.
+func goldenDeps() Deps {
+	deps := btDeps(newBTLister(1000, "site/config.json", "site/logo.png", "site/report.pdf"))
+	deps.Settings = app.Literal(config.Settings{Bucket: "media", Region: "us-east-1", Domain: "d111111abcdef8.cloudfront.net", OriginPath: "/site"})
+	deps.Objects, deps.Downloader, deps.Workdir = goldenObjects{bodies: map[string][]byte{
+		"site/config.json": []byte(`{"domain": "cdn.example.com", "ttl": 300}`),
+	}, versions: map[string][]aws.Version{"site/report.pdf": {
+		{ID: "v2", Size: 5, LastModified: btTime, Latest: true}, {ID: "v1", Size: 4, LastModified: btTime.Add(-time.Hour)},
+	}}}, fakeDownloader{}, "/home/ana/downloads"
+	return deps
+}
+
+// The preview is coloured by token, and plain under NO_COLOR (bold and
+// reverse video stay, as everywhere).
+func TestPreviewColourAndNoColor(t *testing.T) {
+	t.Cleanup(func() { lipgloss.SetColorProfile(termenv.Ascii) })
+	lipgloss.SetColorProfile(termenv.ANSI256)
+	a := newBTApp(t, goldenDeps(), 100, 30)
+	a.press("enter", "enter", "tab")
+	if _, colour := sgrParams(a.m.View()); !colour {
+		t.Fatalf("the preview has no colour: %q", a.m.View())
+	}
+	t.Setenv("NO_COLOR", "1")
+	useNoColorProfile(func(k string) string { return map[string]string{"NO_COLOR": "1"}[k] })
+	a = newBTApp(t, goldenDeps(), 100, 30)
+	a.press("enter", "enter", "tab")
+	if params, colour := sgrParams(a.m.View()); colour || !params[7] && !params[1] {
+		t.Fatalf("NO_COLOR: %v %q", params, a.m.View())
+	}
+	a.press("tab", "esc", "D")
+	if _, colour := sgrParams(a.m.View()); colour {
+		t.Fatalf("NO_COLOR download view: %q", a.m.View())
+	}
+}
+
+// From 60 columns every new view fits and says what matters.
+func TestObjectViewsAt60Columns(t *testing.T) {
+	for _, h := range []int{16, 24} {
+		a := newBTApp(t, goldenDeps(), 60, h)
+		check := func(what string, wants ...string) {
+			t.Helper()
+			btCheckFrame(t, a.m.View(), 60, h)
+			for _, w := range wants {
+				if !strings.Contains(a.frame(), w) {
+					t.Errorf("%s at 60x%d lacks %q:\n%s", what, h, w, a.frame())
+				}
+			}
+		}
+		a.press("enter", "enter")
+		check("info", "Key ", "Content type")
+		a.press("G") // the end of the info: the CloudFront URL and metadata
+		check("info scrolled", "owner: ana")
+		a.press("tab")
+		check("preview", `"ttl": 300`)
+		a.press("esc", "down", "enter", "tab", "tab")
+		check("no versions", "keeps no versions")
+		a.press("esc", "down", "enter", "tab", "tab")
+		check("versions", "current", "v1")
+		a.press("esc", "a", "D")
+		check("download", "Download 3 objects", "To ")
+		v := a.m.cur.(*downloadView)
+		v.phase = dlChecking
+		a.send(dlPlannedMsg{files: app.PlanDownloads("media", v.keys, nil, "/home/ana/downloads"), exists: map[int]bool{0: true}})
+		check("question", "config.json exists.", "r replaces it")
+		a.press("esc", "esc", "B")
+		a.send(bucketsListedMsg{buckets: []aws.Bucket{{Name: "media", Created: btTime}}})
+		check("buckets", "media (open)")
+		// A click on the bucket's row chooses it; a double click opens it.
+		a.send(tea.MouseMsg{X: 5, Y: 4, Action: tea.MouseActionPress, Button: tea.MouseButtonLeft})
+		a.send(tea.MouseMsg{X: 5, Y: 4, Action: tea.MouseActionPress, Button: tea.MouseButtonLeft})
+		if _, ok := a.m.cur.(*browserView); !ok {
+			t.Errorf("a double click on a bucket did not open it:\n%s", a.frame())
+		}
+	}
 }

@@ -412,7 +412,7 @@ func (b *browserView) versionLines() []string {
 	case d.versionsErr != "":
 		return []string{b.st.Error.Render(oneLine(d.versionsErr))}
 	case !d.versioned():
-		return []string{b.st.Muted.Render("This bucket keeps no versions (versioning is off): there is only the current object.")}
+		return strings.Split(b.st.Muted.Render(ansi.Wordwrap("This bucket keeps no versions (versioning is off): there is only the current object.", max(b.width-4, 10), " ")), "\n")
 	}
 	var lines []string
 	for _, l := range b.versionsNote() {
