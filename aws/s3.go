@@ -476,9 +476,13 @@ func (c *Client) listPage(ctx context.Context, bucket, prefix, delim, token stri
 	return page, nil
 }
 
-// Head returns an object's metadata.
+// Head returns an object's metadata (its checksum aside: see HeadVersion).
 func (c *Client) Head(ctx context.Context, bucket, key string) (ObjectInfo, error) {
-	return c.HeadVersion(ctx, bucket, key, "")
+	info, err := c.head(ctx, bucket, key, "", false)
+	if err != nil {
+		return ObjectInfo{}, c.explainKey(fmt.Sprintf("head s3://%s/%s", bucket, key), bucket, key, err)
+	}
+	return info, nil
 }
 
 // s3DeleteBatch is S3's limit of keys per DeleteObjects request.

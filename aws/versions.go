@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"net/http"
 	"net/url"
 	"slices"
 	"strings"
@@ -15,15 +16,32 @@ import (
 )
 
 // HeadVersion returns the metadata of one version of an object ("" for the
-// current one), with its checksum when S3 keeps one.
+// current one), with its checksum when S3 keeps one. Reading the checksum
+// of an object encrypted with KMS needs kms:Decrypt: without it, the rest
+// is returned and the checksum left out.
 func (c *Client) HeadVersion(ctx context.Context, bucket, key, versionID string) (ObjectInfo, error) {
-	in := &s3.HeadObjectInput{Bucket: &bucket, Key: &key, ChecksumMode: types.ChecksumModeEnabled}
+	info, err := c.head(ctx, bucket, key, versionID, true)
+	if err != nil && s3HTTPStatus(err) == http.StatusForbidden {
+		info, err = c.head(ctx, bucket, key, versionID, false)
+	}
+	if err != nil {
+		return ObjectInfo{}, c.explainKey(fmt.Sprintf("head s3://%s/%s", bucket, key), bucket, key, err)
+	}
+	return info, nil
+}
+
+// head is one HeadObject; the error is S3's own.
+func (c *Client) head(ctx context.Context, bucket, key, versionID string, checksum bool) (ObjectInfo, error) {
+	in := &s3.HeadObjectInput{Bucket: &bucket, Key: &key}
+	if checksum {
+		in.ChecksumMode = types.ChecksumModeEnabled
+	}
 	if versionID != "" {
 		in.VersionId = &versionID
 	}
 	out, err := c.s3.HeadObject(ctx, in)
 	if err != nil {
-		return ObjectInfo{}, c.explainKey(fmt.Sprintf("head s3://%s/%s", bucket, key), bucket, key, err)
+		return ObjectInfo{}, err
 	}
 	sc := string(out.StorageClass)
 	if sc == "" {

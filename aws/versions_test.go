@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	sdkaws "github.com/aws/aws-sdk-go-v2/aws"
@@ -114,7 +115,7 @@ func TestReadHeadAndDetailsOnTheSandbox(t *testing.T) {
 	if err != nil || !bytes.Equal(h.Data, data[:1000]) || h.Total != int64(len(data)) {
 		t.Fatalf("ReadHead: %d bytes of %d, %v", len(h.Data), h.Total, err)
 	}
-	info, err := c.Head(ctx, bucket, key)
+	info, err := c.HeadVersion(ctx, bucket, key, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -133,5 +134,29 @@ func TestReadHeadAndDetailsOnTheSandbox(t *testing.T) {
 	vs, _, err := c.Versions(ctx, bucket, key)
 	if err != nil || len(vs) != 1 || vs[0].ID != "null" || !vs[0].Latest {
 		t.Fatalf("Versions on the sandbox: %+v, %v", vs, err)
+	}
+}
+
+// Without kms:Decrypt, S3 refuses a HEAD that asks for the checksum of a
+// KMS-encrypted object: the details come without it, not as an error.
+func TestHeadVersionWithoutChecksumPermission(t *testing.T) {
+	sb := testenv.Sandbox(t)
+	var refused atomic.Int32
+	proxy := testenv.NewFaultProxy(t, sb.S3Endpoint, func(w http.ResponseWriter, r *http.Request) bool {
+		if r.Method == http.MethodHead && strings.EqualFold(r.Header.Get("x-amz-checksum-mode"), "ENABLED") {
+			refused.Add(1)
+			w.WriteHeader(http.StatusForbidden)
+			return true
+		}
+		return false
+	})
+	sb.AllowHost(strings.TrimPrefix(proxy.URL, "http://"))
+	c, bucket := sandboxClient(t)
+	key := testenv.Unique("kms") + "/secret.txt"
+	putObject(t, c, bucket, key, []byte("sealed"))
+	pc := newTestClient(t, proxy.URL, func(o *ClientOptions) { o.AccessKeyID, o.SecretAccessKey = sb.AccessKeyID, sb.SecretAccessKey })
+	info, err := pc.HeadVersion(context.Background(), bucket, key, "")
+	if err != nil || info.Size != 6 || info.Checksum != "" || refused.Load() == 0 {
+		t.Fatalf("HeadVersion: %+v, %v (refused %d)", info, err, refused.Load())
 	}
 }

@@ -313,10 +313,17 @@ func (b *browserView) headCmd(k string) tea.Cmd {
 	b.cancelHead = cancel
 	b.seq++
 	b.headReq = b.seq
-	lister, gen, req, bucket := b.deps.Lister, b.gen, b.seq, b.bucket
+	lister, objects, gen, req, bucket := b.deps.Lister, b.deps.Objects, b.gen, b.seq, b.bucket
 	return func() tea.Msg {
 		defer cancel()
-		info, err := lister.Head(ctx, bucket, k) // err names the operation
+		head := lister.Head
+		if objects != nil {
+			// With the checksum the details show.
+			head = func(ctx context.Context, bucket, key string) (aws.ObjectInfo, error) {
+				return objects.HeadVersion(ctx, bucket, key, "")
+			}
+		}
+		info, err := head(ctx, bucket, k) // err names the operation
 		return brHeadMsg{gen: gen, req: req, key: k, info: info, err: err}
 	}
 }

@@ -19,8 +19,13 @@ import (
 // reads is tested on the sandbox and moto; a golden needs the same bytes
 // and dates every run.
 type goldenObjects struct {
+	l        *btLister // the objects' metadata
 	bodies   map[string][]byte
 	versions map[string][]aws.Version
+}
+
+func (g goldenObjects) HeadVersion(ctx context.Context, bucket, key, _ string) (aws.ObjectInfo, error) {
+	return g.l.Head(ctx, bucket, key)
 }
 
 func (g goldenObjects) ReadHead(_ context.Context, _, key, _ string, n int64) (aws.Head, error) {
@@ -37,7 +42,9 @@ func (g goldenObjects) Versions(_ context.Context, _, key string) ([]aws.Version
 
 func TestObjectViewGoldens(t *testing.T) {
 	keys := []string{"site/config.json", "site/logo.png", "site/report.pdf"}
+	l := newBTLister(1000, keys...)
 	objs := goldenObjects{
+		l: l,
 		bodies: map[string][]byte{
 			"site/config.json": []byte("{\n  \"domain\": \"cdn.example.com\",\n  \"ttl\": 300,\n  \"paths\": [\"/a\", \"/b\"]\n}\n"),
 			"site/logo.png":    []byte("\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x10\x00\x00\x00\x10\x08\x06\x00\x00\x00\x1f\xf3\xffa"),
@@ -51,7 +58,7 @@ func TestObjectViewGoldens(t *testing.T) {
 	for _, size := range [][2]int{{80, 24}, {120, 40}} {
 		w, h := size[0], size[1]
 		name := func(s string) string { return fmt.Sprintf("object_%s_%dx%d", s, w, h) }
-		deps := btDeps(newBTLister(1000, keys...))
+		deps := btDeps(l)
 		deps.Settings = app.Literal(config.Settings{Bucket: "media", Region: "us-east-1", Domain: "d111111abcdef8.cloudfront.net", OriginPath: "/site"})
 		deps.Objects, deps.Downloader, deps.Workdir = objs, fakeDownloader{}, "/home/ana/downloads"
 		a := newBTApp(t, deps, w, h)
@@ -96,9 +103,10 @@ func (fakeDownloader) Download(context.Context, aws.DownloadRequest, func(aws.Pr
 
 // goldenDeps is the app on goldenObjects, in bucket media.
 func goldenDeps() Deps {
-	deps := btDeps(newBTLister(1000, "site/config.json", "site/logo.png", "site/report.pdf"))
+	l := newBTLister(1000, "site/config.json", "site/logo.png", "site/report.pdf")
+	deps := btDeps(l)
 	deps.Settings = app.Literal(config.Settings{Bucket: "media", Region: "us-east-1", Domain: "d111111abcdef8.cloudfront.net", OriginPath: "/site"})
-	deps.Objects, deps.Downloader, deps.Workdir = goldenObjects{bodies: map[string][]byte{
+	deps.Objects, deps.Downloader, deps.Workdir = goldenObjects{l: l, bodies: map[string][]byte{
 		"site/config.json": []byte(`{"domain": "cdn.example.com", "ttl": 300}`),
 	}, versions: map[string][]aws.Version{"site/report.pdf": {
 		{ID: "v2", Size: 5, LastModified: btTime, Latest: true}, {ID: "v1", Size: 4, LastModified: btTime.Add(-time.Hour)},

@@ -18,9 +18,11 @@ import (
 	"github.com/charmbracelet/lipgloss"
 )
 
-// ObjectReader reads an object's first bytes and lists its versions.
+// ObjectReader reads an object's details with its checksum, its first
+// bytes, and its versions.
 // *aws.Client satisfies it.
 type ObjectReader interface {
+	HeadVersion(ctx context.Context, bucket, key, versionID string) (aws.ObjectInfo, error)
 	ReadHead(ctx context.Context, bucket, key, versionID string, n int64) (aws.Head, error)
 	Versions(ctx context.Context, bucket, key string) ([]aws.Version, bool, error)
 }
