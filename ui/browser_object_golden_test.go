@@ -12,6 +12,7 @@ import (
 	"github.com/cfsign/cfsign/internal/app"
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
+	"github.com/charmbracelet/x/ansi"
 	"github.com/muesli/termenv"
 )
 
@@ -175,5 +176,15 @@ func TestObjectViewsAt60Columns(t *testing.T) {
 		if _, ok := a.m.cur.(*browserView); !ok {
 			t.Errorf("a double click on a bucket did not open it:\n%s", a.frame())
 		}
+	}
+}
+
+// A minified file is one long line: the preview keeps what any window can
+// show of it, and drawing stays cheap.
+func TestPreviewCutsLongLines(t *testing.T) {
+	line := strings.Repeat(`{"k":"v"},`, 20000) // 200,000 characters
+	p := renderPreview(newStyles(false), "app.min.json", "", aws.Head{Data: []byte(line), Total: int64(len(line))})
+	if len(p.lines) != 1 || ansi.StringWidth(p.lines[0]) != previewWidth {
+		t.Fatalf("%d lines, the first %d cells wide", len(p.lines), ansi.StringWidth(p.lines[0]))
 	}
 }

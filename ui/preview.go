@@ -32,6 +32,7 @@ type ObjectReader interface {
 const (
 	previewBytes = 256 << 10
 	previewLines = 5000
+	previewWidth = 1000 // cells kept of a line (minified files are one long line)
 	hexBytes     = 4096
 	tabWidth     = 4
 )
@@ -148,6 +149,9 @@ func renderTokens(st *Styles, toks []highlight.Token) []string {
 			// Expand tabs to the next stop, then escape what is left.
 			var b strings.Builder
 			for _, r := range part {
+				if col >= previewWidth {
+					break // beyond any window: not kept
+				}
 				if r == '\t' {
 					n := tabWidth - col%tabWidth
 					b.WriteString(strings.Repeat(" ", n))
