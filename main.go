@@ -56,6 +56,8 @@ func runApp(ctx context.Context, start cli.AppStart) error {
 		Presigner:  s3,
 		CloudFront: cf,
 		SandboxLog: sandboxLog,
+		Objects:    s3,
+		Downloader: s3,
 		Keys:       sess,
 		Store:      sess,
 		Signers:    ui.SessionSigners{Session: sess},

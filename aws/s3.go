@@ -230,6 +230,14 @@ type ObjectInfo struct {
 	LastModified time.Time
 	StorageClass string
 	Metadata     map[string]string
+	// The headers CloudFront passes on to viewers, as S3 holds them.
+	CacheControl, ContentDisposition, ContentEncoding string
+	// Checksum is the object's checksum as S3 keeps it ("CRC32 AAAAAA=="),
+	// when it keeps one and tells (HeadVersion asks it to).
+	Checksum string
+	// VersionID is the version HeadVersion described; "" when the bucket
+	// never had versioning.
+	VersionID string
 	// Landed is set by Upload when the upload was cancelled or failed
 	// (this error) after S3 had completed it: the object exists all the same.
 	Landed error
@@ -468,25 +476,13 @@ func (c *Client) listPage(ctx context.Context, bucket, prefix, delim, token stri
 	return page, nil
 }
 
-// Head returns an object's metadata.
+// Head returns an object's metadata (its checksum aside: see HeadVersion).
 func (c *Client) Head(ctx context.Context, bucket, key string) (ObjectInfo, error) {
-	out, err := c.s3.HeadObject(ctx, &s3.HeadObjectInput{Bucket: &bucket, Key: &key})
+	info, err := c.head(ctx, bucket, key, "", false)
 	if err != nil {
 		return ObjectInfo{}, c.explainKey(fmt.Sprintf("head s3://%s/%s", bucket, key), bucket, key, err)
 	}
-	sc := string(out.StorageClass)
-	if sc == "" {
-		sc = string(types.StorageClassStandard) // S3 omits the header for STANDARD
-	}
-	return ObjectInfo{
-		Key:          key,
-		Size:         aws.ToInt64(out.ContentLength),
-		ContentType:  aws.ToString(out.ContentType),
-		ETag:         aws.ToString(out.ETag),
-		LastModified: aws.ToTime(out.LastModified),
-		StorageClass: sc,
-		Metadata:     out.Metadata,
-	}, nil
+	return info, nil
 }
 
 // s3DeleteBatch is S3's limit of keys per DeleteObjects request.
@@ -688,6 +684,13 @@ const MaxPresign = 7 * 24 * time.Hour
 // Presign returns an S3 presigned GET URL valid for d (at most 7 days). warning
 // is non-empty when the credentials are temporary.
 func (c *Client) Presign(ctx context.Context, bucket, key string, d time.Duration) (url, warning string, err error) {
+	return c.PresignVersion(ctx, bucket, key, "", d)
+}
+
+// PresignVersion is Presign for one version of the object ("" for the
+// current one): the URL carries versionId, so it keeps serving that version
+// after the object is replaced.
+func (c *Client) PresignVersion(ctx context.Context, bucket, key, versionID string, d time.Duration) (url, warning string, err error) {
 	if d <= 0 || d > MaxPresign {
 		return "", "", fmt.Errorf("presign s3://%s/%s: S3 presigned URLs last at most 7 days (SigV4), and this one would last %s: give --expires 7d or less", bucket, key, spanWords(d))
 	}
@@ -696,7 +699,11 @@ func (c *Client) Presign(ctx context.Context, bucket, key string, d time.Duratio
 	if err != nil {
 		return "", "", c.explain(op, err)
 	}
-	req, err := c.presign.PresignGetObject(ctx, &s3.GetObjectInput{Bucket: &bucket, Key: &key}, s3.WithPresignExpires(d))
+	in := &s3.GetObjectInput{Bucket: &bucket, Key: &key}
+	if versionID != "" {
+		in.VersionId = &versionID
+	}
+	req, err := c.presign.PresignGetObject(ctx, in, s3.WithPresignExpires(d))
 	if err != nil {
 		return "", "", c.explain(op, err)
 	}

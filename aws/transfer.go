@@ -444,6 +444,8 @@ type DownloadRequest struct {
 	// an *ExistsError, checked before the transfer and again, atomically,
 	// when the file is put in place.
 	NoClobber bool
+	// VersionID downloads that version of the object; "" the current one.
+	VersionID string
 }
 
 // ExistsError is Download's answer, with NoClobber, when Path exists.
@@ -477,7 +479,12 @@ func (c *Client) Download(ctx context.Context, req DownloadRequest, progress fun
 		}
 		dest = target
 	}
-	out, err := c.s3.GetObject(ctx, &s3.GetObjectInput{Bucket: &bucket, Key: &key})
+	in := &s3.GetObjectInput{Bucket: &bucket, Key: &key}
+	if req.VersionID != "" {
+		in.VersionId = &req.VersionID
+		op += " (version " + req.VersionID + ")"
+	}
+	out, err := c.s3.GetObject(ctx, in)
 	if err != nil {
 		return c.explainKey(op, bucket, key, err)
 	}

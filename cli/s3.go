@@ -8,8 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"path"
-	"path/filepath"
 	"slices"
 	"strings"
 	"time"
@@ -523,56 +521,53 @@ func runDownload(ctx context.Context, r *runner, args []string) error {
 	if key == "" || strings.HasSuffix(key, "/") {
 		return usagef(hint, "download: %q names no object: use s3://bucket/key", pos[0])
 	}
-	name := path.Base(key)
-	if name == "." || name == ".." || name == "/" {
-		name = "download"
-	}
-	dest := name
+	dest := ""
 	if len(pos) == 2 {
 		dest = pos[1]
-		if st, err := os.Stat(dest); err == nil && st.IsDir() || strings.HasSuffix(dest, string(filepath.Separator)) {
-			dest = filepath.Join(dest, name)
-		}
 	}
+	dest = app.DownloadDest(key, dest)
 	c, release, err := r.s3Client(ctx)
 	if err != nil {
 		return err
 	}
 	defer release()
-	var progress func(aws.Progress)
 	var bar *progressBar
-	if r.env.StderrTTY {
-		progress = func(p aws.Progress) {
-			if bar == nil {
-				bar = newProgressBar(r.env.Stderr, p.Total, r.env.Now)
-			}
-			bar.update(key, p.Sent)
+	defer func() {
+		if bar != nil {
+			bar.end()
 		}
-		defer func() {
-			if bar != nil {
-				bar.end()
-			}
-		}()
-	}
+	}()
 	start := r.now()
 	var size int64
-	if progress != nil {
-		inner := progress
-		progress = func(p aws.Progress) { size = p.Total; inner(p) }
-	} else {
-		progress = func(p aws.Progress) { size = p.Total }
-	}
-	if err := c.Download(ctx, aws.DownloadRequest{Bucket: bucket, Key: key, Dest: dest, NoClobber: noClobber}, progress); err != nil {
-		var exists *aws.ExistsError
-		if errors.As(err, &exists) {
-			fmt.Fprintf(r.env.Stderr, "cfsign: %s exists: not downloaded (--no-clobber)\n", escapeKey(exists.Path))
-			return nil
+	file := app.DownloadFile{Bucket: bucket, Key: key, Dest: dest, NoClobber: noClobber}
+	var done app.DownloadEvent
+	for ev := range app.Download(ctx, c, []app.DownloadFile{file}, app.DownloadOptions{}).Events {
+		switch ev.Kind {
+		case app.Progress:
+			size = ev.Total
+			if r.env.StderrTTY {
+				if bar == nil {
+					bar = newProgressBar(r.env.Stderr, ev.Total, r.env.Now)
+				}
+				bar.update(key, ev.Sent)
+			}
+		case app.Done:
+			done = ev
 		}
-		if isInterrupted(ctx, err) {
+	}
+	switch done.Outcome {
+	case app.DownloadKept:
+		fmt.Fprintf(r.env.Stderr, "cfsign: %s exists: not downloaded (--no-clobber)\n", escapeKey(done.Dest))
+		return nil
+	case app.DownloadStopped, app.DownloadNotStarted:
+		return interrupted("download stopped, nothing written")
+	case app.DownloadFailed:
+		if isInterrupted(ctx, done.Err) {
 			return interrupted("download stopped, nothing written")
 		}
-		return err
+		return done.Err
 	}
+	dest = done.Dest
 	// The whole file is there: the bar goes, one total line says so, and
 	// only then does stdout get its line.
 	if bar != nil {

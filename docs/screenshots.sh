@@ -4,7 +4,8 @@
 # would see it. Seeds a few objects with `cfsign upload --sandbox` first (the
 # app and a second cfsign process cannot share the sandbox's data directory at
 # once), then starts the app and walks through browser, details, filter, help,
-# upload (with a progress bar when one is caught), sign, setup.
+# upload (with a progress bar when one is caught), sign, setup, an object's
+# preview, a download of the marked objects and the bucket switcher.
 #
 # Writes NAME.txt (plain `tmux capture-pane -p`) and, when freeze is found
 # (go install github.com/charmbracelet/freeze@v0.2.2; or FREEZE=/path), NAME.svg
@@ -96,6 +97,17 @@ echo "Quarterly numbers are in report-2026-q3.pdf." >README.txt
 head -c 48213 /dev/urandom >report-2026-q3.pdf
 head -c 812345 /dev/urandom >photos/harbour.jpg
 head -c 1534000 /dev/urandom >photos/lighthouse.jpg
+cat >photos/manifest.json <<'JSON'
+{
+  "album": "Harbour walk",
+  "cdn": "https://media.example.com/photos/",
+  "photos": [
+    {"file": "harbour.jpg", "width": 4032, "height": 3024, "public": false},
+    {"file": "lighthouse.jpg", "width": 3024, "height": 4032, "public": true}
+  ],
+  "cache_seconds": 86400
+}
+JSON
 head -c 9123456 /dev/urandom >video/intro.mp4
 # The file uploaded from the app: large enough to catch its progress bar.
 truncate -s 160M releases/cfsign-demo.iso
@@ -165,6 +177,23 @@ key Escape '5 items' "the listing"
 key K 'Setup' "the setup view"
 shot setup
 key Escape '5 items' "the listing"
+
+# An object's preview, marks, a download and the bucket switcher.
+key g '^ *› *photos/' "the cursor on photos/"
+key Enter '^ *› *harbour\.jpg' "the photos folder"
+key G '^ *› *manifest\.json' "the cursor on manifest.json"
+key Enter 'CloudFront URL' "the details of manifest.json"
+key Tab 'JSON' "the preview"
+shot preview
+key Escape '3 items' "the listing"
+key a '3 marked' "every object marked"
+key D '^To ' "the download prompt"
+shot download
+key Enter 'Downloaded 3 files' "the download done"
+key x '3 items · by' "the marks cleared"
+key B '^Buckets' "the bucket switcher"
+shot buckets
+key Escape '3 items' "the listing"
 
 T send-keys -t shots q
 deadline=$((SECONDS + TIMEOUT))

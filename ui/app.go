@@ -133,6 +133,14 @@ func (m *root) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, cmd
 	case openUploadMsg, openSignMsg, openSetupMsg, openLogMsg:
 		return m, m.openView(msg)
+	case openDownloadMsg, openBucketsMsg:
+		return m, m.openView(msg)
+	case downloadsDoneMsg:
+		m.cur = m.browser
+		m.resize()
+		return m, m.setStatus(msg.note, false)
+	case bucketChosenMsg:
+		return m, m.switchBucket(msg.bucket)
 	case backMsg:
 		m.cur = m.browser
 		m.resize()
@@ -203,6 +211,9 @@ func (m *root) quit() tea.Cmd {
 func (m *root) quitOrAsk(armed bool) tea.Cmd {
 	if r, ok := m.cur.(runner); ok && r.Running() && !armed {
 		m.quitArmed = true
+		if _, ok := m.cur.(*downloadView); ok {
+			return status("Downloads are running: ctrl+c (or q) again stops them (nothing half-written is left) and quits; any other key keeps them going", true)
+		}
 		return status("Uploads are running: ctrl+c (or q) again stops and aborts them and quits; any other key keeps them going", true)
 	}
 	return m.quit()
@@ -238,11 +249,16 @@ func (m *root) openView(msg tea.Msg) tea.Cmd {
 	case openUploadMsg:
 		m.cur = newUploadView(m.deps, m.st, msg.bucket, msg.prefix)
 	case openSignMsg:
-		m.cur = newSignView(m.deps, m.st, msg.bucket, msg.keys)
+		m.cur = newSignView(m.deps, m.st, msg.bucket, msg.keys).forVersion(msg.version)
 	case openSetupMsg:
 		m.cur = newSetupView(m.deps, m.st)
 	case openLogMsg:
 		m.cur = newLogView(m.deps, m.st)
+	case openDownloadMsg:
+		m.cur = newDownloadView(m.deps, m.st, msg)
+	case openBucketsMsg:
+		bucket, _ := m.browser.location()
+		m.cur = newBucketsView(m.deps, m.st, m.env, bucket)
 	default:
 		return nil
 	}

@@ -122,6 +122,8 @@ type browserView struct {
 
 	details     *aws.ObjectInfo
 	detailsBusy bool
+	det         detailsState // the details' tabs, preview and versions
+	clip        clipboardWriter
 	confirm     []string     // keys awaiting a delete confirmation
 	selectKey   string       // select this key once it is loaded
 	typedAhead  []tea.KeyMsg // keys that came before the filter's answer
@@ -150,6 +152,7 @@ func newBrowserView(deps Deps, st *Styles, env uiEnv) *browserView {
 		bucket: deps.Settings.Bucket,
 		input:  in, spin: sp,
 		prefix: deps.Prefix,
+		clip:   defaultClipboard(),
 	}
 	if p := deps.Prefix; p != "" && !strings.HasSuffix(p, "/") {
 		// A name, not a folder: its folder, with it selected.
@@ -186,7 +189,8 @@ func (b *browserView) reset() {
 	b.loading, b.more, b.lastErr, b.sorting, b.stale, b.showErr, b.toEnd = false, false, "", false, false, false, false
 	b.stopped, b.sortedN = false, 0
 	b.clearFilter()
-	b.details, b.detailsBusy, b.confirm = nil, false, nil
+	b.closeDetails()
+	b.confirm = nil
 }
 
 func (b *browserView) cancelAll() {
@@ -229,7 +233,8 @@ func (b *browserView) refresh() tea.Cmd {
 	b.cancelAll()
 	b.gen++
 	b.stale = true
-	b.details, b.detailsBusy, b.confirm, b.showErr = nil, false, nil, false
+	b.closeDetails()
+	b.confirm, b.showErr = nil, false
 	return b.relist()
 }
 
@@ -308,10 +313,17 @@ func (b *browserView) headCmd(k string) tea.Cmd {
 	b.cancelHead = cancel
 	b.seq++
 	b.headReq = b.seq
-	lister, gen, req, bucket := b.deps.Lister, b.gen, b.seq, b.bucket
+	lister, objects, gen, req, bucket := b.deps.Lister, b.deps.Objects, b.gen, b.seq, b.bucket
 	return func() tea.Msg {
 		defer cancel()
-		info, err := lister.Head(ctx, bucket, k) // err names the operation
+		head := lister.Head
+		if objects != nil {
+			// With the checksum the details show.
+			head = func(ctx context.Context, bucket, key string) (aws.ObjectInfo, error) {
+				return objects.HeadVersion(ctx, bucket, key, "")
+			}
+		}
+		info, err := head(ctx, bucket, k) // err names the operation
 		return brHeadMsg{gen: gen, req: req, key: k, info: info, err: err}
 	}
 }
@@ -335,7 +347,7 @@ func (b *browserView) startSpin() tea.Cmd {
 }
 
 func (b *browserView) busy() bool {
-	return b.loading || b.more || b.detailsBusy || b.filterBusy || b.sorting
+	return b.loading || b.more || b.detailsBusy || b.filterBusy || b.sorting || b.det.previewBusy || b.det.versionsBusy
 }
 
 func status(text string, err bool) tea.Cmd {
@@ -380,7 +392,10 @@ func (b *browserView) Update(msg tea.Msg) (view, tea.Cmd) {
 				info.Key = msg.key
 			}
 			b.details = &info
+			cmd = b.loadDetailsExtras(info)
 		}
+	case brPreviewMsg, brVersionsMsg:
+		b.detailsMsg(msg)
 	case brDeletedMsg:
 		if msg.gen != b.gen {
 			break
@@ -446,17 +461,7 @@ func (b *browserView) handleKey(msg tea.KeyMsg) tea.Cmd {
 		}
 		return nil
 	case b.details != nil || b.detailsBusy:
-		switch {
-		case key.Matches(msg, km.Back), key.Matches(msg, km.Open), key.Matches(msg, km.Parent):
-			b.closeDetails()
-		case key.Matches(msg, km.Sign):
-			k := b.details
-			b.closeDetails()
-			if k != nil {
-				return b.navigate(openSignMsg{bucket: b.bucket, keys: []string{k.Key}})
-			}
-		}
-		return nil
+		return b.detailsKey(msg)
 	case b.filtering:
 		return b.filterKey(msg)
 	}
@@ -503,6 +508,22 @@ func (b *browserView) handleKey(msg tea.KeyMsg) tea.Cmd {
 		if b.list.toggleMark() {
 			b.move(1)
 		}
+	case key.Matches(msg, km.MarkAll):
+		b.list.markRows(markAll)
+	case key.Matches(msg, km.InvertMarks):
+		b.list.markRows(markInvert)
+	case key.Matches(msg, km.ClearMarks):
+		b.list.clearMarks()
+	case key.Matches(msg, km.Download):
+		if keys := b.targets(); len(keys) > 0 && b.deps.Downloader != nil {
+			return b.navigate(openDownloadMsg{bucket: b.bucket, keys: keys})
+		}
+	case key.Matches(msg, km.CopyURI), key.Matches(msg, km.CopyKey), key.Matches(msg, km.CopyURL):
+		if e := b.list.current(); e != nil && e.flags&flagBucket == 0 && b.bucket != "" {
+			return b.copyName(msg, e.key)
+		}
+	case key.Matches(msg, km.Buckets):
+		return b.navigate(openBucketsMsg{})
 	case key.Matches(msg, km.Delete):
 		if keys := b.targets(); len(keys) > 0 {
 			b.confirm = keys
@@ -580,7 +601,10 @@ func (b *browserView) closeDetails() {
 		b.cancelHead()
 		b.cancelHead = nil
 	}
-	b.details, b.detailsBusy = nil, false
+	if b.det.cancel != nil {
+		b.det.cancel()
+	}
+	b.details, b.detailsBusy, b.det = nil, false, detailsState{}
 }
 
 // up goes to the parent folder, or from a bucket's root to the bucket list
@@ -717,8 +741,9 @@ func (b *browserView) syncKeys() {
 	e := b.list.current()
 	isObj := e != nil && !e.folder()
 	isFolder := e != nil && e.flags&flagFolder != 0
+	details := b.details != nil
 	for _, k := range []*key.Binding{&km.Up, &km.Down, &km.PageUp, &km.PageDown, &km.Top, &km.Bottom} {
-		k.SetEnabled(has && (normal || b.filtering))
+		k.SetEnabled(has && (normal || b.filtering) || details)
 	}
 	km.Open.SetEnabled(normal && has)
 	km.Parent.SetEnabled(normal && (b.prefix != "" || (b.bucket != "" && b.deps.Settings.Bucket == "")))
@@ -735,6 +760,18 @@ func (b *browserView) syncKeys() {
 	km.No.SetEnabled(prompt)
 	km.Back.SetEnabled(!normal || b.list.pattern != "" || b.loading || b.more || b.showErr)
 	km.Confirm.SetEnabled(b.filtering || b.naming)
+	marks := normal && b.bucket != "" && has
+	km.MarkAll.SetEnabled(marks)
+	km.InvertMarks.SetEnabled(marks)
+	km.ClearMarks.SetEnabled(normal && b.list.marked > 0)
+	km.Download.SetEnabled(b.deps.Downloader != nil && (details || normal && b.bucket != "" && (isObj || b.list.marked > 0)))
+	names := details || normal && b.bucket != "" && e != nil && e.flags&flagBucket == 0
+	km.CopyURI.SetEnabled(names)
+	km.CopyKey.SetEnabled(names)
+	km.CopyURL.SetEnabled(names && (details || isObj))
+	km.Buckets.SetEnabled(normal)
+	km.Tab.SetEnabled(details)
+	km.BackTab.SetEnabled(details)
 }
 
 // ShortHelp is the footer's help for the browser's current state.
@@ -750,8 +787,7 @@ func (b *browserView) ShortHelp() []key.Binding {
 		back.SetHelp("esc", "cancel")
 		return []key.Binding{c, back}
 	case b.details != nil || b.detailsBusy:
-		back.SetHelp("esc", "close")
-		return []key.Binding{back, km.Sign}
+		return b.detailsHelp()
 	case b.showErr:
 		back.SetHelp("esc", "close")
 		e := km.ShowError
@@ -773,18 +809,23 @@ func (b *browserView) ShortHelp() []key.Binding {
 	if b.list.pattern != "" {
 		// A kept filter hides rows: how to clear it comes first.
 		back.SetHelp("esc", "clear filter")
-		return []key.Binding{km.ShowError, back, km.Open, km.Filter, km.Sign, km.Mark, km.Upload, km.Delete, km.Parent, km.Sort, km.Refresh}
+		return []key.Binding{km.ShowError, back, km.Open, km.Filter, km.Sign, km.Mark, km.Download, km.Upload, km.Delete, km.Parent, km.Sort, km.Refresh}
 	}
-	return []key.Binding{km.ShowError, km.Open, km.Parent, km.Sign, km.Upload, km.Filter, km.Mark, km.Delete, km.NewFolder, km.Sort, km.Refresh, back}
+	return []key.Binding{km.ShowError, km.Open, km.Parent, km.Sign, km.Download, km.Upload, km.Filter, km.Mark, km.Delete, km.NewFolder, km.Buckets, km.Sort, km.Refresh, back}
 }
 
-// FullHelp is the browser's part of the full help.
+// FullHelp is the browser's part of the full help, in three columns so
+// it fits 80 columns beside the global keys.
 func (b *browserView) FullHelp() [][]key.Binding {
 	km := b.km
+	if b.details != nil || b.detailsBusy {
+		h := b.detailsHelp()
+		return [][]key.Binding{{h[0], km.Tab, km.BackTab}, {h[2], h[3], km.Up, km.Down, km.PageUp, km.PageDown}, {km.CopyURI, km.CopyKey, km.CopyURL}}
+	}
 	return [][]key.Binding{
-		{km.Up, km.Down, km.PageUp, km.PageDown, km.Top, km.Bottom},
-		{km.Open, km.Parent, km.Refresh, km.ShowError, km.Filter, km.Sort, km.NewFolder},
-		{km.Mark, km.Sign, km.Upload, km.Delete, km.Back},
+		{km.Up, km.Down, km.PageUp, km.PageDown, km.Top, km.Bottom, km.Open, km.Parent, km.Filter, km.Sort},
+		{km.Mark, km.MarkAll, km.InvertMarks, km.ClearMarks, km.Sign, km.Download, km.Upload, km.Delete, km.NewFolder},
+		{km.CopyURI, km.CopyKey, km.CopyURL, km.Buckets, km.Refresh, km.ShowError, km.Back},
 	}
 }
 

@@ -3,8 +3,6 @@
 package ui
 
 import (
-	"fmt"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -230,7 +228,7 @@ func (b *browserView) infoLine() string {
 		parts = append(parts, app.CountOf(len(b.list.rows), "match", "matches"))
 	}
 	if b.list.marked > 0 {
-		parts = append(parts, humanize.Comma(int64(b.list.marked))+" marked")
+		parts = append(parts, humanize.Comma(int64(b.list.marked))+" marked ("+app.Size(b.list.markedSize)+")")
 	}
 	if b.bucket != "" {
 		by := "by " + b.list.sort.String()
@@ -253,45 +251,6 @@ func (b *browserView) infoLine() string {
 		parts = append([]string{strconv.Itoa(b.list.cursor+1) + "/" + humanize.Comma(int64(len(b.list.rows)))}, parts...)
 	}
 	return b.st.Muted.Render(truncate(strings.Join(parts, " · "), b.width))
-}
-
-func (b *browserView) detailsView() string {
-	if b.details == nil {
-		return b.spin.View() + " loading details…"
-	}
-	d := b.details
-	w := max(b.width-4, 1) // border and padding
-	line := func(label, value string) string {
-		return truncate(b.st.Label.Render(pad(label, 14))+app.Escape(value), w)
-	}
-	lines := []string{
-		b.st.Title.Render(truncate(app.Escape(d.Key[min(len(b.prefix), len(d.Key)):]), w)),
-		line("Key", d.Key),
-		line("Size", fmt.Sprintf("%s (%s bytes)", humanize.IBytes(uint64(max(d.Size, 0))), humanize.Comma(d.Size))),
-		line("Content type", d.ContentType),
-		line("ETag", d.ETag),
-	}
-	if !d.LastModified.IsZero() {
-		lines = append(lines, line("Modified", d.LastModified.In(b.env.loc).Format("2006-01-02 15:04:05 MST")))
-	}
-	if d.StorageClass != "" {
-		lines = append(lines, line("Storage class", d.StorageClass))
-	}
-	if len(d.Metadata) > 0 {
-		lines = append(lines, b.st.Label.Render("Metadata"))
-		names := make([]string, 0, len(d.Metadata))
-		for k := range d.Metadata {
-			names = append(names, k)
-		}
-		slices.Sort(names)
-		for _, k := range names {
-			lines = append(lines, truncate("  "+app.Escape(k)+": "+app.Escape(d.Metadata[k]), w))
-		}
-	}
-	if limit := max(b.height-3, 1); len(lines) > limit {
-		lines = lines[:limit]
-	}
-	return b.st.Border.Width(max(b.width-2, 1)).Render(strings.Join(lines, "\n"))
 }
 
 // printableASCII reports whether s is printable ASCII, one cell a byte.

@@ -6,7 +6,10 @@
 # listing, sign it (s, Enter), copy the URL (c: into tmux's buffer under
 # tmux's default set-clipboard), fetch the URL from the sandbox edge and
 # compare the bytes, then on the setup screen make, register and test a new
-# key (K, ctrl+g, ctrl+t, esc, y). Then the safety of actions: an upload over
+# key (K, ctrl+g, ctrl+t, esc, y); mark all and clear (a, x), the details and
+# preview (enter, tab), copy the s3:// URI, key and CloudFront URL (c, C, U),
+# download (D, enter; again: the overwrite question, k), the bucket
+# switcher (B, a filter, enter). Then the safety of actions: an upload over
 # an object asks (k keeps both), n refuses ../x, the delete question names
 # the marked objects, a sign result goes when its inputs change, S by size
 # loads the whole folder; a second app opened beside the first keeps working
@@ -176,6 +179,64 @@ wait_for 'stays trusted by key group' "esc asking before discarding, saying the 
 wait_for 'Discard the edits and leave setup' "the discard question"
 T send-keys -t e2e y
 wait_for 'e2e-upload\.bin' "the browser again"
+
+# What the browser does with an object without leaving the app.
+echo "e2e: mark all, clear marks"
+T send-keys -t e2e g
+wait_for '^ *›.*e2e-upload\.bin' "the top row"
+T send-keys -t e2e a
+wait_for '7 marked \(' "a marking the seven objects, with their size"
+T send-keys -t e2e x
+wait_for '7 items · by name' "x clearing the marks"
+T send-keys -t e2e j
+wait_for '^ *›.*row-1\.txt' "row-1.txt selected"
+
+echo "e2e: details and preview"
+T send-keys -t e2e Enter
+wait_for 'CloudFront URL +http://127\.0\.0\.1:[0-9]+/row-1\.txt' "the details with the CloudFront URL"
+T send-keys -t e2e Tab
+wait_for '^│ row 1 ' "the preview of row-1.txt"
+T send-keys -t e2e Escape
+wait_for '^ *›.*row-1\.txt' "the listing again"
+
+echo "e2e: copy names"
+copied() { # copied WANT: wait for the tmux buffer to hold WANT
+	local deadline=$((SECONDS + TIMEOUT))
+	while [ "$SECONDS" -lt "$deadline" ]; do
+		[ "$(T show-buffer 2>/dev/null || true)" = "$1" ] && return 0
+		sleep 0.1
+	done
+	fail "the tmux buffer holds $(T show-buffer 2>/dev/null || true), not $1"
+}
+T send-keys -t e2e c
+copied "s3://sandbox/row-1.txt"
+T send-keys -t e2e C
+copied "row-1.txt"
+T send-keys -t e2e U
+edge=${url%%/e2e-upload.bin*}
+copied "$edge/row-1.txt"
+code=$(curl -sS -o /dev/null -w '%{http_code}' "$edge/row-1.txt") || true
+[ "$code" = 403 ] || fail "the unsigned CloudFront URL got $code, want 403"
+
+echo "e2e: download"
+T send-keys -t e2e D
+wait_for "^To +$work" "the download prompt at the working directory"
+T send-keys -t e2e Enter
+wait_for "Downloaded 1 file \\(6 B\\) to $work/row-1\\.txt" "the download finished"
+cmp "$work/rows/row-1.txt" "$work/row-1.txt" || fail "the downloaded file differs from the object"
+T send-keys -t e2e D
+T send-keys -t e2e Enter
+wait_for 'row-1\.txt exists\.' "the overwrite question"
+T send-keys -t e2e k
+wait_for '1 file kept' "k keeping the file"
+
+echo "e2e: bucket switcher"
+T send-keys -t e2e B
+wait_for '^Buckets \(1\)' "the bucket list"
+T send-keys -t e2e -l sand
+wait_for '^Filter sand' "the filter typed"
+T send-keys -t e2e Enter
+wait_for 's3://sandbox/ signs for http://127\.0\.0\.1' "the bucket opened with its settings"
 
 echo "e2e: an upload over an existing object asks first (keep both)"
 T send-keys -t e2e u

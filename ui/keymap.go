@@ -54,6 +54,17 @@ type keyMap struct {
 	AddToGroup key.Binding // ctrl+x (setup: add the key to the key group)
 	Rotate     key.Binding // ctrl+y (setup: rotate the signing key)
 	KeyGroup   key.Binding // ctrl+l (setup: show the key group's keys)
+	// Browser: what is done with an object without leaving the app.
+	Download    key.Binding // D: download the object or the marked ones
+	MarkAll     key.Binding // a: mark every object shown
+	InvertMarks key.Binding // i
+	ClearMarks  key.Binding // x
+	CopyURI     key.Binding // c: copy s3://bucket/key
+	CopyKey     key.Binding // C: copy the key
+	CopyURL     key.Binding // U: copy the CloudFront URL (unsigned)
+	Buckets     key.Binding // B: switch buckets
+	Tab         key.Binding // tab: the details' next tab
+	BackTab     key.Binding // shift+tab: the details' previous tab
 }
 
 // keyBindings is the shared key map.
@@ -100,6 +111,17 @@ var keyBindings = keyMap{
 	AddToGroup: key.NewBinding(key.WithKeys("ctrl+x"), key.WithHelp("ctrl+x", "add to key group")),
 	Rotate:     key.NewBinding(key.WithKeys("ctrl+y"), key.WithHelp("ctrl+y", "rotate key")),
 	KeyGroup:   key.NewBinding(key.WithKeys("ctrl+l"), key.WithHelp("ctrl+l", "key group")),
+
+	Download:    key.NewBinding(key.WithKeys("D"), key.WithHelp("D", "download")),
+	MarkAll:     key.NewBinding(key.WithKeys("a"), key.WithHelp("a", "mark all")),
+	InvertMarks: key.NewBinding(key.WithKeys("i"), key.WithHelp("i", "invert marks")),
+	ClearMarks:  key.NewBinding(key.WithKeys("x"), key.WithHelp("x", "clear marks")),
+	CopyURI:     key.NewBinding(key.WithKeys("c"), key.WithHelp("c", "copy s3:// URI")),
+	CopyKey:     key.NewBinding(key.WithKeys("C"), key.WithHelp("C", "copy key")),
+	CopyURL:     key.NewBinding(key.WithKeys("U"), key.WithHelp("U", "copy CloudFront URL")),
+	Buckets:     key.NewBinding(key.WithKeys("B"), key.WithHelp("B", "buckets")),
+	Tab:         key.NewBinding(key.WithKeys("tab"), key.WithHelp("tab", "next tab")),
+	BackTab:     key.NewBinding(key.WithKeys("shift+tab"), key.WithHelp("shift+tab", "previous tab")),
 
 	// Only ctrl+c quits while a text input has focus; help then shows this.
 	ForceQuit: key.NewBinding(key.WithKeys("ctrl+c"), key.WithHelp("ctrl+c", "quit")),

@@ -87,7 +87,8 @@ type listing struct {
 		refs     []int32
 	}
 
-	marked int // entries and found entries with flagMarked
+	marked     int   // entries and found entries with flagMarked
+	markedSize int64 // their total size
 }
 
 // reset forgets everything but the sort mode. orderVer keeps counting, so a
@@ -405,9 +406,7 @@ func withoutMarker(es []aws.Entry, prefix string) []aws.Entry {
 // dropFound forgets the server-side matches of the last filter, with their marks.
 func (l *listing) dropFound() {
 	for i := range l.found {
-		if l.found[i].flags&flagMarked != 0 {
-			l.marked--
-		}
+		l.setMark(&l.found[i], false)
 	}
 	l.found, l.foundRefs = nil, nil
 }
@@ -677,13 +676,52 @@ func (l *listing) toggleMark() bool {
 	if e == nil || e.folder() {
 		return false
 	}
+	l.setMark(e, e.flags&flagMarked == 0)
+	return true
+}
+
+// setMark marks or unmarks one object, keeping the count and size.
+func (l *listing) setMark(e *entry, on bool) {
+	if e.folder() || (e.flags&flagMarked != 0) == on {
+		return
+	}
 	e.flags ^= flagMarked
-	if e.flags&flagMarked != 0 {
+	if on {
 		l.marked++
+		l.markedSize += max(e.size, 0)
 	} else {
 		l.marked--
+		l.markedSize -= max(e.size, 0)
 	}
-	return true
+}
+
+// markOp is what markRows does to each object shown.
+type markOp int
+
+const (
+	markAll markOp = iota
+	markInvert
+)
+
+// markRows marks every object among the rows shown (with a filter, its
+// matches), or inverts their marks; folders are never marked. Linear in
+// the rows, once per key press.
+func (l *listing) markRows(op markOp) {
+	for _, r := range l.rows {
+		if e := l.at(r); e != nil {
+			l.setMark(e, op == markAll || e.flags&flagMarked == 0)
+		}
+	}
+}
+
+// clearMarks unmarks everything, shown or not.
+func (l *listing) clearMarks() {
+	for i := range l.entries {
+		l.setMark(&l.entries[i], false)
+	}
+	for i := range l.found {
+		l.setMark(&l.found[i], false)
+	}
 }
 
 // targets are the marked objects, or else the object under the cursor.

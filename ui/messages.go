@@ -14,6 +14,9 @@ type (
 	openSignMsg struct {
 		bucket string
 		keys   []string
+		// version is one version to presign (an S3 presigned URL; a
+		// CloudFront URL serves the current version only).
+		version string
 	}
 	// openSetupMsg opens the setup view.
 	openSetupMsg struct{}
@@ -41,6 +44,20 @@ type (
 	}
 	// clearStatusMsg clears the status line if it still shows notice seq.
 	clearStatusMsg struct{ seq int }
+	// openDownloadMsg opens the download view for objects of bucket (with
+	// the version of each, "" for the current one).
+	openDownloadMsg struct {
+		bucket   string
+		keys     []string
+		versions []string
+	}
+	// downloadsDoneMsg returns from the download view to the browser,
+	// with a notice of what was written.
+	downloadsDoneMsg struct{ note string }
+	// openBucketsMsg opens the bucket switcher.
+	openBucketsMsg struct{}
+	// bucketChosenMsg switches the app to bucket, with its own settings.
+	bucketChosenMsg struct{ bucket string }
 )
 
 // statusTTL is how long a notice stays on the status line.

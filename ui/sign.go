@@ -90,6 +90,9 @@ type signView struct {
 	// cloudFront is false when no CloudFront domain is configured: presigned
 	// S3 URLs are the only choice then.
 	cloudFront bool
+	// version is the one version of the object to presign: a CloudFront
+	// URL always serves the current version, so only S3 can name it.
+	version string
 
 	focus                       signFocus
 	preset                      int
@@ -171,6 +174,15 @@ func newSignView(deps Deps, st *Styles, bucket string, keys []string) *signView 
 		v.mode = modePresigned
 	}
 	v.SetSize(v.width, v.height)
+	return v
+}
+
+// forVersion makes the view presign one version of its object ("" leaves
+// it as it is).
+func (v *signView) forVersion(id string) *signView {
+	if id != "" {
+		v.version, v.cloudFront, v.mode = id, false, modePresigned
+	}
 	return v
 }
 
@@ -510,7 +522,7 @@ func (v *signView) sign() tea.Cmd {
 	v.cancel = cancel
 	keys := append([]string(nil), v.objKeys...)
 	if v.mode == modePresigned {
-		return presignCmd(ctx, v.reqID, v.deps.Presigner, v.bucket, keys, opts.Expires, now)
+		return presignCmd(ctx, v.reqID, v.deps.Presigner, v.bucket, keys, v.version, opts.Expires, now)
 	}
 	t, _ := v.target.WithHash(v.hash) // options checked the hash
 	return signCmd(ctx, v.reqID, v.deps.Signers, t, v.mode == modeCookies, keys, opts, now)
@@ -553,7 +565,7 @@ func signCmd(ctx context.Context, id int, signers Signers, t app.Target, cookies
 }
 
 // presignCmd makes S3 presigned URLs valid until expires.
-func presignCmd(ctx context.Context, id int, p Presigner, bucket string, keys []string, expires, now time.Time) tea.Cmd {
+func presignCmd(ctx context.Context, id int, p Presigner, bucket string, keys []string, version string, expires, now time.Time) tea.Cmd {
 	return func() tea.Msg {
 		if p == nil {
 			return signedMsg{id: id, err: errors.New("no S3 client: check the profile and region in setup (K)")}
@@ -562,7 +574,7 @@ func presignCmd(ctx context.Context, id int, p Presigner, bucket string, keys []
 		var items []signedItem
 		var warning string
 		for _, k := range keys {
-			u, w, err := p.Presign(ctx, bucket, k, d)
+			u, w, err := p.PresignVersion(ctx, bucket, k, version, d)
 			if err != nil {
 				return signedMsg{id: id, err: fmt.Errorf("presign %s: %w", app.Escape(k), err)}
 			}
@@ -644,6 +656,9 @@ func (v *signView) View() string {
 	title := "Sign s3://" + app.Escape(v.bucket) + "/"
 	if len(v.objKeys) == 1 {
 		title += app.Escape(v.objKeys[0])
+		if v.version != "" {
+			title += " (version " + app.Escape(v.version) + ")"
+		}
 	} else {
 		title = fmt.Sprintf("Sign %d objects in s3://%s/%s", len(v.objKeys), app.Escape(v.bucket), app.Escape(commonFolder(v.objKeys)))
 	}
@@ -680,7 +695,11 @@ func (v *signView) View() string {
 		}
 		add(v.row(sfMode, "Output", strings.Join(modes, " ")))
 	} else {
-		add(v.row(sfMode, "Output", v.choice(modeNames[modePresigned], true, true)+" "+st.Muted.Render("(no CloudFront domain: K sets one)")))
+		why := "(no CloudFront domain: K sets one)"
+		if v.version != "" {
+			why = "(a CloudFront signed URL always serves the current version)"
+		}
+		add(v.row(sfMode, "Output", v.choice(modeNames[modePresigned], true, true)+" "+st.Muted.Render(why)))
 	}
 	if v.mode != modePresigned {
 		hashes := v.choice("SHA-1", v.hash == signedurl.SHA1, !v.target.KMS) + " " + v.choice("SHA-256", v.hash == signedurl.SHA256, true)

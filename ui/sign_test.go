@@ -56,7 +56,7 @@ type fakePresigner struct {
 	ds []time.Duration
 }
 
-func (f *fakePresigner) Presign(ctx context.Context, bucket, key string, d time.Duration) (string, string, error) {
+func (f *fakePresigner) PresignVersion(ctx context.Context, bucket, key, version string, d time.Duration) (string, string, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.ds = append(f.ds, d)

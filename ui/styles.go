@@ -57,6 +57,8 @@ type Styles struct {
 	ProgressTo    string // gradient end
 	ProgressEmpty string
 	NoColor       bool // NO_COLOR is set: progress bars go monochrome too
+	// The preview's syntax colours (none under NO_COLOR).
+	SynKeyword, SynName, SynString, SynNumber, SynComment, SynTag lipgloss.Style
 }
 
 // Adaptive colours: light-background value first, dark second.
@@ -133,6 +135,13 @@ func newStyles(noColor bool) *Styles {
 		Folder:     n().Foreground(colFolder).Bold(true),
 		Marked:     n().Foreground(colOK).Bold(true),
 		Spinner:    n().Foreground(colAccent),
+
+		SynKeyword: n().Foreground(colAccent).Bold(true),
+		SynName:    n().Foreground(colFolder),
+		SynString:  n().Foreground(colOK),
+		SynNumber:  n().Foreground(colWarn),
+		SynComment: n().Foreground(colMuted).Italic(true),
+		SynTag:     n().Foreground(colURL),
 
 		ProgressFrom:  "#7C3AED",
 		ProgressTo:    "#22D3EE",

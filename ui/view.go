@@ -49,9 +49,10 @@ type Uploader interface {
 	Upload(ctx context.Context, req aws.UploadRequest, progress func(aws.Progress)) (aws.ObjectInfo, error)
 }
 
-// Presigner makes S3 presigned GET URLs. *aws.Client satisfies it.
+// Presigner makes S3 presigned GET URLs, of an object's current version
+// ("") or of one version. *aws.Client satisfies it.
 type Presigner interface {
-	Presign(ctx context.Context, bucket, key string, d time.Duration) (url, warning string, err error)
+	PresignVersion(ctx context.Context, bucket, key, versionID string, d time.Duration) (url, warning string, err error)
 }
 
 // URLSigner signs CloudFront URLs and cookies. *app.Signer satisfies it.
@@ -118,6 +119,12 @@ type Deps struct {
 	// SandboxLog reads the sandbox's log (L, and why a test link was
 	// refused); nil off the sandbox.
 	SandboxLog SandboxLog
+	// Objects reads an object's first bytes and its versions for the
+	// details view; nil hides the preview and the versions.
+	Objects ObjectReader
+	// Downloader downloads objects (through app.Download, as 'cfsign
+	// download' does); nil hides D.
+	Downloader app.Downloader
 
 	// Settings are the settings of the bucket the app opens, each with
 	// where it came from.
