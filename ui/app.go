@@ -344,7 +344,16 @@ func (m *root) footer() string {
 			// Full help only: the footer has no room to spare.
 			global = append(global[:len(global)-1:len(global)-1], m.km.Log, global[len(global)-1])
 		}
-		h = m.help.View(helpKeys{m.cur, global, m.prompting()})
+		groups := helpKeys{m.cur, global, m.prompting()}.FullHelp()
+		whole := m.help
+		whole.Width = 0 // measure unclipped
+		if lipgloss.Width(whole.FullHelpView(groups)) <= m.width-1 {
+			h = m.help.FullHelpView(groups)
+		} else {
+			// Narrow: the global keys, last, would be cut off; they get a
+			// line of their own under the view's.
+			h = m.help.FullHelpView(groups[:len(groups)-1]) + "\n" + m.help.ShortHelpView(global)
+		}
 	} else {
 		// The global keys always show; the view's keys get what is left.
 		keys := m.globalKeys()

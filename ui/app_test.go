@@ -855,3 +855,21 @@ func TestAppSandboxLogKey(t *testing.T) {
 		t.Fatal("L opened a log off the sandbox")
 	}
 }
+
+// The full help keeps the global keys in every width the app supports:
+// they once came last, in a column cut off at 80 columns, so q, K and L
+// went unnamed.
+func TestAppFullHelpKeepsGlobalKeysWhenNarrow(t *testing.T) {
+	for _, w := range []int{60, 80, 120} {
+		deps := btDeps(newBTLister(1000, btKeysSample...))
+		deps.SandboxLog = fakeLog{}
+		a := newBTApp(t, deps, w, 30)
+		a.press("?")
+		f := a.m.View()
+		for _, want := range []string{"q quit", "K setup", "L sandbox log", "? help"} {
+			if !strings.Contains(f, want) {
+				t.Errorf("%d columns: the full help does not name %q:\n%s", w, want, f)
+			}
+		}
+	}
+}
