@@ -137,6 +137,8 @@ func TestPublicKeyRegisterBadInput(t *testing.T) {
 		"private key": {privPEM, "x", "private key"},
 		"not PEM":     {[]byte("hello"), "x", "no PEM"},
 		"bad name":    {pkix, "has space", "letters, digits"},
+		"129 chars":   {pkix, strings.Repeat("k", 129), "1-128"},
+		"non-ASCII":   {pkix, "clé", "letters, digits"},
 	} {
 		t.Run(name, func(t *testing.T) {
 			_, _, err := c.RegisterPublicKey(context.Background(), tc.pem, tc.keyName)
@@ -200,6 +202,17 @@ func TestKeyGroupCreateLimits(t *testing.T) {
 	}
 	if _, err := c.CreateKeyGroup(context.Background(), "g"); err == nil || !strings.Contains(err.Error(), "at least one") {
 		t.Errorf("no keys: %v", err)
+	}
+	// Names: 1 to 128 letters, digits, - or _.
+	for _, name := range []string{"", strings.Repeat("g", 129), "a.b", "a b", "a/b", "grüppe"} {
+		if _, err := c.CreateKeyGroup(context.Background(), name, "K1"); err == nil || !strings.Contains(err.Error(), "use 1-128 letters") {
+			t.Errorf("name %q: %v, want it refused", name, err)
+		}
+	}
+	for _, name := range []string{"g", strings.Repeat("g", 128), "Key_group-2"} {
+		if _, err := c.CreateKeyGroup(context.Background(), name, "K1"); err != nil && strings.Contains(err.Error(), "use 1-128 letters") {
+			t.Errorf("name %q refused: %v", name, err)
+		}
 	}
 }
 

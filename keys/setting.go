@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 )
 
 // A private key setting (--private-key, CFSIGN_PRIVATE_KEY, private_key in
@@ -138,7 +139,7 @@ func pathShaped(value string) bool {
 	if v == "" || len(v) > 4096 || strings.ContainsAny(v, "\n\r") || !strings.ContainsAny(v, "/.") {
 		return false
 	}
-	for _, run := range base64Runs.FindAllString(v, -1) {
+	for _, run := range base64Runs().FindAllString(v, -1) {
 		if LooksLikeKeyRun(run) {
 			return false
 		}
@@ -146,8 +147,9 @@ func pathShaped(value string) bool {
 	return true
 }
 
-// base64Runs finds the stretches of base64 worth a closer look.
-var base64Runs = regexp.MustCompile(`[A-Za-z0-9+/=]{24,}`)
+// base64Runs finds the stretches of base64 worth a closer look. Like
+// pemBlockRe, it is compiled when first needed, not at every start.
+var base64Runs = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`[A-Za-z0-9+/=]{24,}`) })
 
 // unwrapKeyText takes off what wraps key text in .env files, CI variables
 // and JSON: surrounding whitespace and quotes, JSON string escapes, and
@@ -177,7 +179,9 @@ func unwrapKeyText(s string) string {
 
 // pemBlockRe finds a PEM block whatever its line breaks became: a text
 // field turns them into spaces, a copy from a web page may drop them.
-var pemBlockRe = regexp.MustCompile(`-----BEGIN ([A-Z0-9 ]+)-----([\s\S]*?)-----END ([A-Z0-9 ]+)-----`)
+var pemBlockRe = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`-----BEGIN ([A-Z0-9 ]+)-----([\s\S]*?)-----END ([A-Z0-9 ]+)-----`)
+})
 
 // pemText is text that pem.Decode reads: the text itself when it decodes,
 // else its PEM blocks rebuilt with the body's whitespace removed and the
@@ -187,7 +191,7 @@ func pemText(text string) []byte {
 		return []byte(text)
 	}
 	var out bytes.Buffer
-	for _, m := range pemBlockRe.FindAllStringSubmatch(text, maxBlocks) {
+	for _, m := range pemBlockRe().FindAllStringSubmatch(text, maxBlocks) {
 		body := strings.Join(strings.Fields(m[2]), "")
 		fmt.Fprintf(&out, "-----BEGIN %s-----\n", m[1])
 		for len(body) > 64 {

@@ -8,6 +8,7 @@ import (
 	"os"
 	"regexp"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/cfsign/cfsign/aws/signedurl"
@@ -40,8 +41,9 @@ const (
 const setupPanel = nSetupFields
 
 var (
-	regionRe = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-[0-9]{1,2}$`)
-	bucketRe = regexp.MustCompile(`^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$`)
+	// Compiled when the setup screen first checks a field, not at start-up.
+	regionRe = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-[0-9]{1,2}$`) })
+	bucketRe = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$`) })
 )
 
 type (
@@ -180,7 +182,7 @@ func validProfile(s string) string {
 }
 
 func validRegion(s string) string {
-	if s != "" && !regionRe.MatchString(s) {
+	if s != "" && !regionRe().MatchString(s) {
 		return "not a region like us-east-1 or eu-west-3"
 	}
 	return ""
@@ -195,7 +197,7 @@ func validBucket(s string) string {
 		return fmt.Sprintf("bucket names are 3-63 characters (this is %d)", len(s))
 	case s != strings.ToLower(s):
 		return "bucket names are lower case"
-	case !bucketRe.MatchString(s):
+	case !bucketRe().MatchString(s):
 		return "use a-z, 0-9, dots and hyphens; start and end with a letter or digit"
 	case strings.Contains(s, ".."):
 		return "no two dots in a row"

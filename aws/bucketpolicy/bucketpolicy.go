@@ -11,7 +11,6 @@ import (
 	"fmt"
 	"io"
 	"reflect"
-	"regexp"
 	"sort"
 	"strings"
 )
@@ -48,18 +47,32 @@ func DistributionRead(bucket, distributionARN string) (json.RawMessage, error) {
 	return json.Marshal(st)
 }
 
-var distributionRe = regexp.MustCompile(`^distribution/[A-Za-z0-9]+$`)
-
 // parseDistributionARN reads "arn:PARTITION:cloudfront::ACCOUNT:distribution/ID".
 // It also takes moto's form, which lacks the empty region field.
 func parseDistributionARN(arn string) (partition, id string, err error) {
 	parts := strings.Split(arn, ":")
 	last := parts[len(parts)-1]
 	if len(parts) < 5 || len(parts) > 6 || parts[0] != "arn" || parts[1] == "" || parts[2] != "cloudfront" ||
-		!distributionRe.MatchString(last) {
+		!isDistributionResource(last) {
 		return "", "", fmt.Errorf("bucket policy: %q is not a CloudFront distribution ARN (arn:aws:cloudfront::ACCOUNT:distribution/ID)", arn)
 	}
 	return parts[1], strings.TrimPrefix(last, "distribution/"), nil
+}
+
+// isDistributionResource reports whether s is "distribution/" and an ID of
+// letters and digits.
+func isDistributionResource(s string) bool {
+	id, ok := strings.CutPrefix(s, "distribution/")
+	if !ok || id == "" {
+		return false
+	}
+	for i := 0; i < len(id); i++ {
+		c := id[i]
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9') {
+			return false
+		}
+	}
+	return true
 }
 
 // Merge adds stmt to the bucket policy document policy ("" when the

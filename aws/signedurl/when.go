@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -18,10 +19,11 @@ const whenForms = "use a duration (90s, 15m, 1h, 7d, 2w, 1h30m), an ISO 8601 dat
 // isoTime is ISO 8601 as botocore's parser (the AWS CLI's) reads it: a date
 // (extended or basic), optionally a time after T or a space (seconds and a
 // fraction optional), optionally a zone (Z, UTC, GMT, +HH, +HHMM, +HH:MM).
-var isoTime = regexp.MustCompile(`^(\d{4})-?(\d{2})-?(\d{2})(?:[Tt ](\d{2}):?(\d{2})(?::?(\d{2})(?:[.,](\d{1,9})\d*)?)?)? *(Z|z|UTC|GMT|[+-]\d{2}(?::?\d{2})?)?$`)
-
-// decimalSeconds is Unix seconds with a fraction, as the AWS CLI accepts.
-var decimalSeconds = regexp.MustCompile(`^\d{1,12}\.\d{1,9}$`)
+// It is compiled on first use, not at every start: most times given are
+// durations.
+var isoTime = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`^(\d{4})-?(\d{2})-?(\d{2})(?:[Tt ](\d{2}):?(\d{2})(?::?(\d{2})(?:[.,](\d{1,9})\d*)?)?)? *(Z|z|UTC|GMT|[+-]\d{2}(?::?\d{2})?)?$`)
+})
 
 // ParseWhen reads a point in time the way people and the AWS CLI write it:
 //   - a duration from now: "90s", "15m", "1h", "7d", "2w", and Go durations
@@ -49,8 +51,8 @@ func ParseWhen(s string, now time.Time) (time.Time, error) {
 		}
 		return time.Unix(n, 0).UTC(), nil
 	}
-	if decimalSeconds.MatchString(s) {
-		sec, frac, _ := strings.Cut(s, ".")
+	// Unix seconds with a fraction, as the AWS CLI accepts (up to 12 and 9 digits).
+	if sec, frac, ok := strings.Cut(s, "."); ok && len(sec) <= 12 && len(frac) <= 9 && allDigits(sec) && allDigits(frac) {
 		n, _ := strconv.ParseInt(sec, 10, 64)
 		ns, _ := strconv.ParseInt((frac + "000000000")[:9], 10, 64)
 		if n > 253402300799 {
@@ -58,12 +60,15 @@ func ParseWhen(s string, now time.Time) (time.Time, error) {
 		}
 		return time.Unix(n, ns).UTC(), nil
 	}
-	if m := isoTime.FindStringSubmatch(s); m != nil {
-		t, err := isoParts(m)
-		if err != nil {
-			return bad(err.Error())
+	// Every ISO 8601 form starts with a four-digit year.
+	if len(s) >= 8 && allDigits(s[:4]) {
+		if m := isoTime().FindStringSubmatch(s); m != nil {
+			t, err := isoParts(m)
+			if err != nil {
+				return bad(err.Error())
+			}
+			return t, nil
 		}
-		return t, nil
 	}
 	if s[0] >= '0' && s[0] <= '9' && len(s) >= 8 && (s[4] == '-' || strings.ContainsAny(s, ":T")) {
 		return bad("not an ISO 8601 date or time")

@@ -20,19 +20,21 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 )
 
 // checksumAlgorithms are S3's flexible checksums, by the name S3 gives them.
 var checksumAlgorithms = map[string]func() hash.Hash{
 	"CRC32":     func() hash.Hash { return crc32.NewIEEE() },
 	"CRC32C":    func() hash.Hash { return crc32.New(crc32.MakeTable(crc32.Castagnoli)) },
-	"CRC64NVME": func() hash.Hash { return crc64.New(crc64NVME) },
+	"CRC64NVME": func() hash.Hash { return crc64.New(crc64NVME()) },
 	"SHA1":      sha1.New,
 	"SHA256":    sha256.New,
 }
 
-// crc64NVME is CRC-64/NVME (reflected polynomial 0x9a6c9329ac4bc9b5).
-var crc64NVME = crc64.MakeTable(0x9a6c9329ac4bc9b5)
+// crc64NVME is CRC-64/NVME (reflected polynomial 0x9a6c9329ac4bc9b5), its
+// tables built on first use rather than at every start of cfsign.
+var crc64NVME = sync.OnceValue(func() *crc64.Table { return crc64.MakeTable(0x9a6c9329ac4bc9b5) })
 
 // checksumHeader is the header that carries algorithm's value.
 func checksumHeader(algorithm string) string {
