@@ -16,19 +16,20 @@ import (
 	"time"
 
 	sdkaws "github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/kms"
-	kmstypes "github.com/aws/aws-sdk-go-v2/service/kms/types"
-	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
-	"github.com/aws/aws-sdk-go-v2/service/ssm"
 	"github.com/aws/smithy-go"
+	"github.com/cfsign/cfsign/aws/internal/awsjson"
 	"github.com/cfsign/cfsign/keys"
 )
 
 // KeySourceOptions choose the account and endpoints for keys kept in AWS.
 // The endpoints default to what the SDK reads itself
 // (AWS_ENDPOINT_URL_KMS, AWS_ENDPOINT_URL_SECRETS_MANAGER,
-// AWS_ENDPOINT_URL_SSM); callers pass them explicitly when they read the
-// environment through something other than os.Getenv.
+// AWS_ENDPOINT_URL_SSM, the shared config); callers pass them explicitly
+// when they read the environment through something other than os.Getenv.
+//
+// KMS, Secrets Manager and Parameter Store are called through awsjson, the
+// SDK's transport without its generated clients of these services, whose
+// tables every start of cfsign paid for (docs/performance.md).
 type KeySourceOptions struct {
 	ClientOptions
 	KMSEndpointURL            string
@@ -89,14 +90,12 @@ func FetchKeyText(ctx context.Context, src keys.Source, opts KeySourceOptions) (
 	defer cancel()
 	switch src.Kind {
 	case keys.SourceSecretsManager:
-		api := secretsmanager.NewFromConfig(cfg, func(o *secretsmanager.Options) {
-			if opts.SecretsManagerEndpointURL != "" {
-				o.BaseEndpoint = sdkaws.String(opts.SecretsManagerEndpointURL)
-			}
-			o.HTTPClient = boundedHTTPClient(o.HTTPClient, opts.ClientOptions, "Secrets Manager", o.BaseEndpoint)
-		})
-		out, err := api.GetSecretValue(ctx, &secretsmanager.GetSecretValueInput{SecretId: sdkaws.String(src.Ref)})
-		if err != nil {
+		api := keyService(cfg, awsjson.SecretsManager, opts.SecretsManagerEndpointURL, opts.ClientOptions)
+		var out struct {
+			SecretString *string
+			SecretBinary []byte
+		}
+		if err := api.Call(ctx, "GetSecretValue", struct{ SecretId string }{src.Ref}, &out); err != nil {
 			return "", fmt.Errorf("read secret %s: %s", src.Ref, keySourceError(err, "secret"))
 		}
 		text := sdkaws.ToString(out.SecretString)
@@ -121,14 +120,13 @@ func FetchKeyText(ctx context.Context, src keys.Source, opts KeySourceOptions) (
 		}
 		return s, nil
 	case keys.SourceSSM:
-		api := ssm.NewFromConfig(cfg, func(o *ssm.Options) {
-			if opts.SSMEndpointURL != "" {
-				o.BaseEndpoint = sdkaws.String(opts.SSMEndpointURL)
-			}
-			o.HTTPClient = boundedHTTPClient(o.HTTPClient, opts.ClientOptions, "Parameter Store", o.BaseEndpoint)
-		})
-		out, err := api.GetParameter(ctx, &ssm.GetParameterInput{Name: sdkaws.String(src.Ref), WithDecryption: sdkaws.Bool(true)})
-		if err != nil {
+		api := keyService(cfg, awsjson.SSM, opts.SSMEndpointURL, opts.ClientOptions)
+		in := struct {
+			Name           string
+			WithDecryption bool
+		}{src.Ref, true}
+		var out struct{ Parameter *struct{ Value *string } }
+		if err := api.Call(ctx, "GetParameter", in, &out); err != nil {
 			return "", fmt.Errorf("read parameter %s: %s", src.Ref, keySourceError(err, "parameter"))
 		}
 		if out.Parameter == nil || out.Parameter.Value == nil {
@@ -137,6 +135,17 @@ func FetchKeyText(ctx context.Context, src keys.Source, opts KeySourceOptions) (
 		return *out.Parameter.Value, nil
 	}
 	return "", fmt.Errorf("%s is not kept in Secrets Manager or Parameter Store", src)
+}
+
+// keyService is a client of a key service for cfg, its endpoint endpointURL
+// when set, its HTTP client bounded as every cfsign client is.
+func keyService(cfg sdkaws.Config, svc awsjson.Service, endpointURL string, opts ClientOptions) *awsjson.Client {
+	base := awsjson.ConfiguredEndpoint(cfg, svc, endpointURL)
+	name := svc.ID
+	if svc.ID == awsjson.SSM.ID {
+		name = "Parameter Store"
+	}
+	return awsjson.New(cfg, svc, base, boundedHTTPClient(cfg.HTTPClient, opts, name, &base))
 }
 
 // keySourceConfig loads the AWS config for key sources: the shared chain,
@@ -193,14 +202,32 @@ func keySourceError(err error, what string) string {
 // DIGEST) and crypto.MessageSigner (the message itself, MessageType RAW up
 // to 4,096 bytes), and is safe for concurrent use.
 type KMSSigner struct {
-	api *kms.Client
+	api *awsjson.Client
 	// ctx is the command's: a Ctrl-C ends calls in flight.
 	ctx       context.Context
 	keyID     string // as given
 	arn       string
 	pub       crypto.PublicKey
-	algorithm kmstypes.SigningAlgorithmSpec
+	algorithm string // KMS's SigningAlgorithmSpec
 }
+
+// kmsKeyMetadata is what cfsign reads of KMS's KeyMetadata.
+type kmsKeyMetadata struct {
+	KeyId, Arn                  string
+	KeyUsage, KeySpec, KeyState string
+	Enabled                     bool
+}
+
+// KMS names (KeySpec, KeyUsage, SigningAlgorithmSpec, MessageType).
+const (
+	kmsRSA2048       = "RSA_2048"
+	kmsP256          = "ECC_NIST_P256"
+	kmsSignVerify    = "SIGN_VERIFY"
+	kmsRSASHA256     = "RSASSA_PKCS1_V1_5_SHA_256"
+	kmsECDSASHA256   = "ECDSA_SHA_256"
+	kmsMessageRaw    = "RAW"
+	kmsMessageDigest = "DIGEST"
+)
 
 // NewKMSSigner checks that keyID (an ID, alias/NAME or ARN) names a KMS key
 // that can sign for CloudFront (SIGN_VERIFY, RSA_2048 or ECC_NIST_P256,
@@ -210,47 +237,38 @@ func NewKMSSigner(ctx context.Context, keyID string, opts KeySourceOptions) (*KM
 	if err != nil {
 		return nil, err
 	}
-	api := newKMSClient(cfg, opts)
+	api := keyService(cfg, awsjson.KMS, opts.KMSEndpointURL, opts.ClientOptions)
 	return kmsSignerFor(ctx, api, keyID)
 }
 
-func newKMSClient(cfg sdkaws.Config, opts KeySourceOptions) *kms.Client {
-	return kms.NewFromConfig(cfg, func(o *kms.Options) {
-		if opts.KMSEndpointURL != "" {
-			o.BaseEndpoint = sdkaws.String(opts.KMSEndpointURL)
-		}
-		o.HTTPClient = boundedHTTPClient(o.HTTPClient, opts.ClientOptions, "KMS", o.BaseEndpoint)
-	})
-}
-
-func kmsSignerFor(ctx context.Context, api *kms.Client, keyID string) (*KMSSigner, error) {
+func kmsSignerFor(ctx context.Context, api *awsjson.Client, keyID string) (*KMSSigner, error) {
 	cctx, cancel := context.WithTimeout(ctx, kmsCallTimeout)
 	defer cancel()
-	desc, err := api.DescribeKey(cctx, &kms.DescribeKeyInput{KeyId: sdkaws.String(keyID)})
-	if err != nil {
+	var desc struct{ KeyMetadata *kmsKeyMetadata }
+	if err := api.Call(cctx, "DescribeKey", struct{ KeyId string }{keyID}, &desc); err != nil {
 		return nil, fmt.Errorf("KMS key %s: %s", keyID, keySourceError(err, "key"))
 	}
 	md := desc.KeyMetadata
 	if md == nil {
 		return nil, fmt.Errorf("KMS key %s: KMS returned no key metadata", keyID)
 	}
-	if md.KeyUsage != kmstypes.KeyUsageTypeSignVerify {
+	if md.KeyUsage != kmsSignVerify {
 		return nil, fmt.Errorf("KMS key %s cannot sign for CloudFront: its key usage is %s; CloudFront needs an asymmetric SIGN_VERIFY key (RSA_2048 or ECC_NIST_P256): make one with 'cfsign keys create --kms'", keyID, md.KeyUsage)
 	}
-	var alg kmstypes.SigningAlgorithmSpec
+	var alg string
 	switch md.KeySpec {
-	case kmstypes.KeySpecRsa2048:
-		alg = kmstypes.SigningAlgorithmSpecRsassaPkcs1V15Sha256
-	case kmstypes.KeySpecEccNistP256:
-		alg = kmstypes.SigningAlgorithmSpecEcdsaSha256
+	case kmsRSA2048:
+		alg = kmsRSASHA256
+	case kmsP256:
+		alg = kmsECDSASHA256
 	default:
 		return nil, fmt.Errorf("KMS key %s cannot sign for CloudFront: its key spec is %s; CloudFront accepts RSA 2048-bit (RSA_2048) and ECDSA P-256 (ECC_NIST_P256) keys only", keyID, md.KeySpec)
 	}
 	if !md.Enabled {
 		return nil, fmt.Errorf("KMS key %s cannot sign: its state is %s", keyID, md.KeyState)
 	}
-	pk, err := api.GetPublicKey(cctx, &kms.GetPublicKeyInput{KeyId: sdkaws.String(keyID)})
-	if err != nil {
+	var pk struct{ PublicKey []byte }
+	if err := api.Call(cctx, "GetPublicKey", struct{ KeyId string }{keyID}, &pk); err != nil {
 		return nil, fmt.Errorf("KMS key %s: get public key: %s", keyID, keySourceError(err, "key"))
 	}
 	pub, err := x509.ParsePKIXPublicKey(pk.PublicKey)
@@ -266,7 +284,7 @@ func kmsSignerFor(ctx context.Context, api *kms.Client, keyID string) (*KMSSigne
 	default:
 		return nil, fmt.Errorf("KMS key %s: %T public key cannot sign for CloudFront", keyID, pub)
 	}
-	return &KMSSigner{api: api, ctx: ctx, keyID: keyID, arn: sdkaws.ToString(md.Arn), pub: pub, algorithm: alg}, nil
+	return &KMSSigner{api: api, ctx: ctx, keyID: keyID, arn: md.Arn, pub: pub, algorithm: alg}, nil
 }
 
 // Public returns the key's public half, as GetPublicKey gave it.
@@ -286,7 +304,7 @@ func (s *KMSSigner) Sign(_ io.Reader, digest []byte, opts crypto.SignerOpts) ([]
 	if opts.HashFunc() != crypto.SHA256 || len(digest) != sha256.Size {
 		return nil, ErrKMSHash
 	}
-	return s.sign(digest, kmstypes.MessageTypeDigest)
+	return s.sign(digest, kmsMessageDigest)
 }
 
 // SignMessage signs msg: as it is (RAW) up to 4,096 bytes, else its SHA-256
@@ -296,22 +314,22 @@ func (s *KMSSigner) SignMessage(_ io.Reader, msg []byte, opts crypto.SignerOpts)
 		return nil, ErrKMSHash
 	}
 	if len(msg) <= kmsMaxRawMessage {
-		return s.sign(msg, kmstypes.MessageTypeRaw)
+		return s.sign(msg, kmsMessageRaw)
 	}
 	d := sha256.Sum256(msg)
-	return s.sign(d[:], kmstypes.MessageTypeDigest)
+	return s.sign(d[:], kmsMessageDigest)
 }
 
-func (s *KMSSigner) sign(msg []byte, mt kmstypes.MessageType) ([]byte, error) {
+func (s *KMSSigner) sign(msg []byte, messageType string) ([]byte, error) {
 	ctx, cancel := context.WithTimeout(s.ctx, kmsCallTimeout)
 	defer cancel()
-	out, err := s.api.Sign(ctx, &kms.SignInput{
-		KeyId:            sdkaws.String(s.keyID),
-		Message:          msg,
-		MessageType:      mt,
-		SigningAlgorithm: s.algorithm,
-	})
-	if err != nil {
+	in := struct {
+		KeyId                         string
+		Message                       []byte
+		MessageType, SigningAlgorithm string
+	}{s.keyID, msg, messageType, s.algorithm}
+	var out struct{ Signature []byte }
+	if err := s.api.Call(ctx, "Sign", in, &out); err != nil {
 		return nil, fmt.Errorf("KMS key %s: sign: %s", s.keyID, keySourceError(err, "key"))
 	}
 	return out.Signature, nil
@@ -334,28 +352,24 @@ func CreateKMSKey(ctx context.Context, t KMSKeyType, alias, description string, 
 	if err != nil {
 		return nil, err
 	}
-	api := newKMSClient(cfg, opts)
-	spec := kmstypes.KeySpecRsa2048
+	api := keyService(cfg, awsjson.KMS, opts.KMSEndpointURL, opts.ClientOptions)
+	spec := kmsRSA2048
 	if t == KMSECDSA {
-		spec = kmstypes.KeySpecEccNistP256
+		spec = kmsP256
 	}
 	if alias != "" && !strings.HasPrefix(alias, "alias/") {
 		alias = "alias/" + alias
 	}
 	cctx, cancel := context.WithTimeout(ctx, kmsCallTimeout)
 	defer cancel()
-	out, err := api.CreateKey(cctx, &kms.CreateKeyInput{
-		KeySpec:     spec,
-		KeyUsage:    kmstypes.KeyUsageTypeSignVerify,
-		Description: sdkaws.String(description),
-	})
-	if err != nil {
+	var out struct{ KeyMetadata kmsKeyMetadata }
+	if err := api.Call(cctx, "CreateKey", struct{ KeySpec, KeyUsage, Description string }{spec, kmsSignVerify, description}, &out); err != nil {
 		return nil, fmt.Errorf("create KMS key: %s", keySourceError(err, "key"))
 	}
-	id := sdkaws.ToString(out.KeyMetadata.KeyId)
+	id := out.KeyMetadata.KeyId
 	if alias != "" {
-		if _, err := api.CreateAlias(cctx, &kms.CreateAliasInput{AliasName: sdkaws.String(alias), TargetKeyId: sdkaws.String(id)}); err != nil {
-			return nil, fmt.Errorf("KMS key %s created, but alias %s: %s", sdkaws.ToString(out.KeyMetadata.Arn), alias, keySourceError(err, "alias"))
+		if err := api.Call(cctx, "CreateAlias", struct{ AliasName, TargetKeyId string }{alias, id}, nil); err != nil {
+			return nil, fmt.Errorf("KMS key %s created, but alias %s: %s", out.KeyMetadata.Arn, alias, keySourceError(err, "alias"))
 		}
 	}
 	return kmsSignerFor(ctx, api, id)

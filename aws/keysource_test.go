@@ -102,7 +102,8 @@ func TestKMSKeyThatCannotSign(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	api := newKMSClient(cfg, opts)
+	// Keys cfsign cannot sign with, made with the SDK's own client.
+	api := kms.NewFromConfig(cfg, func(o *kms.Options) { o.BaseEndpoint = sdkaws.String(moto) })
 	sym, err := api.CreateKey(ctx, &kms.CreateKeyInput{KeyUsage: kmstypes.KeyUsageTypeEncryptDecrypt})
 	if err != nil {
 		t.Fatal(err)
