@@ -90,6 +90,11 @@ func (m *root) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.width, m.height = max(msg.Width, 1), max(msg.Height, 1)
 		m.resize()
 		return m, nil
+	case backgroundMsg:
+		// The adaptive colours follow the terminal's late answer; the
+		// frame this Update ends with draws in them.
+		lipgloss.SetHasDarkBackground(msg.dark)
+		return m, nil
 	case tea.MouseMsg:
 		return m, m.mouse(msg)
 	case tea.KeyMsg:

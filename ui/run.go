@@ -19,11 +19,17 @@ func Run(ctx context.Context, deps Deps) error {
 		deps.background = new(sync.WaitGroup)
 	}
 	// The background decides the adaptive colours: ask the terminal, but
-	// never wait long enough to delay the first frame noticeably.
-	termbg.Detect(os.Stdout, bgQueryTimeout)
+	// never wait long enough to delay the first frame noticeably. An answer
+	// that comes later is taken out of the keys, and the app redraws in
+	// its colours.
+	var p *tea.Program
+	input := termbg.Detect(os.Stdin, os.Stdout, bgQueryWait, func(dark bool) { p.Send(backgroundMsg{dark}) })
 	useNoColorProfile(os.Getenv)
 	deps.exitPrint = new(exitPrinter)
 	opts := []tea.ProgramOption{tea.WithAltScreen(), tea.WithContext(ctx)}
+	if input != nil {
+		opts = append(opts, tea.WithInput(input))
+	}
 	if deps.Mouse {
 		opts = append(opts, tea.WithMouseCellMotion())
 	}
@@ -31,7 +37,7 @@ func Run(ctx context.Context, deps Deps) error {
 		defer closeTTY()
 		opts = append(opts, tea.WithOutput(tty))
 	}
-	p := tea.NewProgram(New(deps), opts...)
+	p = tea.NewProgram(New(deps), opts...)
 	_, err := p.Run()
 	waitBackground(deps.background, abortGrace)
 	// Lines asked for with p in the sign view, now that the terminal is back.
@@ -48,8 +54,15 @@ func Run(ctx context.Context, deps Deps) error {
 	return fmt.Errorf("terminal ui: %w", err)
 }
 
-// bgQueryTimeout bounds the wait for the terminal's background colour.
-const bgQueryTimeout = 150 * time.Millisecond
+// bgQueryWait bounds the wait for the terminal's background colour before
+// the first frame: local terminals answer within a few milliseconds; over a
+// slow link the first frame comes in the guessed colours, and the answer
+// redraws it.
+const bgQueryWait = 40 * time.Millisecond
+
+// backgroundMsg carries the terminal's late answer: whether its background
+// is dark.
+type backgroundMsg struct{ dark bool }
 
 // abortGrace bounds how long quitting waits for cancelled uploads to abort.
 const abortGrace = 15 * time.Second

@@ -7,4 +7,4 @@ import (
 	"time"
 )
 
-func query(*os.File, time.Duration) (bool, bool) { return false, false }
+func ask(in, out *os.File, wait time.Duration) ([]byte, bool) { return nil, false }

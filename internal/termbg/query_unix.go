@@ -4,34 +4,32 @@ package termbg
 
 import (
 	"os"
-	"strings"
 	"time"
 
 	"github.com/charmbracelet/x/term"
 	"golang.org/x/sys/unix"
 )
 
-// query sends OSC 11 (background colour) and then DSR (cursor position),
-// which every terminal answers, in order: reading up to the DSR answer
-// consumes the whole reply, so none of it is left for the app to read as
-// keys. It gives up after timeout.
-func query(f *os.File, timeout time.Duration) (dark, ok bool) {
-	fd := int(f.Fd())
-	state, err := term.MakeRaw(f.Fd())
+// ask sends OSC 11 (background colour) and then DSR (cursor position),
+// which every terminal answers, in order, on out, and reads in for up to
+// wait or until the DSR answer came, in raw mode so that nothing is echoed.
+// It returns what it read: the answer, or its start, and any keys typed.
+func ask(in, out *os.File, wait time.Duration) (got []byte, asked bool) {
+	fd := int(in.Fd())
+	state, err := term.MakeRaw(in.Fd())
 	if err != nil {
-		return false, false
+		return nil, false
 	}
-	defer term.Restore(f.Fd(), state)
-	if _, err := f.WriteString("\x1b]11;?\x1b\\\x1b[6n"); err != nil {
-		return false, false
+	defer term.Restore(in.Fd(), state)
+	if _, err := out.WriteString("\x1b]11;?\x1b\\\x1b[6n"); err != nil {
+		return nil, false
 	}
-	deadline := time.Now().Add(timeout)
-	var got strings.Builder
-	buf := make([]byte, 256)
+	deadline := time.Now().Add(wait)
+	buf := make([]byte, maxAnswer)
 	for {
 		left := time.Until(deadline)
 		if left <= 0 {
-			return false, false
+			return got, true
 		}
 		var fds unix.FdSet
 		fds.Set(fd)
@@ -41,17 +39,15 @@ func query(f *os.File, timeout time.Duration) (dark, ok bool) {
 			continue
 		}
 		if err != nil || n == 0 {
-			return false, false
+			return got, true
 		}
 		m, err := unix.Read(fd, buf)
 		if err != nil || m <= 0 {
-			return false, false
+			return got, true
 		}
-		got.Write(buf[:m])
-		s := got.String()
-		if i := strings.Index(s, "\x1b["); i >= 0 && strings.Contains(s[i:], "R") {
-			// The DSR answer came: the OSC answer, if any, came before it.
-			return parseOSC11(s[:i])
+		got = append(got, buf[:m]...)
+		if _, rest, _ := split(got); rest == nil {
+			return got, true // the DSR answer came
 		}
 	}
 }

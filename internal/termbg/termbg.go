@@ -7,7 +7,8 @@
 // serial consoles) every cfsign command, --help included, stalled 5 s before
 // it did anything. This package's init settles the answer first, from
 // COLORFGBG, or dark, so no subcommand ever queries the terminal; the app
-// may then ask the terminal itself with a bounded wait (Detect).
+// may then ask the terminal itself with a short wait, taking a late answer
+// out of its keys (Detect, Input).
 //
 // First is a promise of the Go spec, not of this package: inits run in
 // dependency order, then by import path, and bubbletea does not import this
@@ -50,18 +51,39 @@ func FromEnv(getenv func(string) string) (dark, ok bool) {
 	return !(bg == 7 || bg >= 9), true
 }
 
-// Detect asks the terminal on f for its background colour, waiting at most
-// timeout for the answer, and sets lipgloss's background from it. It does
-// nothing when f is not a terminal, or when COLORFGBG already said; a
-// terminal that does not answer in time keeps the guess. Only the app calls
-// it, before its first frame.
-func Detect(f *os.File, timeout time.Duration) {
-	if _, ok := FromEnv(os.Getenv); ok || !term.IsTerminal(f.Fd()) {
-		return
+// Detect asks the terminal for its background colour (the query on out,
+// the answer on in) and sets lipgloss's background from the answer. It
+// waits at most wait for it, so a terminal that never answers delays
+// nothing by more. It does nothing when in or out is not a terminal, or
+// when COLORFGBG already said; a terminal that does not answer keeps the
+// guess. Only the app calls it, before its first frame.
+//
+// When the answer is not all there within wait, Detect returns the
+// terminal's input for the app to read instead (an Input): the rest of the
+// answer is taken out of the keys there, and its colour handed to late
+// (which must not block) when it comes. It also returns an Input to pass on
+// keys typed during the wait. Otherwise it returns nil: the app reads in.
+func Detect(in, out *os.File, wait time.Duration, late func(dark bool)) *Input {
+	if _, ok := FromEnv(os.Getenv); ok || !term.IsTerminal(in.Fd()) || !term.IsTerminal(out.Fd()) {
+		return nil
 	}
-	if dark, ok := query(f, timeout); ok {
-		lipgloss.SetHasDarkBackground(dark)
+	got, asked := ask(in, out, wait)
+	if !asked {
+		return nil
 	}
+	keys, rest, bg := split(got)
+	if bg != nil {
+		lipgloss.SetHasDarkBackground(*bg)
+	}
+	if rest == nil && len(keys) == 0 {
+		return nil
+	}
+	input := &Input{f: in, late: late, finished: rest == nil}
+	if rest != nil {
+		input.held = rest
+	}
+	input.keys = keys
+	return input
 }
 
 // parseOSC11 reads "ESC ] 11 ; rgb:RRRR/GGGG/BBBB" (1 to 4 hex digits a
