@@ -211,7 +211,7 @@ func TestKeysFromSecretsManagerAndSSM(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if _, err := ps.PutParameter(ctx, &ssm.PutParameterInput{Name: sdkaws.String(param), Value: sdkaws.String(string(pemText)),
+	if _, err := ps.PutParameter(ctx, &ssm.PutParameterInput{Overwrite: sdkaws.Bool(true), Name: sdkaws.String(param), Value: sdkaws.String(string(pemText)),
 		Type: ssmtypes.ParameterTypeSecureString}); err != nil {
 		t.Fatal(err)
 	}

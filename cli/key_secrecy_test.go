@@ -66,7 +66,7 @@ func TestKeyMaterialNeverPrinted(t *testing.T) {
 			if _, err := sm.CreateSecret(ctx, &secretsmanager.CreateSecretInput{Name: sdkaws.String(secret), SecretString: sdkaws.String(form.Value)}); err != nil {
 				t.Fatal(err)
 			}
-			if _, err := ps.PutParameter(ctx, &ssm.PutParameterInput{Name: sdkaws.String(param), Value: sdkaws.String(form.Value),
+			if _, err := ps.PutParameter(ctx, &ssm.PutParameterInput{Overwrite: sdkaws.Bool(true), Name: sdkaws.String(param), Value: sdkaws.String(form.Value),
 				Type: ssmtypes.ParameterTypeSecureString, Tier: ssmtypes.ParameterTierAdvanced}); err != nil {
 				t.Fatal(err)
 			}

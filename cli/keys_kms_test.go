@@ -167,7 +167,7 @@ func TestSignWithKeysFromSecretsManagerAndSSM(t *testing.T) {
 		t.Fatal(err)
 	}
 	ps := ssm.NewFromConfig(cfg, func(o *ssm.Options) { o.BaseEndpoint = sdkaws.String(moto) })
-	if _, err := ps.PutParameter(ctx, &ssm.PutParameterInput{Name: sdkaws.String(param), Value: sdkaws.String(string(pemText)),
+	if _, err := ps.PutParameter(ctx, &ssm.PutParameterInput{Overwrite: sdkaws.Bool(true), Name: sdkaws.String(param), Value: sdkaws.String(string(pemText)),
 		Type: ssmtypes.ParameterTypeSecureString}); err != nil {
 		t.Fatal(err)
 	}
