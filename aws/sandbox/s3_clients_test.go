@@ -127,9 +127,9 @@ func TestUnimplementedCallsChangeNothing(t *testing.T) {
 	if _, err := c.PutBucketAcl(ctx, &s3.PutBucketAclInput{Bucket: &sb.Bucket, ACL: s3types.BucketCannedACLPublicRead}); apiCode(err) != "AccessControlListNotSupported" {
 		t.Errorf("PutBucketAcl public-read: %v, want AccessControlListNotSupported", err)
 	}
-	if _, err := c.PutBucketVersioning(ctx, &s3.PutBucketVersioningInput{Bucket: &sb.Bucket,
-		VersioningConfiguration: &s3types.VersioningConfiguration{Status: s3types.BucketVersioningStatusEnabled}}); apiCode(err) != "NotImplemented" {
-		t.Errorf("PutBucketVersioning: %v, want NotImplemented", err)
+	if _, err := c.PutBucketTagging(ctx, &s3.PutBucketTaggingInput{Bucket: &sb.Bucket,
+		Tagging: &s3types.Tagging{TagSet: []s3types.Tag{{Key: sdkaws.String("k"), Value: sdkaws.String("v")}}}}); apiCode(err) != "NotImplemented" {
+		t.Errorf("PutBucketTagging: %v, want NotImplemented", err)
 	}
 	if body, after := sbObject(t, sb, "keep.txt"); body != "precious" || after != etag {
 		t.Fatalf("after the SDK's calls: %q %s, want %q %s", body, after, "precious", etag)

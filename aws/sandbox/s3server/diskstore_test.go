@@ -86,14 +86,14 @@ func TestCompleteCutShortByACrash(t *testing.T) {
 	if got := storeFiles(t, dir); !slices.Equal(got, before) {
 		t.Errorf("files after the start: %q, want the upload's %q", got, before)
 	}
-	if _, err := d.stat("b", "k"); code(err) != "NoSuchKey" {
+	if _, err := d.stat("b", "k", ""); code(err) != "NoSuchKey" {
 		t.Errorf("object after the crash: %v, want none", err)
 	}
 	info, err := d.completeUpload("b", "k", id, req, nil, nil)
 	if err != nil {
 		t.Fatalf("Complete after the crash: %v", err)
 	}
-	_, body, err := d.open("b", "k")
+	_, body, err := d.open("b", "k", "")
 	if err != nil {
 		t.Fatal(err)
 	}

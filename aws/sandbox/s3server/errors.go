@@ -139,18 +139,19 @@ func WriteError(w http.ResponseWriter, r *http.Request, e *Error) {
 	xml.EscapeText(&b, []byte(r.URL.Path))
 	b.WriteString("</Resource><RequestId>" + id + "</RequestId></Error>")
 	h := w.Header()
-	for k, v := range e.Header {
-		h[k] = v
-	}
-	h.Set("Content-Type", "application/xml")
-	h.Set("Content-Length", strconv.Itoa(b.Len()))
-	// An error answer has no entity headers of the object it is about.
+	// An error answer has no entity headers of the object it is about
+	// (but those the error sets: a delete marker's Last-Modified).
 	for _, k := range []string{"ETag", "Last-Modified", "Accept-Ranges"} {
 		h.Del(k)
 	}
 	if e.Status == http.StatusMethodNotAllowed {
 		h.Set("Allow", "GET, HEAD, PUT, POST, DELETE")
 	}
+	for k, v := range e.Header {
+		h[k] = v
+	}
+	h.Set("Content-Type", "application/xml")
+	h.Set("Content-Length", strconv.Itoa(b.Len()))
 	w.WriteHeader(e.Status)
 	if r.Method != http.MethodHead {
 		w.Write([]byte(b.String()))
