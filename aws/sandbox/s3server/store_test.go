@@ -665,3 +665,34 @@ func TestStoresVersionAsS3(t *testing.T) {
 		}
 	}
 }
+
+// TestVersionIDs: IDs are S3's form, carry their sequence number, differ
+// for the same number, and only IDs the server made are read as its own.
+func TestVersionIDs(t *testing.T) {
+	seen := map[string]bool{}
+	for _, seq := range []uint64{0, 1, 2, 1 << 40, 1<<64 - 1, 2} {
+		id, err := newVersionID(seq)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, ok := versionSeq(id); !ok || got != seq || len(id) != 32 || seen[id] {
+			t.Errorf("ID %q of %d reads as %d, %v", id, seq, got, ok)
+		}
+		seen[id] = true
+		if strings.Trim(id, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._") != "" {
+			t.Errorf("ID %q has characters S3's IDs have not", id)
+		}
+		other := "A"
+		if id[31] == 'A' {
+			other = "B"
+		}
+		if _, ok := versionSeq(id[:31] + other); ok {
+			t.Errorf("ID %q with its last character changed is still read", id)
+		}
+	}
+	for _, bad := range []string{"", "null", "HPniJFCxqTsMuIH9KX8K8wEjNUgmABCD", "3HL4kqtJlcpXroDTDmJ+rmSpXd3dIbrHY", "short"} {
+		if _, ok := versionSeq(bad); ok {
+			t.Errorf("%q is read as a version ID", bad)
+		}
+	}
+}

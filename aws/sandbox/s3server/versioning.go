@@ -59,17 +59,22 @@ var versionIDs = base64.NewEncoding("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopq
 // but it carries seq, so a version is found (and a listing resumed after
 // one, even a deleted one) without a search, and a check, so an ID the
 // sandbox never made is refused as S3 refuses one it cannot read. Its 24
-// bytes: 12 random, seq masked with the first 8 of them, and 4 of a hash
-// of the 20 before.
+// bytes: 12 random, seq masked with a hash of them, and 4 of a hash of
+// the 20 before.
 func newVersionID(seq uint64) (string, error) {
 	var b [24]byte
 	if _, err := rand.Read(b[:12]); err != nil {
 		return "", err
 	}
-	binary.BigEndian.PutUint64(b[12:20], seq^binary.BigEndian.Uint64(b[:8]))
+	binary.BigEndian.PutUint64(b[12:20], seq^versionMask(b[:12]))
 	sum := sha256.Sum256(b[:20])
 	copy(b[20:], sum[:4])
 	return versionIDs.EncodeToString(b[:]), nil
+}
+
+func versionMask(random []byte) uint64 {
+	sum := sha256.Sum256(random)
+	return binary.BigEndian.Uint64(sum[:8])
 }
 
 // versionSeq reads the sequence number out of an ID newVersionID made.
@@ -85,7 +90,7 @@ func versionSeq(id string) (uint64, bool) {
 	if string(sum[:4]) != string(b[20:]) {
 		return 0, false
 	}
-	return binary.BigEndian.Uint64(b[12:20]) ^ binary.BigEndian.Uint64(b[:8]), true
+	return binary.BigEndian.Uint64(b[12:20]) ^ versionMask(b[:12]), true
 }
 
 // versionParam reads a request's versionId parameter: "" when there is
