@@ -85,6 +85,12 @@ func errNotImplemented(what string) *Error {
 		"%s is not implemented by the cfsign sandbox; nothing was changed.", what)
 }
 
+// errHeaderNotImplemented is S3's answer to a header value it does not take.
+func errHeaderNotImplemented(header, detail string) *Error {
+	return newError(http.StatusNotImplemented, "NotImplemented", "A header you provided implies functionality that is not implemented").
+		with("Header", header).with("additionalMessage", detail)
+}
+
 func errACLNotSupported() *Error {
 	return newError(http.StatusBadRequest, "AccessControlListNotSupported", "The bucket does not allow ACLs")
 }

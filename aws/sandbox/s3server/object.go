@@ -194,15 +194,22 @@ func checkCannedACL(acl string) *Error {
 	return errInvalidArgument("x-amz-acl", acl, "")
 }
 
-// writeConditions are a PUT's If-Match and If-None-Match (S3's conditional
-// writes), checked against the object replaced as the write commits.
+// writeConditions are a PUT's, a copy's or a Complete's If-Match or
+// If-None-Match (S3's conditional writes), checked against the key's
+// current version as the write commits. S3 takes If-None-Match only as
+// "*", If-Match only as ETags, and one of them at a time; it answers
+// anything else 501.
 func writeConditions(r *http.Request, key string) (precondition, *Error) {
 	ifMatch, ifNone := r.Header.Get("If-Match"), r.Header.Get("If-None-Match")
-	if ifNone != "" && ifNone != "*" {
-		return nil, errNotImplemented("If-None-Match with a value other than *")
-	}
-	if ifMatch == "" && ifNone == "" {
+	switch {
+	case ifMatch == "" && ifNone == "":
 		return nil, nil
+	case ifMatch != "" && ifNone != "":
+		return nil, errHeaderNotImplemented("If-Match,If-None-Match", "Multiple conditional request headers present in the request")
+	case ifNone != "" && ifNone != "*":
+		return nil, errHeaderNotImplemented("If-None-Match", "We don't accept the provided value of If-None-Match header for this API")
+	case strings.TrimSpace(ifMatch) == "*":
+		return nil, errHeaderNotImplemented("If-Match", "We don't accept the provided value of If-Match header for this API")
 	}
 	return func(old *objectInfo) *Error {
 		if ifNone == "*" && old != nil {
@@ -657,6 +664,11 @@ func (s *Server) copyObject(w http.ResponseWriter, r *http.Request, bucket, key 
 		}
 		info.Meta = meta
 	}
+	check, e := writeConditions(r, key)
+	if e != nil {
+		WriteError(w, r, e)
+		return
+	}
 	// The copy keeps the source's checksum algorithm (computed afresh on
 	// the bytes copied) unless the request names another.
 	if alg == "" && src.Checksum != nil {
@@ -668,7 +680,7 @@ func (s *Server) copyObject(w http.ResponseWriter, r *http.Request, bucket, key 
 		cb = &body{r: in, size: src.Size, alg: alg, sum: checksumAlgorithms[alg]()}
 		in = cb
 	}
-	out, err := s.st.put(bucket, key, info, in, src.Size, nil)
+	out, err := s.st.put(bucket, key, info, in, src.Size, check)
 	if err != nil {
 		s.fail(w, r, err)
 		return
