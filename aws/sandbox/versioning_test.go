@@ -16,11 +16,14 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	sdkaws "github.com/aws/aws-sdk-go-v2/aws"
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
+
+	"github.com/cfsign/cfsign/aws/signedurl"
 )
 
 // verClient is a test's view of one bucket of a sandbox, through the SDK.
@@ -660,5 +663,27 @@ func TestVersionsWithAWSCLI(t *testing.T) {
 	}
 	if b, _ := os.ReadFile(file); string(b) != "one" {
 		t.Errorf("version read by the CLI: %q", b)
+	}
+}
+
+// TestEdgeServesCurrentVersion: the edge serves a key's current version; a
+// delete marker makes its signed links 404 until the marker is deleted.
+func TestEdgeServesCurrentVersion(t *testing.T) {
+	sb, _ := sbStart(t)
+	v := &verClient{t: t, c: sbClient(sb), bucket: sb.Bucket}
+	v.setStatus(s3types.BucketVersioningStatusEnabled)
+	v.mustPut("page.html", "one")
+	v.mustPut("page.html", "two")
+	u := edgeSignURL(t, sb, "/page.html", signedurl.PolicyOptions{Expires: time.Now().Add(time.Hour)})
+	if status, body, _ := edgeGet(t, "GET", u, nil, nil); status != 200 || string(body) != "two" {
+		t.Errorf("edge GET of a versioned key: %d %q, want the current version", status, body)
+	}
+	_, m := v.del("page.html", "")
+	if status, _, _ := edgeGet(t, "GET", u, nil, nil); status != http.StatusNotFound {
+		t.Errorf("edge GET of a key behind a delete marker: %d, want 404", status)
+	}
+	v.del("page.html", m)
+	if status, body, _ := edgeGet(t, "GET", u, nil, nil); status != 200 || string(body) != "two" {
+		t.Errorf("edge GET once the marker is deleted: %d %q", status, body)
 	}
 }
