@@ -148,7 +148,7 @@ type keyVersions[V versioned] interface {
 // with an ID of its own when versioning is Enabled, else as the null
 // version, in place of the one there was.
 func addVersion[V versioned](k keyVersions[V], status string, v V) error {
-	if err := stepDown(k, status); err != nil {
+	if _, err := stepDown(k, status); err != nil {
 		return err
 	}
 	m, err := nextVersion(k, status)
@@ -156,11 +156,17 @@ func addVersion[V versioned](k keyVersions[V], status string, v V) error {
 		return err
 	}
 	*v.meta() = m
-	return k.setCurrent(v)
+	return k.setCurrent(v) // in place of the one that stepped down
 }
 
-// nextVersion is the versionMeta of a new version.
+// nextVersion is the versionMeta of a new version. In a bucket never
+// versioned it is the key's only version: its sequence number is 0, older
+// than any made once versioning is set, as for records written before the
+// store knew versions (which it leaves as they were).
 func nextVersion[V versioned](k keyVersions[V], status string) (versionMeta, error) {
+	if status == "" {
+		return versionMeta{}, nil
+	}
 	seq, err := k.nextSeq()
 	if err != nil {
 		return versionMeta{}, err
@@ -174,38 +180,37 @@ func nextVersion[V versioned](k keyVersions[V], status string) (versionMeta, err
 	return m, nil
 }
 
-// stepDown clears the way for a new current version: the current one
-// joins the others, and when the new one will be the null version (the
-// bucket is not Enabled) the old null version goes, wherever it stands.
-func stepDown[V versioned](k keyVersions[V], status string) error {
-	cur, ok, err := k.current()
+// stepDown clears the way for a new current version: the current object
+// joins the others, and when the new version will be the null version
+// (the bucket is not Enabled) the old null version goes, wherever it
+// stands. The current object's record stays for the caller to replace or
+// clear; had says there was one.
+func stepDown[V versioned](k keyVersions[V], status string) (had bool, err error) {
+	cur, had, err := k.current()
 	if err != nil {
-		return err
+		return false, err
 	}
-	if ok {
-		if err := k.clearCurrent(); err != nil {
-			return err
-		}
+	if had {
 		if status != versioningEnabled && cur.meta().VersionID == "" {
 			k.free(cur)
-			return nil // it was the null version: there is no other
+			return true, nil // it was the null version: there is no other
 		}
 		if err := k.addOther(cur); err != nil {
-			return err
+			return false, err
 		}
 	}
 	if status == versioningEnabled {
-		return nil
+		return had, nil
 	}
 	null, found, err := findOther(k, func(v V) bool { return v.meta().VersionID == "" })
 	if err != nil || !found {
-		return err
+		return had, err
 	}
 	if err := k.dropOther(null); err != nil {
-		return err
+		return false, err
 	}
 	k.free(null)
-	return nil
+	return had, nil
 }
 
 // deleteCurrent is a DELETE without a version ID: the object goes in a
@@ -224,8 +229,14 @@ func deleteCurrent[V versioned](k keyVersions[V], status string) (versionMeta, e
 		k.free(cur)
 		return versionMeta{}, nil
 	}
-	if err := stepDown(k, status); err != nil {
+	had, err := stepDown(k, status)
+	if err != nil {
 		return versionMeta{}, err
+	}
+	if had {
+		if err := k.clearCurrent(); err != nil {
+			return versionMeta{}, err
+		}
 	}
 	m, err := nextVersion(k, status)
 	if err != nil {
