@@ -23,6 +23,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
 
+	"github.com/cfsign/cfsign/aws"
 	"github.com/cfsign/cfsign/aws/signedurl"
 )
 
@@ -685,5 +686,62 @@ func TestEdgeServesCurrentVersion(t *testing.T) {
 	v.del("page.html", m)
 	if status, body, _ := edgeGet(t, "GET", u, nil, nil); status != 200 || string(body) != "two" {
 		t.Errorf("edge GET once the marker is deleted: %d %q", status, body)
+	}
+}
+
+// TestAppVersionsOnTheSandbox: what the app's browser does with versions
+// (list a key's versions and delete markers, look at one, read its start,
+// download it, presign it) works on the sandbox as on S3.
+func TestAppVersionsOnTheSandbox(t *testing.T) {
+	sb, _ := sbStart(t)
+	v := &verClient{t: t, c: sbClient(sb), bucket: sb.Bucket}
+	v.mustPut("doc.txt", "first")
+	v.setStatus(s3types.BucketVersioningStatusEnabled)
+	id1 := v.mustPut("doc.txt", "second")
+	_, m := v.del("doc.txt", "")
+	id2 := v.mustPut("doc.txt", "third")
+	v.mustPut("doc.txt.bak", "other key")
+
+	c, err := aws.NewClient(ctxb, aws.ClientOptions{Region: sb.Region, EndpointURL: sb.S3Endpoint,
+		AccessKeyID: sb.AccessKeyID, SecretAccessKey: sb.SecretAccessKey})
+	if err != nil {
+		t.Fatal(err)
+	}
+	vs, more, err := c.Versions(ctxb, sb.Bucket, "doc.txt")
+	var got []string
+	for _, x := range vs {
+		got = append(got, fmt.Sprintf("%s latest=%v marker=%v", x.ID, x.Latest, x.DeleteMarker))
+	}
+	want := []string{id2 + " latest=true marker=false", m + " latest=false marker=true", id1 + " latest=false marker=false", "null latest=false marker=false"}
+	if err != nil || more || !slices.Equal(got, want) {
+		t.Fatalf("Versions: %q %v %v\nwant %q", got, more, err, want)
+	}
+	info, err := c.HeadVersion(ctxb, sb.Bucket, "doc.txt", id1)
+	if err != nil || info.VersionID != id1 || info.Size != int64(len("second")) {
+		t.Errorf("HeadVersion: %+v %v", info, err)
+	}
+	head, err := c.ReadHead(ctxb, sb.Bucket, "doc.txt", "null", 3)
+	if err != nil || string(head.Data) != "fir" || head.Total != 5 {
+		t.Errorf("ReadHead of the null version: %+v %v", head, err)
+	}
+	dest := filepath.Join(t.TempDir(), "doc.txt")
+	if err := c.Download(ctxb, aws.DownloadRequest{Bucket: sb.Bucket, Key: "doc.txt", Dest: dest, VersionID: id1}, nil); err != nil {
+		t.Fatalf("Download of a version: %v", err)
+	}
+	if b, _ := os.ReadFile(dest); string(b) != "second" {
+		t.Errorf("downloaded version: %q", b)
+	}
+	u, _, err := c.PresignVersion(ctxb, sb.Bucket, "doc.txt", id1, time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.Get(u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || string(b) != "second" || resp.Header.Get("X-Amz-Version-Id") != id1 {
+		t.Errorf("presigned GET of a version: %d %q", resp.StatusCode, b)
 	}
 }
