@@ -127,9 +127,9 @@ func TestUnimplementedCallsChangeNothing(t *testing.T) {
 	if _, err := c.PutBucketAcl(ctx, &s3.PutBucketAclInput{Bucket: &sb.Bucket, ACL: s3types.BucketCannedACLPublicRead}); apiCode(err) != "AccessControlListNotSupported" {
 		t.Errorf("PutBucketAcl public-read: %v, want AccessControlListNotSupported", err)
 	}
-	if _, err := c.PutBucketVersioning(ctx, &s3.PutBucketVersioningInput{Bucket: &sb.Bucket,
-		VersioningConfiguration: &s3types.VersioningConfiguration{Status: s3types.BucketVersioningStatusEnabled}}); apiCode(err) != "NotImplemented" {
-		t.Errorf("PutBucketVersioning: %v, want NotImplemented", err)
+	if _, err := c.PutBucketTagging(ctx, &s3.PutBucketTaggingInput{Bucket: &sb.Bucket,
+		Tagging: &s3types.Tagging{TagSet: []s3types.Tag{{Key: sdkaws.String("k"), Value: sdkaws.String("v")}}}}); apiCode(err) != "NotImplemented" {
+		t.Errorf("PutBucketTagging: %v, want NotImplemented", err)
 	}
 	if body, after := sbObject(t, sb, "keep.txt"); body != "precious" || after != etag {
 		t.Fatalf("after the SDK's calls: %q %s, want %q %s", body, after, "precious", etag)
@@ -435,8 +435,37 @@ func TestConditionsAsS3(t *testing.T) {
 	if _, err := c.PutObject(ctx, &s3.PutObjectInput{Bucket: &sb.Bucket, Key: key, Body: strings.NewReader("v2"), IfMatch: sdkaws.String(`"0123"`)}); apiCode(err) != "PreconditionFailed" {
 		t.Errorf("PUT If-Match other: %v", err)
 	}
+	// S3 takes If-None-Match only as *, If-Match not as *, and one of
+	// them at a time (501 otherwise); copies take them too.
+	for _, tc := range []struct {
+		name     string
+		ifMatch  *string
+		ifNone   *string
+		want     string
+		wantCopy string
+		copyOnto string
+	}{
+		{"If-None-Match an ETag", nil, &etag, "NotImplemented", "NotImplemented", "c.txt"},
+		{"If-Match *", sdkaws.String("*"), nil, "NotImplemented", "NotImplemented", "c.txt"},
+		{"If-Match and If-None-Match", &etag, sdkaws.String("*"), "NotImplemented", "NotImplemented", "c.txt"},
+		{"If-None-Match * over an object", nil, sdkaws.String("*"), "PreconditionFailed", "PreconditionFailed", "c.txt"},
+		{"If-Match of no object", &etag, nil, "NoSuchKey", "NoSuchKey", "none.txt"},
+	} {
+		_, err := c.PutObject(ctx, &s3.PutObjectInput{Bucket: &sb.Bucket, Key: &tc.copyOnto, Body: strings.NewReader("v2"), IfMatch: tc.ifMatch, IfNoneMatch: tc.ifNone})
+		if apiCode(err) != tc.want {
+			t.Errorf("PUT %s: %v, want %s", tc.name, err, tc.want)
+		}
+		_, err = c.CopyObject(ctx, &s3.CopyObjectInput{Bucket: &sb.Bucket, Key: &tc.copyOnto, CopySource: sdkaws.String(sb.Bucket + "/dst.txt"),
+			IfMatch: tc.ifMatch, IfNoneMatch: tc.ifNone})
+		if apiCode(err) != tc.wantCopy {
+			t.Errorf("copy %s: %v, want %s", tc.name, err, tc.wantCopy)
+		}
+	}
 	if body, _ := sbObject(t, sb, "c.txt"); body != "v1" {
-		t.Errorf("after refused conditional PUTs the object is %q", body)
+		t.Errorf("after refused conditional PUTs and copies the object is %q", body)
+	}
+	if _, err := c.CopyObject(ctx, &s3.CopyObjectInput{Bucket: &sb.Bucket, Key: key, CopySource: sdkaws.String(sb.Bucket + "/dst.txt"), IfMatch: &etag}); err != nil {
+		t.Errorf("copy If-Match the object's ETag: %v", err)
 	}
 }
 

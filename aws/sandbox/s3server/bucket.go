@@ -206,15 +206,64 @@ func (s *Server) getLocation(w http.ResponseWriter, r *http.Request, bucket stri
 	}{Xmlns: xmlns})
 }
 
-// getVersioning answers GetBucketVersioning for a bucket never versioned.
+// getVersioning answers GetBucketVersioning: the status once set, nothing
+// for a bucket never versioned.
 func (s *Server) getVersioning(w http.ResponseWriter, r *http.Request, bucket string) {
-	if !s.bucketOr404(w, r, bucket) {
+	status, err := s.st.versioning(bucket)
+	if err != nil {
+		s.fail(w, r, err)
 		return
 	}
 	writeXML(w, http.StatusOK, struct {
 		XMLName xml.Name `xml:"VersioningConfiguration"`
 		Xmlns   string   `xml:"xmlns,attr"`
-	}{Xmlns: xmlns})
+		Status  string   `xml:",omitempty"`
+	}{Xmlns: xmlns, Status: status})
+}
+
+// putVersioning answers PutBucketVersioning: Enabled or Suspended, as S3
+// validates it. MFA delete cannot be enabled: it needs an MFA device, and
+// the sandbox's account has none, so the request is refused as S3 refuses
+// one without a valid MFA code.
+func (s *Server) putVersioning(w http.ResponseWriter, r *http.Request, bucket string) {
+	if !s.bucketOr404(w, r, bucket) {
+		return
+	}
+	raw, err := io.ReadAll(io.LimitReader(r.Body, 64<<10))
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	var cfg struct {
+		XMLName   xml.Name `xml:"VersioningConfiguration"`
+		Status    string
+		MfaDelete string
+	}
+	if xml.Unmarshal(raw, &cfg) != nil {
+		WriteError(w, r, errMalformedXML())
+		return
+	}
+	switch {
+	case cfg.Status == "" && cfg.MfaDelete == "":
+		WriteError(w, r, newError(http.StatusBadRequest, "IllegalVersioningConfigurationException", "The Versioning element must be specified"))
+		return
+	case cfg.Status != versioningEnabled && cfg.Status != versioningSuspended,
+		cfg.MfaDelete != "" && cfg.MfaDelete != "Enabled" && cfg.MfaDelete != "Disabled":
+		WriteError(w, r, errMalformedXML())
+		return
+	case cfg.MfaDelete == "Enabled":
+		msg := "Mfa Authentication must be used for this request"
+		if r.Header.Get("X-Amz-Mfa") != "" {
+			msg = "The MFA code is not valid: the sandbox's account has no MFA device, so MFA delete cannot be enabled"
+		}
+		WriteError(w, r, newError(http.StatusForbidden, "AccessDenied", "%s", msg))
+		return
+	}
+	if err := s.st.setVersioning(bucket, cfg.Status); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusOK)
 }
 
 func (s *Server) getOwnership(w http.ResponseWriter, r *http.Request, bucket string) {
@@ -248,12 +297,12 @@ type grant struct {
 	Permission string
 }
 
-// getACL answers GetBucketAcl and GetObjectAcl (key != ""): with ACLs
-// disabled, the owner has full control, and no one else anything.
-func (s *Server) getACL(w http.ResponseWriter, r *http.Request, bucket, key string) {
+// getACL answers GetBucketAcl and GetObjectAcl (key != ""; of a version,
+// "" the current one): with ACLs disabled, the owner has full control,
+// and no one else anything.
+func (s *Server) getACL(w http.ResponseWriter, r *http.Request, bucket, key, version string) {
 	if key != "" {
-		if _, err := s.st.stat(bucket, key); err != nil {
-			s.fail(w, r, err)
+		if _, _, ok := s.object(w, r, bucket, key, version, true); !ok {
 			return
 		}
 	} else if !s.bucketOr404(w, r, bucket) {
@@ -269,10 +318,16 @@ func (s *Server) getACL(w http.ResponseWriter, r *http.Request, bucket, key stri
 // disabled does: an ACL that grants the owner full control and no one
 // else anything is taken (it changes nothing), any other is
 // AccessControlListNotSupported.
-func (s *Server) putACL(w http.ResponseWriter, r *http.Request, bucket, key string) {
+func (s *Server) putACL(w http.ResponseWriter, r *http.Request, bucket, key, version string) {
 	if key != "" {
-		if _, err := s.st.stat(bucket, key); err != nil {
+		info, err := s.st.stat(bucket, key, version)
+		if err != nil {
 			s.fail(w, r, err)
+			return
+		}
+		if info.DeleteMarker {
+			// S3 answers 405 for a delete marker, current or asked for.
+			WriteError(w, r, markerError(r, key, info, true))
 			return
 		}
 	} else if !s.bucketOr404(w, r, bucket) {
@@ -309,8 +364,11 @@ func (s *Server) putACL(w http.ResponseWriter, r *http.Request, bucket, key stri
 	w.WriteHeader(http.StatusOK)
 }
 
-// deleteObjects answers DeleteObjects: at most 1,000 keys, each deleted
-// (a missing one too), the deleted listed unless Quiet.
+// deleteObjects answers DeleteObjects: at most 1,000 keys or versions,
+// each deleted as DeleteObject deletes it (a missing one too), in one
+// change; the deleted listed unless Quiet, with the delete markers made
+// or removed. A version ID the server never made is NoSuchVersion, as S3
+// answers it here.
 func (s *Server) deleteObjects(w http.ResponseWriter, r *http.Request, bucket string) {
 	raw, err := io.ReadAll(io.LimitReader(r.Body, 4<<20))
 	if err != nil {
@@ -333,8 +391,10 @@ func (s *Server) deleteObjects(w http.ResponseWriter, r *http.Request, bucket st
 		return
 	}
 	type deleted struct {
-		Key       string
-		VersionID string `xml:"VersionId,omitempty"`
+		Key                   string
+		VersionID             string `xml:"VersionId,omitempty"`
+		DeleteMarker          bool   `xml:",omitempty"`
+		DeleteMarkerVersionID string `xml:"DeleteMarkerVersionId,omitempty"`
 	}
 	type failed struct {
 		Key       string
@@ -348,20 +408,32 @@ func (s *Server) deleteObjects(w http.ResponseWriter, r *http.Request, bucket st
 		Deleted []deleted `xml:"Deleted"`
 		Errors  []failed  `xml:"Error"`
 	}{Xmlns: xmlns}
-	var keys []string
+	var refs []objectRef
 	for _, o := range req.Objects {
-		if o.VersionID != "" && o.VersionID != "null" {
-			res.Errors = append(res.Errors, failed{Key: o.Key, VersionID: o.VersionID, Code: "NoSuchVersion", Message: "The specified version does not exist."})
-			continue
+		if o.VersionID != "" {
+			if _, e := checkVersionID("versionId", o.VersionID); e != nil {
+				res.Errors = append(res.Errors, failed{Key: o.Key, VersionID: o.VersionID, Code: "NoSuchVersion", Message: "The specified version does not exist."})
+				continue
+			}
 		}
-		keys = append(keys, o.Key)
-		if !req.Quiet {
-			res.Deleted = append(res.Deleted, deleted{Key: o.Key, VersionID: o.VersionID})
-		}
+		refs = append(refs, objectRef{Key: o.Key, VersionID: o.VersionID})
 	}
-	if err := s.st.remove(bucket, keys...); err != nil {
-		s.fail(w, r, err)
-		return
+	if len(refs) > 0 {
+		done, err := s.st.remove(bucket, refs...)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		for i, ref := range refs {
+			if req.Quiet {
+				break
+			}
+			d := deleted{Key: ref.Key, VersionID: ref.VersionID, DeleteMarker: done[i].DeleteMarker}
+			if d.DeleteMarker {
+				d.DeleteMarkerVersionID = done[i].VersionID
+			}
+			res.Deleted = append(res.Deleted, d)
+		}
 	}
 	writeXML(w, http.StatusOK, res)
 }

@@ -6,12 +6,20 @@ package s3server
 //
 // Layout of its directory:
 //
-//	index.bolt           buckets, object records, uploads in progress
+//	index.bolt           buckets, object and version records, uploads in
+//	                     progress
 //	objects/XX/NAME      an object's bytes (NAME random, XX its first two
 //	                     characters); a multipart object is its parts,
 //	                     NAME.1, NAME.2, ... in order
 //	uploads/ID/N-RAND    the parts of an upload in progress
 //	tmp/                 files being written, renamed into place when whole
+//
+// A key's current version, when it is an object, is its record in the
+// objects index (where records written before the store knew versions
+// are, as the null version); its other versions and its delete markers
+// are in the versions index, newest first (see versionKey). A change to a
+// key's versions (a new one, a delete marker, a deletion) is one index
+// commit, like any other.
 //
 // File names never derive from keys (keys may hold any bytes). Every file is
 // written to tmp/ while its MD5 is computed, synced, then renamed into
@@ -65,9 +73,13 @@ const (
 // Top-level buckets of the index.
 var (
 	idxBuckets = []byte("buckets") // S3 bucket name -> creation time (RFC 3339)
-	idxObjects = []byte("objects") // one nested bucket per S3 bucket: key -> diskObject
-	idxUploads = []byte("uploads") // one nested bucket per upload ID: uploadInfoKey -> diskUpload, part number -> diskPart
-	idxState   = []byte("state")   // the store's own notes (stateOpen, stateLayout)
+	idxObjects = []byte("objects") // one nested bucket per S3 bucket: key -> diskObject, its current version when an object
+	// idxVersions holds one nested bucket per S3 bucket: versionKey -> diskObject, the versions
+	// that are not current objects. Its sequence numbers the versions.
+	idxVersions   = []byte("versions")
+	idxVersioning = []byte("versioning") // S3 bucket name -> its versioning status, once set
+	idxUploads    = []byte("uploads")    // one nested bucket per upload ID: uploadInfoKey -> diskUpload, part number -> diskPart
+	idxState      = []byte("state")      // the store's own notes (stateOpen, stateLayout)
 )
 
 var (
@@ -81,8 +93,9 @@ var (
 	layout      = []byte("2")
 )
 
-// diskObject is an object's index record.
+// diskObject is a version's index record: an object, or a delete marker.
 type diskObject struct {
+	versionMeta
 	Size     int64            `json:"size"`
 	Hash     []byte           `json:"md5"`            // MD5 of the body, or of the parts' MD5s
 	ETag     string           `json:"etag,omitempty"` // quoted "md5-N" of a multipart object
@@ -102,8 +115,17 @@ type diskSegment struct {
 	Checksum *checksumValue `json:"checksum,omitempty"`
 }
 
+func (o *diskObject) meta() *versionMeta { return &o.versionMeta }
+
+// told is the version as the server sees it.
+func (o *diskObject) told(status string) *objectInfo {
+	info := o.info()
+	info.VersionID = o.versionMeta.told(status)
+	return info
+}
+
 func (o *diskObject) info() *objectInfo {
-	info := &objectInfo{Size: o.Size, MD5: o.Hash, ETag: o.ETag, Modified: o.Modified, Meta: plainMap(o.Meta),
+	info := &objectInfo{versionMeta: o.versionMeta, Size: o.Size, MD5: o.Hash, ETag: o.ETag, Modified: o.Modified, Meta: plainMap(o.Meta),
 		Checksum: o.Checksum, UploadID: o.UploadID}
 	if o.ETag == "" {
 		info.ETag = quotedHex(o.Hash)
@@ -191,7 +213,7 @@ func openDiskStore(dir string) (*diskStore, error) {
 func (d *diskStore) init() error {
 	check := false
 	err := d.db.Update(func(tx *bolt.Tx) error {
-		for _, name := range [][]byte{idxBuckets, idxObjects, idxUploads, idxState} {
+		for _, name := range [][]byte{idxBuckets, idxObjects, idxVersions, idxVersioning, idxUploads, idxState} {
 			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
 				return err
 			}
@@ -238,22 +260,25 @@ func (d *diskStore) reclaim() error {
 	segments := map[string]bool{}
 	parts := map[string]map[string]bool{} // upload ID -> its part files
 	err := d.db.View(func(tx *bolt.Tx) error {
-		err := tx.Bucket(idxObjects).ForEach(func(name, _ []byte) error {
-			return tx.Bucket(idxObjects).Bucket(name).ForEach(func(_, v []byte) error {
-				var o struct {
-					Files []diskSegment `json:"files"`
-				}
-				if err := json.Unmarshal(v, &o); err != nil {
-					return fmt.Errorf("a record of bucket %q is damaged: %v", name, err)
-				}
-				for _, s := range o.Files {
-					segments[s.Name] = true
-				}
-				return nil
+		for _, idx := range [][]byte{idxObjects, idxVersions} {
+			all := tx.Bucket(idx)
+			err := all.ForEach(func(name, _ []byte) error {
+				return all.Bucket(name).ForEach(func(_, v []byte) error {
+					var o struct {
+						Files []diskSegment `json:"files"`
+					}
+					if err := json.Unmarshal(v, &o); err != nil {
+						return fmt.Errorf("a record of bucket %q is damaged: %v", name, err)
+					}
+					for _, s := range o.Files {
+						segments[s.Name] = true
+					}
+					return nil
+				})
 			})
-		})
-		if err != nil {
-			return err
+			if err != nil {
+				return err
+			}
 		}
 		ups := tx.Bucket(idxUploads)
 		return ups.ForEach(func(id, _ []byte) error {
@@ -502,6 +527,9 @@ func (d *diskStore) createBucket(name string) error {
 		if err := bs.Put([]byte(name), []byte(time.Now().UTC().Format(time.RFC3339Nano))); err != nil {
 			return err
 		}
+		if err := tx.Bucket(idxVersioning).Delete([]byte(name)); err != nil {
+			return err
+		}
 		_, err := tx.Bucket(idxObjects).CreateBucketIfNotExists([]byte(name))
 		return err
 	})
@@ -523,8 +551,20 @@ func (d *diskStore) deleteBucket(name string) error {
 		if objs == nil {
 			return errNoSuchBucket(name)
 		}
+		vers := versionsOf(tx, name)
 		if k, _ := objs.Cursor().First(); k != nil {
-			return errBucketNotEmpty(name)
+			return errBucketNotEmpty(name, versioningOf(tx, name))
+		}
+		if vers != nil {
+			if k, _ := vers.Cursor().First(); k != nil {
+				return errBucketNotEmpty(name, versioningOf(tx, name))
+			}
+			if err := tx.Bucket(idxVersions).DeleteBucket([]byte(name)); err != nil {
+				return err
+			}
+		}
+		if err := tx.Bucket(idxVersioning).Delete([]byte(name)); err != nil {
+			return err
 		}
 		ups := tx.Bucket(idxUploads)
 		if err := ups.ForEach(func(id, _ []byte) error {
@@ -555,39 +595,52 @@ func (d *diskStore) deleteBucket(name string) error {
 	return nil
 }
 
-// lookup reads key's record.
-func (d *diskStore) lookup(bucket, key string) (*diskObject, error) {
-	var o diskObject
+// lookup reads the record of a version of key (see findVersion), and the
+// bucket's versioning status.
+func (d *diskStore) lookup(bucket, key, version string) (*diskObject, string, error) {
+	var o *diskObject
+	var status string
 	err := d.db.View(func(tx *bolt.Tx) error {
-		objs := objectsOf(tx, bucket)
-		if objs == nil {
-			return errNoSuchBucket(bucket)
+		k, err := keyOf(tx, bucket, key, nil)
+		if err != nil {
+			return err
 		}
-		ok, err := getJSON(objs, []byte(key), &o)
-		if err == nil && !ok {
-			err = errNoSuchKey(key)
+		status = versioningOf(tx, bucket)
+		v, _, found, err := findVersion(k, version)
+		switch {
+		case err != nil:
+			return err
+		case found:
+			o = v
+		case version == "":
+			return errNoSuchKey(key)
+		default:
+			return errNoSuchVersion(key, version)
 		}
-		return err
+		return nil
 	})
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
-	return &o, nil
+	return o, status, nil
 }
 
-func (d *diskStore) stat(bucket, key string) (*objectInfo, error) {
-	o, err := d.lookup(bucket, key)
+func (d *diskStore) stat(bucket, key, version string) (*objectInfo, error) {
+	o, status, err := d.lookup(bucket, key, version)
 	if err != nil {
 		return nil, err
 	}
-	return o.info(), nil
+	return o.told(status), nil
 }
 
-func (d *diskStore) open(bucket, key string) (*objectInfo, objectBody, error) {
+func (d *diskStore) open(bucket, key, version string) (*objectInfo, objectBody, error) {
 	for attempt := 0; ; attempt++ {
-		o, err := d.lookup(bucket, key)
+		o, status, err := d.lookup(bucket, key, version)
 		if err != nil {
 			return nil, nil, err
+		}
+		if o.DeleteMarker {
+			return o.told(status), nil, nil
 		}
 		body, err := d.openFiles(o.Files)
 		if errors.Is(err, fs.ErrNotExist) && attempt < 5 {
@@ -596,7 +649,7 @@ func (d *diskStore) open(bucket, key string) (*objectInfo, objectBody, error) {
 		if err != nil {
 			return nil, nil, fmt.Errorf("read %s/%s: %w", bucket, key, err)
 		}
-		return o.info(), body, nil
+		return o.told(status), body, nil
 	}
 }
 
@@ -687,37 +740,37 @@ func (d *diskStore) put(bucket, key string, info *objectInfo, body io.Reader, si
 	if n > 0 {
 		o.Files = []diskSegment{{Name: name, Size: n}}
 	}
-	if err := d.commit(bucket, key, o, check, ""); err != nil {
-		return nil, err
-	}
-	return o.info(), nil
+	return d.commit(bucket, key, o, check, "")
 }
 
-// commit records o as key's object if check allows it, dropping upload id
-// in the same transaction when one is given; then it removes the files of
-// the object it replaced. When it fails, it removes o's files instead.
-func (d *diskStore) commit(bucket, key string, o *diskObject, check precondition, upload string) error {
-	var old diskObject
+// commit makes o key's new version if check allows it (see addVersion),
+// dropping upload id in the same transaction when one is given; then it
+// removes the files of the version it replaced, if any. When it fails, it
+// removes o's files instead.
+func (d *diskStore) commit(bucket, key string, o *diskObject, check precondition, upload string) (*objectInfo, error) {
+	var freed []diskSegment
+	var status string
 	err := d.db.Update(func(tx *bolt.Tx) error {
-		objs := objectsOf(tx, bucket)
-		if objs == nil {
-			return errNoSuchBucket(bucket)
-		}
-		exists, err := getJSON(objs, []byte(key), &old)
+		k, err := keyOf(tx, bucket, key, &freed)
 		if err != nil {
 			return err
 		}
+		status = versioningOf(tx, bucket)
 		if check != nil {
+			cur, ok, err := k.current()
+			if err != nil {
+				return err
+			}
 			var prev *objectInfo
-			if exists {
-				prev = old.info()
+			if ok {
+				prev = cur.info()
 			}
 			if e := check(prev); e != nil {
 				return e
 			}
 		}
 		o.Modified = time.Now().UTC()
-		if err := putJSON(objs, []byte(key), o); err != nil {
+		if err := addVersion(k, status, o); err != nil {
 			return err
 		}
 		if upload != "" {
@@ -730,39 +783,207 @@ func (d *diskStore) commit(bucket, key string, o *diskObject, check precondition
 	})
 	if err != nil {
 		d.removeFiles(o.Files)
-		return err
+		return nil, err
 	}
-	d.removeFiles(old.Files)
-	return nil
+	d.removeFiles(freed)
+	return o.told(status), nil
 }
 
-func (d *diskStore) remove(bucket string, keys ...string) error {
-	var files []diskSegment
+func (d *diskStore) remove(bucket string, refs ...objectRef) ([]removed, error) {
+	var freed []diskSegment
+	var out []removed
 	err := d.db.Update(func(tx *bolt.Tx) error {
-		objs := objectsOf(tx, bucket)
-		if objs == nil {
-			return errNoSuchBucket(bucket)
-		}
-		for _, key := range keys {
-			var o diskObject
-			if ok, _ := getJSON(objs, []byte(key), &o); ok {
-				if err := objs.Delete([]byte(key)); err != nil {
-					return err
-				}
-				files = append(files, o.Files...)
+		out = make([]removed, len(refs))
+		status := versioningOf(tx, bucket)
+		for i, ref := range refs {
+			k, err := keyOf(tx, bucket, ref.Key, &freed)
+			if err != nil {
+				return err
+			}
+			if out[i], err = removeOne(k, status, ref); err != nil {
+				return err
 			}
 		}
 		return nil
 	})
 	if err != nil {
-		return err
+		return nil, err
 	}
-	d.removeFiles(files)
+	d.removeFiles(freed)
+	return out, nil
+}
+
+func (d *diskStore) versioning(bucket string) (string, error) {
+	var status string
+	err := d.db.View(func(tx *bolt.Tx) error {
+		if objectsOf(tx, bucket) == nil {
+			return errNoSuchBucket(bucket)
+		}
+		status = versioningOf(tx, bucket)
+		return nil
+	})
+	return status, err
+}
+
+func (d *diskStore) setVersioning(bucket, status string) error {
+	return d.db.Update(func(tx *bolt.Tx) error {
+		if objectsOf(tx, bucket) == nil {
+			return errNoSuchBucket(bucket)
+		}
+		return tx.Bucket(idxVersioning).Put([]byte(bucket), []byte(status))
+	})
+}
+
+// versioningOf is an S3 bucket's versioning status.
+func versioningOf(tx *bolt.Tx, bucket string) string {
+	return string(tx.Bucket(idxVersioning).Get([]byte(bucket)))
+}
+
+// versionsOf is the index bucket of an S3 bucket's other versions, nil
+// until the bucket has had one.
+func versionsOf(tx *bolt.Tx, bucket string) *bolt.Bucket {
+	return tx.Bucket(idxVersions).Bucket([]byte(bucket))
+}
+
+// versionKey is a version's key in the versions index: the S3 key with
+// each 0x00 written 0x00 0xff, then 0x00 0x01, then the version's sequence
+// number inverted. So a key's versions are together, newest first, and
+// keys sort as S3 sorts them, whatever bytes they hold.
+func versionKey(key string, seq uint64) []byte {
+	return binary.BigEndian.AppendUint64(versionPrefix(key), ^seq)
+}
+
+// versionPrefix is what every versionKey of key starts with.
+func versionPrefix(key string) []byte {
+	b := make([]byte, 0, len(key)+10)
+	for i := 0; i < len(key); i++ {
+		b = append(b, key[i])
+		if key[i] == 0 {
+			b = append(b, 0xff)
+		}
+	}
+	return append(b, 0, 1)
+}
+
+// parseVersionKey reads a versionKey.
+func parseVersionKey(b []byte) (key string, seq uint64, ok bool) {
+	k := make([]byte, 0, len(b))
+	for i := 0; i+1 < len(b); i++ {
+		if b[i] != 0 {
+			k = append(k, b[i])
+			continue
+		}
+		switch b[i+1] {
+		case 0xff:
+			k = append(k, 0)
+			i++
+		case 1:
+			if len(b) != i+10 {
+				return "", 0, false
+			}
+			return string(k), ^binary.BigEndian.Uint64(b[i+2:]), true
+		default:
+			return "", 0, false
+		}
+	}
+	return "", 0, false
+}
+
+// diskKey is one key's versions in the index, within a transaction, for
+// the versioning rules.
+type diskKey struct {
+	tx     *bolt.Tx
+	objs   *bolt.Bucket
+	bucket string
+	key    string
+	// freed collects the files of versions no record names any more,
+	// removed once the change is committed (nil in a read).
+	freed *[]diskSegment
+}
+
+var _ keyVersions[*diskObject] = (*diskKey)(nil)
+
+// keyOf is key's versions in bucket.
+func keyOf(tx *bolt.Tx, bucket, key string, freed *[]diskSegment) (*diskKey, error) {
+	objs := objectsOf(tx, bucket)
+	if objs == nil {
+		return nil, errNoSuchBucket(bucket)
+	}
+	return &diskKey{tx: tx, objs: objs, bucket: bucket, key: key, freed: freed}, nil
+}
+
+func (k *diskKey) current() (*diskObject, bool, error) {
+	var o diskObject
+	ok, err := getJSON(k.objs, []byte(k.key), &o)
+	if err != nil || !ok {
+		return nil, false, err
+	}
+	return &o, true, nil
+}
+
+func (k *diskKey) setCurrent(o *diskObject) error { return putJSON(k.objs, []byte(k.key), o) }
+
+func (k *diskKey) clearCurrent() error { return k.objs.Delete([]byte(k.key)) }
+
+func (k *diskKey) others(yield func(*diskObject) bool) error {
+	vers := versionsOf(k.tx, k.bucket)
+	if vers == nil {
+		return nil
+	}
+	p := versionPrefix(k.key)
+	c := vers.Cursor()
+	for key, v := c.Seek(p); key != nil && bytes.HasPrefix(key, p); key, v = c.Next() {
+		var o diskObject
+		if err := json.Unmarshal(v, &o); err != nil {
+			return fmt.Errorf("sandbox store version record of %q is damaged: %v", k.key, err)
+		}
+		if !yield(&o) {
+			break
+		}
+	}
 	return nil
 }
 
+func (k *diskKey) other(seq uint64) (*diskObject, bool, error) {
+	vers := versionsOf(k.tx, k.bucket)
+	if vers == nil {
+		return nil, false, nil
+	}
+	var o diskObject
+	ok, err := getJSON(vers, versionKey(k.key, seq), &o)
+	if err != nil || !ok {
+		return nil, false, err
+	}
+	return &o, true, nil
+}
+
+func (k *diskKey) addOther(o *diskObject) error {
+	vers, err := k.tx.Bucket(idxVersions).CreateBucketIfNotExists([]byte(k.bucket))
+	if err != nil {
+		return err
+	}
+	return putJSON(vers, versionKey(k.key, o.Seq), o)
+}
+
+func (k *diskKey) dropOther(o *diskObject) error {
+	return versionsOf(k.tx, k.bucket).Delete(versionKey(k.key, o.Seq))
+}
+
+func (k *diskKey) free(o *diskObject) {
+	if k.freed != nil {
+		*k.freed = append(*k.freed, o.Files...)
+	}
+}
+
+func (k *diskKey) marker(m versionMeta) *diskObject {
+	return &diskObject{versionMeta: m, Modified: time.Now().UTC()}
+}
+
+func (k *diskKey) nextSeq() (uint64, error) { return k.tx.Bucket(idxVersions).NextSequence() }
+
 // diskListEntry is what a listing reads of a record.
 type diskListEntry struct {
+	versionMeta
 	Size     int64     `json:"size"`
 	Hash     []byte    `json:"md5"`
 	ETag     string    `json:"etag"`
@@ -824,6 +1045,78 @@ func (d *diskStore) list(bucket string, q listQuery) (*listPage, error) {
 		out.Next = ""
 	}
 	return out, nil
+}
+
+// listVersions pages through the versions of a bucket's keys (see
+// pageVersions), reading only the page's records and a seek per cursor.
+func (d *diskStore) listVersions(bucket string, q versionQuery) (*versionPage, error) {
+	var out *versionPage
+	err := d.db.View(func(tx *bolt.Tx) error {
+		objs := objectsOf(tx, bucket)
+		if objs == nil {
+			return errNoSuchBucket(bucket)
+		}
+		others := &diskCursor{}
+		if vers := versionsOf(tx, bucket); vers != nil {
+			others.c, others.versions = vers.Cursor(), true
+		}
+		c := &mergedVersions{current: &diskCursor{c: objs.Cursor()}, others: others}
+		var err error
+		out, err = pageVersions(c, q, versioningOf(tx, bucket))
+		return err
+	})
+	return out, err
+}
+
+// diskCursor walks an index of current objects or, with versions, of
+// other versions (see versionCursor).
+type diskCursor struct {
+	c        *bolt.Cursor // nil: no records
+	versions bool
+	k, v     []byte // the next record
+}
+
+func (c *diskCursor) seek(key string) (versionEntry, bool, error) {
+	if c.c == nil {
+		return versionEntry{}, false, nil
+	}
+	if c.versions {
+		c.k, c.v = c.c.Seek(versionPrefix(key))
+	} else {
+		c.k, c.v = c.c.Seek([]byte(key))
+	}
+	return c.take()
+}
+
+func (c *diskCursor) next() (versionEntry, bool, error) {
+	if c.c == nil || c.k == nil {
+		return versionEntry{}, false, nil
+	}
+	return c.take()
+}
+
+// take answers the record at the cursor and moves past it.
+func (c *diskCursor) take() (versionEntry, bool, error) {
+	if c.k == nil {
+		return versionEntry{}, false, nil
+	}
+	key := string(c.k)
+	if c.versions {
+		var ok bool
+		if key, _, ok = parseVersionKey(c.k); !ok {
+			return versionEntry{}, false, fmt.Errorf("sandbox store version key %q is damaged", c.k)
+		}
+	}
+	var e diskListEntry
+	if err := json.Unmarshal(c.v, &e); err != nil {
+		return versionEntry{}, false, fmt.Errorf("sandbox store record %q is damaged: %v", key, err)
+	}
+	etag := e.ETag
+	if etag == "" && !e.DeleteMarker {
+		etag = quotedHex(e.Hash)
+	}
+	c.k, c.v = c.c.Next()
+	return versionEntry{Key: key, versionMeta: e.versionMeta, Size: e.Size, ETag: etag, Modified: e.Modified}, true, nil
 }
 
 // Multipart uploads.
@@ -1054,11 +1347,12 @@ func (d *diskStore) completeUpload(bucket, key, id string, req []completePart, c
 	if testHookLinked != nil {
 		testHookLinked()
 	}
-	if err := d.commit(bucket, key, o, check, id); err != nil {
+	info, err := d.commit(bucket, key, o, check, id)
+	if err != nil {
 		return nil, err
 	}
 	os.RemoveAll(d.uploadDir(id)) // its parts, now the object's or unused
-	return o.info(), nil
+	return info, nil
 }
 
 // testHookLinked, when set (by tests), runs in completeUpload between the
@@ -1101,13 +1395,24 @@ func linkInto(from, dst string) error {
 }
 
 // completed answers a Complete of an upload no longer in progress: the
-// object it made while key still holds it, else notFound.
+// version it made while the key still has it, else notFound.
 func (d *diskStore) completed(bucket, key, id string, notFound error) (*objectInfo, error) {
-	o, err := d.lookup(bucket, key)
-	if err != nil || o.UploadID != id {
+	var info *objectInfo
+	d.db.View(func(tx *bolt.Tx) error {
+		k, err := keyOf(tx, bucket, key, nil)
+		if err != nil {
+			return err
+		}
+		o, found, err := findAny(k, func(o *diskObject) bool { return o.UploadID == id })
+		if found {
+			info = o.told(versioningOf(tx, bucket))
+		}
+		return err
+	})
+	if info == nil {
 		return nil, notFound
 	}
-	return o.info(), nil
+	return info, nil
 }
 
 func (d *diskStore) abortUpload(bucket, key, id string) error {

@@ -10,6 +10,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	bolt "go.etcd.io/bbolt"
 )
 
 // storeFiles are the data files of a disk store (objects and parts, not the
@@ -86,14 +88,14 @@ func TestCompleteCutShortByACrash(t *testing.T) {
 	if got := storeFiles(t, dir); !slices.Equal(got, before) {
 		t.Errorf("files after the start: %q, want the upload's %q", got, before)
 	}
-	if _, err := d.stat("b", "k"); code(err) != "NoSuchKey" {
+	if _, err := d.stat("b", "k", ""); code(err) != "NoSuchKey" {
 		t.Errorf("object after the crash: %v, want none", err)
 	}
 	info, err := d.completeUpload("b", "k", id, req, nil, nil)
 	if err != nil {
 		t.Fatalf("Complete after the crash: %v", err)
 	}
-	_, body, err := d.open("b", "k")
+	_, body, err := d.open("b", "k", "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -138,5 +140,84 @@ func TestCleanStopChecksNothing(t *testing.T) {
 	defer d.close()
 	if _, err := os.Stat(stray); d.reclaimed != 1 || err == nil {
 		t.Errorf("a start after a crash removed %d files (stray: %v)", d.reclaimed, err)
+	}
+}
+
+// TestStoreWrittenBeforeVersioningReadsAsNullVersions: a store written
+// before the sandbox knew versions (records without version fields) needs
+// no migration: its objects are null versions, current until a bucket's
+// versioning makes newer ones, and a start after a crash keeps their files.
+func TestStoreWrittenBeforeVersioningReadsAsNullVersions(t *testing.T) {
+	dir := t.TempDir()
+	d, err := openDiskStore(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := d.createBucket("b"); err != nil {
+		t.Fatal(err)
+	}
+	// The record and file as the store wrote them before.
+	name := "0123456789abcdef0123456789abcdef"
+	if err := os.MkdirAll(filepath.Dir(d.objectPath(name)), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(d.objectPath(name), []byte("old"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	old := `{"size":3,"md5":"FJYD5sA1FjYqjaI/Yk25RQ==","modified":"2026-11-01T10:00:00Z","meta":{"Content-Type":"text/plain"},` +
+		`"files":[{"name":"` + name + `","size":3}]}`
+	if err := d.db.Update(func(tx *bolt.Tx) error { return objectsOf(tx, "b").Put([]byte("k"), []byte(old)) }); err != nil {
+		t.Fatal(err)
+	}
+	d.close()
+
+	d, err = openDiskStore(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	read := func(version string) string {
+		t.Helper()
+		info, body, err := d.open("b", "k", version)
+		if err != nil {
+			t.Fatalf("version %q: %v", version, err)
+		}
+		defer body.Close()
+		got, _ := io.ReadAll(io.NewSectionReader(body, 0, info.Size))
+		return string(got) + " " + info.VersionID
+	}
+	if got := read(""); got != "old " {
+		t.Errorf("before versioning: %q, want the object, no version told", got)
+	}
+	if err := d.setVersioning("b", versioningEnabled); err != nil {
+		t.Fatal(err)
+	}
+	if got := read("null"); got != "old null" {
+		t.Errorf("the null version: %q", got)
+	}
+	if info, err := d.stat("b", "k", "null"); err != nil || info.ETag != `"149603e6c03516362a8da23f624db945"` || info.Meta["Content-Type"] != "text/plain" {
+		t.Errorf("the null version's record: %+v %v", info, err)
+	}
+	info, err := d.put("b", "k", &objectInfo{}, strings.NewReader("new"), 3, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	list, err := d.listVersions("b", versionQuery{MaxKeys: 10})
+	if err != nil || len(list.Versions) != 2 || list.Versions[0].VersionID != info.VersionID || list.Versions[1].VersionID != "null" || list.Versions[1].Latest {
+		t.Fatalf("versions: %+v %v, want the new one, then the null one", list, err)
+	}
+	crash(d)
+	d, err = openDiskStore(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.close()
+	if d.reclaimed != 0 {
+		t.Errorf("a start after a crash removed %d files of versions", d.reclaimed)
+	}
+	if _, err := d.remove("b", objectRef{Key: "k", VersionID: info.VersionID}); err != nil {
+		t.Fatal(err)
+	}
+	if got := read(""); got != "old null" {
+		t.Errorf("once the new version is deleted: %q, want the old object current", got)
 	}
 }

@@ -85,6 +85,12 @@ func errNotImplemented(what string) *Error {
 		"%s is not implemented by the cfsign sandbox; nothing was changed.", what)
 }
 
+// errHeaderNotImplemented is S3's answer to a header value it does not take.
+func errHeaderNotImplemented(header, detail string) *Error {
+	return newError(http.StatusNotImplemented, "NotImplemented", "A header you provided implies functionality that is not implemented").
+		with("Header", header).with("additionalMessage", detail)
+}
+
 func errACLNotSupported() *Error {
 	return newError(http.StatusBadRequest, "AccessControlListNotSupported", "The bucket does not allow ACLs")
 }
@@ -139,18 +145,19 @@ func WriteError(w http.ResponseWriter, r *http.Request, e *Error) {
 	xml.EscapeText(&b, []byte(r.URL.Path))
 	b.WriteString("</Resource><RequestId>" + id + "</RequestId></Error>")
 	h := w.Header()
-	for k, v := range e.Header {
-		h[k] = v
-	}
-	h.Set("Content-Type", "application/xml")
-	h.Set("Content-Length", strconv.Itoa(b.Len()))
-	// An error answer has no entity headers of the object it is about.
+	// An error answer has no entity headers of the object it is about
+	// (but those the error sets: a delete marker's Last-Modified).
 	for _, k := range []string{"ETag", "Last-Modified", "Accept-Ranges"} {
 		h.Del(k)
 	}
 	if e.Status == http.StatusMethodNotAllowed {
 		h.Set("Allow", "GET, HEAD, PUT, POST, DELETE")
 	}
+	for k, v := range e.Header {
+		h[k] = v
+	}
+	h.Set("Content-Type", "application/xml")
+	h.Set("Content-Length", strconv.Itoa(b.Len()))
 	w.WriteHeader(e.Status)
 	if r.Method != http.MethodHead {
 		w.Write([]byte(b.String()))

@@ -182,39 +182,44 @@ func (s *Server) listObjects(w http.ResponseWriter, r *http.Request, bucket stri
 		}
 	}
 	fetchOwner := q.Get("fetch-owner") == "true"
-	s.writeEntries(&b, list, val, !v2 || fetchOwner, "Contents")
+	s.writeEntries(&b, list, val, !v2 || fetchOwner)
 	b.WriteString("</ListBucketResult>")
 	b.send(w)
 }
 
-// writeEntries writes a page's objects (as elem: Contents, or Version for
-// ListObjectVersions), then its common prefixes, as S3 does.
-func (s *Server) writeEntries(b *xmlDoc, list *listPage, val func(string) string, withOwner bool, elem string) {
+// writeEntries writes a page's objects, then its common prefixes, as S3
+// does.
+func (s *Server) writeEntries(b *xmlDoc, list *listPage, val func(string) string, withOwner bool) {
 	for _, o := range list.Objects {
-		b.WriteString("<" + elem + ">")
+		b.WriteString("<Contents>")
 		b.el("Key", val(o.Key))
-		if elem == "Version" {
-			b.el("VersionId", "null")
-			b.el("IsLatest", "true")
-		}
 		b.el("LastModified", s3Time(o.Modified))
 		b.el("ETag", xmlEscapeRaw(o.ETag))
 		b.el("Size", strconv.FormatInt(o.Size, 10))
 		b.el("StorageClass", "STANDARD")
 		if withOwner {
-			b.WriteString("<Owner><ID>" + xmlEscapeRaw(s.owner) + "</ID><DisplayName>sandbox</DisplayName></Owner>")
+			s.writeOwner(b)
 		}
-		b.WriteString("</" + elem + ">")
+		b.WriteString("</Contents>")
 	}
-	for _, p := range list.Prefixes {
+	writePrefixes(b, list.Prefixes, val)
+}
+
+func (s *Server) writeOwner(b *xmlDoc) {
+	b.WriteString("<Owner><ID>" + xmlEscapeRaw(s.owner) + "</ID><DisplayName>sandbox</DisplayName></Owner>")
+}
+
+func writePrefixes(b *xmlDoc, prefixes []string, val func(string) string) {
+	for _, p := range prefixes {
 		b.WriteString("<CommonPrefixes>")
 		b.el("Prefix", val(p))
 		b.WriteString("</CommonPrefixes>")
 	}
 }
 
-// listVersions answers ListObjectVersions for a bucket that was never
-// versioned, as S3 does: each object is its one version, "null".
+// listVersions answers ListObjectVersions: every version and delete
+// marker, by key, newest first (see pageVersions). A bucket never
+// versioned lists each object as its one version, "null", as S3 does.
 func (s *Server) listVersions(w http.ResponseWriter, r *http.Request, bucket string) {
 	q := r.URL.Query()
 	enc, maxKeys, e := listParams(r)
@@ -223,12 +228,18 @@ func (s *Server) listVersions(w http.ResponseWriter, r *http.Request, bucket str
 		return
 	}
 	keyMarker, idMarker := q.Get("key-marker"), q.Get("version-id-marker")
-	if idMarker != "" && (keyMarker == "" || idMarker != "null") {
-		WriteError(w, r, errInvalidArgument("version-id-marker", idMarker, "A version-id marker cannot be specified without a key marker, and must name a version."))
-		return
+	if idMarker != "" {
+		if keyMarker == "" {
+			WriteError(w, r, errInvalidArgument("version-id-marker", idMarker, "A version-id marker cannot be specified without a key marker."))
+			return
+		}
+		if _, e := checkVersionID("version-id-marker", idMarker); e != nil {
+			WriteError(w, r, e)
+			return
+		}
 	}
-	lq := listQuery{Prefix: q.Get("prefix"), Delimiter: q.Get("delimiter"), MaxKeys: maxKeys, Marker: keyMarker}
-	list, err := s.page(bucket, lq)
+	vq := versionQuery{Prefix: q.Get("prefix"), Delimiter: q.Get("delimiter"), KeyMarker: keyMarker, VersionMarker: idMarker, MaxKeys: maxKeys}
+	list, err := s.st.listVersions(bucket, vq)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -238,22 +249,42 @@ func (s *Server) listVersions(w http.ResponseWriter, r *http.Request, bucket str
 	b.WriteString(`<?xml version="1.0" encoding="UTF-8"?>` + "\n")
 	b.WriteString(`<ListVersionsResult xmlns="` + xmlns + `">`)
 	b.el("Name", xmlEscapeRaw(bucket))
-	b.el("Prefix", val(lq.Prefix))
+	b.el("Prefix", val(vq.Prefix))
 	b.el("KeyMarker", val(keyMarker))
 	b.el("VersionIdMarker", xmlEscapeRaw(idMarker))
 	if list.Truncated {
-		b.el("NextKeyMarker", val(list.Next))
-		b.el("NextVersionIdMarker", "null")
+		b.el("NextKeyMarker", val(list.NextKey))
+		if list.NextVersion != "" {
+			b.el("NextVersionIdMarker", xmlEscapeRaw(list.NextVersion))
+		}
 	}
 	b.el("MaxKeys", strconv.Itoa(maxKeys))
-	if lq.Delimiter != "" {
-		b.el("Delimiter", val(lq.Delimiter))
+	if vq.Delimiter != "" {
+		b.el("Delimiter", val(vq.Delimiter))
 	}
 	if enc == "url" {
 		b.el("EncodingType", "url")
 	}
 	b.el("IsTruncated", strconv.FormatBool(list.Truncated))
-	s.writeEntries(&b, list, val, true, "Version")
+	for _, v := range list.Versions {
+		elem := "Version"
+		if v.DeleteMarker {
+			elem = "DeleteMarker"
+		}
+		b.WriteString("<" + elem + ">")
+		b.el("Key", val(v.Key))
+		b.el("VersionId", xmlEscapeRaw(v.VersionID))
+		b.el("IsLatest", strconv.FormatBool(v.Latest))
+		b.el("LastModified", s3Time(v.Modified))
+		if !v.DeleteMarker {
+			b.el("ETag", xmlEscapeRaw(v.ETag))
+			b.el("Size", strconv.FormatInt(v.Size, 10))
+			b.el("StorageClass", "STANDARD")
+		}
+		s.writeOwner(&b)
+		b.WriteString("</" + elem + ">")
+	}
+	writePrefixes(&b, list.Prefixes, val)
 	b.WriteString("</ListVersionsResult>")
 	b.send(w)
 }

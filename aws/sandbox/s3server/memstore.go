@@ -19,24 +19,70 @@ type memStore struct {
 	mu      sync.RWMutex
 	buckets map[string]*memBucket
 	uploads map[string]*memUpload
-	seq     uint64
+	seq     uint64 // upload IDs
+	vseq    uint64 // versions
 }
 
+// memBucket holds a bucket's objects as the versioning rules want them
+// (see keyVersions): each key's current version when it is an object, and
+// its other versions, newest first.
 type memBucket struct {
-	created time.Time
-	objects map[string]*memObject
+	created    time.Time
+	versioning string
+	objects    map[string]*memObject
+	others     map[string][]*memObject
 
-	// keys is sorted; added holds keys put since it was sorted, and stale
-	// says deleted keys may still be in keys. index() brings keys up to date.
+	// The keys of objects and of others, sorted for listings.
+	keys, otherKeys sortedKeys
+}
+
+// sortedKeys is a sorted index of a map's keys, brought up to date lazily:
+// added holds keys put since it was sorted, and stale says deleted keys
+// may still be in keys.
+type sortedKeys struct {
 	keys  []string
 	added []string
 	stale bool
 }
 
-// memObject is one stored object. Nothing in it changes once stored.
+// sorted sorts the keys added since the last listing into keys and drops
+// those has no longer has; the caller holds the write lock.
+func (s *sortedKeys) sorted(has func(string) bool, n int) []string {
+	if len(s.added) == 0 && !s.stale {
+		return s.keys
+	}
+	slices.Sort(s.added)
+	merged := make([]string, 0, n)
+	i, j := 0, 0
+	for i < len(s.keys) || j < len(s.added) {
+		var k string
+		if j == len(s.added) || (i < len(s.keys) && s.keys[i] <= s.added[j]) {
+			k, i = s.keys[i], i+1
+		} else {
+			k, j = s.added[j], j+1
+		}
+		if has(k) && (len(merged) == 0 || merged[len(merged)-1] != k) {
+			merged = append(merged, k)
+		}
+	}
+	s.keys, s.added, s.stale = merged, nil, false
+	return s.keys
+}
+
+// memObject is one stored version: an object, or a delete marker (no
+// body). Only its versionMeta changes once stored, under the store's lock.
 type memObject struct {
-	info objectInfo
+	info objectInfo // VersionID as stored: "" is the null version
 	body *partsBody
+}
+
+func (o *memObject) meta() *versionMeta { return &o.info.versionMeta }
+
+// told is the object as the server sees it.
+func (o *memObject) told(status string) *objectInfo {
+	info := o.info
+	info.VersionID = o.info.told(status)
+	return &info
 }
 
 // memUpload is a multipart upload in progress. Its info never changes.
@@ -56,46 +102,101 @@ type memPart struct {
 var _ store = (*memStore)(nil)
 
 func newMemStore() *memStore {
-	return &memStore{buckets: map[string]*memBucket{}, uploads: map[string]*memUpload{}, seq: uint64(time.Now().UnixNano())}
+	now := uint64(time.Now().UnixNano())
+	return &memStore{buckets: map[string]*memBucket{}, uploads: map[string]*memUpload{}, seq: now, vseq: now}
 }
 
 func (m *memStore) close() error { return nil }
 
-// index sorts the keys put since the last listing into keys and drops
-// deleted ones; the caller holds the write lock.
-func (b *memBucket) index() {
-	if len(b.added) == 0 && !b.stale {
-		return
-	}
-	slices.Sort(b.added)
-	merged := make([]string, 0, len(b.objects))
-	i, j := 0, 0
-	for i < len(b.keys) || j < len(b.added) {
-		var k string
-		if j == len(b.added) || (i < len(b.keys) && b.keys[i] <= b.added[j]) {
-			k, i = b.keys[i], i+1
-		} else {
-			k, j = b.added[j], j+1
-		}
-		if _, ok := b.objects[k]; ok && (len(merged) == 0 || merged[len(merged)-1] != k) {
-			merged = append(merged, k)
-		}
-	}
-	b.keys, b.added, b.stale = merged, nil, false
+func (b *memBucket) index() []string {
+	return b.keys.sorted(func(k string) bool { return b.objects[k] != nil }, len(b.objects))
 }
 
-func (b *memBucket) set(key string, obj *memObject) {
-	if _, ok := b.objects[key]; !ok {
-		b.added = append(b.added, key)
-	}
-	b.objects[key] = obj
+func (b *memBucket) otherIndex() []string {
+	return b.otherKeys.sorted(func(k string) bool { return len(b.others[k]) > 0 }, len(b.others))
 }
 
-func (b *memBucket) remove(key string) {
-	if _, ok := b.objects[key]; ok {
-		delete(b.objects, key)
-		b.stale = true
+// memKey is one key's versions in a bucket, for the versioning rules; the
+// caller holds the store's lock (the write lock for a change).
+type memKey struct {
+	m   *memStore
+	b   *memBucket
+	key string
+}
+
+var _ keyVersions[*memObject] = memKey{}
+
+func (k memKey) current() (*memObject, bool, error) {
+	o := k.b.objects[k.key]
+	return o, o != nil, nil
+}
+
+func (k memKey) setCurrent(o *memObject) error {
+	if k.b.objects[k.key] == nil {
+		k.b.keys.added = append(k.b.keys.added, k.key)
 	}
+	k.b.objects[k.key] = o
+	return nil
+}
+
+func (k memKey) clearCurrent() error {
+	delete(k.b.objects, k.key)
+	k.b.keys.stale = true
+	return nil
+}
+
+func (k memKey) others(yield func(*memObject) bool) error {
+	for _, o := range k.b.others[k.key] {
+		if !yield(o) {
+			break
+		}
+	}
+	return nil
+}
+
+func (k memKey) other(seq uint64) (*memObject, bool, error) {
+	for _, o := range k.b.others[k.key] {
+		if o.info.Seq == seq {
+			return o, true, nil
+		}
+	}
+	return nil, false, nil
+}
+
+// addOther puts o among the others by its sequence number, newest first.
+func (k memKey) addOther(o *memObject) error {
+	vs := k.b.others[k.key]
+	if len(vs) == 0 {
+		k.b.otherKeys.added = append(k.b.otherKeys.added, k.key)
+	}
+	i := 0
+	for i < len(vs) && vs[i].info.Seq > o.info.Seq {
+		i++
+	}
+	k.b.others[k.key] = slices.Insert(vs, i, o)
+	return nil
+}
+
+func (k memKey) dropOther(o *memObject) error {
+	vs := slices.DeleteFunc(k.b.others[k.key], func(v *memObject) bool { return v == o })
+	if len(vs) == 0 {
+		delete(k.b.others, k.key)
+		k.b.otherKeys.stale = true
+		return nil
+	}
+	k.b.others[k.key] = vs
+	return nil
+}
+
+func (k memKey) free(*memObject) {}
+
+func (k memKey) marker(m versionMeta) *memObject {
+	return &memObject{info: objectInfo{versionMeta: m, Modified: time.Now().UTC()}}
+}
+
+func (k memKey) nextSeq() (uint64, error) {
+	k.m.vseq++
+	return k.m.vseq, nil
 }
 
 func (m *memStore) listBuckets() ([]bucketEntry, error) {
@@ -115,7 +216,7 @@ func (m *memStore) createBucket(name string) error {
 	if m.buckets[name] != nil {
 		return errBucketOwned(name)
 	}
-	m.buckets[name] = &memBucket{created: time.Now(), objects: map[string]*memObject{}}
+	m.buckets[name] = &memBucket{created: time.Now(), objects: map[string]*memObject{}, others: map[string][]*memObject{}}
 	return nil
 }
 
@@ -132,8 +233,8 @@ func (m *memStore) deleteBucket(name string) error {
 	if b == nil {
 		return errNoSuchBucket(name)
 	}
-	if len(b.objects) > 0 {
-		return errBucketNotEmpty(name)
+	if len(b.objects) > 0 || len(b.others) > 0 {
+		return errBucketNotEmpty(name, b.versioning)
 	}
 	for id, up := range m.uploads {
 		if up.info.Bucket == name {
@@ -154,23 +255,23 @@ func (m *memStore) list(bucket string, q listQuery) (*listPage, error) {
 	if b == nil {
 		return nil, errNoSuchBucket(bucket)
 	}
-	b.index()
+	keys := b.index()
 	out := &listPage{}
 	// The keys with the prefix are one run of the sorted keys.
-	i, _ := slices.BinarySearch(b.keys, max(q.Prefix, q.Marker))
-	if q.Marker != "" && i < len(b.keys) && b.keys[i] == q.Marker {
+	i, _ := slices.BinarySearch(keys, max(q.Prefix, q.Marker))
+	if q.Marker != "" && i < len(keys) && keys[i] == q.Marker {
 		i++
 	}
 	n := 0
-	for i < len(b.keys) && strings.HasPrefix(b.keys[i], q.Prefix) {
-		key := b.keys[i]
+	for i < len(keys) && strings.HasPrefix(keys[i], q.Prefix) {
+		key := keys[i]
 		if g, ok := group(key, q.Prefix, q.Delimiter); ok {
 			out.Prefixes = append(out.Prefixes, g)
 			out.Next = g
 			// Every later key under g rolls up into it too.
-			i = len(b.keys)
+			i = len(keys)
 			if end := prefixEnd(g); end != "" {
-				i, _ = slices.BinarySearch(b.keys, end)
+				i, _ = slices.BinarySearch(keys, end)
 			}
 		} else {
 			o := b.objects[key]
@@ -180,7 +281,7 @@ func (m *memStore) list(bucket string, q listQuery) (*listPage, error) {
 		}
 		n++
 		if n >= q.MaxKeys {
-			out.Truncated = i < len(b.keys) && strings.HasPrefix(b.keys[i], q.Prefix)
+			out.Truncated = i < len(keys) && strings.HasPrefix(keys[i], q.Prefix)
 			break
 		}
 	}
@@ -190,36 +291,41 @@ func (m *memStore) list(bucket string, q listQuery) (*listPage, error) {
 	return out, nil
 }
 
-func (m *memStore) lookup(bucket, key string) (*memObject, error) {
+// lookup finds a version of key (see findVersion), under the read lock.
+func (m *memStore) lookup(bucket, key, version string) (*memObject, string, error) {
 	m.mu.RLock()
 	defer m.mu.RUnlock()
 	b := m.buckets[bucket]
 	if b == nil {
-		return nil, errNoSuchBucket(bucket)
+		return nil, "", errNoSuchBucket(bucket)
 	}
-	o := b.objects[key]
-	if o == nil {
-		return nil, errNoSuchKey(key)
+	o, _, found, _ := findVersion(memKey{m, b, key}, version)
+	switch {
+	case found:
+		return o, b.versioning, nil
+	case version == "":
+		return nil, "", errNoSuchKey(key)
 	}
-	return o, nil
+	return nil, "", errNoSuchVersion(key, version)
 }
 
-func (m *memStore) stat(bucket, key string) (*objectInfo, error) {
-	o, err := m.lookup(bucket, key)
+func (m *memStore) stat(bucket, key, version string) (*objectInfo, error) {
+	o, status, err := m.lookup(bucket, key, version)
 	if err != nil {
 		return nil, err
 	}
-	info := o.info
-	return &info, nil
+	return o.told(status), nil
 }
 
-func (m *memStore) open(bucket, key string) (*objectInfo, objectBody, error) {
-	o, err := m.lookup(bucket, key)
+func (m *memStore) open(bucket, key, version string) (*objectInfo, objectBody, error) {
+	o, status, err := m.lookup(bucket, key, version)
 	if err != nil {
 		return nil, nil, err
 	}
-	info := o.info
-	return &info, o.body, nil
+	if o.info.DeleteMarker {
+		return o.told(status), nil, nil
+	}
+	return o.told(status), o.body, nil
 }
 
 // readBody reads exactly size bytes of r (size < 0: all of it), then on to EOF, where a checked
@@ -291,46 +397,111 @@ func (m *memStore) put(bucket, key string, info *objectInfo, body io.Reader, siz
 	if ck := bodyChecksum(body); ck != nil {
 		o.info.Checksum = ck
 	}
-	if err := m.commit(bucket, key, o, check); err != nil {
-		return nil, err
-	}
-	out := o.info
-	return &out, nil
+	return m.commit(bucket, key, o, check)
 }
 
-// commit stores o under key if check allows it.
-func (m *memStore) commit(bucket, key string, o *memObject, check precondition) error {
+// commit makes o key's new version if check allows it.
+func (m *memStore) commit(bucket, key string, o *memObject, check precondition) (*objectInfo, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	b := m.buckets[bucket]
 	if b == nil {
-		return errNoSuchBucket(bucket)
+		return nil, errNoSuchBucket(bucket)
 	}
 	if check != nil {
 		var old *objectInfo
-		if prev := b.objects[key]; prev != nil {
-			old = &prev.info
+		if cur := b.objects[key]; cur != nil {
+			old = &cur.info
 		}
 		if e := check(old); e != nil {
-			return e
+			return nil, e
 		}
 	}
 	o.info.Modified = time.Now().UTC()
-	b.set(key, o)
-	return nil
+	if err := addVersion(memKey{m, b, key}, b.versioning, o); err != nil {
+		return nil, err
+	}
+	return o.told(b.versioning), nil
 }
 
-func (m *memStore) remove(bucket string, keys ...string) error {
+func (m *memStore) remove(bucket string, refs ...objectRef) ([]removed, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	b := m.buckets[bucket]
+	if b == nil {
+		return nil, errNoSuchBucket(bucket)
+	}
+	out := make([]removed, len(refs))
+	for i, ref := range refs {
+		k := memKey{m, b, ref.Key}
+		var err error
+		out[i], err = removeOne(k, b.versioning, ref)
+		if err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+func (m *memStore) versioning(bucket string) (string, error) {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	b := m.buckets[bucket]
+	if b == nil {
+		return "", errNoSuchBucket(bucket)
+	}
+	return b.versioning, nil
+}
+
+func (m *memStore) setVersioning(bucket, status string) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	b := m.buckets[bucket]
 	if b == nil {
 		return errNoSuchBucket(bucket)
 	}
-	for _, key := range keys {
-		b.remove(key)
-	}
+	b.versioning = status
 	return nil
+}
+
+// listVersions pages through the versions of a bucket's keys (see
+// pageVersions).
+func (m *memStore) listVersions(bucket string, q versionQuery) (*versionPage, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	b := m.buckets[bucket]
+	if b == nil {
+		return nil, errNoSuchBucket(bucket)
+	}
+	c := &mergedVersions{
+		current: &memCursor{keys: b.index(), of: func(k string) []*memObject { return []*memObject{b.objects[k]} }},
+		others:  &memCursor{keys: b.otherIndex(), of: func(k string) []*memObject { return b.others[k] }},
+	}
+	return pageVersions(c, q, b.versioning)
+}
+
+// memCursor walks the versions of sorted keys (see versionCursor).
+type memCursor struct {
+	keys []string
+	of   func(string) []*memObject
+	i, j int // the next version: of(keys[i])[j]
+}
+
+func (c *memCursor) seek(key string) (versionEntry, bool, error) {
+	c.i, _ = slices.BinarySearch(c.keys, key)
+	c.j = 0
+	return c.next()
+}
+
+func (c *memCursor) next() (versionEntry, bool, error) {
+	for ; c.i < len(c.keys); c.i, c.j = c.i+1, 0 {
+		if vs := c.of(c.keys[c.i]); c.j < len(vs) {
+			o := vs[c.j]
+			c.j++
+			return versionEntry{Key: c.keys[c.i], versionMeta: o.info.versionMeta, Size: o.info.Size, ETag: o.info.ETag, Modified: o.info.Modified}, true, nil
+		}
+	}
+	return versionEntry{}, false, nil
 }
 
 func (m *memStore) createUpload(bucket, key string, object *objectInfo) (string, error) {
@@ -445,26 +616,31 @@ func (m *memStore) completeUpload(bucket, key, id string, req []completePart, ch
 		chunks[i] = up.parts[p.Number].body
 	}
 	o := &memObject{info: plan.info, body: newPartsBody(chunks)}
-	if err := m.commit(bucket, key, o, check); err != nil {
+	out, err := m.commit(bucket, key, o, check)
+	if err != nil {
 		return nil, err
 	}
 	up.done, up.parts = true, nil
 	m.mu.Lock()
 	delete(m.uploads, id)
 	m.mu.Unlock()
-	out := o.info
-	return &out, nil
+	return out, nil
 }
 
 // completed answers a Complete of an upload no longer in progress: the
-// object it made while key still holds it, else notFound.
+// version it made while the key still has it, else notFound.
 func (m *memStore) completed(bucket, key, id string, notFound error) (*objectInfo, error) {
-	o, err := m.lookup(bucket, key)
-	if err != nil || o.info.UploadID != id {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	b := m.buckets[bucket]
+	if b == nil {
 		return nil, notFound
 	}
-	out := o.info
-	return &out, nil
+	o, found, _ := findAny(memKey{m, b, key}, func(o *memObject) bool { return o.info.UploadID == id })
+	if !found {
+		return nil, notFound
+	}
+	return o.told(b.versioning), nil
 }
 
 func (m *memStore) abortUpload(bucket, key, id string) error {
@@ -549,8 +725,14 @@ func errBucketOwned(name string) *Error {
 		"Your previous request to create the named bucket succeeded and you already own it.").with("BucketName", name)
 }
 
-func errBucketNotEmpty(name string) *Error {
-	return newError(http.StatusConflict, "BucketNotEmpty", "The bucket you tried to delete is not empty").with("BucketName", name)
+// errBucketNotEmpty is S3's answer, which in a bucket whose versioning was
+// ever set says versions count.
+func errBucketNotEmpty(name, status string) *Error {
+	msg := "The bucket you tried to delete is not empty"
+	if status != "" {
+		msg += ". You must delete all versions in the bucket."
+	}
+	return newError(http.StatusConflict, "BucketNotEmpty", "%s", msg).with("BucketName", name)
 }
 
 func errTooLarge(size int64) *Error {

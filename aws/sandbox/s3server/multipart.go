@@ -174,7 +174,7 @@ func (s *Server) uploadPartCopy(w http.ResponseWriter, r *http.Request, bucket, 
 		WriteError(w, r, e)
 		return
 	}
-	srcBucket, srcKey, e := copySource(r)
+	srcBucket, srcKey, srcVersion, e := copySource(r)
 	if e != nil {
 		WriteError(w, r, e)
 		return
@@ -185,9 +185,8 @@ func (s *Server) uploadPartCopy(w http.ResponseWriter, r *http.Request, bucket, 
 		s.fail(w, r, err)
 		return
 	}
-	src, rd, err := s.st.open(srcBucket, srcKey)
-	if err != nil {
-		s.fail(w, r, err)
+	src, rd, ok := s.openSource(w, r, srcBucket, srcKey, srcVersion)
+	if !ok {
 		return
 	}
 	defer rd.Close()
@@ -238,6 +237,7 @@ func (s *Server) uploadPartCopy(w http.ResponseWriter, r *http.Request, bucket, 
 	}{Xmlns: xmlns, ETag: p.etag(), LastModified: s3Time(p.Modified)}
 	var typ string
 	setChecksum(p.Checksum, &typ, &res.CRC32, &res.CRC32C, &res.CRC64NVME, &res.SHA1, &res.SHA256)
+	setSourceVersion(w.Header(), src)
 	writeXML(w, http.StatusOK, res)
 }
 
@@ -310,6 +310,7 @@ func (s *Server) completeUpload(w http.ResponseWriter, r *http.Request, bucket, 
 	}
 	h := w.Header()
 	h.Set("X-Amz-Server-Side-Encryption", "AES256")
+	setWrittenVersion(h, info)
 	res := struct {
 		XMLName      xml.Name `xml:"CompleteMultipartUploadResult"`
 		Xmlns        string   `xml:"xmlns,attr"`

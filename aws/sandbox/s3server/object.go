@@ -194,15 +194,22 @@ func checkCannedACL(acl string) *Error {
 	return errInvalidArgument("x-amz-acl", acl, "")
 }
 
-// writeConditions are a PUT's If-Match and If-None-Match (S3's conditional
-// writes), checked against the object replaced as the write commits.
+// writeConditions are a PUT's, a copy's or a Complete's If-Match or
+// If-None-Match (S3's conditional writes), checked against the key's
+// current version as the write commits. S3 takes If-None-Match only as
+// "*", If-Match only as ETags, and one of them at a time; it answers
+// anything else 501.
 func writeConditions(r *http.Request, key string) (precondition, *Error) {
 	ifMatch, ifNone := r.Header.Get("If-Match"), r.Header.Get("If-None-Match")
-	if ifNone != "" && ifNone != "*" {
-		return nil, errNotImplemented("If-None-Match with a value other than *")
-	}
-	if ifMatch == "" && ifNone == "" {
+	switch {
+	case ifMatch == "" && ifNone == "":
 		return nil, nil
+	case ifMatch != "" && ifNone != "":
+		return nil, errHeaderNotImplemented("If-Match,If-None-Match", "Multiple conditional request headers present in the request")
+	case ifNone != "" && ifNone != "*":
+		return nil, errHeaderNotImplemented("If-None-Match", "We don't accept the provided value of If-None-Match header for this API")
+	case strings.TrimSpace(ifMatch) == "*":
+		return nil, errHeaderNotImplemented("If-Match", "We don't accept the provided value of If-Match header for this API")
 	}
 	return func(old *objectInfo) *Error {
 		if ifNone == "*" && old != nil {
@@ -329,29 +336,24 @@ var responseOverrides = map[string]string{
 // getObject answers GET and HEAD of an object: a range or a part of it,
 // after the conditional headers, with the checksum only when asked for and
 // only for the whole object.
-func (s *Server) getObject(w http.ResponseWriter, r *http.Request, bucket, key string) {
+func (s *Server) getObject(w http.ResponseWriter, r *http.Request, bucket, key, version string) {
 	q := r.URL.Query()
 	partNumber := q.Get("partNumber")
 	if partNumber != "" && r.Header.Get("Range") != "" {
 		WriteError(w, r, errInvalidRequest("Cannot specify both Range header and partNumber query parameter"))
 		return
 	}
-	var info *objectInfo
-	var body objectBody
-	var err error
-	if r.Method == http.MethodHead {
-		info, err = s.st.stat(bucket, key)
-	} else {
-		info, body, err = s.st.open(bucket, key)
-	}
-	if err != nil {
-		s.fail(w, r, err)
+	info, body, ok := s.object(w, r, bucket, key, version, r.Method == http.MethodHead)
+	if !ok {
 		return
 	}
 	if body != nil {
 		defer body.Close()
 	}
 	h := w.Header()
+	if info.VersionID != "" {
+		h.Set("X-Amz-Version-Id", info.VersionID)
+	}
 	switch readConditions(r.Header, info) {
 	case http.StatusNotModified:
 		h.Set("ETag", info.ETag)
@@ -479,41 +481,92 @@ func (s *Server) putObject(w http.ResponseWriter, r *http.Request, bucket, key s
 	h := w.Header()
 	h.Set("ETag", info.ETag)
 	h.Set("X-Amz-Server-Side-Encryption", "AES256")
+	setWrittenVersion(h, info)
 	if b.alg != "" {
 		info.Checksum.setHeader(h)
 	}
 	w.WriteHeader(http.StatusOK)
 }
 
-// deleteObject answers DeleteObject: 204 whether or not the key existed.
-func (s *Server) deleteObject(w http.ResponseWriter, r *http.Request, bucket, key string) {
-	if err := s.st.remove(bucket, key); err != nil {
+// setWrittenVersion tells the version a PUT, a form upload or a Complete
+// made, as S3 does: its ID, and nothing for the null version (S3 tells
+// "null" after a copy, and on reads).
+func setWrittenVersion(h http.Header, info *objectInfo) {
+	if info.VersionID != "" && info.VersionID != "null" {
+		h.Set("X-Amz-Version-Id", info.VersionID)
+	}
+}
+
+// deleteObject answers DeleteObject: 204 whether or not the key (or the
+// version) existed, saying which delete marker it made or removed.
+func (s *Server) deleteObject(w http.ResponseWriter, r *http.Request, bucket, key, version string) {
+	res, err := s.st.remove(bucket, objectRef{Key: key, VersionID: version})
+	if err != nil {
 		s.fail(w, r, err)
 		return
+	}
+	if res[0].DeleteMarker {
+		w.Header().Set("X-Amz-Delete-Marker", "true")
+	}
+	if res[0].VersionID != "" {
+		w.Header().Set("X-Amz-Version-Id", res[0].VersionID)
 	}
 	w.WriteHeader(http.StatusNoContent)
 }
 
 // copySource reads x-amz-copy-source: "bucket/key" or "/bucket/key",
 // percent-encoded, with an optional ?versionId.
-func copySource(r *http.Request) (bucket, key string, e *Error) {
+func copySource(r *http.Request) (bucket, key, version string, e *Error) {
 	raw := r.Header.Get("X-Amz-Copy-Source")
 	path, query, _ := strings.Cut(raw, "?")
 	if query != "" {
 		v, err := url.ParseQuery(query)
-		if err != nil || (v.Has("versionId") && v.Get("versionId") != "null") {
-			return "", "", errInvalidArgument("x-amz-copy-source", raw, "Invalid version id specified")
+		if err != nil {
+			return "", "", "", errInvalidArgument("x-amz-copy-source", raw, "Invalid version id specified")
+		}
+		if vs, ok := v["versionId"]; ok {
+			if version, e = checkVersionID("x-amz-copy-source", vs[0]); e != nil {
+				return "", "", "", e
+			}
 		}
 	}
 	dec, err := url.PathUnescape(path)
 	if err != nil {
-		return "", "", errInvalidArgument("x-amz-copy-source", raw, "Invalid copy source encoding.")
+		return "", "", "", errInvalidArgument("x-amz-copy-source", raw, "Invalid copy source encoding.")
 	}
 	bucket, key, _ = strings.Cut(strings.TrimPrefix(dec, "/"), "/")
 	if bucket == "" || key == "" {
-		return "", "", errInvalidArgument("x-amz-copy-source", raw, "Invalid copy source object key")
+		return "", "", "", errInvalidArgument("x-amz-copy-source", raw, "Invalid copy source object key")
 	}
-	return bucket, key, nil
+	return bucket, key, version, nil
+}
+
+// openSource opens a copy's source version. A delete marker is no source:
+// the current version being one is NoSuchKey, and naming one by its ID is
+// InvalidRequest, as in S3.
+func (s *Server) openSource(w http.ResponseWriter, r *http.Request, bucket, key, version string) (*objectInfo, objectBody, bool) {
+	info, body, err := s.st.open(bucket, key, version)
+	if err != nil {
+		s.fail(w, r, err)
+		return nil, nil, false
+	}
+	if info.DeleteMarker {
+		e := errNoSuchKey(key)
+		if version != "" {
+			e = errInvalidRequest("The source of a copy request may not specifically refer to a delete marker by version id.")
+		}
+		WriteError(w, r, e)
+		return nil, nil, false
+	}
+	return info, body, true
+}
+
+// setSourceVersion tells the version a copy read, unless it is the null
+// version, as S3 does.
+func setSourceVersion(h http.Header, src *objectInfo) {
+	if src.VersionID != "" && src.VersionID != "null" {
+		h.Set("X-Amz-Copy-Source-Version-Id", src.VersionID)
+	}
 }
 
 // copyResult is CopyObject's answer.
@@ -561,7 +614,7 @@ func setChecksum(c *checksumValue, typ *string, crc32, crc32c, crc64, sha1, sha2
 // REPLACE it takes the request's. A copy onto itself must change
 // something, as in S3.
 func (s *Server) copyObject(w http.ResponseWriter, r *http.Request, bucket, key string) {
-	srcBucket, srcKey, e := copySource(r)
+	srcBucket, srcKey, srcVersion, e := copySource(r)
 	if e != nil {
 		WriteError(w, r, e)
 		return
@@ -584,9 +637,8 @@ func (s *Server) copyObject(w http.ResponseWriter, r *http.Request, bucket, key 
 		s.fail(w, r, orNoSuchBucket(err, bucket))
 		return
 	}
-	src, rd, err := s.st.open(srcBucket, srcKey)
-	if err != nil {
-		s.fail(w, r, err)
+	src, rd, ok := s.openSource(w, r, srcBucket, srcKey, srcVersion)
+	if !ok {
 		return
 	}
 	defer rd.Close()
@@ -598,7 +650,7 @@ func (s *Server) copyObject(w http.ResponseWriter, r *http.Request, bucket, key 
 		WriteError(w, r, errInvalidRequest("The specified copy source is larger than the maximum allowable size for a copy source: %d", maxPartSize))
 		return
 	}
-	if srcBucket == bucket && srcKey == key && directive != "REPLACE" && alg == "" &&
+	if srcBucket == bucket && srcKey == key && srcVersion == "" && directive != "REPLACE" && alg == "" &&
 		r.Header.Get("X-Amz-Storage-Class") == "" && r.Header.Get("X-Amz-Server-Side-Encryption") == "" {
 		WriteError(w, r, errInvalidRequest("This copy request is illegal because it is trying to copy an object to itself without changing the object's metadata, storage class, website redirect location or encryption attributes."))
 		return
@@ -612,6 +664,11 @@ func (s *Server) copyObject(w http.ResponseWriter, r *http.Request, bucket, key 
 		}
 		info.Meta = meta
 	}
+	check, e := writeConditions(r, key)
+	if e != nil {
+		WriteError(w, r, e)
+		return
+	}
 	// The copy keeps the source's checksum algorithm (computed afresh on
 	// the bytes copied) unless the request names another.
 	if alg == "" && src.Checksum != nil {
@@ -623,7 +680,7 @@ func (s *Server) copyObject(w http.ResponseWriter, r *http.Request, bucket, key 
 		cb = &body{r: in, size: src.Size, alg: alg, sum: checksumAlgorithms[alg]()}
 		in = cb
 	}
-	out, err := s.st.put(bucket, key, info, in, src.Size, nil)
+	out, err := s.st.put(bucket, key, info, in, src.Size, check)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -632,7 +689,12 @@ func (s *Server) copyObject(w http.ResponseWriter, r *http.Request, bucket, key 
 	if cb != nil {
 		setChecksum(out.Checksum, &res.ChecksumType, &res.CRC32, &res.CRC32C, &res.CRC64NVME, &res.SHA1, &res.SHA256)
 	}
-	w.Header().Set("X-Amz-Server-Side-Encryption", "AES256")
+	h := w.Header()
+	h.Set("X-Amz-Server-Side-Encryption", "AES256")
+	setSourceVersion(h, src)
+	if out.VersionID != "" {
+		h.Set("X-Amz-Version-Id", out.VersionID)
+	}
 	writeXML(w, http.StatusOK, res)
 }
 
@@ -682,7 +744,7 @@ type attributePart struct {
 
 // getAttributes answers GetObjectAttributes with the attributes asked for
 // in x-amz-object-attributes.
-func (s *Server) getAttributes(w http.ResponseWriter, r *http.Request, bucket, key string) {
+func (s *Server) getAttributes(w http.ResponseWriter, r *http.Request, bucket, key, version string) {
 	want := map[string]bool{}
 	for _, v := range r.Header.Values("X-Amz-Object-Attributes") {
 		for _, a := range strings.Split(v, ",") {
@@ -693,9 +755,8 @@ func (s *Server) getAttributes(w http.ResponseWriter, r *http.Request, bucket, k
 		WriteError(w, r, errInvalidArgument("x-amz-object-attributes", "", "Invalid attribute name specified."))
 		return
 	}
-	info, err := s.st.stat(bucket, key)
-	if err != nil {
-		s.fail(w, r, err)
+	info, _, ok := s.object(w, r, bucket, key, version, true)
+	if !ok {
 		return
 	}
 	res := attributesResult{Xmlns: xmlns}
@@ -753,5 +814,8 @@ func (s *Server) getAttributes(w http.ResponseWriter, r *http.Request, bucket, k
 		}
 	}
 	w.Header().Set("Last-Modified", info.Modified.UTC().Format(http.TimeFormat))
+	if info.VersionID != "" {
+		w.Header().Set("X-Amz-Version-Id", info.VersionID)
+	}
 	writeXML(w, http.StatusOK, res)
 }

@@ -156,6 +156,7 @@ func (s *Server) postObject(w http.ResponseWriter, r *http.Request, bucket strin
 	}
 	h := w.Header()
 	h.Set("ETag", info.ETag)
+	setWrittenVersion(h, info)
 	location := "http://" + r.Host + "/" + bucket + "/" + strings.ReplaceAll(url.PathEscape(key), "%2F", "/")
 	h.Set("Location", location)
 	if redirect := firstOf(form["success_action_redirect"], form["redirect"]); redirect != "" {

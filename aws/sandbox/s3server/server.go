@@ -1,12 +1,13 @@
 // Package s3server is the cfsign sandbox's S3 server: S3's REST API, path
 // style, over a store kept on disk (files plus an index) or in memory.
 //
-// It answers as S3 does with a bucket's default settings: no versioning,
-// ACLs disabled (Object Ownership "bucket owner enforced": ACLs read as the
-// owner's full control, and setting any other is AccessControlListNotSupported),
-// flexible checksums kept and sent back only when asked for. A call it does
-// not implement (tagging, policies, lifecycle, ...) is answered 501
-// NotImplemented and changes nothing.
+// It answers as S3 does with a bucket's default settings: ACLs disabled
+// (Object Ownership "bucket owner enforced": ACLs read as the owner's full
+// control, and setting any other is AccessControlListNotSupported),
+// flexible checksums kept and sent back only when asked for. Buckets are
+// versioned as S3's are once PutBucketVersioning asks (see versioning.go).
+// A call it does not implement (tagging, policies, lifecycle, ...) is
+// answered 501 NotImplemented and changes nothing.
 //
 // It does no authentication of its own: the sandbox's guard checks every
 // request's signature before it gets here, and checks a signed body as it
@@ -121,9 +122,12 @@ type Object struct {
 // Open opens key's object in bucket; the error for a key or bucket that
 // does not exist satisfies NotFound.
 func (s *Server) Open(bucket, key string) (*Object, error) {
-	info, body, err := s.st.open(bucket, key)
+	info, body, err := s.st.open(bucket, key, "")
 	if err != nil {
 		return nil, err
+	}
+	if info.DeleteMarker {
+		return nil, errNoSuchKey(key)
 	}
 	h := http.Header{}
 	info.setHeaders(h)
@@ -247,7 +251,7 @@ func (s *Server) serveBucket(w http.ResponseWriter, r *http.Request, bucket, sub
 	case "GET versioning":
 		s.getVersioning(w, r, bucket)
 	case "GET acl":
-		s.getACL(w, r, bucket, "")
+		s.getACL(w, r, bucket, "", "")
 	case "GET uploads":
 		s.listUploads(w, r, bucket)
 	case "GET versions":
@@ -259,9 +263,9 @@ func (s *Server) serveBucket(w http.ResponseWriter, r *http.Request, bucket, sub
 	case "PUT ":
 		s.createBucket(w, r, bucket)
 	case "PUT acl":
-		s.putACL(w, r, bucket, "")
+		s.putACL(w, r, bucket, "", "")
 	case "PUT versioning":
-		WriteError(w, r, errNotImplemented("Bucket versioning"))
+		s.putVersioning(w, r, bucket)
 	case "PUT ownershipControls":
 		WriteError(w, r, errNotImplemented("Changing Object Ownership (ACLs stay disabled)"))
 	case "DELETE ":
@@ -276,19 +280,20 @@ func (s *Server) serveBucket(w http.ResponseWriter, r *http.Request, bucket, sub
 }
 
 func (s *Server) serveObject(w http.ResponseWriter, r *http.Request, bucket, key, sub string) {
-	if v, ok := r.URL.Query()["versionId"]; ok && (len(v) != 1 || v[0] != "null") {
-		WriteError(w, r, errInvalidArgument("versionId", strings.Join(v, ","), "Invalid version id specified"))
+	version, e := versionParam(r)
+	if e != nil {
+		WriteError(w, r, e)
 		return
 	}
 	switch r.Method + " " + sub {
 	case "GET ":
-		s.getObject(w, r, bucket, key)
+		s.getObject(w, r, bucket, key, version)
 	case "HEAD ":
-		s.getObject(w, r, bucket, key)
+		s.getObject(w, r, bucket, key, version)
 	case "GET acl":
-		s.getACL(w, r, bucket, key)
+		s.getACL(w, r, bucket, key, version)
 	case "GET attributes":
-		s.getAttributes(w, r, bucket, key)
+		s.getAttributes(w, r, bucket, key, version)
 	case "GET uploadId":
 		s.listParts(w, r, bucket, key)
 	case "PUT ":
@@ -304,9 +309,9 @@ func (s *Server) serveObject(w http.ResponseWriter, r *http.Request, bucket, key
 		}
 		s.uploadPart(w, r, bucket, key)
 	case "PUT acl":
-		s.putACL(w, r, bucket, key)
+		s.putACL(w, r, bucket, key, version)
 	case "DELETE ":
-		s.deleteObject(w, r, bucket, key)
+		s.deleteObject(w, r, bucket, key, version)
 	case "DELETE uploadId":
 		s.abortUpload(w, r, bucket, key)
 	case "POST uploads":
@@ -316,4 +321,25 @@ func (s *Server) serveObject(w http.ResponseWriter, r *http.Request, bucket, key
 	default:
 		WriteError(w, r, errNotImplemented(r.Method+" of an object"+map[bool]string{true: " with ?" + sub, false: ""}[sub != ""]))
 	}
+}
+
+// object reads the version of key a request asks for ("" the current
+// one), with its body unless head. A delete marker, or no such version,
+// is answered as S3 answers it, and ok is false.
+func (s *Server) object(w http.ResponseWriter, r *http.Request, bucket, key, version string, head bool) (info *objectInfo, body objectBody, ok bool) {
+	var err error
+	if head {
+		info, err = s.st.stat(bucket, key, version)
+	} else {
+		info, body, err = s.st.open(bucket, key, version)
+	}
+	if err != nil {
+		s.fail(w, r, err)
+		return nil, nil, false
+	}
+	if info.DeleteMarker {
+		WriteError(w, r, markerError(r, key, info, version != ""))
+		return nil, nil, false
+	}
+	return info, body, true
 }

@@ -18,8 +18,11 @@ import (
 	"unicode/utf8"
 )
 
-// objectInfo is what a store keeps of an object beside its bytes.
+// objectInfo is what a store keeps of an object (or a delete marker)
+// beside its bytes. In a store's answers VersionID is as told (see
+// versionMeta.told).
 type objectInfo struct {
+	versionMeta
 	Size     int64
 	MD5      []byte // of the body; of the parts' MD5s for a multipart object
 	ETag     string // quoted: "MD5" or, for a multipart object, "MD5-N"
@@ -109,8 +112,9 @@ type completePart struct {
 	Checksums map[string]string // algorithm -> value, as the request gave them
 }
 
-// precondition checks the object a write would replace (nil when there is
-// none) at the moment the write commits.
+// precondition checks the key's current version a write would supersede
+// (nil when there is none, or it is a delete marker) at the moment the
+// write commits.
 type precondition func(old *objectInfo) *Error
 
 // store is where the server keeps buckets, objects and uploads: memStore
@@ -120,18 +124,31 @@ type store interface {
 	listBuckets() ([]bucketEntry, error)
 	// createBucket answers BucketAlreadyOwnedByYou when name exists.
 	createBucket(name string) error
-	// deleteBucket refuses a bucket with objects (BucketNotEmpty) and drops
-	// its uploads in progress.
+	// deleteBucket refuses a bucket with objects, versions or delete
+	// markers (BucketNotEmpty) and drops its uploads in progress.
 	deleteBucket(name string) error
 	bucketExists(name string) (bool, error)
+	// versioning is the bucket's versioning status ("" never versioned,
+	// versioningEnabled or versioningSuspended); setVersioning sets it.
+	versioning(bucket string) (string, error)
+	setVersioning(bucket, status string) error
+	// list lists current objects (no delete markers).
 	list(bucket string, q listQuery) (*listPage, error)
-	stat(bucket, key string) (*objectInfo, error)
-	open(bucket, key string) (*objectInfo, objectBody, error)
-	// put stores size bytes of body as key's object with info's headers,
-	// hashing them, once body reads to EOF without error and check allows it.
+	// listVersions lists every version and delete marker.
+	listVersions(bucket string, q versionQuery) (*versionPage, error)
+	// stat and open read a version of key: "" the current one, "null", or
+	// an ID (checked by versionParam). A delete marker is answered too,
+	// with DeleteMarker set (and no body); no version is NoSuchKey (for
+	// "") or NoSuchVersion.
+	stat(bucket, key, version string) (*objectInfo, error)
+	open(bucket, key, version string) (*objectInfo, objectBody, error)
+	// put stores size bytes of body as key's new version with info's
+	// headers (see addVersion), hashing them, once body reads to EOF
+	// without error and check allows it (check sees the current version
+	// when it is an object).
 	put(bucket, key string, info *objectInfo, body io.Reader, size int64, check precondition) (*objectInfo, error)
-	// remove deletes keys; a missing key is no error.
-	remove(bucket string, keys ...string) error
+	// remove deletes what each ref names (see removeOne), atomically.
+	remove(bucket string, refs ...objectRef) ([]removed, error)
 
 	createUpload(bucket, key string, object *objectInfo) (string, error)
 	upload(bucket, key, id string) (*uploadInfo, []partRecord, error)
@@ -139,9 +156,10 @@ type store interface {
 	uploadMeta(bucket, key, id string) (*uploadInfo, error)
 	uploadPart(bucket, key, id string, number int, body io.Reader, size int64) (partRecord, error)
 	// completeUpload makes the object of the parts req names (see
-	// planComplete), atomically: after a crash the upload is either
-	// complete or still there, whole. A Complete repeated after success
-	// answers the object it made, while the key still holds it.
+	// planComplete) key's new version, atomically: after a crash the
+	// upload is either complete or still there, whole. A Complete
+	// repeated after success answers the version it made, while the key
+	// still has it.
 	// verify, when not nil, checks the object planned before it commits.
 	completeUpload(bucket, key, id string, req []completePart, check precondition, verify func(*objectInfo) *Error) (*objectInfo, error)
 	abortUpload(bucket, key, id string) error

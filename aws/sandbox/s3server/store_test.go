@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	mathrand "math/rand/v2"
 	"net/http"
 	"net/http/httptest"
@@ -48,10 +49,15 @@ func code(err error) string {
 }
 
 // comparable drops what differs between two stores holding the same
-// objects (times, and upload IDs, which are random).
+// objects (times, upload IDs and version IDs, which are random, and
+// versions' sequence numbers).
 func comparable(info *objectInfo) objectInfo {
 	o := *info
 	o.Modified, o.UploadID = time.Time{}, ""
+	o.Seq = 0
+	if o.VersionID != "" && o.VersionID != "null" {
+		o.VersionID = "an ID"
+	}
 	return o
 }
 
@@ -107,15 +113,15 @@ func TestStoresAgree(t *testing.T) {
 			}
 			same("put "+key, vals)
 		case x < 8:
-			keys := []string{key, universe[r.IntN(len(universe))], "never-there"}
+			refs := []objectRef{{Key: key}, {Key: universe[r.IntN(len(universe))]}, {Key: "never-there"}}
 			for i, s := range sts {
-				errs[i] = s.st.remove("bkt", keys...)
+				_, errs[i] = s.st.remove("bkt", refs...)
 			}
 			same("delete", vals)
 		case x < 10:
 			dst := universe[r.IntN(len(universe))]
 			for i, s := range sts {
-				info, body, err := s.st.open("bkt", key)
+				info, body, err := s.st.open("bkt", key, "")
 				errs[i] = err
 				if err != nil {
 					continue
@@ -151,7 +157,7 @@ func TestStoresAgree(t *testing.T) {
 	for _, key := range append(universe, "missing") {
 		var vals [2]any
 		for i, s := range sts {
-			info, body, err := s.st.open("bkt", key)
+			info, body, err := s.st.open("bkt", key, "")
 			errs[i] = err
 			if err == nil {
 				b, _ := io.ReadAll(io.NewSectionReader(body, 0, info.Size))
@@ -215,7 +221,7 @@ func TestStoresAgree(t *testing.T) {
 		same("delete bucket "+name, [2]any{})
 	}
 	for i, s := range sts {
-		_, _, errs[i] = s.st.open("nope", "k")
+		_, _, errs[i] = s.st.open("nope", "k", "")
 	}
 	same("get from a missing bucket", [2]any{})
 }
@@ -311,7 +317,7 @@ func TestStoresRefuseBodiesThatFailTheirChecks(t *testing.T) {
 			if code(err) != tc.want {
 				t.Errorf("%s: %s PUT: %v, want %s", s.name, tc.name, err, tc.want)
 			}
-			info, body, err := s.st.open("b", "k")
+			info, body, err := s.st.open("b", "k", "")
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -413,6 +419,280 @@ func seedDiskIndex(b *testing.B, dir string, n int) {
 		})
 		if err != nil {
 			b.Fatal(err)
+		}
+	}
+}
+
+// modelVersion is a version in versionModel: its ID in each store ("" for
+// the null version), and its body (none for a delete marker).
+type modelVersion struct {
+	ids    [2]string
+	marker bool
+	body   string
+}
+
+// versionModel is S3's versioning written plainly: each key's versions,
+// newest first; a write or a delete while the bucket is not Enabled
+// replaces the null version wherever it stands.
+type versionModel struct {
+	status string
+	keys   map[string][]modelVersion
+}
+
+func (m *versionModel) dropNull(key string) {
+	m.keys[key] = slices.DeleteFunc(m.keys[key], func(v modelVersion) bool { return v.ids[0] == "" })
+}
+
+func (m *versionModel) add(key string, v modelVersion) {
+	if m.status != versioningEnabled {
+		m.dropNull(key)
+	}
+	m.keys[key] = append([]modelVersion{v}, m.keys[key]...)
+	if len(m.keys[key]) == 0 {
+		delete(m.keys, key)
+	}
+}
+
+// find is the index of the version with store i's ID id ("null" for the
+// null version), -1 for none.
+func (m *versionModel) find(key string, i int, id string) int {
+	if id == "null" {
+		id = ""
+	}
+	return slices.IndexFunc(m.keys[key], func(v modelVersion) bool { return v.ids[i] == id })
+}
+
+// listing is every version of the model as ListObjectVersions lists it in
+// store i: key, ID as told, latest, marker, body size.
+func (m *versionModel) listing(i int) []string {
+	var out []string
+	for _, key := range slices.Sorted(maps.Keys(m.keys)) {
+		for n, v := range m.keys[key] {
+			id := v.ids[i]
+			if id == "" {
+				id = "null"
+			}
+			out = append(out, fmt.Sprintf("%q %s latest=%v marker=%v size=%d", key, id, n == 0, v.marker, len(v.body)))
+		}
+	}
+	return out
+}
+
+// TestStoresVersionAsS3 runs random writes, deletes (of keys and of
+// versions) and versioning changes on both stores and checks every answer,
+// every read by version and every page of ListObjectVersions (with markers
+// and delimiters) against versionModel.
+func TestStoresVersionAsS3(t *testing.T) {
+	sts := stores(t)
+	for _, s := range sts {
+		if err := s.st.createBucket("v"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	m := &versionModel{keys: map[string][]modelVersion{}}
+	// Keys whose bytes test the versions index's order: a NUL, a key that
+	// is another's prefix, bytes above 0x7f.
+	keys := []string{"a", "a\x00", "a\x00b", "a\x01", "a/b", "a/c", "b", "\xff"}
+	r := mathrand.New(mathrand.NewPCG(3, 5))
+	for op := range 500 {
+		key := keys[r.IntN(len(keys))]
+		switch x := r.IntN(20); {
+		case x == 0 || op == 40:
+			m.status = []string{versioningEnabled, versioningSuspended}[r.IntN(2)]
+			if op < 40 {
+				m.status = "" // never versioned, for a while
+				continue
+			}
+			for _, s := range sts {
+				if err := s.st.setVersioning("v", m.status); err != nil {
+					t.Fatal(err)
+				}
+			}
+		case x < 9:
+			body := fmt.Sprint(op)
+			v := modelVersion{body: body}
+			for i, s := range sts {
+				info, err := s.st.put("v", key, &objectInfo{}, strings.NewReader(body), int64(len(body)), nil)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if want := m.status != "" && m.status != versioningEnabled; want != (info.VersionID == "null") {
+					t.Fatalf("op %d: %s: put in a %q bucket told version %q", op, s.name, m.status, info.VersionID)
+				}
+				if info.VersionID != "null" {
+					v.ids[i] = info.VersionID
+				}
+			}
+			m.add(key, v)
+		case x < 13:
+			marker := modelVersion{marker: true}
+			for i, s := range sts {
+				res, err := s.st.remove("v", objectRef{Key: key})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if res[0].DeleteMarker != (m.status != "") {
+					t.Fatalf("op %d: %s: delete in a %q bucket: %+v", op, s.name, m.status, res[0])
+				}
+				if res[0].VersionID != "null" {
+					marker.ids[i] = res[0].VersionID
+				}
+			}
+			if m.status == "" {
+				m.dropNull(key)
+				if len(m.keys[key]) == 0 {
+					delete(m.keys, key)
+				}
+			} else {
+				m.add(key, marker)
+			}
+		default:
+			// Delete a version: one there is, the null one, or one never made.
+			vs := m.keys[key]
+			pick := r.IntN(len(vs) + 2)
+			var ids [2]string
+			for i := range ids {
+				switch {
+				case pick < len(vs):
+					ids[i] = vs[pick].ids[i]
+				case pick == len(vs):
+					ids[i] = "null"
+				default:
+					ids[i], _ = newVersionID(1 << 40)
+				}
+				if ids[i] == "" {
+					ids[i] = "null"
+				}
+			}
+			n := m.find(key, 0, ids[0])
+			for i, s := range sts {
+				res, err := s.st.remove("v", objectRef{Key: key, VersionID: ids[i]})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if res[0].VersionID != ids[i] || res[0].DeleteMarker != (n >= 0 && vs[n].marker) {
+					t.Fatalf("op %d: %s: delete version %s: %+v", op, s.name, ids[i], res[0])
+				}
+			}
+			if n >= 0 {
+				m.keys[key] = slices.Delete(vs, n, n+1)
+				if len(m.keys[key]) == 0 {
+					delete(m.keys, key)
+				}
+			}
+		}
+
+		// Every version of the key reads back as the model has it, and so
+		// does the current one.
+		for n, v := range m.keys[key] {
+			for i, s := range sts {
+				id := v.ids[i]
+				if id == "" {
+					id = "null"
+				}
+				info, body, err := s.st.open("v", key, id)
+				if err != nil || info.DeleteMarker != v.marker {
+					t.Fatalf("op %d: %s: %q version %s: %+v %v, want marker %v", op, s.name, key, id, info, err, v.marker)
+				}
+				if !v.marker {
+					got, _ := io.ReadAll(io.NewSectionReader(body, 0, info.Size))
+					body.Close()
+					if string(got) != v.body {
+						t.Fatalf("op %d: %s: %q version %s: %q, want %q", op, s.name, key, id, got, v.body)
+					}
+				}
+				if n == 0 {
+					cur, err := s.st.stat("v", key, "")
+					if err != nil || cur.Seq != info.Seq {
+						t.Fatalf("op %d: %s: %q current: %+v %v, want version %s", op, s.name, key, cur, err, id)
+					}
+				}
+			}
+		}
+		if len(m.keys[key]) == 0 {
+			for _, s := range sts {
+				if _, err := s.st.stat("v", key, ""); code(err) != "NoSuchKey" {
+					t.Fatalf("op %d: %s: %q with no versions: %v", op, s.name, key, err)
+				}
+			}
+		}
+		if op%50 != 49 {
+			continue
+		}
+		// Every listing, page by page, continuing from each page's markers.
+		for i, s := range sts {
+			for _, maxKeys := range []int{1, 2, 1000} {
+				var got []string
+				q := versionQuery{MaxKeys: maxKeys}
+				for page := 0; ; page++ {
+					list, err := s.st.listVersions("v", q)
+					if err != nil {
+						t.Fatal(err)
+					}
+					for _, v := range list.Versions {
+						got = append(got, fmt.Sprintf("%q %s latest=%v marker=%v size=%d", v.Key, v.VersionID, v.Latest, v.DeleteMarker, v.Size))
+					}
+					if !list.Truncated || page > 1000 {
+						break
+					}
+					q.KeyMarker, q.VersionMarker = list.NextKey, list.NextVersion
+				}
+				if want := m.listing(i); !slices.Equal(got, want) {
+					t.Fatalf("op %d: %s: versions by %d:\n got %q\nwant %q", op, s.name, maxKeys, got, want)
+				}
+			}
+			// With a delimiter, the keys under a/ roll up into one prefix.
+			list, err := s.st.listVersions("v", versionQuery{Delimiter: "/", MaxKeys: 1000})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var under int
+			for k := range m.keys {
+				if strings.HasPrefix(k, "a/") {
+					under++
+				}
+			}
+			if wantPrefix := under > 0; wantPrefix != slices.Equal(list.Prefixes, []string{"a/"}) || len(list.Prefixes) > 1 {
+				t.Fatalf("op %d: %s: prefixes %q with %d keys under a/", op, s.name, list.Prefixes, under)
+			}
+		}
+	}
+	// A bucket with versions or delete markers is not empty.
+	for _, s := range sts {
+		err := s.st.deleteBucket("v")
+		if len(m.keys) > 0 && code(err) != "BucketNotEmpty" {
+			t.Errorf("%s: delete of a bucket with versions: %v", s.name, err)
+		}
+	}
+}
+
+// TestVersionIDs: IDs are S3's form, carry their sequence number, differ
+// for the same number, and only IDs the server made are read as its own.
+func TestVersionIDs(t *testing.T) {
+	seen := map[string]bool{}
+	for _, seq := range []uint64{0, 1, 2, 1 << 40, 1<<64 - 1, 2} {
+		id, err := newVersionID(seq)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, ok := versionSeq(id); !ok || got != seq || len(id) != 32 || seen[id] {
+			t.Errorf("ID %q of %d reads as %d, %v", id, seq, got, ok)
+		}
+		seen[id] = true
+		if strings.Trim(id, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._") != "" {
+			t.Errorf("ID %q has characters S3's IDs have not", id)
+		}
+		other := "A"
+		if id[31] == 'A' {
+			other = "B"
+		}
+		if _, ok := versionSeq(id[:31] + other); ok {
+			t.Errorf("ID %q with its last character changed is still read", id)
+		}
+	}
+	for _, bad := range []string{"", "null", "HPniJFCxqTsMuIH9KX8K8wEjNUgmABCD", "3HL4kqtJlcpXroDTDmJ+rmSpXd3dIbrHY", "short"} {
+		if _, ok := versionSeq(bad); ok {
+			t.Errorf("%q is read as a version ID", bad)
 		}
 	}
 }
