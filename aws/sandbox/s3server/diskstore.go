@@ -1197,9 +1197,16 @@ func partRecords(parts map[int]diskPart) []partRecord {
 }
 
 func (d *diskStore) upload(bucket, key, id string) (*uploadInfo, []partRecord, error) {
-	var up *diskUpload
-	var parts map[int]diskPart
-	err := d.db.View(func(tx *bolt.Tx) error {
+	up, parts, err := d.readUpload(bucket, key, id)
+	if err != nil {
+		return nil, nil, err
+	}
+	return up.info(id), partRecords(parts), nil
+}
+
+// readUpload reads an upload's record and its parts in one transaction.
+func (d *diskStore) readUpload(bucket, key, id string) (up *diskUpload, parts map[int]diskPart, err error) {
+	err = d.db.View(func(tx *bolt.Tx) error {
 		b, u, err := uploadOf(tx, bucket, key, id)
 		if err != nil {
 			return err
@@ -1208,10 +1215,7 @@ func (d *diskStore) upload(bucket, key, id string) (*uploadInfo, []partRecord, e
 		parts, err = readParts(b)
 		return err
 	})
-	if err != nil {
-		return nil, nil, err
-	}
-	return up.info(id), partRecords(parts), nil
+	return up, parts, err
 }
 
 func (d *diskStore) uploadMeta(bucket, key, id string) (*uploadInfo, error) {
@@ -1300,17 +1304,7 @@ func (d *diskStore) completeUpload(bucket, key, id string, req []completePart, c
 	mu := d.lock(id)
 	mu.Lock()
 	defer mu.Unlock()
-	var up *diskUpload
-	var parts map[int]diskPart
-	err := d.db.View(func(tx *bolt.Tx) error {
-		b, u, err := uploadOf(tx, bucket, key, id)
-		if err != nil {
-			return err
-		}
-		up = u
-		parts, err = readParts(b)
-		return err
-	})
+	up, parts, err := d.readUpload(bucket, key, id)
 	var e *Error
 	if errors.As(err, &e) && e.Code == "NoSuchUpload" {
 		return d.completed(bucket, key, id, err)

@@ -229,14 +229,9 @@ func (s *Server) uploadPartCopy(w http.ResponseWriter, r *http.Request, bucket, 
 		Xmlns        string   `xml:"xmlns,attr"`
 		ETag         string
 		LastModified string
-		CRC32        string `xml:"ChecksumCRC32,omitempty"`
-		CRC32C       string `xml:"ChecksumCRC32C,omitempty"`
-		CRC64NVME    string `xml:"ChecksumCRC64NVME,omitempty"`
-		SHA1         string `xml:"ChecksumSHA1,omitempty"`
-		SHA256       string `xml:"ChecksumSHA256,omitempty"`
+		checksumXML
 	}{Xmlns: xmlns, ETag: p.etag(), LastModified: s3Time(p.Modified)}
-	var typ string
-	setChecksum(p.Checksum, &typ, &res.CRC32, &res.CRC32C, &res.CRC64NVME, &res.SHA1, &res.SHA256)
+	res.set(p.Checksum)
 	setSourceVersion(w.Header(), src)
 	writeXML(w, http.StatusOK, res)
 }
@@ -247,11 +242,7 @@ type completeRequest struct {
 	Parts   []struct {
 		PartNumber int
 		ETag       string
-		CRC32      string `xml:"ChecksumCRC32"`
-		CRC32C     string `xml:"ChecksumCRC32C"`
-		CRC64NVME  string `xml:"ChecksumCRC64NVME"`
-		SHA1       string `xml:"ChecksumSHA1"`
-		SHA256     string `xml:"ChecksumSHA256"`
+		checksumXML
 	} `xml:"Part"`
 }
 
@@ -319,14 +310,10 @@ func (s *Server) completeUpload(w http.ResponseWriter, r *http.Request, bucket, 
 		Key          string
 		ETag         string
 		ChecksumType string `xml:",omitempty"`
-		CRC32        string `xml:"ChecksumCRC32,omitempty"`
-		CRC32C       string `xml:"ChecksumCRC32C,omitempty"`
-		CRC64NVME    string `xml:"ChecksumCRC64NVME,omitempty"`
-		SHA1         string `xml:"ChecksumSHA1,omitempty"`
-		SHA256       string `xml:"ChecksumSHA256,omitempty"`
+		checksumXML
 	}{Xmlns: xmlns, Location: "http://" + r.Host + "/" + bucket + "/" + strings.ReplaceAll(url.PathEscape(key), "%2F", "/"),
 		Bucket: bucket, Key: key, ETag: info.ETag}
-	setChecksum(info.Checksum, &res.ChecksumType, &res.CRC32, &res.CRC32C, &res.CRC64NVME, &res.SHA1, &res.SHA256)
+	res.ChecksumType = res.set(info.Checksum)
 	writeXML(w, http.StatusOK, res)
 }
 
@@ -344,11 +331,7 @@ type xmlPart struct {
 	LastModified string
 	ETag         string
 	Size         int64
-	CRC32        string `xml:"ChecksumCRC32,omitempty"`
-	CRC32C       string `xml:"ChecksumCRC32C,omitempty"`
-	CRC64NVME    string `xml:"ChecksumCRC64NVME,omitempty"`
-	SHA1         string `xml:"ChecksumSHA1,omitempty"`
-	SHA256       string `xml:"ChecksumSHA256,omitempty"`
+	checksumXML
 }
 
 // listParts answers ListParts: parts after part-number-marker, at most
@@ -408,8 +391,7 @@ func (s *Server) listParts(w http.ResponseWriter, r *http.Request, bucket, key s
 			break
 		}
 		xp := xmlPart{PartNumber: p.Number, LastModified: s3Time(p.Modified), ETag: p.etag(), Size: p.Size}
-		var typ string
-		setChecksum(p.Checksum, &typ, &xp.CRC32, &xp.CRC32C, &xp.CRC64NVME, &xp.SHA1, &xp.SHA256)
+		xp.set(p.Checksum)
 		res.Parts = append(res.Parts, xp)
 		res.NextPartNumberMarker = p.Number
 	}

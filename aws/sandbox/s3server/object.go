@@ -576,11 +576,7 @@ type copyResult struct {
 	ETag         string
 	LastModified string
 	ChecksumType string `xml:",omitempty"`
-	CRC32        string `xml:"ChecksumCRC32,omitempty"`
-	CRC32C       string `xml:"ChecksumCRC32C,omitempty"`
-	CRC64NVME    string `xml:"ChecksumCRC64NVME,omitempty"`
-	SHA1         string `xml:"ChecksumSHA1,omitempty"`
-	SHA256       string `xml:"ChecksumSHA256,omitempty"`
+	checksumXML
 }
 
 const xmlns = "http://s3.amazonaws.com/doc/2006-03-01/"
@@ -588,24 +584,35 @@ const xmlns = "http://s3.amazonaws.com/doc/2006-03-01/"
 // s3Time is a timestamp as S3's XML writes it.
 func s3Time(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.000Z") }
 
-// setChecksum fills the checksum elements of an answer.
-func setChecksum(c *checksumValue, typ *string, crc32, crc32c, crc64, sha1, sha256 *string) {
+// checksumXML is the checksum elements of an answer (and of a Complete's
+// parts): one of them is set, by the object's or part's algorithm.
+type checksumXML struct {
+	CRC32     string `xml:"ChecksumCRC32,omitempty"`
+	CRC32C    string `xml:"ChecksumCRC32C,omitempty"`
+	CRC64NVME string `xml:"ChecksumCRC64NVME,omitempty"`
+	SHA1      string `xml:"ChecksumSHA1,omitempty"`
+	SHA256    string `xml:"ChecksumSHA256,omitempty"`
+}
+
+// set fills the element of c's algorithm and returns c's checksum type ("" for
+// none).
+func (x *checksumXML) set(c *checksumValue) string {
 	if c == nil {
-		return
+		return ""
 	}
-	*typ = c.typ()
 	switch c.Algorithm {
 	case "CRC32":
-		*crc32 = c.Value
+		x.CRC32 = c.Value
 	case "CRC32C":
-		*crc32c = c.Value
+		x.CRC32C = c.Value
 	case "CRC64NVME":
-		*crc64 = c.Value
+		x.CRC64NVME = c.Value
 	case "SHA1":
-		*sha1 = c.Value
+		x.SHA1 = c.Value
 	case "SHA256":
-		*sha256 = c.Value
+		x.SHA256 = c.Value
 	}
+	return c.typ()
 }
 
 // copyObject answers CopyObject. The copy is a single-part object whatever
@@ -687,7 +694,7 @@ func (s *Server) copyObject(w http.ResponseWriter, r *http.Request, bucket, key 
 	}
 	res := copyResult{Xmlns: xmlns, ETag: out.ETag, LastModified: s3Time(out.Modified)}
 	if cb != nil {
-		setChecksum(out.Checksum, &res.ChecksumType, &res.CRC32, &res.CRC32C, &res.CRC64NVME, &res.SHA1, &res.SHA256)
+		res.ChecksumType = res.set(out.Checksum)
 	}
 	h := w.Header()
 	h.Set("X-Amz-Server-Side-Encryption", "AES256")
@@ -714,11 +721,7 @@ type attributesResult struct {
 	ETag     string   `xml:",omitempty"`
 	Checksum *struct {
 		ChecksumType string `xml:",omitempty"`
-		CRC32        string `xml:"ChecksumCRC32,omitempty"`
-		CRC32C       string `xml:"ChecksumCRC32C,omitempty"`
-		CRC64NVME    string `xml:"ChecksumCRC64NVME,omitempty"`
-		SHA1         string `xml:"ChecksumSHA1,omitempty"`
-		SHA256       string `xml:"ChecksumSHA256,omitempty"`
+		checksumXML
 	} `xml:",omitempty"`
 	ObjectParts *struct {
 		PartsCount           int
@@ -735,11 +738,7 @@ type attributesResult struct {
 type attributePart struct {
 	PartNumber int
 	Size       int64
-	CRC32      string `xml:"ChecksumCRC32,omitempty"`
-	CRC32C     string `xml:"ChecksumCRC32C,omitempty"`
-	CRC64NVME  string `xml:"ChecksumCRC64NVME,omitempty"`
-	SHA1       string `xml:"ChecksumSHA1,omitempty"`
-	SHA256     string `xml:"ChecksumSHA256,omitempty"`
+	checksumXML
 }
 
 // getAttributes answers GetObjectAttributes with the attributes asked for
@@ -772,14 +771,10 @@ func (s *Server) getAttributes(w http.ResponseWriter, r *http.Request, bucket, k
 	if want["Checksum"] && info.Checksum != nil {
 		res.Checksum = &struct {
 			ChecksumType string `xml:",omitempty"`
-			CRC32        string `xml:"ChecksumCRC32,omitempty"`
-			CRC32C       string `xml:"ChecksumCRC32C,omitempty"`
-			CRC64NVME    string `xml:"ChecksumCRC64NVME,omitempty"`
-			SHA1         string `xml:"ChecksumSHA1,omitempty"`
-			SHA256       string `xml:"ChecksumSHA256,omitempty"`
+			checksumXML
 		}{}
 		c := res.Checksum
-		setChecksum(info.Checksum, &c.ChecksumType, &c.CRC32, &c.CRC32C, &c.CRC64NVME, &c.SHA1, &c.SHA256)
+		c.ChecksumType = c.set(info.Checksum)
 	}
 	if want["ObjectParts"] && info.multipart() {
 		marker, _ := strconv.Atoi(r.Header.Get("X-Amz-Part-Number-Marker"))
@@ -807,8 +802,7 @@ func (s *Server) getAttributes(w http.ResponseWriter, r *http.Request, bucket, k
 				break
 			}
 			ap := attributePart{PartNumber: p.Number, Size: p.Size}
-			var typ string
-			setChecksum(p.Checksum, &typ, &ap.CRC32, &ap.CRC32C, &ap.CRC64NVME, &ap.SHA1, &ap.SHA256)
+			ap.set(p.Checksum)
 			op.Parts = append(op.Parts, ap)
 			op.NextPartNumberMarker = p.Number
 		}
