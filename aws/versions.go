@@ -182,7 +182,7 @@ func (c *Client) Versions(ctx context.Context, bucket, key string) (vs []Version
 			}
 		}
 		if len(vs) >= maxVersions {
-			return sortVersions(vs[:maxVersions]), true, nil
+			return sortVersions(vs)[:maxVersions], true, nil // the newest
 		}
 		if past || !aws.ToBool(out.IsTruncated) {
 			return sortVersions(vs), false, nil

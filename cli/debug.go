@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 
@@ -65,6 +66,10 @@ func compileRedactions() redactionSet {
 		label, word := sub[1], sub[2]
 		if label != "" {
 			return m // an upload ID, which S3 makes random-looking and the user needs
+		}
+		runs := base64Run.FindAllString(m, -1)
+		if !slices.ContainsFunc(runs, keys.LooksLikeKeyRun) {
+			return m // the cheap test first: most long words are not key text
 		}
 		if _, ok := keys.SettingFile(strings.TrimRight(word, ":,;.")); ok {
 			return m

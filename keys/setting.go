@@ -74,14 +74,8 @@ func LoadPrivateSetting(value, from string) (signer crypto.Signer, warning strin
 	if path, ok := SettingFile(value); ok {
 		return LoadPrivate(path)
 	}
-	if strings.TrimSpace(value) == "" {
-		return nil, "", fmt.Errorf("load private key: %w", errorf(ErrNotKey, "%s is empty", from))
-	}
-	signer, err = parseKeyText(value)
-	if err != nil {
-		return nil, "", fmt.Errorf("load private key from %s: %w", from, err)
-	}
-	return signer, "", nil
+	signer, err = ParsePrivateText(value, from)
+	return signer, "", err
 }
 
 // ParsePrivateText parses a private key held as text outside a file (a

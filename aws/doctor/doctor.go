@@ -46,9 +46,6 @@ type Diagnosis struct {
 	RequestID string
 }
 
-// requestIDHeader carries CloudFront's ID of an answer.
-const requestIDHeader = "X-Amz-Cf-Id"
-
 // Options tune Diagnose.
 type Options struct {
 	Client  *http.Client  // nil uses a client with Timeout and no redirects
@@ -94,7 +91,7 @@ func Diagnose(ctx context.Context, signedURL string, opts Options) (Diagnosis, e
 		return netError(u, err), nil
 	}
 	if resp.StatusCode < 300 {
-		return Diagnosis{OK: true, Status: resp.StatusCode, Cause: "the link works", Skew: clockSkew(resp, now), RequestID: resp.Header.Get(requestIDHeader)}, nil
+		return Diagnosis{OK: true, Status: resp.StatusCode, Cause: "the link works", Skew: clockSkew(resp, now), RequestID: resp.Header.Get(signedurl.RequestIDHeader)}, nil
 	}
 	// HEAD answers carry no body, and the body holds the error code.
 	full, err := request(ctx, client, http.MethodGet, signedURL, opts.Timeout, true)
@@ -169,7 +166,7 @@ func ClassifyResponse(resp *http.Response, signedURL string, now time.Time) Diag
 	if resp.Body != nil {
 		body, _ = io.ReadAll(io.LimitReader(resp.Body, bodyLimit))
 	}
-	d := Diagnosis{Status: resp.StatusCode, Skew: clockSkew(resp, now), RequestID: resp.Header.Get(requestIDHeader)}
+	d := Diagnosis{Status: resp.StatusCode, Skew: clockSkew(resp, now), RequestID: resp.Header.Get(signedurl.RequestIDHeader)}
 	var ex errorXML
 	if len(body) > 0 && xml.Unmarshal(body, &ex) == nil {
 		d.Code, d.Message = strings.TrimSpace(ex.Code), strings.TrimSpace(ex.Message)

@@ -305,27 +305,23 @@ func (e *Edge) refuse(w http.ResponseWriter, r *http.Request, status int, code, 
 	h.Set("Content-Length", fmt.Sprint(body.Len()))
 	// Logged first: whoever got the answer can find its line at once.
 	e.logf("edge: %d %s %s %q from %s: check %s failed: %s (%s %s)", status, code, r.Method,
-		redactURL(r.URL), r.RemoteAddr, check, redact(r, detail), RequestIDHeader, id)
+		signedurl.RedactURL(r.URL.RequestURI()), r.RemoteAddr, check, redact(r, detail), signedurl.RequestIDHeader, id)
 	w.WriteHeader(status)
 	if r.Method != http.MethodHead {
 		io.WriteString(w, body.String())
 	}
 }
 
-// RequestIDHeader names each answer of the edge, as CloudFront's do; a
-// refusal's log line ends with it (see RefusalFor).
-const RequestIDHeader = "X-Amz-Cf-Id"
-
 // requestID gives the answer on w its ID, once, and returns it: 56
 // characters of URL-safe base64, as CloudFront's look.
 func requestID(w http.ResponseWriter) string {
-	if id := w.Header().Get(RequestIDHeader); id != "" {
+	if id := w.Header().Get(signedurl.RequestIDHeader); id != "" {
 		return id
 	}
 	b := make([]byte, 40)
 	rand.Read(b)
 	id := base64.URLEncoding.EncodeToString(b)
-	w.Header().Set(RequestIDHeader, id)
+	w.Header().Set(signedurl.RequestIDHeader, id)
 	return id
 }
 
@@ -334,21 +330,6 @@ func (e *Edge) logf(format string, args ...any) {
 	e.logMu.Lock()
 	defer e.logMu.Unlock()
 	io.WriteString(e.log, line+"\n")
-}
-
-// redactURL is the request URI with the Signature parameter's value hidden.
-func redactURL(u *url.URL) string {
-	if u.RawQuery == "" {
-		return u.EscapedPath()
-	}
-	parts := strings.Split(u.RawQuery, "&")
-	for i, p := range parts {
-		name, _, _ := strings.Cut(p, "=")
-		if n, err := url.QueryUnescape(name); err == nil && strings.EqualFold(n, "Signature") {
-			parts[i] = name + "=REDACTED"
-		}
-	}
-	return u.EscapedPath() + "?" + strings.Join(parts, "&")
 }
 
 // redact removes any signature the request carries from s (a Verify

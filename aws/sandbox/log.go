@@ -10,6 +10,8 @@ import (
 	"os"
 	"strings"
 	"time"
+
+	"github.com/cfsign/cfsign/aws/signedurl"
 )
 
 // logLimit is the size past which sandbox.log is renamed sandbox.log.1 (the
@@ -96,7 +98,7 @@ func RefusalFor(path, id string) (reason string, ok bool) {
 	if err != nil {
 		return "", false
 	}
-	suffix := " (" + RequestIDHeader + " " + id + ")"
+	suffix := " (" + signedurl.RequestIDHeader + " " + id + ")"
 	for line := range strings.Lines(text) {
 		line = strings.TrimRight(line, "\n")
 		if !strings.HasSuffix(line, suffix) {

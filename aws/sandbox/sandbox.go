@@ -177,9 +177,6 @@ func (s *Sandbox) Signer(hash signedurl.Hash) (*signedurl.Signer, error) {
 	return signedurl.NewSigner(s.KeyPairID, key, hash)
 }
 
-// errLocked is the S3 store held by another process.
-var errLocked = s3server.ErrLocked
-
 // Sandbox constants.
 const (
 	Bucket = "sandbox"   // the one bucket the edge serves

@@ -22,6 +22,8 @@ import (
 	"os"
 	"path/filepath"
 	"time"
+
+	"github.com/cfsign/cfsign/aws/sandbox/s3server"
 )
 
 const (
@@ -62,7 +64,7 @@ func Open(ctx context.Context, opts Options) (*Sandbox, error) {
 		sb, err := Start(ctx, opts)
 		// Two processes starting at once: the loser finds the winner's
 		// record on its second look.
-		if (errors.Is(err, ErrRunning) || errors.Is(err, errLocked)) && attempt == 0 {
+		if (errors.Is(err, ErrRunning) || errors.Is(err, s3server.ErrLocked)) && attempt == 0 {
 			continue
 		}
 		return sb, err

@@ -695,10 +695,17 @@ func TestEdgeServesCurrentVersion(t *testing.T) {
 func TestAppVersionsOnTheSandbox(t *testing.T) {
 	sb, _ := sbStart(t)
 	v := &verClient{t: t, c: sbClient(sb), bucket: sb.Bucket}
+	// S3 lists delete markers apart from versions, so the client orders
+	// them by time, to the millisecond S3 gives: a user's writes are that
+	// far apart, a test's need a pause.
+	tick := func() { time.Sleep(3 * time.Millisecond) }
 	v.mustPut("doc.txt", "first")
 	v.setStatus(s3types.BucketVersioningStatusEnabled)
+	tick()
 	id1 := v.mustPut("doc.txt", "second")
+	tick()
 	_, m := v.del("doc.txt", "")
+	tick()
 	id2 := v.mustPut("doc.txt", "third")
 	v.mustPut("doc.txt.bak", "other key")
 

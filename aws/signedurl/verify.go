@@ -14,6 +14,11 @@ import (
 	"github.com/aws/aws-sdk-go-v2/feature/cloudfront/sign"
 )
 
+// RequestIDHeader carries CloudFront's ID of each answer of an edge, which
+// AWS support asks for (the sandbox's edge sends one too, and logs it with
+// each refusal).
+const RequestIDHeader = "X-Amz-Cf-Id"
+
 // PublicKeys are the trusted public keys by key pair ID (a distribution's key groups).
 type PublicKeys map[string]crypto.PublicKey
 

@@ -121,10 +121,7 @@ func (s *Session) Close() {
 // Settings resolves the settings for bucket ("" for the defaults); on the
 // sandbox, its endpoint, bucket, edge and signing key are in them.
 func (s *Session) Settings(ctx context.Context, bucket string) (Settings, error) {
-	s.mu.Lock()
-	src := s.src
-	s.mu.Unlock()
-	set := src.Resolve(bucket)
+	set := s.sources().Resolve(bucket)
 	if !s.useSandbox {
 		return set, nil
 	}
@@ -195,7 +192,7 @@ func (s *Session) S3(ctx context.Context) (*aws.Client, error) {
 	if c != nil {
 		return c, nil
 	}
-	set := s.src.Resolve("")
+	set := s.sources().Resolve("")
 	opts, err := s.ClientOptions(ctx, set)
 	if err != nil {
 		return nil, err
@@ -223,7 +220,7 @@ func (s *Session) CloudFront(ctx context.Context) (*aws.CloudFront, error) {
 	if c != nil {
 		return c, nil
 	}
-	opts, err := s.ClientOptions(ctx, s.src.Resolve(""))
+	opts, err := s.ClientOptions(ctx, s.sources().Resolve(""))
 	if err != nil {
 		return nil, err
 	}
@@ -261,7 +258,7 @@ const (
 // KMS, Secrets Manager or Parameter Store: the user's AWS account even on
 // the sandbox, whose credentials mean nothing to those services.
 func (s *Session) KeySourceOptions() aws.KeySourceOptions {
-	set := s.src.Resolve("")
+	set := s.sources().Resolve("")
 	return aws.KeySourceOptions{
 		ClientOptions:             aws.ClientOptions{Profile: set.Profile, Region: set.Region, Log: s.env.Log, Timeout: s.env.Timeout},
 		KMSEndpointURL:            s.env.Getenv(envKMSEndpoint),
@@ -276,10 +273,14 @@ func (s *Session) Ledger() *keys.Ledger {
 }
 
 // ConfigPath is the config file the session reads and saves.
-func (s *Session) ConfigPath() string {
+func (s *Session) ConfigPath() string { return s.sources().ConfigPath }
+
+// sources is the session's sources now: a flag or a save may replace them
+// while commands run.
+func (s *Session) sources() Sources {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.src.ConfigPath
+	return s.src
 }
 
 // KeyDir is where key pairs are made by default.

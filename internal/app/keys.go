@@ -259,9 +259,7 @@ func (s *Session) switchKey(ctx context.Context, rot *Rotation) error {
 	if s.OnSandbox() {
 		return s.SetSandboxKey(ctx, rot.NewID, rot.Setting)
 	}
-	s.mu.Lock()
-	file := s.src.File
-	s.mu.Unlock()
+	file := s.sources().File
 	edits := []config.Edit{{Key: string(KeyPairID), Value: rot.NewID}, {Key: string(PrivateKey), Value: rot.Setting}}
 	for name, b := range file.Buckets {
 		if rot.OldID != "" && b.KeyPairID == rot.OldID {

@@ -3,7 +3,6 @@ package app
 import (
 	"context"
 	"fmt"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -81,8 +80,9 @@ type Sources struct {
 	// Flags are the settings the command line gave (for the s3:// argument
 	// of the app, the bucket, named as such).
 	Flags map[Key]Flag
-	// DefaultKey is the key file used when no layer names a private key
-	// and the file exists.
+	// DefaultKey is the key file used when no layer names a private key:
+	// set when the file exists as the sources are loaded, so resolving
+	// settings reads no disk (the app resolves them as it draws).
 	DefaultKey string
 }
 
@@ -94,10 +94,11 @@ func LoadSources(getenv func(string) string) (Sources, error) {
 	if err != nil {
 		return Sources{}, err
 	}
-	return Sources{
-		ConfigPath: path, File: f, Getenv: getenv, Flags: map[Key]Flag{},
-		DefaultKey: filepath.Join(config.KeyDir(getenv), keys.PrivateFile),
-	}, nil
+	src := Sources{ConfigPath: path, File: f, Getenv: getenv, Flags: map[Key]Flag{}}
+	if def := filepath.Join(config.KeyDir(getenv), keys.PrivateFile); fileExists(def) {
+		src.DefaultKey = def
+	}
+	return src, nil
 }
 
 // WithFlag returns src with a command-line setting (ignored when empty).
@@ -172,9 +173,7 @@ func (src Sources) Resolve(bucket string) Settings {
 		s.set(k, f.Value, Origin{LayerFlag, f.Name})
 	}
 	if s.PrivateKey == "" && src.DefaultKey != "" {
-		if _, err := os.Stat(src.DefaultKey); err == nil {
-			s.set(PrivateKey, src.DefaultKey, Origin{LayerDefault, "the default key file"})
-		}
+		s.set(PrivateKey, src.DefaultKey, Origin{LayerDefault, "the default key file"})
 	}
 	return s
 }
@@ -345,9 +344,7 @@ func (s *Session) BucketSettings(ctx context.Context, bucket string) (Settings, 
 
 // applyConfig edits config.toml and reads it again.
 func (s *Session) applyConfig(edits ...config.Edit) error {
-	s.mu.Lock()
-	path := s.src.ConfigPath
-	s.mu.Unlock()
+	path := s.sources().ConfigPath
 	if err := config.Apply(path, edits...); err != nil {
 		return err
 	}

@@ -178,11 +178,8 @@ type diskStore struct {
 
 var _ store = (*diskStore)(nil)
 
-// errLocked is the store held by another process.
-var errLocked = errors.New("in use by another running sandbox")
-
 // openDiskStore opens (creating) the store in dir. A store another process
-// has open fails with an error wrapping errLocked.
+// has open fails with an error wrapping ErrLocked.
 func openDiskStore(dir string) (*diskStore, error) {
 	for _, sub := range []string{"", diskObjectsDir, diskUploadsDir} {
 		if err := os.MkdirAll(filepath.Join(dir, sub), 0o700); err != nil {
@@ -192,7 +189,7 @@ func openDiskStore(dir string) (*diskStore, error) {
 	path := filepath.Join(dir, diskIndexFile)
 	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: time.Second, NoFreelistSync: true, FreelistType: bolt.FreelistMapType})
 	if errors.Is(err, bolt.ErrTimeout) {
-		return nil, fmt.Errorf("open sandbox store %s: %w", path, errLocked)
+		return nil, fmt.Errorf("open sandbox store %s: %w", path, ErrLocked)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("open sandbox store %s: %w", path, err)

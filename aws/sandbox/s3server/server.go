@@ -80,7 +80,7 @@ func New(opts Options) (*Server, error) {
 }
 
 // ErrLocked is the error a disk store open by another process gives.
-var ErrLocked = errLocked
+var ErrLocked = errors.New("in use by another running sandbox")
 
 // Close releases the store.
 func (s *Server) Close() error { return s.st.close() }
