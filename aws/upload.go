@@ -24,6 +24,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/feature/s3/transfermanager"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 	"github.com/aws/smithy-go"
 	"github.com/aws/smithy-go/middleware"
 	smithyhttp "github.com/aws/smithy-go/transport/http"
@@ -177,7 +178,11 @@ func (c *Client) Upload(ctx context.Context, req UploadRequest, progress func(Pr
 	if s3UploadNeedsMD5(aws.ToString(c.s3.Options().BaseEndpoint)) {
 		api = s3ContentMD5Client{c.s3}
 	}
-	watch := &s3UploadWatch{S3APIClient: api}
+	watch := &s3UploadWatch{S3APIClient: api, strays: func(sent time.Time, used string) {
+		actx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s3AbortCheckLimit)
+		defer cancel()
+		c.abortStrays(actx, req.Bucket, req.Key, sent, used)
+	}}
 	api = watch
 	tm := transfermanager.New(api, func(o *transfermanager.Options) {
 		o.PartSizeBytes = max(plan.PartSize, s3MinPartSize)
@@ -209,12 +214,25 @@ func (c *Client) Upload(ctx context.Context, req UploadRequest, progress func(Pr
 	}
 	out, err := tm.UploadObject(withWireCounter(ctx, w), in)
 	if err != nil && req.NoClobber && s3HTTPStatus(err) == http.StatusPreconditionFailed {
-		// S3 kept the object that is there; a multipart upload's parts go.
+		// S3 kept an object that was there; or, when the PUT or Complete
+		// was sent again, the retry found its own first attempt landed.
+		if watch.writeRetried() {
+			if info, found, _ := c.landed(ctx, req, f, size, max(plan.PartSize, s3MinPartSize)); found {
+				w.finish()
+				info.ContentType = ct
+				return info, nil
+			}
+		}
+		ue := &UploadError{Err: fmt.Errorf("%s: %w", op, ErrObjectExists), Clean: true}
 		var mpe transfermanager.MultipartUploadError
 		if errors.As(err, &mpe) {
-			c.afterFailedMultipart(op, req.Bucket, req.Key, mpe.UploadID(), err)
+			// The parts go; when they cannot, the error says how.
+			ue.Multipart = true
+			if aerr, aborted := c.afterFailedMultipart(op, req.Bucket, req.Key, mpe.UploadID(), err); !aborted {
+				ue.Err, ue.Clean = fmt.Errorf("%w (%v)", ue.Err, aerr), false
+			}
 		}
-		return ObjectInfo{}, &UploadError{Err: fmt.Errorf("%s: %w", op, ErrObjectExists), Multipart: errors.As(err, &mpe), Clean: true}
+		return ObjectInfo{}, ue
 	}
 	if err != nil {
 		// The upload failed or was cancelled, but its last request
@@ -227,7 +245,7 @@ func (c *Client) Upload(ctx context.Context, req UploadRequest, progress func(Pr
 		case errors.As(err, &mpe):
 			ue.Multipart = true
 			ue.Err, ue.Clean = c.afterFailedMultipart(op, req.Bucket, req.Key, mpe.UploadID(), err)
-		case !sent.IsZero() && !created:
+		case !sent.IsZero() && !created && !s3Refused(err):
 			// CreateMultipartUpload was sent and its answer never came: the
 			// server may hold an upload whose ID nobody knows.
 			ue.Multipart = true
@@ -244,13 +262,6 @@ func (c *Client) Upload(ctx context.Context, req UploadRequest, progress func(Pr
 		}
 		ue.Clean = ue.Clean && lerr == nil
 		return ObjectInfo{}, ue
-	}
-	if retried, sent, used := watch.strays(); retried {
-		// The object is whole; the uploads made by creations whose answers
-		// were lost would only cost storage. Best effort: the upload is done.
-		actx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s3AbortCheckLimit)
-		c.abortSince(actx, req.Bucket, req.Key, sent, used)
-		cancel()
 	}
 	w.finish()
 	return ObjectInfo{
@@ -345,8 +356,10 @@ type s3UploadWatch struct {
 	mu      sync.Mutex
 	sent    time.Time
 	created bool
-	id      string // the upload ID the answer gave
-	retried bool   // the answer came to a retry: the server may hold more uploads
+	writes  int // attempts of PutObject and CompleteMultipartUpload
+	// strays aborts the uploads that creations whose answers were lost
+	// made, once a retry's answer names the one used (best effort).
+	strays func(sent time.Time, used string)
 }
 
 // CreateMultipartUpload sends in, noting when and whether it was answered.
@@ -358,10 +371,16 @@ func (w *s3UploadWatch) CreateMultipartUpload(ctx context.Context, in *s3.Create
 	w.mu.Unlock()
 	out, err := w.S3APIClient.CreateMultipartUpload(ctx, in, opts...)
 	if err == nil {
-		attempts, _ := retry.GetAttemptResults(out.ResultMetadata)
 		w.mu.Lock()
-		w.created, w.id, w.retried = true, aws.ToString(out.UploadId), len(attempts.Results) > 1
+		w.created = true
+		sent := w.sent
 		w.mu.Unlock()
+		// The answer came to a retry: the attempts before may have made
+		// uploads too. They go now, while the one used is listed beside
+		// them and tells, by its start, which are older.
+		if attempts, _ := retry.GetAttemptResults(out.ResultMetadata); len(attempts.Results) > 1 && w.strays != nil {
+			w.strays(sent, aws.ToString(out.UploadId))
+		}
 	}
 	return out, err
 }
@@ -374,13 +393,35 @@ func (w *s3UploadWatch) create() (sent time.Time, created bool) {
 	return w.sent, w.created
 }
 
-// strays reports whether the server may hold uploads this one made and
-// never learnt the IDs of (the creations whose answers were lost before a
-// retry's came), with when the first was sent and the ID of the one used.
-func (w *s3UploadWatch) strays() (ok bool, sent time.Time, used string) {
+// PutObject sends in, counting its attempts (see writeRetried).
+func (w *s3UploadWatch) PutObject(ctx context.Context, in *s3.PutObjectInput, opts ...func(*s3.Options)) (*s3.PutObjectOutput, error) {
+	return w.S3APIClient.PutObject(ctx, in, append(slices.Clip(opts), w.countWrites)...)
+}
+
+// CompleteMultipartUpload sends in, counting its attempts.
+func (w *s3UploadWatch) CompleteMultipartUpload(ctx context.Context, in *s3.CompleteMultipartUploadInput, opts ...func(*s3.Options)) (*s3.CompleteMultipartUploadOutput, error) {
+	return w.S3APIClient.CompleteMultipartUpload(ctx, in, append(slices.Clip(opts), w.countWrites)...)
+}
+
+// countWrites counts each attempt of the request, retries included.
+func (w *s3UploadWatch) countWrites(o *s3.Options) {
+	o.APIOptions = append(o.APIOptions, func(st *middleware.Stack) error {
+		return st.Finalize.Add(middleware.FinalizeMiddlewareFunc("cfsignCountWrites",
+			func(ctx context.Context, in middleware.FinalizeInput, next middleware.FinalizeHandler) (middleware.FinalizeOutput, middleware.Metadata, error) {
+				w.mu.Lock()
+				w.writes++
+				w.mu.Unlock()
+				return next.HandleFinalize(ctx, in)
+			}), middleware.After) // after the retryer: once per attempt
+	})
+}
+
+// writeRetried reports whether the PUT or Complete that makes the object
+// was sent more than once: then a refusal may answer its own first attempt.
+func (w *s3UploadWatch) writeRetried() bool {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	return w.retried, w.sent, w.id
+	return w.writes > 1
 }
 
 // AbortMultipartUpload does nothing: Upload aborts after the manager returns.
@@ -392,6 +433,13 @@ func (*s3UploadWatch) AbortMultipartUpload(context.Context, *s3.AbortMultipartUp
 // afterLostCreate decides which uploads are this one's.
 const s3ClockSlack = time.Minute
 
+// s3Refused reports whether err is the server's own answer refusing the
+// request (a 4xx): then it made nothing, and no answer was lost.
+func s3Refused(err error) bool {
+	st := s3HTTPStatus(err)
+	return st >= 400 && st < 500
+}
+
 // afterLostCreate aborts the multipart uploads of key that the server
 // started since sent (less s3ClockSlack): those a CreateMultipartUpload whose
 // answer was lost (a cancel, a dropped connection, each retry) may have
@@ -401,7 +449,7 @@ func (c *Client) afterLostCreate(op, bucket, key string, sent time.Time, cause e
 	explained := c.explainKey(op, bucket, key, s3ExplainDamage(op, cause))
 	ctx, cancel := context.WithTimeout(context.Background(), s3AbortCheckLimit)
 	defer cancel()
-	left, lerr := c.abortSince(ctx, bucket, key, sent, "")
+	left, lerr := c.abortSince(ctx, bucket, key, sent, time.Now().Add(s3ClockSlack), "")
 	if lerr != nil {
 		return &ExplainedError{
 			Msg: fmt.Sprintf("%s; a multipart upload may be left (the answer to its creation was lost): list them with aws s3api list-multipart-uploads%s --bucket %s --prefix %q",
@@ -419,26 +467,48 @@ func (c *Client) afterLostCreate(op, bucket, key string, sent time.Time, cause e
 	}, false
 }
 
-// abortSince aborts the multipart uploads of key begun since sent (less
-// s3ClockSlack), but for the one named except, and returns those whose
-// abort failed. err is set when the uploads could not be listed.
-func (c *Client) abortSince(ctx context.Context, bucket, key string, sent time.Time, except string) (left []string, err error) {
-	ids, err := c.uploadsSince(ctx, bucket, key, sent.Add(-s3ClockSlack))
+// abortSince aborts the multipart uploads of key begun between from (less
+// s3ClockSlack: the server's clock is not ours) and to, in the server's
+// time, but for the one named except, and returns those whose abort failed.
+// err is set when the uploads could not be listed.
+func (c *Client) abortSince(ctx context.Context, bucket, key string, from, to time.Time, except string) (left []string, err error) {
+	ups, err := c.uploadsOf(ctx, bucket, key)
 	if err != nil {
 		return nil, err
 	}
-	for _, id := range ids {
-		if id != except && c.abort(ctx, s3PendingAbort{bucket, key, id}) != nil {
+	from = from.Add(-s3ClockSlack)
+	for _, u := range ups {
+		id := aws.ToString(u.UploadId)
+		begun := aws.ToTime(u.Initiated)
+		if id == except || u.Initiated != nil && (begun.Before(from) || begun.After(to)) {
+			continue
+		}
+		if c.abort(ctx, s3PendingAbort{bucket, key, id}) != nil {
 			left = append(left, id)
 		}
 	}
 	return left, nil
 }
 
-// uploadsSince lists the IDs of the multipart uploads of exactly key begun
-// at or after since. An upload without a start time counts.
-func (c *Client) uploadsSince(ctx context.Context, bucket, key string, since time.Time) ([]string, error) {
-	var ids []string
+// abortStrays aborts the uploads of key that the creations of the upload
+// used made before it: those begun since sent, and not after used, in the
+// server's own time. An upload another writer begins later is left alone,
+// and so is every other when used is not listed (nothing tells them apart).
+func (c *Client) abortStrays(ctx context.Context, bucket, key string, sent time.Time, used string) {
+	ups, err := c.uploadsOf(ctx, bucket, key)
+	if err != nil {
+		return
+	}
+	for _, u := range ups {
+		if aws.ToString(u.UploadId) == used && u.Initiated != nil {
+			c.abortSince(ctx, bucket, key, sent, *u.Initiated, used)
+		}
+	}
+}
+
+// uploadsOf lists the multipart uploads of exactly key.
+func (c *Client) uploadsOf(ctx context.Context, bucket, key string) ([]types.MultipartUpload, error) {
+	var ups []types.MultipartUpload
 	in := &s3.ListMultipartUploadsInput{Bucket: aws.String(bucket), Prefix: aws.String(key)}
 	for {
 		out, err := c.s3.ListMultipartUploads(ctx, in)
@@ -446,12 +516,12 @@ func (c *Client) uploadsSince(ctx context.Context, bucket, key string, since tim
 			return nil, err
 		}
 		for _, u := range out.Uploads {
-			if aws.ToString(u.Key) == key && (u.Initiated == nil || !u.Initiated.Before(since)) {
-				ids = append(ids, aws.ToString(u.UploadId))
+			if aws.ToString(u.Key) == key {
+				ups = append(ups, u)
 			}
 		}
 		if !aws.ToBool(out.IsTruncated) {
-			return ids, nil
+			return ups, nil
 		}
 		in.KeyMarker, in.UploadIdMarker = out.NextKeyMarker, out.NextUploadIdMarker
 	}

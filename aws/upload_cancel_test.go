@@ -21,6 +21,8 @@ import (
 	"testing"
 	"time"
 
+	sdkaws "github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/cfsign/cfsign/aws/sandbox"
 	"github.com/cfsign/cfsign/internal/testenv"
 )
@@ -258,4 +260,104 @@ func TestUploadRetriedCreateLeavesNoStray(t *testing.T) {
 	if ups, err := direct.ListMultipartUploads(context.Background(), sb.Bucket); err != nil || len(ups) != 0 || n != 2 {
 		t.Errorf("%d creates; uploads left: %q %v", n, ups, err)
 	}
+}
+
+// A CreateMultipartUpload that S3 refused (here: no such bucket) made
+// nothing: the error is S3's, the upload is clean, and nothing says a
+// multipart upload may be left.
+func TestUploadCreateRefusedIsClean(t *testing.T) {
+	c, sb := truthSandbox(t, func(*httputil.ReverseProxy, http.ResponseWriter, *http.Request) bool { return false })
+	src := filepath.Join(t.TempDir(), "big.bin")
+	os.WriteFile(src, bytes.Repeat([]byte("cfsign"), 2<<20), 0o644)
+	_ = sb
+	_, err := c.Upload(context.Background(), UploadRequest{Path: src, Bucket: "no-such-bucket", Key: "x.bin", PartSize: 5 << 20}, nil)
+	var ue *UploadError
+	if !errors.As(err, &ue) || !ue.Clean || strings.Contains(err.Error(), "may be left") {
+		t.Fatalf("error %v (clean %v), want S3's refusal and a clean upload", err, ue != nil && ue.Clean)
+	}
+}
+
+// The stray uploads a retried create leaves are those begun before its
+// answer came: an upload of the same key that another writer begins while
+// this one sends its parts is left alone.
+func TestUploadStraysSpareAnotherWritersUpload(t *testing.T) {
+	var mu sync.Mutex
+	creates, parts := 0, 0
+	var other, bucket string
+	var direct *Client
+	c, sb := truthSandbox(t, func(forward *httputil.ReverseProxy, w http.ResponseWriter, r *http.Request) bool {
+		mu.Lock()
+		defer mu.Unlock()
+		switch {
+		case r.Method == http.MethodPost && r.URL.Query().Has("uploads"):
+			creates++
+			if creates == 1 {
+				forward.ServeHTTP(httptest.NewRecorder(), r)
+				testenv.S3Error(w, r, http.StatusServiceUnavailable, "SlowDown", "answer lost")
+				return true
+			}
+		case r.Method == http.MethodPut && r.URL.Query().Has("partNumber"):
+			parts++
+			if parts == 1 {
+				time.Sleep(10 * time.Millisecond)
+				out, err := direct.s3.CreateMultipartUpload(context.Background(), &s3.CreateMultipartUploadInput{Bucket: sdkaws.String(bucket), Key: sdkaws.String(strings.TrimPrefix(r.URL.Path, "/"+bucket+"/"))})
+				if err != nil {
+					t.Errorf("the other writer's create: %v", err)
+				} else {
+					other = sdkaws.ToString(out.UploadId)
+				}
+			}
+		}
+		return false
+	})
+	mu.Lock()
+	direct = newTestClient(t, sb.S3Endpoint, func(o *ClientOptions) { o.AccessKeyID, o.SecretAccessKey = sb.AccessKeyID, sb.SecretAccessKey })
+	bucket = sb.Bucket
+	mu.Unlock()
+	src := filepath.Join(t.TempDir(), "big.bin")
+	os.WriteFile(src, bytes.Repeat([]byte("cfsign"), 2<<20), 0o644)
+	key := testenv.Unique("shared") + ".bin"
+	if _, err := c.Upload(context.Background(), UploadRequest{Path: src, Bucket: sb.Bucket, Key: key, PartSize: 5 << 20, Concurrency: 1}, nil); err != nil {
+		t.Fatal(err)
+	}
+	ups, err := direct.uploadsOf(context.Background(), sb.Bucket, key)
+	if err != nil || len(ups) != 1 || sdkaws.ToString(ups[0].UploadId) != other {
+		t.Fatalf("uploads of %s left: %d (%v), want only the other writer's %s", key, len(ups), err, other)
+	}
+}
+
+// A NoClobber PUT whose first attempt landed but whose answer was lost is
+// sent again, and S3 refuses the retry (412): the object there is this
+// upload's own, so the upload succeeded. It was reported as kept, the key
+// "already taken".
+func TestUploadNoClobberRetryFindsItsOwnObject(t *testing.T) {
+	var mu sync.Mutex
+	puts := 0
+	c, sb := truthSandbox(t, func(forward *httputil.ReverseProxy, w http.ResponseWriter, r *http.Request) bool {
+		if !isPutObjectRequest(r) {
+			return false
+		}
+		mu.Lock()
+		puts++
+		first := puts == 1
+		mu.Unlock()
+		if first {
+			forward.ServeHTTP(httptest.NewRecorder(), r) // stored...
+			testenv.S3Error(w, r, http.StatusInternalServerError, "InternalError", "answer lost")
+			return true
+		}
+		return false
+	})
+	src := filepath.Join(t.TempDir(), "small.bin")
+	os.WriteFile(src, []byte("mine"), 0o644)
+	key := testenv.Unique("noclobber") + ".bin"
+	info, err := c.Upload(context.Background(), UploadRequest{Path: src, Bucket: sb.Bucket, Key: key, NoClobber: true}, nil)
+	if err != nil || info.Size != 4 || puts < 2 {
+		t.Fatalf("upload: %+v, %v after %d PUTs; want its own object, found", info, err, puts)
+	}
+}
+
+// isPutObjectRequest reports whether r is a PutObject (not a part, not a copy).
+func isPutObjectRequest(r *http.Request) bool {
+	return r.Method == http.MethodPut && !r.URL.Query().Has("partNumber") && r.Header.Get("X-Amz-Copy-Source") == "" && strings.Count(strings.TrimPrefix(r.URL.Path, "/"), "/") >= 1
 }
