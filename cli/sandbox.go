@@ -140,7 +140,6 @@ func runSandbox(ctx context.Context, r *runner, args []string) error {
 		fmt.Fprintf(r.env.Stderr, "cfsign sandbox: already running (pid %d): its settings are above; this command keeps it up until Ctrl-C\n", sb.SharedPID)
 	}
 	<-ctx.Done()
-	users := sb.Users()
 	if err := sb.Close(); err != nil {
 		return fmt.Errorf("sandbox: %w", err)
 	}
@@ -149,7 +148,7 @@ func runSandbox(ctx context.Context, r *runner, args []string) error {
 		fmt.Fprintf(r.env.Stderr, "cfsign sandbox: done; pid %d runs it on\n", sb.SharedPID)
 	case sb.HandedTo != 0:
 		fmt.Fprintf(r.env.Stderr, "cfsign sandbox: %s still use it: it runs on in the background (pid %d) until the last is done\n",
-			app.CountOf(users, "other cfsign process", "other cfsign processes"), sb.HandedTo)
+			app.CountOf(sb.HandedFor, "other cfsign process", "other cfsign processes"), sb.HandedTo)
 	default:
 		fmt.Fprintln(r.env.Stderr, "cfsign sandbox: stopped")
 	}

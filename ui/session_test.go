@@ -5,14 +5,13 @@ import (
 	"context"
 	"os"
 	"path/filepath"
-	"strconv"
 	"testing"
 
 	"github.com/BurntSushi/toml"
 	"github.com/cfsign/cfsign/aws/sandbox"
 	"github.com/cfsign/cfsign/config"
 	"github.com/cfsign/cfsign/internal/app"
-	"golang.org/x/sys/unix"
+	"github.com/cfsign/cfsign/internal/testenv"
 )
 
 // testSession is the application layer the app runs on, for tests:
@@ -54,23 +53,4 @@ func testSession(t *testing.T, cs config.Settings, sb *sandbox.Sandbox, env map[
 
 // vtPTY opens a pseudo-terminal: the controller side (the terminal
 // emulator's) and the terminal side (the program's).
-func vtPTY(t *testing.T) (ctl, tty *os.File) {
-	t.Helper()
-	ctl, err := os.OpenFile("/dev/ptmx", os.O_RDWR|unix.O_NOCTTY, 0)
-	if err != nil {
-		t.Skipf("no pseudo-terminals here: %v", err)
-	}
-	n, err := unix.IoctlGetInt(int(ctl.Fd()), unix.TIOCGPTN)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := unix.IoctlSetPointerInt(int(ctl.Fd()), unix.TIOCSPTLCK, 0); err != nil {
-		t.Fatal(err)
-	}
-	tty, err = os.OpenFile("/dev/pts/"+strconv.Itoa(n), os.O_RDWR|unix.O_NOCTTY, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { tty.Close(); ctl.Close() })
-	return ctl, tty
-}
+func vtPTY(t *testing.T) (ctl, tty *os.File) { return testenv.PTY(t) }

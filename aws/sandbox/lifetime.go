@@ -69,15 +69,36 @@ func (l *leases) count() (int, <-chan struct{}) {
 	return l.n, l.changed
 }
 
-// serve holds one lease until its holder goes away or the sandbox stops.
-func (l *leases) serve(w http.ResponseWriter, r *http.Request) {
+// take adds a lease, unless the sandbox stops: then the holder tries again,
+// and reaches the successor if there is one.
+func (l *leases) take() bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
 	select {
 	case <-l.closing:
-		http.Error(w, "stopping", http.StatusServiceUnavailable)
-		return
+		return false
 	default:
 	}
-	l.add(1)
+	l.n++
+	close(l.changed)
+	l.changed = make(chan struct{})
+	return true
+}
+
+// stop ends every lease and takes no more; it returns how many were held.
+func (l *leases) stop() int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	close(l.closing)
+	return l.n
+}
+
+// serve holds one lease until its holder goes away or the sandbox stops.
+func (l *leases) serve(w http.ResponseWriter, r *http.Request) {
+	if !l.take() {
+		http.Error(w, "stopping", http.StatusServiceUnavailable)
+		return
+	}
 	defer l.add(-1)
 	w.Header().Set("Content-Type", "text/plain")
 	w.WriteHeader(http.StatusOK)

@@ -79,9 +79,9 @@ type Sandbox struct {
 	// what it refused and why, from whichever process runs it.
 	LogPath string
 
-	// HandedTo is the pid of the process Close handed the sandbox over to
-	// (other processes used it); 0 when Close stopped it.
-	HandedTo int
+	// HandedTo is the pid of the process Close handed the sandbox over to,
+	// for HandedFor other processes that used it; 0 when Close stopped it.
+	HandedTo, HandedFor int
 
 	instance   string   // the token the S3 server answers at healthPath
 	hosts      *hostSet // extra Host values every server accepts
@@ -439,8 +439,13 @@ func (s *Sandbox) Close() error {
 		return nil
 	}
 	s.stopOnce.Do(func() {
+		// Leases end here, counted as they end: a process that asks for one
+		// later is refused and comes back to the successor, if any.
+		users := 0
+		if s.leases != nil {
+			users = s.leases.stop()
+		}
 		var files []*os.File
-		users := s.Users()
 		if s.successor != nil && !s.memory && users > 0 {
 			var err error
 			if files, err = listenerFiles(s.listeners); err != nil {
@@ -449,9 +454,6 @@ func (s *Sandbox) Close() error {
 		}
 		if files == nil {
 			s.unpublish()
-		}
-		if s.leases != nil {
-			close(s.leases.closing)
 		}
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
@@ -476,7 +478,7 @@ func (s *Sandbox) Close() error {
 				s.unpublish()
 				errs = append(errs, fmt.Errorf("hand the sandbox over to a new process: %w", err))
 			}
-			s.HandedTo = pid
+			s.HandedTo, s.HandedFor = pid, users
 			if err == nil {
 				fmt.Fprintf(s.logFile, "%s sandbox: handed over to pid %d, for %d other %s using it\n", logTime(), pid, users, plural(users, "process", "processes"))
 			}
