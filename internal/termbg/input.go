@@ -13,9 +13,10 @@ import (
 // right colours; until the answer's end (the DSR report) has come, nothing
 // of it is read as keys, however late it comes.
 //
-// It is a file as Bubble Tea wants one (term.File): Bubble Tea puts it in raw
-// mode and waits on its descriptor, and reads it only when the terminal has
-// input, so a Read that takes out all it read returns 0 bytes, not waiting.
+// It is a file as Bubble Tea wants one (term.File): Bubble Tea puts it in
+// raw mode through its descriptor. Detect hands it out as a file Bubble Tea
+// can wait on (see fileInput), unless keys typed during the wait are held:
+// the descriptor could not tell they are there.
 type Input struct {
 	f    *os.File
 	late func(dark bool)
@@ -75,6 +76,16 @@ func (in *Input) Close() error { return nil }
 
 // Fd is the terminal's descriptor.
 func (in *Input) Fd() uintptr { return in.f.Fd() }
+
+// fileInput is an Input that Bubble Tea waits on through its descriptor
+// (a cancelreader.File, which needs a Name) and reads only when the
+// terminal has input, so a Read that takes out all it read returns 0 bytes,
+// not waiting. Such a wait can be cancelled, as tea.Exec needs: a blocked
+// read would take the first key meant for the program run.
+type fileInput struct{ *Input }
+
+// Name is the terminal's name.
+func (in fileInput) Name() string { return in.f.Name() }
 
 // maxAnswer bounds an answer: bytes that would make a longer one are keys.
 const maxAnswer = 256

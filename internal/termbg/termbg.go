@@ -20,6 +20,7 @@
 package termbg
 
 import (
+	"io"
 	"os"
 	"strconv"
 	"strings"
@@ -63,7 +64,7 @@ func FromEnv(getenv func(string) string) (dark, ok bool) {
 // answer is taken out of the keys there, and its colour handed to late
 // (which must not block) when it comes. It also returns an Input to pass on
 // keys typed during the wait. Otherwise it returns nil: the app reads in.
-func Detect(in, out *os.File, wait time.Duration, late func(dark bool)) *Input {
+func Detect(in, out *os.File, wait time.Duration, late func(dark bool)) io.Reader {
 	if _, ok := FromEnv(os.Getenv); ok || !term.IsTerminal(in.Fd()) || !term.IsTerminal(out.Fd()) {
 		return nil
 	}
@@ -83,7 +84,10 @@ func Detect(in, out *os.File, wait time.Duration, late func(dark bool)) *Input {
 		input.held = rest
 	}
 	input.keys = keys
-	return input
+	if len(keys) > 0 {
+		return input // read on demand: the descriptor cannot tell of these
+	}
+	return fileInput{input}
 }
 
 // parseOSC11 reads "ESC ] 11 ; rgb:RRRR/GGGG/BBBB" (1 to 4 hex digits a

@@ -3,6 +3,7 @@
 package termbg
 
 import (
+	"io"
 	"os"
 	"strings"
 	"testing"
@@ -11,6 +12,7 @@ import (
 	"github.com/cfsign/cfsign/internal/testenv"
 	"github.com/charmbracelet/lipgloss"
 	"github.com/charmbracelet/x/term"
+	"github.com/muesli/cancelreader"
 	"golang.org/x/sys/unix"
 )
 
@@ -93,6 +95,17 @@ func TestDetectNeverAnswered(t *testing.T) {
 	if got := readSome(t, in); got != "q" {
 		t.Errorf("read %q, want the key q", got)
 	}
+	// Bubble Tea's wait for input on it can be cancelled, as tea.Exec
+	// needs (a read left blocked took the first key meant for the program
+	// it runs, as the full-URL screen's "any key").
+	r, err := cancelreader.NewReader(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	if !r.Cancel() {
+		t.Error("a read of the app's input cannot be cancelled")
+	}
 }
 
 // rawForApp puts tty in raw mode, as Bubble Tea does once it runs.
@@ -107,7 +120,7 @@ func rawForApp(t *testing.T, tty *os.File) {
 
 // readSome reads from in until it returns bytes (a read that took only an
 // answer out returns none).
-func readSome(t *testing.T, in *Input) string {
+func readSome(t *testing.T, in io.Reader) string {
 	t.Helper()
 	buf := make([]byte, 256)
 	for range 20 {
