@@ -455,10 +455,20 @@ func renameInto(from, dst string) error {
 	if !errors.Is(err, fs.ErrNotExist) {
 		return err
 	}
-	if err := os.MkdirAll(filepath.Dir(dst), 0o700); err != nil {
+	if err := mkdirDurable(filepath.Dir(dst)); err != nil {
 		return err
 	}
 	return os.Rename(from, dst)
+}
+
+// mkdirDurable makes dir (its parent exists) and syncs the parent, so that
+// after a power loss the index never names files in a directory that is
+// gone.
+func mkdirDurable(dir string) error {
+	if err := os.Mkdir(dir, 0o700); err != nil && !errors.Is(err, fs.ErrExist) {
+		return err
+	}
+	return syncDir(filepath.Dir(dir))
 }
 
 // syncDir makes the renames and links into dir durable.
@@ -1123,7 +1133,7 @@ func (d *diskStore) createUpload(bucket, key string, object *objectInfo) (string
 	if err != nil {
 		return "", err
 	}
-	if err := os.Mkdir(d.uploadDir(id), 0o700); err != nil {
+	if err := mkdirDurable(d.uploadDir(id)); err != nil {
 		return "", err
 	}
 	err = d.db.Update(func(tx *bolt.Tx) error {
@@ -1355,7 +1365,7 @@ var testHookLinked func()
 func linkInto(from, dst string) error {
 	err := os.Link(from, dst)
 	if errors.Is(err, fs.ErrNotExist) {
-		if err = os.MkdirAll(filepath.Dir(dst), 0o700); err == nil {
+		if err = mkdirDurable(filepath.Dir(dst)); err == nil {
 			err = os.Link(from, dst)
 		}
 	}
