@@ -224,7 +224,7 @@ func downloadOne(ctx context.Context, d Downloader, i int, f DownloadFile, send 
 	send(DownloadEvent{Kind: Started, Index: i, Dest: dest, Total: -1})
 	start := time.Now()
 	total := int64(-1)
-	err := d.Download(ctx, aws.DownloadRequest{Bucket: f.Bucket, Key: f.Key, VersionID: f.VersionID, Dest: f.Dest, NoClobber: f.NoClobber},
+	err := d.Download(ctx, aws.DownloadRequest{Bucket: f.Bucket, Key: f.Key, VersionID: f.VersionID, Dest: dest, NoClobber: f.NoClobber},
 		func(p aws.Progress) {
 			total = p.Total
 			send(DownloadEvent{Kind: Progress, Index: i, Sent: p.Sent, Total: p.Total, Dest: dest})

@@ -175,3 +175,21 @@ func TestDownloadStoppedLeavesNothing(t *testing.T) {
 		t.Errorf("a stopped batch left %v", left)
 	}
 }
+
+// A file given a directory as its destination is written where its event
+// says: the key's name by DownloadName inside it ("a/.." is "download"),
+// which the aws layer once worked out again by another rule.
+func TestDownloadIntoDirectoryWritesWhereItSays(t *testing.T) {
+	c := sandboxS3(t, "")
+	key := testenv.Unique("dl") + "/.."
+	put(t, c, key, []byte("dots"))
+	dir := t.TempDir()
+	done := drain(Download(context.Background(), c, []DownloadFile{{Bucket: "sandbox", Key: key, Dest: dir}}, DownloadOptions{}))
+	want := filepath.Join(dir, "download")
+	if done[0].Outcome != Downloaded || done[0].Dest != want {
+		t.Fatalf("done %+v, want %s downloaded", done[0], want)
+	}
+	if b, err := os.ReadFile(want); err != nil || string(b) != "dots" {
+		t.Fatalf("%s holds %q (%v)", want, b, err)
+	}
+}
