@@ -27,13 +27,3 @@ func (c *Client) CreateFolder(ctx context.Context, bucket, key string) error {
 	return nil
 }
 
-// CountPrefix counts the objects under prefix (the folder object itself
-// included), listing them all.
-func (c *Client) CountPrefix(ctx context.Context, bucket, prefix string) (int, error) {
-	n := 0
-	err := c.Walk(ctx, bucket, prefix, func(page []Entry) error {
-		n += len(page)
-		return nil
-	})
-	return n, err
-}

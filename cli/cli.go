@@ -62,13 +62,11 @@ type AppStart struct {
 	Session *app.Session
 	// Settings are the settings of the bucket the app opens.
 	Settings app.Settings
-	// Bucket and Prefix are the folder given as s3://BUCKET/PREFIX, if any:
+	// Prefix is the folder of Settings.Bucket given as s3://BUCKET/PREFIX:
 	// the browser opens there.
-	Bucket, Prefix string
+	Prefix string
 	// Mouse is whether the app takes mouse input (--no-mouse, mouse = false).
 	Mouse bool
-	// Debug is the redacting debug log, or nil.
-	Debug io.Writer
 }
 
 // Exit codes.
@@ -453,10 +451,8 @@ func (r *runner) runApp(ctx context.Context, bucket, prefix string) error {
 	return r.env.RunApp(ctx, AppStart{
 		Session:  sess,
 		Settings: s,
-		Bucket:   bucket,
 		Prefix:   prefix,
 		Mouse:    !r.global.noMouse && (s.Mouse == nil || *s.Mouse),
-		Debug:    r.debug,
 	})
 }
 

@@ -138,7 +138,7 @@ func TestNoSubcommandRunsApp(t *testing.T) {
 	// s3://BUCKET/PREFIX opens the app at that folder.
 	got = nil
 	te.run("--sandbox", "s3://sandbox/photos/2026").mustOK(t)
-	if got == nil || got.Settings.Bucket != "sandbox" || got.Bucket != "sandbox" || got.Prefix != "photos/2026" {
+	if got == nil || got.Settings.Bucket != "sandbox" || got.Prefix != "photos/2026" {
 		t.Fatalf("s3:// argument: %+v", got)
 	}
 	// --bucket on the sandbox is the bucket the app opens, not silently

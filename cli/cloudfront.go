@@ -60,11 +60,10 @@ func runDistributions(ctx context.Context, r *runner, args []string) error {
 	if len(pos) > 0 {
 		return usagef("Run 'cfsign distributions --help' for usage.", "distributions: unexpected argument %q", pos[0])
 	}
-	cf, release, err := r.cloudFront(ctx)
+	cf, err := r.cloudFront(ctx)
 	if err != nil {
 		return err
 	}
-	defer release()
 	ds, err := cf.ListDistributions(ctx)
 	if err != nil {
 		return fmt.Errorf("distributions: %w", err)
@@ -197,10 +196,7 @@ func runDoctor(ctx context.Context, r *runner, args []string) error {
 	}
 
 	if checkDist && t.err == nil && t.Domain != "" {
-		cf, release, err := r.cloudFront(ctx)
-		if err == nil {
-			defer release()
-		}
+		cf, err := r.cloudFront(ctx)
 		if err != nil {
 			warnf("cannot check the distribution: %v", err)
 		} else if ds, err := cf.ListDistributions(ctx); err != nil {
@@ -334,11 +330,10 @@ func runDistributionsCreate(ctx context.Context, r *runner, args []string) error
 	if bucket == "" || group == "" {
 		return usagef(hint, "distributions create: want --bucket NAME and --key-group GROUP")
 	}
-	cf, release, err := r.cloudFront(ctx)
+	cf, err := r.cloudFront(ctx)
 	if err != nil {
 		return err
 	}
-	defer release()
 	groups, err := cf.ListKeyGroups(ctx)
 	if err != nil {
 		return fmt.Errorf("distributions create: %w", err)

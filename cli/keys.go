@@ -236,11 +236,10 @@ func runKeysRegister(ctx context.Context, r *runner, args []string) error {
 	if err != nil {
 		return fmt.Errorf("keys register: %w", err)
 	}
-	cf, release, err := r.cloudFront(ctx)
+	cf, err := r.cloudFront(ctx)
 	if err != nil {
 		return err
 	}
-	defer release()
 	id, err := r.registerKey(ctx, cf, pub, name, group)
 	if err != nil {
 		return fmt.Errorf("keys register: %w", err)
@@ -273,16 +272,12 @@ func (r *runner) registerKey(ctx context.Context, cf app.KeyGroups, pub crypto.P
 
 // cloudFront is the session's CloudFront client: the sandbox's CloudFront
 // API with --sandbox, else from the settings (the endpoint override is
-// CFSIGN_CLOUDFRONT_ENDPOINT_URL, for moto in tests). release is a no-op:
-// the session stops what it started.
-func (r *runner) cloudFront(ctx context.Context) (*aws.CloudFront, func(), error) {
+// CFSIGN_CLOUDFRONT_ENDPOINT_URL, for moto in tests). The session stops
+// what it started.
+func (r *runner) cloudFront(ctx context.Context) (*aws.CloudFront, error) {
 	sess, err := r.session()
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
-	cf, err := sess.CloudFront(ctx)
-	if err != nil {
-		return nil, nil, err
-	}
-	return cf, func() {}, nil
+	return sess.CloudFront(ctx)
 }

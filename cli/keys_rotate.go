@@ -115,11 +115,10 @@ func runKeysCreate(ctx context.Context, r *runner, args []string) error {
 	if err != nil {
 		return fmt.Errorf("keys create: %w", err)
 	}
-	cf, release, err := r.cloudFront(ctx)
+	cf, err := r.cloudFront(ctx)
 	if err != nil {
 		return fmt.Errorf("keys create: KMS key %s created, but: %w", k.ARN(), err)
 	}
-	defer release()
 	id, err := r.registerKey(ctx, cf, k.Public(), name, group)
 	if err != nil {
 		return fmt.Errorf("keys create: KMS key %s created, but registering it with CloudFront failed: %w (retry with 'cfsign keys register --private-key kms:%s')", k.ARN(), err, k.ARN())
@@ -232,7 +231,7 @@ func runKeysRetire(ctx context.Context, r *runner, args []string) error {
 		return usagef(hint, "keys retire: give one KEY_PAIR_ID")
 	}
 	id := pos[0]
-	cf, _, err := r.cloudFront(ctx)
+	cf, err := r.cloudFront(ctx)
 	if err != nil {
 		return err
 	}

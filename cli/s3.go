@@ -33,18 +33,14 @@ func parseS3URI(s string) (bucket, key string, err error) {
 }
 
 // s3Client is the session's S3 client: the sandbox's with --sandbox, else
-// from the settings and the AWS shared config chain. release is a no-op:
-// the session stops what it started.
-func (r *runner) s3Client(ctx context.Context) (*aws.Client, func(), error) {
+// from the settings and the AWS shared config chain. The session stops what
+// it started.
+func (r *runner) s3Client(ctx context.Context) (*aws.Client, error) {
 	sess, err := r.session()
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
-	c, err := sess.S3(ctx)
-	if err != nil {
-		return nil, nil, err
-	}
-	return c, func() {}, nil
+	return sess.S3(ctx)
 }
 
 const lsUsage = `Usage: cfsign ls [s3://bucket[/prefix]] [--recursive] [--json]
@@ -96,11 +92,10 @@ func runLs(ctx context.Context, r *runner, args []string) error {
 			return usagef(hint, "ls: %v", err)
 		}
 	}
-	c, release, err := r.s3Client(ctx)
+	c, err := r.s3Client(ctx)
 	if err != nil {
 		return err
 	}
-	defer release()
 	w := bufio.NewWriter(r.env.Stdout)
 	defer w.Flush()
 	if bucket == "" {
@@ -273,11 +268,10 @@ func runUpload(ctx context.Context, r *runner, args []string) error {
 		files[i] = app.UploadFile{Req: q, Size: st.Size()}
 		total += st.Size()
 	}
-	c, release, err := r.s3Client(ctx)
+	c, err := r.s3Client(ctx)
 	if err != nil {
 		return err
 	}
-	defer release()
 	var bar *progressBar
 	if r.env.StderrTTY {
 		bar = newProgressBar(r.env.Stderr, total, r.env.Now)
@@ -526,11 +520,10 @@ func runDownload(ctx context.Context, r *runner, args []string) error {
 		dest = pos[1]
 	}
 	dest = app.DownloadDest(key, dest)
-	c, release, err := r.s3Client(ctx)
+	c, err := r.s3Client(ctx)
 	if err != nil {
 		return err
 	}
-	defer release()
 	var bar *progressBar
 	defer func() {
 		if bar != nil {
@@ -636,11 +629,10 @@ func runRm(ctx context.Context, r *runner, args []string) error {
 		}
 		targets = append(targets, target{b, k})
 	}
-	c, release, err := r.s3Client(ctx)
+	c, err := r.s3Client(ctx)
 	if err != nil {
 		return err
 	}
-	defer release()
 
 	// Look first: what each argument touches, as the server holds it now.
 	var plans []app.Deletion
@@ -842,11 +834,10 @@ func runPresign(ctx context.Context, r *runner, args []string) error {
 	if d <= 0 {
 		return fmt.Errorf("--expires %s is in the past: give a time after now", expires)
 	}
-	c, release, err := r.s3Client(ctx)
+	c, err := r.s3Client(ctx)
 	if err != nil {
 		return err
 	}
-	defer release()
 	u, warning, err := c.Presign(ctx, bucket, key, d)
 	if err != nil {
 		return err

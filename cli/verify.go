@@ -235,7 +235,7 @@ func bothZones(t time.Time) string {
 // sandboxPublicKey is the public key registered as id with the sandbox's
 // CloudFront API.
 func (r *runner) sandboxPublicKey(ctx context.Context, id string) (crypto.PublicKey, error) {
-	cf, _, err := r.cloudFront(ctx)
+	cf, err := r.cloudFront(ctx)
 	if err != nil {
 		return nil, err
 	}

@@ -147,51 +147,6 @@ func decode(data []byte, path string) (Settings, error) {
 var knownKeys = []string{"profile", "region", "endpoint_url", "bucket", "domain", "origin_path",
 	"key_pair_id", "private_key", "default_expiry", "hash", "mouse", "[buckets.NAME] domain/origin_path/key_pair_id/private_key"}
 
-// WithEnv overlays the CFSIGN_* variables read through getenv onto s.
-func WithEnv(s Settings, getenv func(string) string) Settings {
-	set := func(dst *string, name string) {
-		if v := getenv(name); v != "" {
-			*dst = v
-		}
-	}
-	set(&s.KeyPairID, EnvKeyPairID)
-	set(&s.PrivateKey, EnvPrivateKey)
-	set(&s.Domain, EnvDomain)
-	set(&s.OriginPath, EnvOriginPath)
-	set(&s.Bucket, EnvBucket)
-	set(&s.Profile, EnvProfile)
-	set(&s.Region, EnvRegion)
-	set(&s.EndpointURL, EnvEndpointURL)
-	set(&s.Hash, EnvHash)
-	set(&s.DefaultExpiry, EnvExpires)
-	return s
-}
-
-// ForBucket returns s with the [buckets.NAME] section of bucket overlaid on
-// the top-level CloudFront settings. Call it before WithEnv and flags, so they
-// still win.
-func (s Settings) ForBucket(bucket string) Settings {
-	b, ok := s.Buckets[bucket]
-	if !ok {
-		return s
-	}
-	if b.Domain != "" {
-		s.Domain = b.Domain
-		// A bucket's own distribution has its own origin path: do not inherit
-		// the default one.
-		s.OriginPath = b.OriginPath
-	} else if b.OriginPath != "" {
-		s.OriginPath = b.OriginPath
-	}
-	if b.KeyPairID != "" {
-		s.KeyPairID = b.KeyPairID
-	}
-	if b.PrivateKey != "" {
-		s.PrivateKey = b.PrivateKey
-	}
-	return s
-}
-
 // HasAWSAccount reports whether the environment or the shared AWS files name
 // an AWS account, without asking the SDK (which would probe the EC2 metadata
 // service): credentials or a profile in the environment, web identity or

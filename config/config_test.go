@@ -120,27 +120,6 @@ func TestLoadErrors(t *testing.T) {
 	}
 }
 
-func TestWithEnvAndForBucket(t *testing.T) {
-	file := Settings{Domain: "file.example", OriginPath: "/o", KeyPairID: "KFILE", Hash: "sha1",
-		Buckets: map[string]BucketSettings{"b": {Domain: "b.example", KeyPairID: "KB"}}}
-	env := envOf(map[string]string{EnvKeyPairID: "KENV", EnvHash: "sha256", EnvExpires: "2h"})
-	got := WithEnv(file, env)
-	if got.KeyPairID != "KENV" || got.Hash != "sha256" || got.DefaultExpiry != "2h" || got.Domain != "file.example" {
-		t.Errorf("WithEnv: %+v", got)
-	}
-	fb := file.ForBucket("b")
-	if fb.Domain != "b.example" || fb.OriginPath != "" || fb.KeyPairID != "KB" {
-		t.Errorf("ForBucket: %+v", fb)
-	}
-	if file.ForBucket("none").Domain != "file.example" {
-		t.Error("ForBucket of unknown bucket changed the domain")
-	}
-	// Environment beats the bucket section.
-	if WithEnv(fb, env).KeyPairID != "KENV" {
-		t.Error("env does not beat the bucket section")
-	}
-}
-
 func TestPaths(t *testing.T) {
 	env := envOf(map[string]string{"HOME": "/home/u"})
 	if got := PathFrom(env); got != "/home/u/.config/cfsign/config.toml" {

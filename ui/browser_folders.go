@@ -24,7 +24,6 @@ type folderAdmin interface {
 // folderDelete is a folder delete waiting for y/n, with what it would delete.
 type folderDelete struct {
 	prefix string
-	count  int
 	plan   app.Deletion
 }
 
@@ -126,7 +125,7 @@ func (b *browserView) folderMsg(msg tea.Msg) (tea.Cmd, bool) {
 		if msg.err != nil {
 			return status(msg.err.Error(), true), true
 		}
-		b.folderConfirm = &folderDelete{prefix: msg.prefix, count: msg.plan.Count, plan: msg.plan}
+		b.folderConfirm = &folderDelete{prefix: msg.prefix, plan: msg.plan}
 		// The prompt line asks now; "counting…" is over.
 		return status("", false), true
 	case brFolderDeletedMsg:
@@ -153,7 +152,7 @@ func (b *browserView) folderConfirmKey(msg tea.KeyMsg) tea.Cmd {
 			defer cancel()
 			n, err := fa.DeletePrefix(ctx, bucket, fd.prefix)
 			return brFolderDeletedMsg{gen: gen, prefix: fd.prefix, deleted: n, err: err}
-		}, status(fmt.Sprintf("deleting %s…", app.Count(fd.count, "object")), false))
+		}, status(fmt.Sprintf("deleting %s…", app.Count(fd.plan.Count, "object")), false))
 	case key.Matches(msg, b.km.No), key.Matches(msg, b.km.Back):
 		b.folderConfirm = nil
 		return status("kept "+app.Escape(fd.prefix), false)
@@ -164,7 +163,7 @@ func (b *browserView) folderConfirmKey(msg tea.KeyMsg) tea.Cmd {
 // folderPrompt is the prompt line of a folder delete.
 func (b *browserView) folderPrompt() string {
 	fd := b.folderConfirm
-	if fd.count == 0 {
+	if fd.plan.Count == 0 {
 		return fmt.Sprintf("Delete the empty folder %s? y/n", app.Escape(fd.prefix))
 	}
 	return fd.plan.Question() + " y/n"

@@ -104,18 +104,16 @@ type signView struct {
 	reqID   int
 	cancel  context.CancelFunc
 	signing bool
-	// pending are the inputs of the request out; a result is kept with the
-	// inputs and the output kind that made it, and goes as soon as an
-	// input changes: a result is never shown under other inputs.
-	pending    string
-	pendMode   signMode
-	resultFor  string
-	resultMode signMode
-	result     []signedItem
-	expires    time.Time
-	warning    string
-	err        string
-	printed    bool // the result is queued to print on exit (p)
+	// pending are the inputs (the output kind among them) of the last
+	// request; a result is kept only while the inputs are still those, and
+	// goes as soon as one changes: a result is never shown under other
+	// inputs.
+	pending string
+	result  []signedItem
+	expires time.Time
+	warning string
+	err     string
+	printed bool // the result is queued to print on exit (p)
 	// noBrowser: this machine cannot open URLs in a browser, so o is not
 	// offered.
 	noBrowser bool
@@ -293,9 +291,8 @@ func (v *signView) Update(msg tea.Msg) (view, tea.Cmd) {
 			return v, nil
 		}
 		v.result, v.expires, v.warning, v.err = msg.items, msg.expires, msg.warning, ""
-		v.resultFor, v.resultMode = v.pending, v.pendMode
 		v.printed = false
-		if v.inputs() != v.resultFor {
+		if v.inputs() != v.pending {
 			v.result = nil // the inputs changed while it was signing
 			return v, nil
 		}
@@ -318,7 +315,7 @@ func (v *signView) inputs() string {
 // dropStale clears a result whose inputs changed: it no longer says what
 // the form asks for.
 func (v *signView) dropStale() {
-	if len(v.result) > 0 && v.inputs() != v.resultFor {
+	if len(v.result) > 0 && v.inputs() != v.pending {
 		v.result, v.warning, v.printed = nil, "", false
 		if v.focus == sfResult {
 			v.focus = sfExpiry
@@ -428,7 +425,7 @@ func upperFirst(s string) string {
 }
 
 func (v *signView) canOpen() bool {
-	return len(v.result) > 0 && v.resultMode != modeCookies && v.result[0].url != "" && !v.noBrowser
+	return len(v.result) > 0 && v.mode != modeCookies && v.result[0].url != "" && !v.noBrowser
 }
 
 // expiry is the expiry the form describes at now.
@@ -517,7 +514,7 @@ func (v *signView) sign() tea.Cmd {
 	}
 	v.reqID++
 	v.signing, v.err = true, ""
-	v.pending, v.pendMode = v.inputs(), v.mode
+	v.pending = v.inputs()
 	ctx, cancel := context.WithTimeout(context.Background(), signTimeout)
 	v.cancel = cancel
 	keys := append([]string(nil), v.objKeys...)
@@ -609,7 +606,7 @@ func (v *signView) copyText() string {
 func (v *signView) copyWhat() string {
 	n := len(v.result)
 	what := "URL"
-	if v.resultMode == modeCookies {
+	if v.mode == modeCookies {
 		what = "URL and cookie header"
 	}
 	if n == 1 {
@@ -768,9 +765,9 @@ func clipLines(s string, h int) string {
 func (v *signView) resultView(room int) string {
 	st := v.st
 	var out []string
-	hdr := []string{"Signed URL", "Signed cookies", "S3 presigned URL"}[v.resultMode]
+	hdr := []string{"Signed URL", "Signed cookies", "S3 presigned URL"}[v.mode]
 	if n := len(v.result); n > 1 {
-		hdr = fmt.Sprintf("%d %s", n, []string{"signed URLs", "signed cookie sets", "S3 presigned URLs"}[v.resultMode])
+		hdr = fmt.Sprintf("%d %s", n, []string{"signed URLs", "signed cookie sets", "S3 presigned URLs"}[v.mode])
 	}
 	hdr += fmt.Sprintf(", valid until %s", v.expires.In(v.loc).Format("2006-01-02 15:04 MST"))
 	if v.focus == sfResult {

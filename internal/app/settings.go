@@ -42,9 +42,6 @@ var envNames = map[Key]string{
 	Hash: config.EnvHash,
 }
 
-// EnvName is the environment variable that sets k.
-func EnvName(k Key) string { return envNames[k] }
-
 // Layer is where a setting's value came from, lowest precedence first.
 type Layer int
 
