@@ -26,4 +26,3 @@ func (c *Client) CreateFolder(ctx context.Context, bucket, key string) error {
 	}
 	return nil
 }
-
