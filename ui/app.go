@@ -22,7 +22,11 @@ type inputFocuser interface{ InputFocused() bool }
 type prompter interface{ Prompting() bool }
 
 // runner is implemented by views that can have uploads running.
-type runner interface{ Running() bool }
+type runner interface {
+	Running() bool
+	// QuitWarning says what quitting now would do, and how to do it.
+	QuitWarning() string
+}
 
 // initer is implemented by views that start work when they open.
 type initer interface{ Init() tea.Cmd }
@@ -216,10 +220,7 @@ func (m *root) quit() tea.Cmd {
 func (m *root) quitOrAsk(armed bool) tea.Cmd {
 	if r, ok := m.cur.(runner); ok && r.Running() && !armed {
 		m.quitArmed = true
-		if _, ok := m.cur.(*downloadView); ok {
-			return status("Downloads are running: ctrl+c (or q) again stops them (nothing half-written is left) and quits; any other key keeps them going", true)
-		}
-		return status("Uploads are running: ctrl+c (or q) again stops and aborts them and quits; any other key keeps them going", true)
+		return status(r.QuitWarning(), true)
 	}
 	return m.quit()
 }

@@ -180,7 +180,7 @@ func (b *browserView) row(e *entry, c columns, selected bool) string {
 	if c.size > 0 {
 		sz := ""
 		if !e.folder() {
-			sz = humanize.IBytes(uint64(max(e.size, 0)))
+			sz = app.Size(e.size)
 		}
 		rest.WriteString(pad("", gap) + padLeft(sz, c.size))
 	}

@@ -297,7 +297,7 @@ func (b *browserView) infoLines() []string {
 	}
 	lines := []string{
 		line("Key", d.Key),
-		line("Size", fmt.Sprintf("%s (%s bytes)", humanize.IBytes(uint64(max(d.Size, 0))), humanize.Comma(d.Size))),
+		line("Size", fmt.Sprintf("%s (%s bytes)", app.Size(d.Size), humanize.Comma(d.Size))),
 		line("Content type", d.ContentType),
 		line("ETag", d.ETag),
 	}
@@ -420,7 +420,7 @@ func (b *browserView) versionLines() []string {
 	}
 	lines = append(lines, b.st.ColumnHead.Render("   "+pad("Modified", 20)+padLeft("Size", 9)+"  "+pad("", 8)+"  Version ID"))
 	for i, v := range d.versions {
-		size, state := humanize.IBytes(uint64(max(v.Size, 0))), ""
+		size, state := app.Size(v.Size), ""
 		if v.DeleteMarker {
 			size, state = "–", "deleted"
 		}

@@ -116,6 +116,11 @@ func (v *downloadView) Prompting() bool { return v.phase == dlAsking }
 // Running reports whether downloads run: quitting then asks first.
 func (v *downloadView) Running() bool { return v.phase == dlRunning }
 
+// QuitWarning says what quitting during downloads does.
+func (v *downloadView) QuitWarning() string {
+	return "Downloads are running: ctrl+c (or q) again stops them (nothing half-written is left) and quits; any other key keeps them going"
+}
+
 // SetSize sets the view's size.
 func (v *downloadView) SetSize(w, h int) {
 	v.width, v.height = max(w, 20), max(h, 5)

@@ -13,6 +13,11 @@ func (v *setupView) Prompting() bool { return v.confirm || v.confirmDiscard }
 // Running reports whether uploads are in flight.
 func (v *uploadView) Running() bool { return v.running() }
 
+// QuitWarning says what quitting during uploads does.
+func (v *uploadView) QuitWarning() string {
+	return "Uploads are running: ctrl+c (or q) again stops and aborts them and quits; any other key keeps them going"
+}
+
 // Prompting reports whether the upload waits for an answer about an object
 // it would replace.
 func (v *uploadView) Prompting() bool { return v.clobber != nil }
