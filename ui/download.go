@@ -8,7 +8,6 @@ package ui
 import (
 	"context"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 	"time"
@@ -220,17 +219,12 @@ func (v *downloadView) plan() tea.Cmd {
 // home directory, a relative path is under the working directory; a
 // trailing separator stays (a directory to be).
 func destPath(typed, wd string) string {
-	if rest, ok := strings.CutPrefix(typed, "~/"); ok || typed == "~" {
-		if h, err := os.UserHomeDir(); err == nil {
-			typed = h + string(filepath.Separator) + rest
-		}
+	if typed == "" {
+		return ""
 	}
-	if typed == "" || filepath.IsAbs(typed) || wd == "" {
-		return typed
-	}
-	p := filepath.Join(wd, typed)
-	if strings.HasSuffix(typed, string(filepath.Separator)) {
-		p += string(filepath.Separator)
+	p := resolvePath(typed, wd)
+	if sep := string(filepath.Separator); strings.HasSuffix(typed, sep) && !strings.HasSuffix(p, sep) {
+		p += sep // a directory to be
 	}
 	return p
 }

@@ -13,6 +13,7 @@ import (
 
 	"github.com/cfsign/cfsign/aws"
 	"github.com/cfsign/cfsign/internal/app"
+	"github.com/cfsign/cfsign/keys"
 	tea "github.com/charmbracelet/bubbletea"
 )
 
@@ -61,11 +62,7 @@ func splitPathInput(input string) (dir, base string) {
 
 // resolvePath expands ~ and makes p absolute against workdir.
 func resolvePath(p, workdir string) string {
-	if p == "~" || strings.HasPrefix(p, "~/") {
-		if home, err := os.UserHomeDir(); err == nil {
-			p = filepath.Join(home, p[1:])
-		}
-	}
+	p = keys.ExpandHome(p)
 	if p == "" {
 		p = "."
 	}
