@@ -103,10 +103,11 @@ func runKeysCreate(ctx context.Context, r *runner, args []string) error {
 	if !useKMS {
 		return usagef(hint, "keys create: only --kms is supported; for a key file use 'cfsign keys generate'")
 	}
-	kt, err := kmsKeyType(typ)
+	t, err := keys.ParseType(typ)
 	if err != nil {
 		return usagef(hint, "keys create: %v", err)
 	}
+	kt := app.KMSKeyType(t)
 	sess, err := r.session()
 	if err != nil {
 		return err
@@ -136,17 +137,6 @@ func runKeysCreate(ctx context.Context, r *runner, args []string) error {
 	fmt.Fprintf(w, "fingerprint: %s\n", fp)
 	fmt.Fprintf(r.env.Stderr, "Next: sign with --private-key kms:%s --key-pair-id %s (or set private_key and key_pair_id in config.toml)\n", k.ARN(), id)
 	return nil
-}
-
-func kmsKeyType(typ string) (aws.KMSKeyType, error) {
-	t, err := keys.ParseType(typ)
-	if err != nil {
-		return "", err
-	}
-	if t == keys.ECDSA {
-		return aws.KMSECDSA, nil
-	}
-	return aws.KMSRSA, nil
 }
 
 // currentKey is the key pair ID cfsign signs with.
@@ -231,7 +221,11 @@ func runKeysRetire(ctx context.Context, r *runner, args []string) error {
 		return usagef(hint, "keys retire: give one KEY_PAIR_ID")
 	}
 	id := pos[0]
-	cf, err := r.cloudFront(ctx)
+	sess, err := r.session()
+	if err != nil {
+		return err
+	}
+	cf, err := sess.CloudFront(ctx)
 	if err != nil {
 		return err
 	}
@@ -242,7 +236,7 @@ func runKeysRetire(ctx context.Context, r *runner, args []string) error {
 	if id == current {
 		return fmt.Errorf("keys retire: %s is the key cfsign signs with: run 'cfsign keys rotate' first", id)
 	}
-	exp, known, err := r.ledger().LatestExpiry(id)
+	exp, known, err := sess.Ledger().LatestExpiry(id)
 	if err != nil {
 		return fmt.Errorf("keys retire: %w", err)
 	}
@@ -256,7 +250,7 @@ func runKeysRetire(ctx context.Context, r *runner, args []string) error {
 		r.warn("links signed with %s stay valid until %s; retiring anyway (--force): they will fail with 403", id, exp.UTC().Format(time.RFC3339))
 	}
 	if !known {
-		fmt.Fprintf(r.env.Stderr, "note: cfsign has no record of signing with %s here (%s); links signed elsewhere may still be valid\n", id, r.ledger().Path())
+		fmt.Fprintf(r.env.Stderr, "note: cfsign has no record of signing with %s here (%s); links signed elsewhere may still be valid\n", id, sess.Ledger().Path())
 	}
 	var groups []aws.KeyGroupInfo
 	if group != "" {

@@ -3,10 +3,6 @@ package cli
 import (
 	"context"
 	"crypto"
-
-	"github.com/cfsign/cfsign/aws"
-	"github.com/cfsign/cfsign/config"
-	"github.com/cfsign/cfsign/keys"
 )
 
 // loadSigner loads the key a setting names, wherever it lives (a file, key
@@ -17,7 +13,7 @@ func (r *runner) loadSigner(ctx context.Context, value, from string) (crypto.Sig
 	if err != nil {
 		return nil, err
 	}
-	key, warning, err := aws.LoadKeySigner(ctx, value, from, sess.KeySourceOptions())
+	key, warning, err := sess.LoadKey(ctx, value, from)
 	if err != nil {
 		return nil, err
 	}
@@ -25,9 +21,4 @@ func (r *runner) loadSigner(ctx context.Context, value, from string) (crypto.Sig
 		r.warn("%s", warning)
 	}
 	return key, nil
-}
-
-// ledger is the record of the latest expiry signed per key pair ID.
-func (r *runner) ledger() *keys.Ledger {
-	return keys.NewLedger(config.ExpiryLedgerPath(r.env.Getenv))
 }

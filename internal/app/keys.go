@@ -63,6 +63,14 @@ func (s *Session) LoadKey(ctx context.Context, value, from string) (crypto.Signe
 	return aws.LoadKeySigner(ctx, value, from, s.KeySourceOptions())
 }
 
+// KMSKeyType is the KMS key spec that makes a key of type t.
+func KMSKeyType(t keys.Type) aws.KMSKeyType {
+	if t == keys.ECDSA {
+		return aws.KMSECDSA
+	}
+	return aws.KMSRSA
+}
+
 // GenerateFiles makes a key pair in dir (see keys.GenerateFiles).
 func (s *Session) GenerateFiles(dir string, t keys.Type, force bool) (keys.Pair, error) {
 	return keys.GenerateFiles(dir, t, force)
@@ -138,11 +146,7 @@ func (s *Session) Rotate(ctx context.Context, req RotateRequest) (Rotation, erro
 	var pub crypto.PublicKey
 	discard := func() {} // removes a key file pair nothing trusts yet
 	if req.KMS {
-		kt := aws.KMSRSA
-		if req.Type == keys.ECDSA {
-			kt = aws.KMSECDSA
-		}
-		k, err := aws.CreateKMSKey(ctx, kt, req.Alias, "cfsign CloudFront signing key", s.KeySourceOptions())
+		k, err := aws.CreateKMSKey(ctx, KMSKeyType(req.Type), req.Alias, "cfsign CloudFront signing key", s.KeySourceOptions())
 		if err != nil {
 			return rot, err
 		}
