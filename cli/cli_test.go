@@ -16,6 +16,7 @@ import (
 
 	"github.com/cfsign/cfsign/aws/sandbox"
 	"github.com/cfsign/cfsign/config"
+	"github.com/cfsign/cfsign/internal/secret"
 )
 
 func TestHelpOnEveryCommand(t *testing.T) {
@@ -276,7 +277,7 @@ func TestRedact(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			got := redact(tc.in)
+			got := secret.RedactLog(tc.in)
 			for _, g := range tc.gone {
 				if strings.Contains(got, g) {
 					t.Errorf("%q survived: %q", g, got)
@@ -324,7 +325,7 @@ func FuzzSanitize(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
-		redact(s) // must not panic
+		secret.RedactLog(s) // must not panic
 		for _, out := range []string{sanitize(s), escapeKey(s)} {
 			if !utf8.ValidString(out) {
 				t.Fatalf("invalid UTF-8 out of %q: %q", s, out)

@@ -7,6 +7,7 @@ import (
 	"sync"
 
 	"github.com/cfsign/cfsign/internal/app"
+	"github.com/cfsign/cfsign/internal/secret"
 	"github.com/charmbracelet/bubbles/help"
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
@@ -278,7 +279,7 @@ func (m *root) openView(msg tea.Msg) tea.Cmd {
 // setStatus shows a notice or error and schedules its removal.
 func (m *root) setStatus(text string, isErr bool) tea.Cmd {
 	m.statusSeq++
-	m.status, m.statusErr = text, isErr
+	m.status, m.statusErr = secret.RedactMessage(text), isErr
 	return m.env.after(statusTTL, clearStatusMsg{seq: m.statusSeq})
 }
 

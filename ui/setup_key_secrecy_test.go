@@ -5,6 +5,7 @@ import (
 	"crypto"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/cfsign/cfsign/config"
@@ -64,6 +65,33 @@ func TestSetupNeverShowsKeyText(t *testing.T) {
 			h.v.deps.Keys = &settingKeys{}
 			h.drive(h.v.checkKey())
 			check(h, "from the settings")
+		}
+	}
+}
+
+// An error that quotes key text (a library's, say) reaches neither the
+// status line nor a panel: the app takes secrets out of every message it
+// shows, as the CLI does on stderr. This second line of defence knows key
+// text by PEM markers and long base64 runs; a form broken into short
+// words by spaces is left to the first (errors never quote the value).
+func TestMessagesNeverShowKeyText(t *testing.T) {
+	pemBytes, err := os.ReadFile(filepath.Join("..", "testdata", "keys", "rsa2048-pkcs1.pem"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	pemText := string(pemBytes)
+	for _, form := range keytext.Forms(pemText) {
+		if form.Want != keytext.Accept || strings.Contains(strings.TrimSpace(strings.ReplaceAll(form.Value, "\n", "")), " ") {
+			continue
+		}
+		msg := "load private key: cannot parse " + form.Value + ": bad data"
+		a := newBTApp(t, btDeps(newBTLister(1000, btKeysSample...)), 120, 30)
+		a.send(statusMsg{text: msg, err: true})
+		if w := keytext.Leak(a.m.View(), pemText, form.Value); w != "" {
+			t.Errorf("%s: the status line shows key text %q", form.Name, w)
+		}
+		if w := keytext.Leak(oneLine(msg), pemText, form.Value); w != "" {
+			t.Errorf("%s: a message line shows key text %q", form.Name, w)
 		}
 	}
 }

@@ -17,6 +17,7 @@ import (
 
 	"github.com/cfsign/cfsign/aws"
 	"github.com/cfsign/cfsign/internal/app"
+	"github.com/cfsign/cfsign/internal/secret"
 	"github.com/cfsign/cfsign/keys"
 	"github.com/charmbracelet/bubbles/cursor"
 	"github.com/charmbracelet/bubbles/key"
@@ -167,10 +168,11 @@ func errString(err error) string {
 	return err.Error()
 }
 
-// oneLine folds a message's line breaks and escapes what could act on the
-// terminal, so it cannot forge rows.
+// oneLine folds a message's line breaks, takes out any secret (see package
+// secret) and escapes what could act on the terminal, so it cannot forge
+// rows.
 func oneLine(s string) string {
-	return app.EscapeText(strings.Join(strings.Fields(s), " "))
+	return app.EscapeText(secret.RedactMessage(strings.Join(strings.Fields(s), " ")))
 }
 
 func fraction(a, b int64) float64 {
