@@ -643,7 +643,11 @@ func runRm(ctx context.Context, r *runner, args []string) error {
 			if raw {
 				prefix = t.key
 			}
-			d, err := app.PlanPrefix(ctx, c, t.bucket, prefix)
+			var each func(string)
+			if dryrun { // what goes is printed as the one listing finds it
+				each = func(k string) { r.printDryrunLine(t.bucket, k) }
+			}
+			d, err := app.PlanPrefix(ctx, c, t.bucket, prefix, each)
 			if err != nil {
 				return fmt.Errorf("rm: %w", err)
 			}
@@ -683,7 +687,17 @@ func runRm(ctx context.Context, r *runner, args []string) error {
 		}
 	}
 	if dryrun {
-		return r.printDryrun(ctx, c, plans, missing)
+		for _, d := range plans {
+			if d.Prefix == "" {
+				for _, k := range d.Keys {
+					r.printDryrunLine(d.Bucket, k)
+				}
+			}
+		}
+		if missing > 0 {
+			return &exitError{code: ExitError}
+		}
+		return nil
 	}
 	if total > 1 && !yes && r.env.StdinTTY && r.env.StderrTTY {
 		for _, d := range plans {
@@ -757,29 +771,9 @@ func runRm(ctx context.Context, r *runner, args []string) error {
 	return nil
 }
 
-// printDryrun lists what rm would delete, as the AWS CLI's --dryrun does.
-func (r *runner) printDryrun(ctx context.Context, c app.Objects, plans []app.Deletion, missing int) error {
-	for _, d := range plans {
-		if d.Prefix == "" {
-			for _, k := range d.Keys {
-				fmt.Fprintf(r.env.Stdout, "(dryrun) delete: %s\n", r.displayKey("s3://"+d.Bucket+"/"+k))
-			}
-			continue
-		}
-		err := c.Walk(ctx, d.Bucket, d.Prefix, func(page []aws.Entry) error {
-			for _, e := range page {
-				fmt.Fprintf(r.env.Stdout, "(dryrun) delete: %s\n", r.displayKey("s3://"+d.Bucket+"/"+e.Key))
-			}
-			return nil
-		})
-		if err != nil {
-			return fmt.Errorf("rm: %w", err)
-		}
-	}
-	if missing > 0 {
-		return &exitError{code: ExitError}
-	}
-	return nil
+// printDryrunLine says key would be deleted, as the AWS CLI's --dryrun does.
+func (r *runner) printDryrunLine(bucket, key string) {
+	fmt.Fprintf(r.env.Stdout, "(dryrun) delete: %s\n", r.displayKey("s3://"+bucket+"/"+key))
 }
 
 const presignUsage = `Usage: cfsign presign s3://bucket/key --expires WHEN

@@ -101,7 +101,7 @@ func (b *browserView) countFolder(prefix string) tea.Cmd {
 	b.counting = true
 	return tea.Batch(func() tea.Msg {
 		defer cancel()
-		d, err := app.PlanPrefix(ctx, fa, bucket, prefix)
+		d, err := app.PlanPrefix(ctx, fa, bucket, prefix, nil)
 		return brCountedMsg{gen: gen, prefix: prefix, plan: d, err: err}
 	}, status("counting the objects in "+app.Escape(prefix)+"…", false))
 }

@@ -64,11 +64,14 @@ func PlanObjects(ctx context.Context, c Objects, bucket string, keys []string) (
 }
 
 // PlanPrefix lists everything under prefix: how many objects, and the first
-// names.
-func PlanPrefix(ctx context.Context, c Objects, bucket, prefix string) (Deletion, error) {
+// names; each, when set, is given every key as the listing finds it.
+func PlanPrefix(ctx context.Context, c Objects, bucket, prefix string, each func(key string)) (Deletion, error) {
 	d := Deletion{Bucket: bucket, Prefix: prefix}
 	err := c.Walk(ctx, bucket, prefix, func(page []aws.Entry) error {
 		for _, e := range page {
+			if each != nil {
+				each(e.Key)
+			}
 			if len(d.Keys) < firstNames {
 				d.Keys = append(d.Keys, e.Key)
 			}
