@@ -84,13 +84,8 @@ func PlanDownloads(bucket string, keys, versions []string, dir string) []Downloa
 
 // freeName is p with " (N)" before its extension, for the first N not in taken.
 func freeName(p string, taken map[string]bool) string {
-	dir, name := filepath.Split(p)
-	stem, ext := name, ""
-	if i := strings.LastIndexByte(name, '.'); i > 0 {
-		stem, ext = name[:i], name[i:]
-	}
 	for n := 1; ; n++ {
-		c := filepath.Join(dir, fmt.Sprintf("%s (%d)%s", stem, n, ext))
+		c := numbered(p, string(filepath.Separator), n)
 		if !taken[c] {
 			return c
 		}

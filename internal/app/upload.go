@@ -387,20 +387,26 @@ func Existing(ctx context.Context, c Objects, files []UploadFile) (map[int]aws.O
 	return found, firstErr
 }
 
-// FreeKey is a key beside key that names no object, for keeping both: the
-// name with " (1)", " (2)", ... before its extension, as browsers name a
-// second download.
-func FreeKey(ctx context.Context, c Objects, bucket, key string, taken func(string) bool) (string, error) {
-	dir, name := "", key
-	if i := strings.LastIndexByte(key, '/'); i >= 0 {
-		dir, name = key[:i+1], key[i+1:]
+// numbered is p with " (n)" before the extension of its last part (after
+// the last sep): "dir/a (1).txt", as browsers name a second download.
+func numbered(p, sep string, n int) string {
+	dir, name := "", p
+	if i := strings.LastIndex(p, sep); i >= 0 {
+		dir, name = p[:i+len(sep)], p[i+len(sep):]
 	}
 	stem, ext := name, ""
 	if i := strings.LastIndexByte(name, '.'); i > 0 {
 		stem, ext = name[:i], name[i:]
 	}
+	return fmt.Sprintf("%s%s (%d)%s", dir, stem, n, ext)
+}
+
+// FreeKey is a key beside key that names no object, for keeping both: the
+// name with " (1)", " (2)", ... before its extension, as browsers name a
+// second download.
+func FreeKey(ctx context.Context, c Objects, bucket, key string, taken func(string) bool) (string, error) {
 	for n := 1; n <= 1000; n++ {
-		k := fmt.Sprintf("%s%s (%d)%s", dir, stem, n, ext)
+		k := numbered(key, "/", n)
 		if taken != nil && taken(k) {
 			continue
 		}
